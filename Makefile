@@ -1,0 +1,50 @@
+# Two commands: `make run` (a working platform) and `make test` (the whole suite).
+# Everything else is a helper for them. Both work on a fresh machine: they create .venv.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt 2>/dev/null | sha1sum | cut -c1-12)
+
+.PHONY: run test install lint format migrate worker beat check-deploy clean
+
+$(STAMP): requirements.txt requirements-nodeps.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	# Packages whose declared dependencies we must not pull (see the file's comments).
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	$(BIN)/python -m pip check
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	scripts/run.sh
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+worker: install
+	$(BIN)/celery -A config worker -Q default -n default@%h --loglevel INFO
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel INFO
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/python manage.py check --deploy
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles var

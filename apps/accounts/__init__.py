@@ -1,0 +1,1 @@
+"""Tenants, users' memberships and roles, API keys, usage metering and quotas."""

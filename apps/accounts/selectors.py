@@ -1,0 +1,75 @@
+"""Reads for accounts: tenant-scoped querysets and credential lookups."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import ApiKey, Membership, Quota, Tenant, UsageCounter
+from .services import hash_api_key, split_api_key
+
+
+def api_key_for_token(token: str) -> ApiKey | None:
+    """The active key matching ``token``, or None (unknown, revoked, expired or malformed)."""
+    parts = split_api_key(token)
+    if parts is None:
+        return None
+    api_key = ApiKey.objects.select_related("tenant").filter(prefix=parts[0]).first()
+    if api_key is None or not hmac.compare_digest(api_key.hashed_secret, hash_api_key(token)):
+        return None
+    return api_key
+
+
+def api_key_problem(api_key: ApiKey) -> str | None:
+    """Why an otherwise valid key may not be used now, or None."""
+    if api_key.revoked_at is not None:
+        return "API key revoked."
+    if api_key.expires_at is not None and api_key.expires_at <= timezone.now():
+        return "API key expired."
+    if not api_key.tenant.is_active:
+        return "Tenant is deactivated."
+    return None
+
+
+def memberships_of(user) -> QuerySet[Membership]:
+    return Membership.objects.select_related("tenant").filter(user=user, tenant__is_active=True)
+
+
+def tenants_of(user, roles=None) -> QuerySet[Tenant]:
+    """Tenants in which ``user`` holds one of ``roles`` (any role when None)."""
+    memberships = Membership.objects.filter(user=user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return Tenant.objects.filter(pk__in=memberships.values("tenant_id"))
+
+
+def api_keys_of(*, tenant: Tenant) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(tenant=tenant)
+
+
+def members_of(*, tenant: Tenant) -> QuerySet[Membership]:
+    return Membership.objects.select_related("user").filter(tenant=tenant)
+
+
+def usage_of(*, tenant: Tenant) -> QuerySet[UsageCounter]:
+    return UsageCounter.objects.filter(tenant=tenant)
+
+
+def quota_limit(*, tenant: Tenant, metric: str) -> float | None:
+    """The tenant's limit for ``metric``: its own Quota row, else the platform default."""
+    row = Quota.objects.filter(tenant=tenant, metric=metric).values_list("limit", flat=True).first()
+    if row is not None:
+        return row
+    return settings.DEFAULT_TENANT_QUOTAS.get(metric)
+
+
+def usage_today(*, tenant: Tenant, metric: str) -> float:
+    value = (
+        UsageCounter.objects.filter(tenant=tenant, metric=metric, day=timezone.now().date())
+        .values_list("value", flat=True)
+        .first()
+    )
+    return value or 0

@@ -1,0 +1,132 @@
+"""Writes for tenants, memberships, API keys and usage. Keyword-only arguments (HackSoft)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import ApiKey, Membership, QuotaMetric, Tenant, UsageCounter
+from .roles import Role
+
+API_KEY_PREFIX = "vap"
+
+
+def hash_api_key(token: str) -> str:
+    """HMAC-SHA256 of the whole key under API_KEY_HASH_KEY (constant cost, microseconds)."""
+    return hmac.new(settings.API_KEY_HASH_KEY.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def split_api_key(token: str) -> tuple[str, str] | None:
+    """Return (prefix, secret) of a well-formed key, else None."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not parts[1] or len(parts[2]) < 32:
+        return None
+    return parts[1], parts[2]
+
+
+@dataclass(frozen=True)
+class CreatedApiKey:
+    """A new key and its plaintext secret, which exists only in this object."""
+
+    api_key: ApiKey
+    token: str
+
+
+def tenant_create(*, name: str, slug: str | None = None) -> Tenant:
+    """Create a tenant; the slug defaults to the slugified name."""
+    return Tenant.objects.create(name=name, slug=slug or slugify(name))
+
+
+def membership_set(*, tenant: Tenant, user, role: str) -> Membership:
+    """Give ``user`` exactly ``role`` in ``tenant`` (create or change the membership)."""
+    if role not in Role.values:
+        raise ValueError(f"unknown role {role!r}")
+    membership, _ = Membership.objects.update_or_create(
+        tenant=tenant, user=user, defaults={"role": role}
+    )
+    return membership
+
+
+def user_create(*, username: str, password: str, email: str = "", is_staff: bool = True):
+    """Create a web-UI user (staff, so that they can use the tenant-scoped admin)."""
+    return get_user_model().objects.create_user(
+        username=username, password=password, email=email, is_staff=is_staff
+    )
+
+
+def api_key_create(
+    *,
+    tenant: Tenant,
+    name: str,
+    role: str,
+    created_by=None,
+    expires_at: datetime | None = None,
+    rate_limit: str = "",
+) -> CreatedApiKey:
+    """Issue a key. The returned token is the only copy of the secret: show it once."""
+    if role not in Role.values:
+        raise ValueError(f"unknown role {role!r}")
+    for _ in range(5):
+        prefix = secrets.token_hex(6)
+        token = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+        try:
+            with transaction.atomic():
+                api_key = ApiKey.objects.create(
+                    tenant=tenant,
+                    name=name,
+                    role=role,
+                    prefix=prefix,
+                    hashed_secret=hash_api_key(token),
+                    created_by=created_by,
+                    expires_at=expires_at,
+                    rate_limit=rate_limit,
+                )
+            return CreatedApiKey(api_key=api_key, token=token)
+        except IntegrityError:  # prefix collision: 2^-48 per pair, but never fail a user for it
+            continue
+    raise RuntimeError("could not allocate a unique API key prefix")
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revoke a key from now on; revoking twice keeps the first time."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key
+
+
+def api_key_touch(*, api_key: ApiKey) -> None:
+    """Record use, at most once a minute per key so busy keys do not write on every request."""
+    now = timezone.now()
+    if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+
+
+def usage_add(*, tenant: Tenant, metric: str, amount: float, day: date | None = None) -> None:
+    """Add ``amount`` to the tenant's counter for ``metric`` today, atomically."""
+    if metric not in QuotaMetric.values:
+        raise ValueError(f"unknown usage metric {metric!r}")
+    day = day or timezone.now().date()
+    updated = UsageCounter.objects.filter(tenant=tenant, metric=metric, day=day).update(
+        value=F("value") + amount
+    )
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            UsageCounter.objects.create(tenant=tenant, metric=metric, day=day, value=amount)
+    except IntegrityError:  # a concurrent request created it first
+        UsageCounter.objects.filter(tenant=tenant, metric=metric, day=day).update(
+            value=F("value") + amount
+        )

@@ -1,0 +1,186 @@
+"""Appending events: ``audit_event_record`` and the denied-request record."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.hashing import canonical_json, event_hash, normalise_details
+from apps.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, Outcome, chain_key
+from apps.core.context import Actor, get_actor, get_request_id
+
+logger = logging.getLogger("apps.audit.services")
+
+# ``details`` is for a few counts, ids and reasons; anything bigger is probably data that does
+# not belong in an audit row.
+MAX_DETAILS_BYTES = 4096
+MAX_REASON_CHARS = 200
+
+_TRUNCATED_FIELDS = (
+    "actor_kind",
+    "actor_id",
+    "actor_label",
+    "actor_role",
+    "resource_type",
+    "resource_id",
+    "request_id",
+    "model_name",
+    "model_revision",
+)
+
+
+def _raise_audit_errors() -> bool:
+    """Tests set AUDIT_RAISE_ERRORS so that an audit failure that production only logs fails
+    the test instead of passing unnoticed."""
+    return bool(getattr(settings, "AUDIT_RAISE_ERRORS", False))
+
+
+def _locked_head(key: str, tenant) -> AuditChainHead:
+    """The chain's head row, created if missing, locked until the transaction ends.
+
+    INSERT … ON CONFLICT DO NOTHING first, then SELECT … FOR UPDATE: two writers of a new chain
+    cannot both create it, and neither sees "no row" when it locks. On SQLite the insert also
+    takes the database's write lock before anything is read, which serialises writers there.
+    """
+    AuditChainHead.objects.bulk_create(
+        [AuditChainHead(chain=key, tenant=tenant, last_seq=0, last_hash=GENESIS_HASH)],
+        ignore_conflicts=True,
+    )
+    return AuditChainHead.objects.select_for_update().get(chain=key)
+
+
+def audit_event_record(
+    *,
+    tenant,
+    action: str,
+    outcome: str = Outcome.SUCCESS,
+    resource_type: str = "",
+    resource_id: str = "",
+    status_code: int | None = None,
+    latency_ms: float | None = None,
+    model_name: str = "",
+    model_revision: str = "",
+    input_digest: str = "",
+    row_count: int | None = None,
+    details: dict | None = None,
+    actor: Actor | None = None,
+    request_id: str | None = None,
+) -> AuditEvent:
+    """Append one event to ``tenant``'s chain (the platform chain when ``tenant`` is None).
+
+    Runs in the caller's transaction (a savepoint when one is open), so the event commits or
+    rolls back together with the action it records. The chain's head row is locked for the rest
+    of that transaction: concurrent writers of one chain wait for each other, and the chain
+    never forks. Actor and request id default to the current request's (apps.core.context).
+
+    ``details`` must be a small JSON object without personal or health data; model inputs go
+    in ``input_digest`` (see ``input_digest()``), never in clear.
+    """
+    if not action:
+        raise ValueError("an audit event needs an action")
+    if len(action) > AuditEvent._meta.get_field("action").max_length:
+        raise ValueError(f"audit action {action[:40]!r}… is too long")
+    if outcome not in Outcome.values:
+        raise ValueError(f"unknown audit outcome {outcome!r}")
+    details = normalise_details(details)
+    if len(canonical_json(details)) > MAX_DETAILS_BYTES:
+        raise ValueError(f"audit details are limited to {MAX_DETAILS_BYTES} bytes of JSON")
+    actor = actor or get_actor()
+    if request_id is None:
+        request_id = get_request_id() or ""
+    key = chain_key(tenant.pk if tenant is not None else None)
+
+    with transaction.atomic():
+        head = _locked_head(key, tenant)
+        event = AuditEvent(
+            chain=key,
+            seq=head.last_seq + 1,
+            tenant=tenant,
+            # Taken under the lock, so time never goes backwards along a chain (clock permitting).
+            created_at=timezone.now(),
+            actor_kind=actor.kind,
+            actor_id=str(actor.id or ""),
+            actor_label=actor.label or "",
+            actor_role=actor.role or "",
+            action=action,
+            resource_type=resource_type or "",
+            resource_id=str(resource_id or ""),
+            request_id=request_id,
+            outcome=outcome,
+            status_code=status_code,
+            latency_ms=None if latency_ms is None else max(0, round(latency_ms)),
+            model_name=model_name or "",
+            model_revision=model_revision or "",
+            input_digest=input_digest or "",
+            row_count=row_count,
+            details=details,
+            prev_hash=head.last_hash,
+        )
+        for name in _TRUNCATED_FIELDS:
+            max_length = AuditEvent._meta.get_field(name).max_length
+            setattr(event, name, getattr(event, name)[:max_length])
+        event.hash = event_hash(event)
+        event.save()
+        AuditChainHead.objects.filter(chain=key).update(
+            last_seq=event.seq, last_hash=event.hash, updated_at=event.created_at
+        )
+    return event
+
+
+# ---------------------------------------------------------------------------- denied requests
+
+
+def _credential_of(request):
+    """The accounts credential of a DRF request, without re-running authentication."""
+    return vars(request).get("_auth")
+
+
+def _actor_of(request) -> Actor:
+    actor = get_actor()
+    if actor.kind != "anonymous":
+        return actor
+    # A logged-in user refused before a credential existed (e.g. not a member of the tenant).
+    user = getattr(getattr(request, "_request", request), "user", None)
+    if user is not None and user.is_authenticated and getattr(user, "pk", None) is not None:
+        return Actor("user", id=user.pk, label=user.get_username())
+    return actor
+
+
+def audit_denied_request(*, request, status_code: int, reason: str) -> AuditEvent | None:
+    """Record a refused request (401, 403, 404, 429) in a transaction of its own.
+
+    Called by the DRF exception handler, outside any atomic block, so the event persists even
+    though the request failed. The tenant is the credential's when the caller authenticated
+    (an ApiKey or a Membership in ``request.auth``), else the event joins the platform chain.
+    The resource is the path without its query string; ``reason`` is DRF's short message;
+    personal data in either is masked (``apps.privacy``).
+
+    An audit failure never turns the 4xx into a 500: it is logged and the answer goes out;
+    with ``AUDIT_RAISE_ERRORS`` (test settings) it raises instead, so tests notice.
+    """
+    from apps.accounts.models import ApiKey, Membership
+    from apps.privacy.masking import mask_for_log  # heavy (Presidio): loaded on first use
+
+    try:
+        credential = _credential_of(request)
+        tenant = credential.tenant if isinstance(credential, (ApiKey, Membership)) else None
+        with transaction.atomic():
+            return audit_event_record(
+                tenant=tenant,
+                action=f"http.{request.method.lower()}.denied",
+                resource_type="http.path",
+                # A caller controls the path and DRF quotes what it sent: mask both.
+                resource_id=mask_for_log(request.path),
+                outcome=Outcome.DENIED,
+                status_code=status_code,
+                details={"reason": mask_for_log(str(reason)[:MAX_REASON_CHARS])},
+                actor=_actor_of(request),
+            )
+    except Exception:
+        logger.exception("could not audit a denied request (status %s)", status_code)
+        if _raise_audit_errors():
+            raise
+        return None

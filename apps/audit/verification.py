@@ -1,0 +1,317 @@
+"""Re-computing the audit chains and checking them against their heads and signed checkpoints.
+
+For each chain, walking its events in ``seq`` order, the verifier tells apart:
+
+- ``altered``: an event's content no longer hashes to its stored ``hash``;
+- ``removed``: a gap in ``seq``, or an event whose ``prev_hash`` matches no event of the chain
+  (the event it linked to is gone, or was rewritten along with its hash);
+- ``inserted``: an event sits where its successor does not link to it: the successor's
+  ``prev_hash`` is the hash of an event further back, so the ones in between were forged in
+  (``seq`` is not hashed: it is a position the verifier checks for contiguity);
+- ``reordered``: an event's ``prev_hash`` is the hash of an event that comes later;
+- ``truncated``: the chain ends before its head row's ``seq`` or before a signed checkpoint's;
+- ``head_mismatch`` / ``checkpoint_mismatch``: the head row or a checkpoint names another hash
+  at that position than the chain holds (history rewritten and re-hashed);
+- ``checkpoint_forged``: a checkpoint's signature is not valid under AUDIT_SIGNING_KEY.
+
+Once one link of a chain is broken, later link errors are mostly its echoes, so only the first
+link problem per chain is reported; content (hash) checks go on for every event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .hashing import checkpoint_signature_valid, event_hash
+from .models import (
+    GENESIS_HASH,
+    PLATFORM_CHAIN,
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditEvent,
+    chain_key,
+)
+
+ProgressCallback = Callable[[int, int], None]
+
+ALTERED = "altered"
+REMOVED = "removed"
+INSERTED = "inserted"
+REORDERED = "reordered"
+TRUNCATED = "truncated"
+HEAD_MISMATCH = "head_mismatch"
+CHECKPOINT_MISMATCH = "checkpoint_mismatch"
+CHECKPOINT_FORGED = "checkpoint_forged"
+
+PROGRESS_EVERY = 1000
+_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """One thing wrong with a chain, at a position (``seq``) and, where known, an event."""
+
+    kind: str
+    chain: str
+    seq: int | None
+    event_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"seq {self.seq}" if self.seq is not None else "chain"
+        event = f", event {self.event_id}" if self.event_id else ""
+        return f"{self.kind}: chain {self.chain} {where}{event}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "chain": self.chain,
+            "seq": self.seq,
+            "event_id": self.event_id,
+            "message": self.message,
+        }
+
+
+@dataclass
+class VerificationResult:
+    """What ``audit_chains_verify`` found; ``problems`` in chain order, then position."""
+
+    chains: int = 0
+    events: int = 0
+    checkpoints: int = 0
+    problems: list[ChainProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_problem(self) -> ChainProblem | None:
+        return self.problems[0] if self.problems else None
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "chains": self.chains,
+            "events": self.events,
+            "checkpoints": self.checkpoints,
+            "problems": [problem.as_dict() for problem in self.problems],
+        }
+
+
+def audit_chains_verify(
+    *, tenant=None, progress: ProgressCallback | None = None
+) -> VerificationResult:
+    """Verify every chain (the platform's and each tenant's), or only ``tenant``'s.
+
+    ``progress(done, total)`` is called every few thousand events and at the end, with events
+    as the unit, so a background job can report how far it got.
+    """
+    if tenant is not None:
+        keys = [chain_key(tenant.pk)]
+    else:
+        keys = sorted(
+            set(AuditEvent.objects.values_list("chain", flat=True).distinct())
+            | set(AuditChainHead.objects.values_list("chain", flat=True))
+            | set(AuditCheckpoint.objects.values_list("chain", flat=True).distinct()),
+            key=lambda key: (key != PLATFORM_CHAIN, key),
+        )
+    events = AuditEvent.objects.filter(chain__in=keys)
+    total = events.count()
+    result = VerificationResult(chains=len(keys))
+    tick = _Progress(progress, total)
+    if progress:
+        progress(0, total)
+    for key in keys:
+        _ChainVerifier(key, result, tick).run()
+    tick.finish()
+    return result
+
+
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None, total: int):
+        self.callback = callback
+        self.total = total
+        self.done = 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.callback and self.done % PROGRESS_EVERY == 0:
+            self.callback(self.done, self.total)
+
+    def finish(self) -> None:
+        if self.callback:
+            self.callback(self.done, self.total)
+
+
+class _ChainVerifier:
+    def __init__(self, key: str, result: VerificationResult, progress: _Progress):
+        self.key = key
+        self.result = result
+        self.progress = progress
+        self.problems: list[ChainProblem] = []
+        self.link_broken = False
+        self.last_seq = 0
+        self.last_hash = GENESIS_HASH
+        self.last_id: str | None = None
+        self.checkpoints = list(AuditCheckpoint.objects.filter(chain=key).order_by("seq"))
+        # Stored hashes are kept only at the positions checkpoints name: memory stays flat.
+        self.checkpoint_seqs = {checkpoint.seq for checkpoint in self.checkpoints}
+        self.stored_hash_by_seq: dict[int, str] = {}
+
+    def problem(self, kind: str, seq, event_id, message: str) -> None:
+        self.problems.append(
+            ChainProblem(kind, self.key, seq, str(event_id) if event_id else None, message)
+        )
+
+    def run(self) -> None:
+        events = AuditEvent.objects.filter(chain=self.key).order_by("seq")
+        for event in events.iterator(chunk_size=_CHUNK):
+            self.check_event(event)
+            self.result.events += 1
+            self.progress.step()
+        self.check_head()
+        self.check_checkpoints()
+        self.problems.sort(key=lambda p: p.seq if p.seq is not None else 0)
+        self.result.problems.extend(self.problems)
+
+    # ------------------------------------------------------------------ one event
+    def check_event(self, event: AuditEvent) -> None:
+        if event_hash(event) != event.hash:
+            self.problem(
+                ALTERED, event.seq, event.id, "its content does not match its hash (altered)"
+            )
+        if not self.link_broken:
+            self.check_link(event)
+        self.last_seq = event.seq
+        self.last_hash = event.hash
+        self.last_id = event.id
+        if event.seq in self.checkpoint_seqs:
+            self.stored_hash_by_seq[event.seq] = event.hash
+
+    def check_link(self, event: AuditEvent) -> None:
+        expected_seq = self.last_seq + 1
+        if event.seq != expected_seq:
+            missing = (
+                f"seq {expected_seq}"
+                if event.seq == expected_seq + 1
+                else f"seq {expected_seq}..{event.seq - 1}"
+            )
+            self.break_link(
+                REMOVED,
+                expected_seq,
+                None,
+                f"event(s) at {missing} removed; the next event present is seq {event.seq} "
+                f"(id {event.id}), which links to hash {event.prev_hash}",
+            )
+            return
+        if event.prev_hash == self.last_hash:
+            return
+        if event.prev_hash == GENESIS_HASH:
+            linked = {"seq": 0, "id": "(chain start)"}  # links to the start, past events before it
+        else:
+            linked = (
+                AuditEvent.objects.filter(chain=self.key, hash=event.prev_hash)
+                .values("seq", "id")
+                .first()
+            )
+        if linked is None:
+            before = f"seq {self.last_seq} (id {self.last_id})" if self.last_id else "the start"
+            self.break_link(
+                REMOVED,
+                event.seq,
+                event.id,
+                f"links to hash {event.prev_hash}, which no event of the chain has: the event "
+                f"before it was removed, or {before} was rewritten with a new hash",
+            )
+        elif linked["seq"] > event.seq:
+            self.break_link(
+                REORDERED,
+                event.seq,
+                event.id,
+                f"links to seq {linked['seq']} (id {linked['id']}), which comes after it: "
+                "events were reordered",
+            )
+        else:
+            first_forged = (
+                AuditEvent.objects.filter(chain=self.key, seq__gt=linked["seq"])
+                .order_by("seq")
+                .values("seq", "id")
+                .first()
+            )
+            self.break_link(
+                INSERTED,
+                first_forged["seq"],
+                first_forged["id"],
+                f"inserted: its successor seq {event.seq} (id {event.id}) links past it to "
+                f"seq {linked['seq']} (id {linked['id']})",
+            )
+
+    def break_link(self, kind, seq, event_id, message) -> None:
+        self.link_broken = True
+        self.problem(kind, seq, event_id, message)
+
+    # ------------------------------------------------------------------ the end of the chain
+    def check_head(self) -> None:
+        head = AuditChainHead.objects.filter(chain=self.key).first()
+        if head is None:
+            if self.last_seq:
+                self.problem(
+                    HEAD_MISMATCH, self.last_seq, self.last_id, "the chain's head row is missing"
+                )
+            return
+        if head.last_seq > self.last_seq:
+            self.problem(
+                TRUNCATED,
+                head.last_seq,
+                None,
+                f"the chain ends at seq {self.last_seq} but its head records seq "
+                f"{head.last_seq} (hash {head.last_hash}): the newest events were removed",
+            )
+        elif head.last_seq < self.last_seq or head.last_hash != self.last_hash:
+            self.problem(
+                HEAD_MISMATCH,
+                self.last_seq,
+                self.last_id,
+                f"the head row records seq {head.last_seq} hash {head.last_hash}, the chain "
+                f"ends at seq {self.last_seq} hash {self.last_hash}",
+            )
+
+    def check_checkpoints(self) -> None:
+        for checkpoint in self.checkpoints:
+            self.result.checkpoints += 1
+            if not checkpoint_signature_valid(checkpoint):
+                self.problem(
+                    CHECKPOINT_FORGED,
+                    checkpoint.seq,
+                    None,
+                    f"checkpoint {checkpoint.pk} has an invalid signature (forged or altered)",
+                )
+                continue
+            if checkpoint.seq > self.last_seq:
+                self.problem(
+                    TRUNCATED,
+                    checkpoint.seq,
+                    None,
+                    f"the chain ends at seq {self.last_seq} before signed checkpoint "
+                    f"{checkpoint.pk} at seq {checkpoint.seq} (hash {checkpoint.head_hash}): "
+                    "the newest events were removed",
+                )
+                continue
+            stored = self.stored_hash_by_seq.get(checkpoint.seq)
+            if stored is None:
+                continue  # a gap at this position: already reported as removed
+            if stored != checkpoint.head_hash:
+                event_id = (
+                    AuditEvent.objects.filter(chain=self.key, seq=checkpoint.seq)
+                    .values_list("id", flat=True)
+                    .first()
+                )
+                self.problem(
+                    CHECKPOINT_MISMATCH,
+                    checkpoint.seq,
+                    event_id,
+                    f"signed checkpoint {checkpoint.pk} names hash {checkpoint.head_hash} "
+                    f"at this position, the chain holds {stored}: history was rewritten",
+                )

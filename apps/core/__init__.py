@@ -1,0 +1,1 @@
+"""Shared REST plumbing: request context, the one error format, pagination, health checks."""

@@ -1,0 +1,148 @@
+"""One error body for every 4xx and 5xx, API or not:
+
+    {"type": "...", "title": "...", "status": 400, "detail": "...", "errors": {"field": ["..."]},
+     "request_id": "..."}
+
+Modelled on RFC 9457 (problem details). DRF exceptions go through ``api_exception_handler``;
+Django's own 400/403/404/500 pages, CSRF failures and errors raised outside DRF (405, 413) are
+rewritten by ``ApiErrorFormatMiddleware`` and the handlers below.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .context import get_request_id
+
+logger = logging.getLogger(__name__)
+
+ERROR_TYPE_BASE = "https://vertical-ai.dev/errors/"
+
+
+def problem(status_code: int, detail, *, errors=None, code: str | None = None) -> dict:
+    """Build the error body. ``code`` names the kind of error (``not_found``, ``throttled``…)."""
+    title = HTTPStatus(status_code).phrase
+    body = {
+        "type": ERROR_TYPE_BASE + (code or title.lower().replace(" ", "_").replace("-", "_")),
+        "title": title,
+        "status": status_code,
+        "detail": str(detail),
+        "errors": errors or {},
+        "request_id": get_request_id(),
+    }
+    return body
+
+
+def problem_response(status_code: int, detail, *, errors=None, code=None) -> JsonResponse:
+    return JsonResponse(
+        problem(status_code, detail, errors=errors, code=code),
+        status=status_code,
+        content_type="application/problem+json",
+    )
+
+
+def _flatten(detail) -> dict[str, list[str]]:
+    """DRF's nested ValidationError detail as {"field.sub": ["message", ...]}."""
+    out: dict[str, list[str]] = {}
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
+            for index, item in enumerate(value):
+                walk(item, f"{path}.{index}" if path else str(index))
+        else:
+            items = value if isinstance(value, list) else [value]
+            out.setdefault(path or "non_field_errors", []).extend(str(v) for v in items)
+
+    walk(detail, "")
+    return out
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, reshaped into the one error body; denied requests are audited."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(str(exc) or "Suspicious request.")
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real server error: Django's 500 handler answers in the same format
+
+    code = getattr(exc, "default_code", None)
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        detail = "Invalid input: " + "; ".join(
+            f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()
+        )
+        body = problem(response.status_code, detail, errors=errors, code="validation_error")
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        if isinstance(detail, (dict, list)):
+            body = problem(response.status_code, "Invalid request.", errors=_flatten(detail))
+        else:
+            body = problem(response.status_code, detail, code=code)
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        body["retry_after_s"] = int(exc.wait)
+    if getattr(exc, "quota", None):
+        body["quota"] = exc.quota
+
+    # The detail can echo what the client sent (DRF quotes invalid values): the masking filter
+    # on the log handlers removes any personal data from it.
+    logger.info("request refused with %s: %s", response.status_code, body["detail"])
+    new = Response(body, status=response.status_code, headers=dict(response.items()))
+    new.content_type = "application/problem+json"
+    _audit_denied(context.get("request"), response.status_code, exc)
+    return new
+
+
+def _audit_denied(request, status_code: int, exc) -> None:
+    if request is None or status_code not in (401, 403, 404, 429):
+        return
+    # Imported here: the audit app's models are not ready when settings import this module.
+    from apps.audit.services import audit_denied_request
+
+    audit_denied_request(request=request, status_code=status_code, reason=str(exc))
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is larger than the server accepts."
+    default_code = "payload_too_large"
+
+
+# Django-level handlers (config/urls.py names them) --------------------------------------------
+
+
+def bad_request(request, exception=None):
+    return problem_response(400, "Bad request.")
+
+
+def permission_denied(request, exception=None):
+    return problem_response(403, "You do not have permission to access this resource.")
+
+
+def page_not_found(request, exception=None):
+    return problem_response(404, f"No resource at {request.path}.", code="not_found")
+
+
+def server_error(request):
+    return problem_response(500, "Internal server error; the request id identifies it in logs.")
+
+
+def csrf_failure(request, reason=""):
+    return problem_response(403, f"CSRF verification failed: {reason}", code="csrf_failed")

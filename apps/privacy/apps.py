@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    """Personal-data detection and masking; routes loguru output through the masking filter."""
+
+    name = "apps.privacy"
+    label = "privacy"
+    verbose_name = "Privacy"
+
+    def ready(self) -> None:
+        """Send loguru records (PyRuSH logs through loguru) to the standard logging handlers."""
+        from apps.privacy.logging import route_loguru_to_logging
+
+        route_loguru_to_logging()

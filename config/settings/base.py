@@ -1,0 +1,274 @@
+"""Settings shared by every environment. Everything that differs between machines comes from the
+environment through one django-environ ``env`` (cookiecutter-django); production.py only adds what
+the environment must not be able to turn off.
+
+Zero-setup default: without DATABASE_URL the platform uses SQLite, without REDIS_URL tasks run
+in-process and the cache is local memory. With them: PostgreSQL, Redis and separate workers.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+
+# Presidio probes CUDA at import by putting a tensor on the GPU; in web and Celery parent
+# processes, which fork afterwards, that must not happen (ARCHITECTURE.md: CUDA and fork).
+os.environ.setdefault("PRESIDIO_DEVICE", "cpu")
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+env = environ.Env()
+
+# ---------------------------------------------------------------------------- core
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# ---------------------------------------------------------------------------- apps
+DJANGO_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+THIRD_PARTY_APPS = [
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_beat",
+    "django_prometheus",
+    "axes",
+]
+LOCAL_APPS = [
+    "apps.core",
+    "apps.privacy",
+    "apps.accounts",
+    "apps.audit",
+    "apps.jobs",
+]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.ApiErrorFormatMiddleware",
+    # axes must come last so that it sees the outcome of authentication.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------------------- database
+# No DATABASE_URL: SQLite next to the code, the zero-setup default for `make run`.
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if not USING_POSTGRES:
+    # SQLite waits for a concurrent writer instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+# ---------------------------------------------------------------------------- cache and broker
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("DJANGO_CACHE_PREFIX", default="vap"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# ---------------------------------------------------------------------------- auth
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "admin:login"
+
+# django-axes: lock an account+address pair after repeated failed logins.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+
+# API keys are hashed with HMAC-SHA256 under this key (not a slow password hash: it is checked
+# on every request). Separate from SECRET_KEY so that rotating one does not revoke the other.
+API_KEY_HASH_KEY = env("API_KEY_HASH_KEY", default="") or SECRET_KEY
+
+# ---------------------------------------------------------------------------- audit
+# Checkpoints of each tenant's audit chain are signed with this key; it must not live in the
+# database, or whoever can rewrite the log could re-sign it too.
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="") or SECRET_KEY
+# Per-tenant input digests are HMACs under keys derived from this one.
+AUDIT_DIGEST_KEY = env("AUDIT_DIGEST_KEY", default="") or SECRET_KEY
+AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=15)
+
+# ---------------------------------------------------------------------------- static files
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# ---------------------------------------------------------------------------- request limits
+# Bodies over this size are refused with 413 before they are read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+CSRF_FAILURE_VIEW = "apps.core.errors.csrf_failure"
+
+# ---------------------------------------------------------------------------- REST framework
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.accounts.authentication.ApiKeyAuthentication",
+        "apps.accounts.authentication.TenantSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.accounts.permissions.IsTenantMember"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.accounts.throttling.CredentialRateThrottle",
+        "apps.accounts.throttling.TenantQuotaThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"credential": env("API_THROTTLE_RATE", default="600/min")},
+    "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.DefaultPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vertical AI Platform API",
+    "DESCRIPTION": "Customer service, medical records and financial risk on one shared base.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Served from the sidecar package: the docs work with no internet and no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# ---------------------------------------------------------------------------- quotas
+# Default per-tenant quotas; a tenant's own Quota rows override them. None = unlimited.
+DEFAULT_TENANT_QUOTAS = {
+    "requests_per_day": env.int("QUOTA_REQUESTS_PER_DAY", default=100_000),
+}
+
+# ---------------------------------------------------------------------------- celery
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+# No broker configured: run tasks in-process (the zero-setup default).
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=30 * 60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60)
+# One visibility timeout for broker and result backend, longer than the hard time limit, so a
+# task still running is never redelivered to a second worker.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint": {
+        "task": "apps.audit.tasks.audit_checkpoint_task",
+        "schedule": timedelta(minutes=AUDIT_CHECKPOINT_MINUTES),
+    },
+}
+JOB_MAX_RETRIES = env.int("JOB_MAX_RETRIES", default=3)
+
+# ---------------------------------------------------------------------------- logging
+LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")  # json | text
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_pii": {"()": "apps.privacy.logging.PiiMaskingFilter"}},
+    "formatters": {
+        "json": {"()": "apps.privacy.logging.JsonLogFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            # On the handler, not on loggers: records propagated from any library pass here.
+            "filters": ["mask_pii"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "presidio-analyzer": {"level": "ERROR"},
+    },
+}
+
+# ---------------------------------------------------------------------------- health
+READINESS_CHECKS = {
+    "database": "apps.core.health.check_database",
+    "broker": "apps.core.health.check_broker",
+}
