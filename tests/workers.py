@@ -93,9 +93,16 @@ def real_broker(app):
         broker_url=os.environ["REDIS_URL"],
         result_backend=os.environ["REDIS_URL"],
     )
-    app._pool = None  # drop connections made for the in-memory broker
+    _drop_connections(app)  # connections made earlier went to the in-memory broker
     try:
         yield
     finally:
         app.conf.update(saved)
-        app._pool = None
+        _drop_connections(app)
+
+
+def _drop_connections(app) -> None:
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None

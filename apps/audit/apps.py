@@ -5,3 +5,9 @@ class AuditConfig(AppConfig):
     name = "apps.audit"
     label = "audit"
     verbose_name = "Audit log"
+
+    def ready(self):
+        # Register the tasks with Celery in every process, not only in workers (which
+        # autodiscover them): jobs are sent by task name, and without a broker (in-process
+        # mode) an unregistered name is published to nowhere instead of run.
+        from . import tasks  # noqa: F401

@@ -22,6 +22,8 @@ class AuditLogImmutable(Exception):
 
 
 class Outcome(models.TextChoices):
+    """How an audited action ended."""
+
     SUCCESS = "success", "Success"
     DENIED = "denied", "Denied"  # refused by authentication, permissions, scoping or quotas
     ERROR = "error", "Error"  # the action raised; its transaction was rolled back

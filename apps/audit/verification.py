@@ -141,6 +141,7 @@ class _Progress:
             self.callback(self.done, self.total)
 
     def finish(self) -> None:
+        self.total = max(self.total, self.done)  # events appended since the count
         if self.callback:
             self.callback(self.done, self.total)
 
@@ -155,7 +156,11 @@ class _ChainVerifier:
         self.last_seq = 0
         self.last_hash = GENESIS_HASH
         self.last_id: str | None = None
+        # Writers may append while we verify. The checkpoints are read first, then the head row,
+        # and only events up to that head are walked: every checkpoint then lies within the
+        # snapshot, and events appended meanwhile are not mistaken for anything.
         self.checkpoints = list(AuditCheckpoint.objects.filter(chain=key).order_by("seq"))
+        self.head = AuditChainHead.objects.filter(chain=key).first()
         # Stored hashes are kept only at the positions checkpoints name: memory stays flat.
         self.checkpoint_seqs = {checkpoint.seq for checkpoint in self.checkpoints}
         self.stored_hash_by_seq: dict[int, str] = {}
@@ -167,6 +172,8 @@ class _ChainVerifier:
 
     def run(self) -> None:
         events = AuditEvent.objects.filter(chain=self.key).order_by("seq")
+        if self.head is not None:
+            events = events.filter(seq__lte=self.head.last_seq)
         for event in events.iterator(chunk_size=_CHUNK):
             self.check_event(event)
             self.result.events += 1
@@ -244,8 +251,8 @@ class _ChainVerifier:
                 INSERTED,
                 first_forged["seq"],
                 first_forged["id"],
-                f"inserted: its successor seq {event.seq} (id {event.id}) links past it to "
-                f"seq {linked['seq']} (id {linked['id']})",
+                f"not part of the chain: its successor seq {event.seq} (id {event.id}) links "
+                f"past it to seq {linked['seq']} (id {linked['id']})",
             )
 
     def break_link(self, kind, seq, event_id, message) -> None:
@@ -254,7 +261,7 @@ class _ChainVerifier:
 
     # ------------------------------------------------------------------ the end of the chain
     def check_head(self) -> None:
-        head = AuditChainHead.objects.filter(chain=self.key).first()
+        head = self.head
         if head is None:
             if self.last_seq:
                 self.problem(
@@ -269,13 +276,36 @@ class _ChainVerifier:
                 f"the chain ends at seq {self.last_seq} but its head records seq "
                 f"{head.last_seq} (hash {head.last_hash}): the newest events were removed",
             )
-        elif head.last_seq < self.last_seq or head.last_hash != self.last_hash:
+        elif head.last_hash != self.last_hash:
             self.problem(
                 HEAD_MISMATCH,
                 self.last_seq,
                 self.last_id,
-                f"the head row records seq {head.last_seq} hash {head.last_hash}, the chain "
-                f"ends at seq {self.last_seq} hash {self.last_hash}",
+                f"the head row records hash {head.last_hash} at seq {head.last_seq}, the chain "
+                f"holds {self.last_hash}",
+            )
+        self.check_beyond_head()
+
+    def check_beyond_head(self) -> None:
+        """Events past the snapshot's head were appended since, unless even the head as it is
+        now does not reach them: then they were added without going through the head."""
+        beyond = (
+            AuditEvent.objects.filter(chain=self.key, seq__gt=self.head.last_seq)
+            .order_by("-seq")
+            .values("seq", "id")
+            .first()
+        )
+        if beyond is None:
+            return
+        now = AuditChainHead.objects.filter(chain=self.key).values_list("last_seq", flat=True)
+        head_now = now.first() or 0
+        if beyond["seq"] > head_now:
+            self.problem(
+                HEAD_MISMATCH,
+                head_now + 1,
+                None,
+                f"events up to seq {beyond['seq']} (id {beyond['id']}) lie beyond the head row "
+                f"(seq {head_now}): appended without it, or the head was moved back",
             )
 
     def check_checkpoints(self) -> None:

@@ -41,6 +41,10 @@ def job_enqueue(*, job: Job) -> None:
     Through a signature rather than ``send_task`` so that in-process mode (no broker) runs the
     task at once instead of publishing it to nowhere.
     """
+    if current_app.conf.task_always_eager and job.task_name not in current_app.tasks:
+        # In-process mode would hand an unknown task name to a broker that does not exist and
+        # leave the job queued for ever: fail loudly instead.
+        raise LookupError(f"task {job.task_name!r} is not registered (is its module imported?)")
     result = current_app.signature(job.task_name, args=[str(job.pk)]).apply_async()
     Job.objects.filter(pk=job.pk, task_id="").update(task_id=result.id or "")
 

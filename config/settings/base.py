@@ -150,6 +150,8 @@ AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="") or SECRET_KEY
 # Per-tenant input digests are HMACs under keys derived from this one.
 AUDIT_DIGEST_KEY = env("AUDIT_DIGEST_KEY", default="") or SECRET_KEY
 AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=15)
+# Recording a denied request must never turn a 4xx into a 500: failures are logged. Tests raise.
+AUDIT_RAISE_ERRORS = env.bool("AUDIT_RAISE_ERRORS", default=False)
 
 # ---------------------------------------------------------------------------- static files
 STATIC_URL = "/static/"
@@ -202,6 +204,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Group operations by domain (accounts, audit, jobs…) rather than under one "v1" tag.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
 # ---------------------------------------------------------------------------- quotas

@@ -11,6 +11,8 @@ SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdefghijkl"
 API_KEY_HASH_KEY = SECRET_KEY
 AUDIT_SIGNING_KEY = "test-audit-signing-key"
 AUDIT_DIGEST_KEY = "test-audit-digest-key"
+# An audit failure that production only logs (a denied request's event) fails the test instead.
+AUDIT_RAISE_ERRORS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

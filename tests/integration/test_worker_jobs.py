@@ -32,7 +32,7 @@ def test_worker_runs_a_job_and_progress_is_visible(tenant, make_api_client):
             if body["state"] in ("succeeded", "failed"):
                 break
             time.sleep(0.05)
-        worker_log = log.read_text()
+    worker_log = log.read_text()  # after the worker stopped: every line is flushed
 
     assert body["state"] == "succeeded", (body, worker_log[-2000:])
     assert body["progress"]["total"] >= 300

@@ -4,6 +4,7 @@ from datetime import timedelta
 import django_filters
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -109,6 +110,7 @@ class AuditEventViewSet(TenantScopedReadOnlyViewSet):
         url_path="export",
         renderer_classes=[JSONRenderer, NdjsonRenderer],
         pagination_class=None,
+        filter_backends=[DjangoFilterBackend],  # always oldest first: no ?ordering=
     )
     def export(self, request):
         """Stream the tenant's events matching the list filters as JSON lines."""

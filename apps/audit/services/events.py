@@ -149,6 +149,22 @@ def _actor_of(request) -> Actor:
     return actor
 
 
+WITHHELD = "<withheld>"
+
+
+def _masked(text: str) -> str:
+    """``text`` with personal data masked, by the logging filter's masker: the request's log
+    line holds the same path and message, so this is usually a cache hit. If masking fails the
+    text is withheld, never stored unmasked, and the event is still written."""
+    try:
+        from apps.privacy.logmask import mask_for_log
+
+        return mask_for_log(text)
+    except Exception:
+        logger.exception("could not mask a denied request's path or reason; withheld")
+        return WITHHELD
+
+
 def audit_denied_request(*, request, status_code: int, reason: str) -> AuditEvent | None:
     """Record a refused request (401, 403, 404, 429) in a transaction of its own.
 
@@ -162,7 +178,6 @@ def audit_denied_request(*, request, status_code: int, reason: str) -> AuditEven
     with ``AUDIT_RAISE_ERRORS`` (test settings) it raises instead, so tests notice.
     """
     from apps.accounts.models import ApiKey, Membership
-    from apps.privacy.masking import mask_for_log  # heavy (Presidio): loaded on first use
 
     try:
         credential = _credential_of(request)
@@ -173,10 +188,10 @@ def audit_denied_request(*, request, status_code: int, reason: str) -> AuditEven
                 action=f"http.{request.method.lower()}.denied",
                 resource_type="http.path",
                 # A caller controls the path and DRF quotes what it sent: mask both.
-                resource_id=mask_for_log(request.path),
+                resource_id=_masked(request.path),
                 outcome=Outcome.DENIED,
                 status_code=status_code,
-                details={"reason": mask_for_log(str(reason)[:MAX_REASON_CHARS])},
+                details={"reason": _masked(str(reason)[:MAX_REASON_CHARS])},
                 actor=_actor_of(request),
             )
     except Exception:

@@ -195,3 +195,38 @@ def test_tampering_in_one_tenant_does_not_flag_another(signed_chain, tenant, oth
     call_command("audit_verify", "--tenant", other_tenant.slug, stdout=out)
     assert out.getvalue().strip() == "OK: 1 chains, 1 events verified"
     verify_fails("--tenant", tenant.slug)
+
+
+def test_events_appended_during_verification_are_not_tampering(signed_chain, tenant, monkeypatch):
+    """A writer appends after the walk began: not a truncation, not a head mismatch."""
+    from apps.audit import verification
+    from apps.audit.services import audit_event_record
+
+    original = verification._ChainVerifier.check_head
+
+    def append_then_check(self):
+        audit_event_record(tenant=tenant, action="test.meanwhile")
+        original(self)
+
+    monkeypatch.setattr(verification._ChainVerifier, "check_head", append_then_check)
+    result = audit_chains_verify()
+    assert result.ok, result.problems
+
+
+def test_detects_events_appended_behind_the_heads_back(signed_chain, tenant):
+    key = chain_key(tenant.pk)
+    newest = signed_chain[4]
+    forged = AuditEvent(
+        id=uuid.uuid4(),
+        chain=key,
+        seq=6,
+        tenant=tenant,
+        created_at=newest.created_at,
+        action="test.forged",
+        prev_hash=newest.hash,
+    )
+    forged.hash = event_hash(forged)
+    tamper(insert_sql(forged))
+    first = verify_fails()
+    assert f"head_mismatch: chain {key} seq 6" in first
+    assert str(forged.id) in first

@@ -98,3 +98,8 @@ def test_cancel_endpoint(tenant, make_api_client):
     job = Job.objects.create(tenant=tenant, kind="test.long", task_name="none")
     body = make_api_client(tenant, Role.ADMIN).post(f"/api/v1/jobs/{job.pk}/cancel/").json()
     assert body["state"] == "cancelled"
+
+
+def test_unregistered_task_fails_loudly_in_process_mode(tenant):
+    with pytest.raises(LookupError, match="not registered"):
+        job_create(tenant=tenant, kind="test.ghost", task_name="apps.nowhere.ghost_task")
