@@ -45,6 +45,8 @@ class ApiKeyAdmin(TenantScopedAdmin):
     list_filter = ["role"]
     search_fields = ["name", "prefix"]
     allowed_roles = {Role.ADMIN}
+    # Who looked at which credential is worth knowing after a leak.
+    sensitive = True
     readonly_fields = [f.name for f in ApiKey._meta.fields]
     actions = ["revoke_selected"]
 

@@ -1,0 +1,37 @@
+"""The Celery rules of ARCHITECTURE.md, read from the configured app."""
+
+from django.conf import settings
+
+from config.celery import app
+
+
+def test_json_only_and_late_acks_with_prefetch_one():
+    assert app.conf.task_serializer == "json"
+    assert app.conf.result_serializer == "json"
+    assert app.conf.accept_content == ["json"]
+    assert app.conf.task_acks_late is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_reject_on_worker_lost is True
+
+
+def test_time_limits_and_one_visibility_timeout():
+    assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit
+    broker = app.conf.broker_transport_options["visibility_timeout"]
+    backend = app.conf.result_backend_transport_options["visibility_timeout"]
+    assert broker == backend == settings.CELERY_VISIBILITY_TIMEOUT
+    assert broker > app.conf.task_time_limit, "a running task must never be redelivered"
+
+
+def test_queues_and_routes():
+    assert {q.name for q in app.conf.task_queues} == {"default", "inference"}
+    assert app.conf.task_default_queue == "default"
+    route = app.amqp.router.route({}, "models_runtime.tasks.anything")
+    assert route["queue"].name == "inference"
+    assert (
+        app.amqp.router.route({}, "apps.audit.tasks.audit_verify_task")["queue"].name == "default"
+    )
+
+
+def test_audit_checkpoint_is_scheduled_and_registered():
+    schedule = settings.CELERY_BEAT_SCHEDULE["audit-checkpoint"]
+    assert schedule["task"] in app.tasks
