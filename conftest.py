@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 
-import pytest
+# Before anything imports huggingface_hub: tests never reach a model hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from apps.accounts.roles import Role
+import pytest  # noqa: E402
+
+from apps.accounts.roles import Role  # noqa: E402
 
 
 def _have_postgres() -> bool:

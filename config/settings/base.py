@@ -15,6 +15,9 @@ import environ
 # Presidio probes CUDA at import by putting a tensor on the GPU; in web and Celery parent
 # processes, which fork afterwards, that must not happen (ARCHITECTURE.md: CUDA and fork).
 os.environ.setdefault("PRESIDIO_DEVICE", "cpu")
+# Models load from local paths and installed packages; a hub download happens only where an
+# operator sets HF_HUB_OFFLINE=0 for a deployment that names hub models.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 env = environ.Env()

@@ -1,0 +1,274 @@
+"""A dynamic batcher per model, in the manner of Triton's: gather, then run, on one thread.
+
+Callers on any thread ``submit`` a payload and get a ``Future``. The model's thread takes up to
+``max_batch_size`` queued requests, waiting at most ``max_batch_wait_ms`` after the first of
+them arrived, and runs them as one batch. The future's result is an ``Outcome``: the backend's
+output plus queue time, compute time and the size of the batch it ran in.
+
+Failure handling: a full queue refuses at ``submit`` (``QueueFull``: the API answers 429); a request
+whose deadline passed before its batch started fails with ``RequestTimeout`` and is not computed;
+out of memory splits the batch in halves and retries each, down to single requests; any other
+error fails only the callers of that batch. The thread itself never dies of a batch's error.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from models_runtime.errors import BackendError, ModelsRuntimeError, QueueFull, RequestTimeout
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    output: Any
+    model: str
+    queue_ms: float
+    compute_ms: float
+    batch_size: int
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """torch.cuda.OutOfMemoryError (a RuntimeError), or any RuntimeError saying "out of memory"."""
+    if type(exc).__name__ == "OutOfMemoryError":
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+def _release_cuda_memory() -> None:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except ImportError:  # pragma: no cover - torch is always installed with this package
+        pass
+
+
+class _Item:
+    __slots__ = ("payload", "future", "enqueued", "deadline")
+
+    def __init__(self, payload: Any, enqueued: float, deadline: float | None):
+        self.payload = payload
+        self.future: Future = Future()
+        self.enqueued = enqueued
+        self.deadline = deadline
+
+
+class BatcherStats:
+    """Counters and the batch-size record of one batcher (read with ``snapshot``)."""
+
+    def __init__(self, recent: int = 1024):
+        self._lock = threading.Lock()
+        self.submitted = self.completed = self.failed = 0
+        self.rejected_queue_full = self.timed_out = self.oom_splits = self.batches = 0
+        self.batch_sizes: collections.Counter[int] = collections.Counter()
+        self.recent_batch_sizes: collections.deque[int] = collections.deque(maxlen=recent)
+        self.max_queue_depth_seen = 0
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, value in counts.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    def record_batch(self, size: int) -> None:
+        with self._lock:
+            self.batches += 1
+            self.batch_sizes[size] += 1
+            self.recent_batch_sizes.append(size)
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {
+                "submitted": self.submitted,
+                "completed": self.completed,
+                "failed": self.failed,
+                "rejected_queue_full": self.rejected_queue_full,
+                "timed_out": self.timed_out,
+                "oom_splits": self.oom_splits,
+                "batches": self.batches,
+                "batch_size_histogram": dict(sorted(self.batch_sizes.items())),
+                "recent_batch_sizes": list(self.recent_batch_sizes),
+                "max_queue_depth_seen": self.max_queue_depth_seen,
+            }
+
+
+class DynamicBatcher:
+    def __init__(
+        self,
+        name: str,
+        run_batch: Callable[[Sequence[Any]], Sequence[Any]],
+        *,
+        max_batch_size: int,
+        max_batch_wait_ms: float,
+        max_queue_depth: int,
+        default_timeout_s: float | None = None,
+        validate: Callable[[Any], None] | None = None,
+        retry_after_s: float = 1.0,
+    ):
+        if max_batch_size < 1 or max_queue_depth < 1 or max_batch_wait_ms < 0:
+            raise ValueError(
+                "max_batch_size and max_queue_depth must be >= 1, max_batch_wait_ms >= 0"
+            )
+        self.name = name
+        self.max_batch_size = max_batch_size
+        self.max_batch_wait_s = max_batch_wait_ms / 1000.0
+        self.max_queue_depth = max_queue_depth
+        self.default_timeout_s = default_timeout_s
+        self.retry_after_s = retry_after_s
+        self._run_batch = run_batch
+        self._validate = validate
+        self._queue: collections.deque[_Item] = collections.deque()
+        self._cond = threading.Condition()
+        self._closed = False
+        self.stats = BatcherStats()
+        self._thread = threading.Thread(target=self._loop, name=f"batcher-{name}", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------------------------ caller side
+
+    @property
+    def queue_depth(self) -> int:
+        return len(self._queue)
+
+    def submit(self, payload: Any, timeout_s: float | None = None) -> Future:
+        """Validate and queue; the future resolves to an ``Outcome`` or raises the request's error.
+
+        Raises ``InvalidInput`` (from the validator) or ``QueueFull`` at once, before queueing.
+        """
+        if self._validate is not None:
+            self._validate(payload)
+        timeout_s = self.default_timeout_s if timeout_s is None else timeout_s
+        now = time.monotonic()
+        item = _Item(payload, now, now + timeout_s if timeout_s is not None else None)
+        with self._cond:
+            if self._closed:
+                raise BackendError(f"model {self.name!r}: the batcher is shut down")
+            depth = len(self._queue)
+            if depth >= self.max_queue_depth:
+                self.stats.add(rejected_queue_full=1)
+                raise QueueFull(self.name, depth, self.retry_after_s)
+            self._queue.append(item)
+            self.stats.add(submitted=1)
+            if depth + 1 > self.stats.max_queue_depth_seen:
+                self.stats.max_queue_depth_seen = depth + 1
+            self._cond.notify()
+        return item.future
+
+    def close(self, timeout_s: float | None = 10.0) -> None:
+        """Stop taking requests, finish the queued ones, stop the thread."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join(timeout_s)
+
+    def snapshot(self) -> dict:
+        return {"model": self.name, "queue_depth": self.queue_depth, **self.stats.snapshot()}
+
+    # ------------------------------------------------------------------------------ model thread
+
+    def _loop(self) -> None:
+        while True:
+            batch = self._next_batch()
+            if batch is None:
+                return
+            try:
+                self._start(batch)
+            except Exception:  # a bug here must not kill the model's only thread
+                logger.exception("batcher %s: unexpected error around a batch", self.name)
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(
+                            BackendError(f"model {self.name!r}: internal error")
+                        )
+
+    def _next_batch(self) -> list[_Item] | None:
+        with self._cond:
+            while not self._queue:
+                if self._closed:
+                    return None
+                self._cond.wait()
+            flush_at = self._queue[0].enqueued + self.max_batch_wait_s
+            while len(self._queue) < self.max_batch_size and not self._closed:
+                remaining = flush_at - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            count = min(len(self._queue), self.max_batch_size)
+            return [self._queue.popleft() for _ in range(count)]
+
+    def _start(self, batch: list[_Item]) -> None:
+        now = time.monotonic()
+        runnable = []
+        for item in batch:
+            if not item.future.set_running_or_notify_cancel():
+                continue  # the caller cancelled it while it waited
+            if item.deadline is not None and now > item.deadline:
+                waited = now - item.enqueued
+                item.future.set_exception(
+                    RequestTimeout(
+                        f"model {self.name!r}: request waited {waited:.3f}s, past its deadline"
+                    )
+                )
+                self.stats.add(timed_out=1)
+                continue
+            runnable.append(item)
+        if runnable:
+            self._run(runnable)
+
+    def _run(self, items: list[_Item]) -> None:
+        started = time.monotonic()
+        try:
+            outputs = list(self._run_batch([item.payload for item in items]))
+            if len(outputs) != len(items):
+                raise BackendError(
+                    f"model {self.name!r}: backend returned {len(outputs)} results "
+                    f"for {len(items)} inputs"
+                )
+        except Exception as exc:
+            if is_out_of_memory(exc) and len(items) > 1:
+                self.stats.add(oom_splits=1)
+                _release_cuda_memory()
+                half = len(items) // 2
+                logger.warning(
+                    "batcher %s: out of memory at batch %d, splitting", self.name, len(items)
+                )
+                self._run(items[:half])
+                self._run(items[half:])
+                return
+            self._fail(items, self._as_runtime_error(exc, len(items)))
+            return
+        compute_ms = (time.monotonic() - started) * 1000
+        self.stats.record_batch(len(items))
+        for item, output in zip(items, outputs, strict=True):
+            if isinstance(output, BaseException):  # a backend may fail single requests
+                self._fail([item], output)
+                continue
+            queue_ms = (started - item.enqueued) * 1000
+            item.future.set_result(Outcome(output, self.name, queue_ms, compute_ms, len(items)))
+            self.stats.add(completed=1)
+
+    def _as_runtime_error(self, exc: Exception, size: int) -> Exception:
+        if isinstance(exc, ModelsRuntimeError):
+            return exc
+        if is_out_of_memory(exc):
+            message = f"model {self.name!r}: out of memory even for a single request"
+        else:
+            logger.exception("batcher %s: batch of %d failed", self.name, size, exc_info=exc)
+            message = f"model {self.name!r}: batch of {size} failed: {type(exc).__name__}: {exc}"
+        error = BackendError(message)
+        error.__cause__ = exc
+        return error
+
+    def _fail(self, items: list[_Item], error: BaseException) -> None:
+        for item in items:
+            item.future.set_exception(error)
+        self.stats.add(failed=len(items))

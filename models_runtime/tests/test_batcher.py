@@ -1,0 +1,272 @@
+"""The dynamic batcher, driven by a recording test double in place of a model.
+
+Timing never decides a verdict: a gate holds the model's thread while requests pile up, so the
+batches that follow are determined by the queue, not by the clock. ``WAIT`` only bounds how long a
+broken batcher may hang a test.
+"""
+
+import threading
+import time
+
+import pytest
+
+from models_runtime.batcher import DynamicBatcher, Outcome, is_out_of_memory
+from models_runtime.errors import BackendError, InvalidInput, QueueFull, RequestTimeout
+
+WAIT = 30
+
+
+class RecordingBackend:
+    """Doubles each number; records every batch; can be held at a gate or made to fail."""
+
+    def __init__(self, oom_above=None, fail_on=None):
+        self.batches = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Event()
+        self.oom_above = oom_above
+        self.fail_on = fail_on
+
+    def hold(self):
+        self.gate.clear()
+
+    def release(self):
+        self.gate.set()
+
+    def run_batch(self, payloads):
+        self.entered.set()
+        self.gate.wait(WAIT)
+        if self.oom_above is not None and len(payloads) > self.oom_above:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        if self.fail_on is not None and self.fail_on in payloads:
+            raise ValueError(f"cannot process {self.fail_on}")
+        self.batches.append(list(payloads))
+        return [p * 2 for p in payloads]
+
+
+def make(backend, **options):
+    settings = dict(max_batch_size=4, max_batch_wait_ms=0, max_queue_depth=100)
+    settings.update(options)
+    return DynamicBatcher("fake", backend.run_batch, **settings)
+
+
+def occupy(batcher, backend):
+    """Hold the model's thread inside a batch of one, so later submissions queue up."""
+    backend.hold()
+    first = batcher.submit(-1)
+    assert backend.entered.wait(WAIT)
+    return first
+
+
+def test_groups_up_to_max_batch_size():
+    backend = RecordingBackend()
+    batcher = make(backend, max_batch_size=4)
+    first = occupy(batcher, backend)
+    futures = [batcher.submit(i) for i in range(10)]
+    backend.release()
+    assert [f.result(WAIT).output for f in futures] == [i * 2 for i in range(10)]
+    assert first.result(WAIT).batch_size == 1
+    assert [len(b) for b in backend.batches] == [1, 4, 4, 2]
+    assert [f.result().batch_size for f in futures] == [4] * 8 + [2] * 2
+    assert batcher.snapshot()["batch_size_histogram"] == {1: 1, 2: 1, 4: 2}
+    batcher.close()
+
+
+def test_full_batch_does_not_wait_for_the_window():
+    backend = RecordingBackend()
+    # A window far beyond WAIT: only reaching max_batch_size can start these batches in time.
+    batcher = make(backend, max_batch_size=3, max_batch_wait_ms=10 * WAIT * 1000)
+    futures = [batcher.submit(i) for i in range(6)]
+    assert [f.result(WAIT).output for f in futures] == [0, 2, 4, 6, 8, 10]
+    assert [len(b) for b in backend.batches] == [3, 3]
+    batcher.close()
+
+
+def test_partial_batch_runs_when_the_wait_window_closes():
+    backend = RecordingBackend()
+    batcher = make(backend, max_batch_size=64, max_batch_wait_ms=300)
+    first = occupy(batcher, backend)
+    futures = [batcher.submit(i) for i in range(3)]  # all queued before the thread looks again
+    backend.release()
+    outcomes = [f.result(WAIT) for f in futures]
+    assert first.result(WAIT).batch_size == 1  # nothing else was queued: the window closed on it
+    assert [o.output for o in outcomes] == [0, 2, 4]
+    assert [len(b) for b in backend.batches] == [1, 3]  # far below 64: flushed by the window
+    assert all(o.batch_size == 3 and o.queue_ms >= 0 and o.compute_ms >= 0 for o in outcomes)
+    batcher.close()
+
+
+def test_requests_arriving_within_the_window_share_a_batch():
+    backend = RecordingBackend()
+    # The model's thread is idle: without the window it would start on the first request alone.
+    batcher = make(backend, max_batch_size=64, max_batch_wait_ms=1000)
+    futures = [batcher.submit(0)]
+    time.sleep(0.1)  # an idle thread that did not wait would have taken the first one alone
+    futures += [batcher.submit(i) for i in (1, 2)]
+    assert [f.result(WAIT).output for f in futures] == [0, 2, 4]
+    assert [len(b) for b in backend.batches] == [3]
+    batcher.close()
+
+
+def test_each_caller_gets_its_own_result_from_many_threads():
+    backend = RecordingBackend()
+    batcher = make(backend, max_batch_size=8, max_batch_wait_ms=5)
+    results = {}
+
+    def call(i):
+        results[i] = batcher.submit(i).result(WAIT)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT)
+    assert {i: r.output for i, r in results.items()} == {i: i * 2 for i in range(64)}
+    assert all(isinstance(r, Outcome) and r.model == "fake" for r in results.values())
+    assert sum(len(b) for b in backend.batches) == 64
+    assert max(len(b) for b in backend.batches) <= 8
+    snapshot = batcher.snapshot()
+    assert snapshot["completed"] == 64 and snapshot["queue_depth"] == 0
+    batcher.close()
+
+
+def test_queue_full_refuses_at_submit():
+    backend = RecordingBackend()
+    batcher = make(backend, max_batch_size=2, max_queue_depth=3)
+    first = occupy(batcher, backend)
+    queued = [batcher.submit(i) for i in range(3)]
+    with pytest.raises(QueueFull) as caught:
+        batcher.submit(99)
+    assert caught.value.retry_after > 0
+    assert "queue is full" in str(caught.value)
+    backend.release()
+    assert [f.result(WAIT).output for f in queued] == [0, 2, 4]
+    assert first.result(WAIT).output == -2
+    assert 99 not in sum(backend.batches, [])
+    assert batcher.snapshot()["rejected_queue_full"] == 1
+    assert batcher.submit(5).result(WAIT).output == 10  # room again
+    batcher.close()
+
+
+def test_out_of_memory_splits_the_batch_down_to_what_fits():
+    backend = RecordingBackend(oom_above=2)
+    batcher = make(backend, max_batch_size=8)
+    first = occupy(batcher, backend)
+    futures = [batcher.submit(i) for i in range(8)]
+    backend.release()
+    assert [f.result(WAIT).output for f in futures] == [i * 2 for i in range(8)]
+    assert first.result(WAIT).output == -2
+    assert [len(b) for b in backend.batches] == [1, 2, 2, 2, 2]
+    assert {f.result().batch_size for f in futures} == {2}
+    assert batcher.snapshot()["oom_splits"] == 3  # 8 -> 4 + 4 -> 2 + 2 + 2 + 2
+    batcher.close()
+
+
+def test_out_of_memory_for_one_request_fails_it_and_the_thread_lives_on():
+    backend = RecordingBackend(oom_above=0)
+    batcher = make(backend)
+    with pytest.raises(BackendError, match="out of memory even for a single request"):
+        batcher.submit(1).result(WAIT)
+    backend.oom_above = None
+    assert batcher.submit(2).result(WAIT).output == 4
+    batcher.close()
+
+
+def test_other_errors_fail_only_that_batch():
+    backend = RecordingBackend(fail_on=13)
+    batcher = make(backend, max_batch_size=2)
+    first = occupy(batcher, backend)
+    futures = [batcher.submit(i) for i in (12, 13, 14, 15)]
+    backend.release()
+    first.result(WAIT)
+    for future in futures[:2]:
+        with pytest.raises(BackendError, match="ValueError: cannot process 13"):
+            future.result(WAIT)
+    assert [f.result(WAIT).output for f in futures[2:]] == [28, 30]
+    assert batcher.snapshot()["failed"] == 2
+    batcher.close()
+
+
+def test_request_past_its_deadline_is_not_computed():
+    backend = RecordingBackend()
+    batcher = make(backend)
+    first = occupy(batcher, backend)
+    late = batcher.submit(7, timeout_s=0.01)
+    patient = batcher.submit(8, timeout_s=WAIT)
+    time.sleep(0.05)  # the late request's deadline is now certainly behind us
+    backend.release()
+    with pytest.raises(RequestTimeout):
+        late.result(WAIT)
+    assert patient.result(WAIT).output == 16
+    first.result(WAIT)
+    assert 7 not in sum(backend.batches, [])
+    assert batcher.snapshot()["timed_out"] == 1
+    batcher.close()
+
+
+def test_validation_refuses_before_queueing():
+    def validate(payload):
+        if payload < 0:
+            raise InvalidInput("negative numbers are not accepted")
+
+    backend = RecordingBackend()
+    batcher = DynamicBatcher(
+        "fake",
+        backend.run_batch,
+        max_batch_size=4,
+        max_batch_wait_ms=0,
+        max_queue_depth=4,
+        validate=validate,
+    )
+    with pytest.raises(InvalidInput, match="negative"):
+        batcher.submit(-5)
+    assert batcher.snapshot()["submitted"] == 0
+    assert batcher.submit(5).result(WAIT).output == 10
+    batcher.close()
+
+
+def test_backend_may_fail_single_requests():
+    def run_batch(payloads):
+        return [BackendError(f"no {p}") if p == 3 else p for p in payloads]
+
+    batcher = DynamicBatcher(
+        "fake", run_batch, max_batch_size=8, max_batch_wait_ms=50, max_queue_depth=8
+    )
+    futures = [batcher.submit(i) for i in range(5)]
+    with pytest.raises(BackendError, match="no 3"):
+        futures[3].result(WAIT)
+    assert [futures[i].result(WAIT).output for i in (0, 1, 2, 4)] == [0, 1, 2, 4]
+    batcher.close()
+
+
+def test_cancelled_request_is_skipped():
+    backend = RecordingBackend()
+    batcher = make(backend)
+    first = occupy(batcher, backend)
+    cancelled = batcher.submit(21)
+    kept = batcher.submit(22)
+    assert cancelled.cancel()
+    backend.release()
+    assert kept.result(WAIT).output == 44
+    first.result(WAIT)
+    assert 21 not in sum(backend.batches, [])
+    batcher.close()
+
+
+def test_wrong_result_count_is_a_backend_error():
+    batcher = DynamicBatcher(
+        "fake", lambda payloads: [], max_batch_size=2, max_batch_wait_ms=0, max_queue_depth=2
+    )
+    with pytest.raises(BackendError, match="returned 0 results for 1 inputs"):
+        batcher.submit(1).result(WAIT)
+    batcher.close()
+
+
+def test_is_out_of_memory():
+    class OutOfMemoryError(RuntimeError):
+        pass
+
+    assert is_out_of_memory(RuntimeError("CUDA out of memory. Tried to allocate"))
+    assert is_out_of_memory(OutOfMemoryError("whatever"))
+    assert not is_out_of_memory(RuntimeError("shape mismatch"))
+    assert not is_out_of_memory(ValueError("out of memory"))

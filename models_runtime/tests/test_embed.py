@@ -1,0 +1,65 @@
+"""MiniLM embeddings: the same vectors as sentence-transformers, normalised, batch-independent."""
+
+import math
+
+import pytest
+
+from models_runtime.registry import ModelRegistry
+from models_runtime.specs import DEFAULT_MODELS, ModelSpec
+from models_runtime.testing import minilm_folder
+
+TEXTS = [
+    "I want to cancel my order",
+    "How do I cancel an order?",
+    "The patient denies chest pain.",
+    "Quarterly default rates rose in the retail portfolio, driven by unsecured lending.",
+    "短文本",
+]
+
+
+def cosine(a, b):
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    return dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
+
+
+@pytest.fixture(scope="module")
+def reference_vectors():
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(minilm_folder()), device="cpu")
+    return model.encode(TEXTS, normalize_embeddings=False).tolist()
+
+
+def test_same_vectors_as_sentence_transformers(embed_backend, reference_vectors):
+    results = embed_backend.run_batch(TEXTS)
+    assert len(results[0].vector) == 384
+    for result, expected in zip(results, reference_vectors, strict=True):
+        assert cosine(result.vector, expected) > 0.999
+        assert math.isclose(math.sqrt(sum(x * x for x in result.vector)), 1.0, rel_tol=1e-5)
+
+
+def test_batch_does_not_change_a_vector(embed_backend):
+    alone = embed_backend.run_batch([TEXTS[0]])[0]
+    together = embed_backend.run_batch(TEXTS)[0]
+    assert cosine(alone.vector, together.vector) > 0.9999
+    assert alone.tokens_in == together.tokens_in == embed_backend.count_tokens(TEXTS[0])
+
+
+def test_similar_questions_score_higher(embed_backend):
+    cancel, cancel_q, medical = (r.vector for r in embed_backend.run_batch(TEXTS[:3]))
+    assert cosine(cancel, cancel_q) > 0.7 > cosine(cancel, medical)
+
+
+def test_dynamic_int8_on_cpu_stays_close(embed_backend):
+    spec = ModelSpec(
+        **{**DEFAULT_MODELS["embed"].__dict__, "name": "embed-int8", "quantization": "dynamic-int8"}
+    )
+    registry = ModelRegistry([spec])
+    quantized = registry.get("embed-int8")
+    query = quantized.model.encoder.layer[0].attention.self.query
+    assert type(query).__module__.startswith("torch.ao.nn.quantized.dynamic")
+    assert registry.status()[0].quantization == "dynamic-int8"
+    # Per-tensor int8 costs a small model like MiniLM some accuracy (about 0.94 cosine here).
+    pairs = zip(quantized.run_batch(TEXTS[:3]), embed_backend.run_batch(TEXTS[:3]), strict=True)
+    for q, f in pairs:
+        assert cosine(q.vector, f.vector) > 0.9

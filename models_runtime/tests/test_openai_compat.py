@@ -1,0 +1,128 @@
+"""The OpenAI-compatible backend against a stub server speaking the protocol on 127.0.0.1."""
+
+import socket
+
+import pytest
+
+from models_runtime.backends import ChatRequest
+from models_runtime.errors import BackendError, ModelLoadError
+from models_runtime.registry import ModelRegistry
+from models_runtime.runtime import InferenceRuntime
+from models_runtime.specs import ModelSpec
+from models_runtime.testing import OpenAIStubServer
+
+WAIT = 30
+
+
+@pytest.fixture(scope="module")
+def stub():
+    with OpenAIStubServer(slow_seconds=2.0) as server:
+        yield server
+
+
+@pytest.fixture
+def runtime(stub, monkeypatch):
+    monkeypatch.setenv("STUB_API_KEY", "sk-test-123")
+    specs = [
+        ModelSpec(
+            name="remote-chat",
+            task="chat",
+            backend="openai",
+            base_url=stub.base_url,
+            api_model="deepseek-chat",
+            api_key_env="STUB_API_KEY",
+            max_batch_wait_ms=50,
+            http_timeout_s=0.5,
+        ),
+        ModelSpec(
+            name="remote-embed",
+            task="embed",
+            backend="openai",
+            base_url=stub.base_url,
+            api_model="bge-small",
+            max_batch_wait_ms=50,
+        ),
+    ]
+    runtime = InferenceRuntime(ModelRegistry(specs))
+    yield runtime
+    runtime.close()
+
+
+def test_chat_round_trip(runtime, stub):
+    outcome = runtime.chat("remote-chat", "hello there", max_new_tokens=12, stop=["\n\n"])
+    result = outcome.output
+    assert result.text == "echo: hello there"
+    assert result.reasoning is None
+    assert (result.tokens_in, result.tokens_out) == (2, 3)
+    path, headers, body = stub.requests[-1]
+    assert path == "/v1/chat/completions"
+    assert headers["Authorization"] == "Bearer sk-test-123"
+    assert body["model"] == "deepseek-chat"
+    assert body["messages"] == [{"role": "user", "content": "hello there"}]
+    assert (body["max_tokens"], body["stop"], body["temperature"]) == (12, ["\n\n"], 0.0)
+
+
+def test_think_block_becomes_reasoning(runtime):
+    result = runtime.chat("remote-chat", "please think").output
+    assert result.reasoning == "about please think"
+    assert result.text == "answer"
+
+
+def test_server_error_fails_only_that_request(runtime):
+    batcher = runtime.batcher("remote-chat")
+    good = batcher.submit(ChatRequest.from_prompt("fine"))
+    bad = batcher.submit(ChatRequest.from_prompt("please fail"))
+    with pytest.raises(BackendError) as caught:
+        bad.result(WAIT)
+    assert caught.value.status_code == 500
+    assert "answered 500: stub failure" in str(caught.value)
+    assert good.result(WAIT).output.text == "echo: fine"
+
+
+def test_timeout_is_a_backend_error(runtime):
+    with pytest.raises(BackendError, match="timed out after 0.5s"):
+        runtime.chat("remote-chat", "be slow")
+
+
+def test_embeddings_in_input_order(runtime, stub):
+    outcomes = runtime.embed("remote-embed", ["banana", "kiwi", "a a a a"])
+    assert [o.output.vector for o in outcomes] == [
+        [6.0, 3.0, 1.0],
+        [4.0, 0.0, 1.0],
+        [7.0, 4.0, 1.0],
+    ]
+    embed_calls = [r for r in stub.requests if r[0] == "/v1/embeddings"]
+    assert embed_calls[-1][2]["input"] == ["banana", "kiwi", "a a a a"]  # one HTTP call per batch
+    assert "Authorization" not in embed_calls[-1][1]
+
+
+def test_unreachable_server_is_a_backend_error():
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    spec = ModelSpec(
+        name="nowhere",
+        task="embed",
+        backend="openai",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        api_model="m",
+        max_batch_wait_ms=0,
+    )
+    runtime = InferenceRuntime(ModelRegistry([spec]))
+    with pytest.raises(BackendError, match="cannot reach"):
+        runtime.embed("nowhere", ["text"])
+    runtime.close()
+
+
+def test_missing_api_key_is_a_load_error(stub, monkeypatch):
+    monkeypatch.delenv("NO_SUCH_KEY_VAR", raising=False)
+    spec = ModelSpec(
+        name="keyless",
+        task="chat",
+        backend="openai",
+        base_url=stub.base_url,
+        api_model="m",
+        api_key_env="NO_SUCH_KEY_VAR",
+    )
+    with pytest.raises(ModelLoadError, match="NO_SUCH_KEY_VAR"):
+        ModelRegistry([spec]).get("keyless")
