@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint format migrate worker beat check-deploy clean
+.PHONY: run test install lint format migrate worker worker-inference beat check-deploy clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ migrate: install
 
 worker: install
 	$(BIN)/celery -A config worker -Q default -n default@%h --loglevel INFO
+
+worker-inference: install
+	$(BIN)/celery -A config worker -Q inference -n inference@%h -P threads -c 64 --loglevel INFO
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel INFO

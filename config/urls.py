@@ -13,6 +13,7 @@ api_v1 = [
     path("accounts/", include("apps.accounts.api.urls")),
     path("audit/", include("apps.audit.api.urls")),
     path("jobs/", include("apps.jobs.api.urls")),
+    path("", include("models_runtime.api.urls")),
 ]
 
 urlpatterns = [

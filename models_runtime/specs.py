@@ -150,7 +150,7 @@ def _validate(spec: ModelSpec) -> None:
             fail("dtype", "dynamic-int8 quantizes a float32 model; use dtype auto or float32")
 
 
-SETTINGS_KEYS = {"models", "include_defaults", "torch_threads"}
+SETTINGS_KEYS = {"models", "include_defaults", "torch_threads", "max_batch_size_override"}
 _FIELDS = {f.name for f in dataclasses.fields(ModelSpec)}
 
 
@@ -188,12 +188,20 @@ def specs_from_settings(settings: Mapping[str, Any] | None) -> dict[str, ModelSp
         raise InvalidSpec("(settings)", unknown[0], f"unknown key; expected {expected}")
     models = settings.get("models")
     if models is None:
-        return dict(DEFAULT_MODELS)
-    if not isinstance(models, Mapping):
+        specs = dict(DEFAULT_MODELS)
+    elif not isinstance(models, Mapping):
         raise InvalidSpec("(settings)", "models", "must map model names to their fields")
-    specs = dict(DEFAULT_MODELS) if settings.get("include_defaults") else {}
-    for name, entry in models.items():
-        specs[name] = spec_from_dict(name, entry)
+    else:
+        specs = dict(DEFAULT_MODELS) if settings.get("include_defaults") else {}
+        for name, entry in models.items():
+            specs[name] = spec_from_dict(name, entry)
+    override = settings.get("max_batch_size_override")
+    if override:
+        # One switch for every model: 1 turns batching off (the benchmark's "naive" path).
+        specs = {
+            name: dataclasses.replace(spec, max_batch_size=min(spec.max_batch_size, int(override)))
+            for name, spec in specs.items()
+        }
     return specs
 
 

@@ -10,6 +10,8 @@ export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 export HF_HUB_OFFLINE=1
 
 $BIN/python manage.py migrate --noinput
+# Converts the GGUF chat model once (about half a minute the first time, nothing afterwards).
+$BIN/python manage.py prepare_models
 seed=$($BIN/python manage.py seed_demo)
 api_key=$(echo "$seed" | sed -n 's/^DEMO_API_KEY=//p')
 
@@ -21,6 +23,10 @@ if [ -n "${REDIS_URL:-}" ]; then
   mode="PostgreSQL/Redis with separate workers (DATABASE_URL=${DATABASE_URL:-sqlite}, REDIS_URL=$REDIS_URL)"
   mkdir -p var/log
   $BIN/celery -A config worker -Q default -n "default@%h" --loglevel INFO >var/log/worker-default.log 2>&1 &
+  pids+=($!)
+  # The inference worker: threads feed one dynamic batcher per model; models load in it.
+  $BIN/celery -A config worker -Q inference -n "inference@%h" -P threads -c 64 --loglevel INFO \
+    >var/log/worker-inference.log 2>&1 &
   pids+=($!)
   $BIN/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule >var/log/beat.log 2>&1 &
   pids+=($!)
@@ -55,6 +61,11 @@ $(echo "$seed" | grep '^  ')
 
  Try the API with the demo admin key:
    curl -H "Authorization: Api-Key $api_key" http://$HOST:$PORT/api/v1/accounts/me/
+   curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
+        -d '{"messages": [{"role": "user", "content": "How do I return a parcel?"}]}' \
+        http://$HOST:$PORT/api/v1/inference/chat
+   curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
+        -d '{"texts": ["cancel my order"]}' http://$HOST:$PORT/api/v1/inference/embed
 ================================================================================
  Ctrl-C stops everything.
 MSG

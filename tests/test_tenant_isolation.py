@@ -22,6 +22,9 @@ from tests.routes import api_routes
 # API views that hold no tenant rows of their own; each says why it is safe.
 TENANT_FREE_VIEWS = {
     "WhoAmIView": "describes the caller's own credential",
+    "ModelListView": "lists the platform's configured models, which all tenants share",
+    "EmbedView": "stores nothing; its result cache is keyed by tenant (models_runtime tests)",
+    "ChatView": "stores nothing; its result cache is keyed by tenant (models_runtime tests)",
 }
 
 ROUTES = api_routes()

@@ -59,6 +59,7 @@ LOCAL_APPS = [
     "apps.accounts",
     "apps.audit",
     "apps.jobs",
+    "models_runtime",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -271,6 +272,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "presidio-analyzer": {"level": "ERROR"},
+        # Its INFO line repeats each task's whole result (embedding vectors, generated text):
+        # noise, personal data to mask, and milliseconds per task. Metrics count the tasks.
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 
@@ -279,3 +283,33 @@ READINESS_CHECKS = {
     "database": "apps.core.health.check_database",
     "broker": "apps.core.health.check_broker",
 }
+
+# ---------------------------------------------------------------------------- models runtime
+# Model specs (models_runtime/specs.py). Without MODELS_RUNTIME_MODELS the offline defaults
+# serve: "chat" = SmolLM2-135M-Instruct, "embed" = all-MiniLM-L6-v2. A deployment names its
+# DeepSeek checkpoints here, e.g.
+#   MODELS_RUNTIME_MODELS='{"deepseek-r1": {"task": "chat",
+#       "source": "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B", "revision": "<commit>"}}'
+MODELS_RUNTIME = {
+    "models": env.json("MODELS_RUNTIME_MODELS", default={}),
+    "include_defaults": env.bool("MODELS_RUNTIME_INCLUDE_DEFAULTS", default=True),
+    # One torch thread per inference process keeps OpenMP from fighting the web server and
+    # the database for a small machine's cores; raise it on a dedicated host.
+    "torch_threads": env.int("MODELS_RUNTIME_TORCH_THREADS", default=1),
+    "max_batch_size_override": env.int("MODELS_RUNTIME_MAX_BATCH_SIZE", default=0),
+}
+# Models loaded when the inference worker starts, not on first request.
+MODELS_RUNTIME_WARM = env.list("MODELS_RUNTIME_WARM", default=[])
+# How long a caller waits for a model result before a 504.
+INFERENCE_TIMEOUT_S = env.float("INFERENCE_TIMEOUT_S", default=120.0)
+# Backpressure: past this many requests waiting in the inference queue, answer 429.
+INFERENCE_MAX_QUEUED = env.int("INFERENCE_MAX_QUEUED", default=512)
+INFERENCE_RETRY_AFTER_S = env.int("INFERENCE_RETRY_AFTER_S", default=2)
+# Deterministic results (embeddings, greedy chat) are cached in Redis this long.
+INFERENCE_CACHE_TTL_S = env.int("INFERENCE_CACHE_TTL_S", default=24 * 3600)
+# The inference worker serves Prometheus metrics on this port (0 = off).
+MODELS_RUNTIME_METRICS_PORT = env.int("MODELS_RUNTIME_METRICS_PORT", default=0)
+# Hooks through which models_runtime meters usage and checks quotas without importing accounts.
+MODELS_RUNTIME_USAGE_HOOK = "apps.accounts.metering.record_model_usage"
+MODELS_RUNTIME_QUOTA_HOOK = "apps.accounts.metering.check_model_quota"
+READINESS_CHECKS["inference_worker"] = "models_runtime.health.check_inference_worker"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,16 @@ ROLES = ("system", "user", "assistant", "tool")
 @dataclass(frozen=True)
 class ChatRequest:
     """One chat completion. ``temperature`` 0 is greedy; ``stop`` strings end the answer early and
-    are not part of it. ``max_new_tokens`` None means the model's cap."""
+    are not part of it. ``max_new_tokens`` None means the model's cap.
+
+    ``on_text`` streams the answer: a backend that supports it calls ``on_text(delta)`` on its
+    batch thread with each new piece of the answer while the batch runs, and the pieces put
+    together equal the final ``ChatResult.text`` exactly (see ``transformers_chat``). It is an
+    in-process callable only: it takes no part in equality, hashing or repr, is never serialised
+    (a request crossing a process boundary, e.g. a Celery task, carries a channel name instead and
+    the worker attaches the callback with ``dataclasses.replace``), and ``dataclasses.asdict``
+    must not be used to serialise a request that holds one. Backends without streaming ignore it.
+    """
 
     messages: tuple[Mapping[str, str], ...]
     max_new_tokens: int | None = None
@@ -24,6 +33,9 @@ class ChatRequest:
     top_p: float = 1.0
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    on_text: Callable[[str], None] | None = field(
+        default=None, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def from_prompt(cls, prompt: str, **params: Any) -> ChatRequest:

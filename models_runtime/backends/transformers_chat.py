@@ -5,12 +5,32 @@ Requests in one batch keep their own parameters without splitting the batch:
   and seed) and leaves greedy rows (temperature 0) to ``generate``'s argmax;
 - a per-row stopping criterion finishes each row at its own ``max_new_tokens``, at the end-of-turn
   token or at one of its stop strings; ``generate`` pads finished rows and ends when all are done.
+
+Streaming rides in the same batch: a request with ``on_text`` gets its answer in pieces while
+``generate`` runs (``_Streamer``, a stopping criterion that never stops anything and looks only at
+the streaming rows). The pieces put together equal the final ``ChatResult.text`` exactly, so text
+that may still change or vanish is held back until it is settled:
+- an incomplete UTF-8 character (a trailing U+FFFD) until its last byte arrives;
+- a tail that could be the beginning of one of the request's stop strings (a stop string is never
+  sent; the row's stream ends where it appears, or at its own ``max_new_tokens``);
+- trailing whitespace, since the final text is stripped (and, for tokenizers that clean up
+  tokenization spaces, the last word too);
+- reasoning: only the answer is streamed. Text inside ``<think>…</think>`` (or, when the chat
+  template opened the block at the end of the prompt, everything before ``</think>``) is never
+  sent; a tail that could begin a think tag waits. A row still thinking when it ends gets its
+  final text in one piece, as ``split_thinking`` defines it.
+Each step decodes the streaming rows' generated tokens in full with the same ``decode`` as the
+final text (exact by construction; measured at ~0.1-0.2 ms per row at 256-512 tokens, against a
+step of ~170 ms for a batch of 16 on 2 CPU cores). A callback that raises is logged at WARNING and
+not called again; the batch carries on.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import os
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,8 +51,11 @@ from models_runtime.backends.base import (
     validate_chat_request,
 )
 from models_runtime.backends.loading import load_transformers
+from models_runtime.batcher import is_out_of_memory
 from models_runtime.specs import ModelSpec
-from models_runtime.thinking import split_thinking
+from models_runtime.thinking import CLOSE_TAG, OPEN_TAG, split_thinking
+
+logger = logging.getLogger(__name__)
 
 # Used when a tokenizer ships no chat template (ChatML, as SmolLM2 and Qwen use).
 FALLBACK_CHAT_TEMPLATE = (
@@ -109,22 +132,33 @@ class TransformersChatBackend(Backend):
             eos_token_id=sorted(self._eos_ids) or None,
             bos_token_id=getattr(self.model.generation_config, "bos_token_id", None),
         )
-        with torch.inference_mode():
-            sequences = self.model.generate(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                generation_config=config,
-                logits_processor=LogitsProcessorList([_PerRowSampler(payloads, self.device)]),
-                stopping_criteria=StoppingCriteriaList([stop]),
+        criteria = StoppingCriteriaList([stop])
+        streamer = None
+        if any(request.on_text is not None for request in payloads):
+            # After ``stop`` in the list: it reads the verdicts ``stop`` has just given.
+            streamer = _Streamer(
+                payloads, prompts, stop, self.tokenizer, self._stream_resume_for(payloads)
             )
+            criteria.append(streamer)
+        try:
+            with torch.inference_mode():
+                sequences = self.model.generate(
+                    input_ids=input_ids,
+                    attention_mask=attention_mask,
+                    generation_config=config,
+                    logits_processor=LogitsProcessorList([_PerRowSampler(payloads, self.device)]),
+                    stopping_criteria=criteria,
+                )
+        except Exception as exc:
+            if streamer is not None and is_out_of_memory(exc):
+                self._keep_stream_progress(streamer)  # the batcher retries in halves
+            raise
         generated = sequences[:, input_ids.shape[1] :].tolist()
         results = []
         for row, request in enumerate(payloads):
             count = stop.done_at[row] if stop.done_at[row] is not None else len(generated[row])
             ids = generated[row][:count]
-            text = self.tokenizer.decode(ids, skip_special_tokens=True)
-            text, cut = _cut_at_stop(text, request.stop)
-            reasoning, answer = split_thinking(text)
+            reasoning, answer, cut = _decode_answer(self.tokenizer, ids, request.stop)
             results.append(
                 ChatResult(
                     text=answer,
@@ -134,7 +168,33 @@ class TransformersChatBackend(Backend):
                     finish_reason="stop" if cut else (stop.reason[row] or "length"),
                 )
             )
+        if streamer is not None:
+            streamer.flush([result.text for result in results])
         return results
+
+    # ---------------------------------------------------------------- streaming across OOM retries
+
+    def _stream_resume_for(self, payloads: Sequence[ChatRequest]) -> list[str]:
+        """What each request already streamed in a batch that ran out of memory (which the batcher
+        retries in halves with the same request objects): the retry resumes after it."""
+        progress = getattr(self, "_stream_progress", None)
+        if not progress:
+            return [""] * len(payloads)
+        resume = []
+        for request in payloads:
+            ref, emitted = progress.pop(id(request), (None, ""))
+            resume.append(emitted if ref is not None and ref() is request else "")
+        return resume
+
+    def _keep_stream_progress(self, streamer: _Streamer) -> None:
+        progress = getattr(self, "_stream_progress", None)
+        if progress is None:
+            progress = self._stream_progress = {}
+        for key in [key for key, (ref, _) in progress.items() if ref() is None]:
+            del progress[key]
+        for row in streamer.rows:
+            if row.emitted:
+                progress[id(row.request)] = (weakref.ref(row.request), row.emitted)
 
 
 def _eos_ids(model, tokenizer) -> set[int]:
@@ -164,6 +224,134 @@ def _cut_at_stop(text: str, stops: Sequence[str]) -> tuple[str, bool]:
     if not positions:
         return text, False
     return text[: min(positions)], True
+
+
+def _decode_answer(tokenizer, ids: list[int], stops: Sequence[str]) -> tuple[str | None, str, bool]:
+    """``(reasoning, answer, cut)`` of a row's generated tokens: the final ``ChatResult`` text."""
+    text, cut = _cut_at_stop(tokenizer.decode(ids, skip_special_tokens=True), stops)
+    reasoning, answer = split_thinking(text)
+    return reasoning, answer, cut
+
+
+def _partial_tail(text: str, needles: Sequence[str]) -> int:
+    """Length of the longest tail of ``text`` that is a proper beginning of one of ``needles``."""
+    best = 0
+    for needle in needles:
+        for size in range(min(len(needle) - 1, len(text)), best, -1):
+            if text.endswith(needle[:size]):
+                best = size
+                break
+    return best
+
+
+def _settled_answer(text: str, thinking_open: bool) -> str:
+    """The part of the final answer that ``text`` (the raw text so far, stop strings already dealt
+    with) settles: a prefix of ``split_thinking(text + whatever comes next)[1]``."""
+    open_at = text.find(OPEN_TAG)
+    close_at = text.find(CLOSE_TAG)
+    if close_at != -1 and (open_at == -1 or open_at > close_at):
+        return text[close_at + len(CLOSE_TAG) :].strip()
+    if open_at == -1:
+        if thinking_open:  # the prompt opened a think block: all of it may turn out reasoning
+            return ""
+        return text[: len(text) - _partial_tail(text, (OPEN_TAG, CLOSE_TAG))].strip()
+    before, after = text[:open_at], text[open_at + len(OPEN_TAG) :]
+    close_at = after.find(CLOSE_TAG)
+    if close_at == -1:
+        return before.strip()
+    return (before + after[close_at + len(CLOSE_TAG) :]).strip()
+
+
+class _StreamRow:
+    __slots__ = ("index", "request", "callback", "stops", "thinking_open", "emitted", "live")
+
+    # ``live``: still streaming. It turns False when the row's answer is complete (its final text
+    # sent) or when its callback raised (``callback`` is then None).
+
+    def __init__(self, index: int, request: ChatRequest, prompt: str, emitted: str):
+        self.index = index
+        self.request = request
+        self.callback = request.on_text
+        self.stops = request.stop
+        self.thinking_open = prompt.rstrip().endswith(OPEN_TAG)
+        self.emitted = emitted  # the text sent so far (or by an earlier, failed attempt)
+        self.live = True
+
+
+class _Streamer(StoppingCriteria):
+    """A stopping criterion that never stops a row: at every step it sends each streaming row's
+    new settled answer text to the row's ``on_text``. Rows without a callback cost nothing."""
+
+    def __init__(self, requests, prompts, stop: _PerRowStop, tokenizer, resume: list[str]):
+        self.stop = stop
+        self.tokenizer = tokenizer
+        self.prompt_length = stop.prompt_length
+        # decode() joins " ." into "." and the like after the fact: hold the last word back too.
+        self.hold_last_word = bool(getattr(tokenizer, "clean_up_tokenization_spaces", False))
+        self.rows = [
+            _StreamRow(i, request, prompts[i], resume[i])
+            for i, request in enumerate(requests)
+            if request.on_text is not None
+        ]
+
+    def __call__(self, input_ids, scores, **kwargs):
+        generated = input_ids.shape[1] - self.prompt_length
+        for row in self.rows:
+            if not row.live:
+                continue
+            done_at = self.stop.done_at[row.index]
+            count = generated if done_at is None else done_at
+            start = self.prompt_length
+            ids = input_ids[row.index, start : start + count].tolist()
+            if done_at is not None:  # the row ended at this step: its final text is known
+                self._send_final(row, _decode_answer(self.tokenizer, ids, row.stops)[1])
+                continue
+            text = self.tokenizer.decode(ids, skip_special_tokens=True).rstrip("\ufffd")
+            cut, hit = _cut_at_stop(text, row.stops)
+            if hit:  # a stop string the row's criterion has not caught yet: the answer ends here
+                self._send_final(row, split_thinking(cut)[1])
+                continue
+            if row.stops:
+                cut = cut[: len(cut) - _partial_tail(cut, row.stops)]
+            if self.hold_last_word:
+                cut = cut[: max((cut.rfind(c) for c in " \n\t"), default=-1) + 1]
+            self._send_settled(row, _settled_answer(cut, row.thinking_open))
+        return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+    def flush(self, texts: Sequence[str]) -> None:
+        """After ``generate``: send what remains of each streaming row's final text (normally
+        nothing: a row's last piece goes out at the step it ends) and check the rest."""
+        for row in self.rows:
+            if row.callback is not None and row.emitted != texts[row.index]:
+                self._send_final(row, texts[row.index])
+
+    def _send_settled(self, row: _StreamRow, settled: str) -> None:
+        if len(settled) > len(row.emitted) and settled.startswith(row.emitted):
+            self._send(row, settled[len(row.emitted) :])
+
+    def _send_final(self, row: _StreamRow, final: str) -> None:
+        if not final.startswith(row.emitted):
+            logger.warning(
+                "the text streamed for batch row %d is not a prefix of its final text; "
+                "nothing more is sent",
+                row.index,
+            )
+        else:
+            self._send_settled(row, final)
+        row.live = False
+
+    def _send(self, row: _StreamRow, delta: str) -> None:
+        row.emitted += delta
+        try:
+            row.callback(delta)
+        except Exception:
+            logger.warning(
+                "on_text callback of batch row %d raised; it is not called again",
+                row.index,
+                exc_info=True,
+            )
+            row.callback = None
+            row.live = False
 
 
 class _PerRowSampler(LogitsProcessor):

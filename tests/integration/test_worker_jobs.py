@@ -40,4 +40,7 @@ def test_worker_runs_a_job_and_progress_is_visible(tenant, make_api_client):
     assert body["result"]["ok"] is True
     assert seen[0][0] in ("queued", "running", "succeeded")
     # It ran in the worker process, not in this one.
-    assert body["id"] in worker_log
+    from apps.jobs.models import Job
+
+    task_id = Job.objects.get(pk=body["id"]).task_id
+    assert task_id and f"[{task_id}] received" in worker_log

@@ -1,0 +1,291 @@
+"""REST over the inference worker: model specs and state, embeddings, chat (optionally as
+server-sent events). Authentication, the tenant and roles come from the platform's default DRF
+settings; every call is audited with the model's name, revision and a keyed input digest."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.audit.services import audit_event_record, input_digest
+from models_runtime import client, errors
+from models_runtime.specs import specs_from_settings
+
+from .serializers import (
+    ChatRequestSerializer,
+    ChatResponseSerializer,
+    EmbedRequestSerializer,
+    EmbedResponseSerializer,
+)
+
+# Everyone but the read-only auditor may call models directly.
+CALLERS = {"admin", "analyst", "clinician", "agent"}
+
+
+class QueueFullError(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "queue_full"
+
+
+class UpstreamError(APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "model_backend_error"
+
+
+class ModelUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "model_unavailable"
+
+
+class InferenceTimeout(APIException):
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    default_code = "inference_timeout"
+
+
+def to_api_error(exc: errors.ModelsRuntimeError, input_field: str) -> APIException:
+    """A runtime error as the HTTP answer a client can act on."""
+    if isinstance(exc, errors.UnknownModel):
+        return ValidationError({"model": [str(exc)]})
+    if isinstance(exc, errors.InvalidInput):
+        return ValidationError({input_field: [str(exc)]})
+    if isinstance(exc, errors.QueueFull):
+        error = QueueFullError(str(exc))
+        error.wait = max(1, math.ceil(exc.retry_after))
+        return error
+    if isinstance(exc, errors.RequestTimeout):
+        return InferenceTimeout(str(exc))
+    if isinstance(exc, errors.ModelLoadError):
+        return ModelUnavailable(str(exc))
+    return UpstreamError(str(exc))
+
+
+def _audit(request, action, result, payload, *, outcome="success", status_code=200, details=None):
+    audit_event_record(
+        tenant=request.tenant,
+        action=action,
+        outcome=outcome,
+        status_code=status_code,
+        resource_type="model",
+        resource_id=getattr(result, "model", None) or payload.get("model", ""),
+        model_name=getattr(result, "model", "") or payload.get("model", ""),
+        model_revision=getattr(result, "revision", ""),
+        input_digest=input_digest(tenant=request.tenant, data=payload),
+        details=details or {},
+    )
+
+
+def _timings(result) -> dict:
+    return {
+        "queue_ms": round(result.queue_ms, 2),
+        "compute_ms": round(result.compute_ms, 2),
+        "batch_size": result.batch_size,
+    }
+
+
+class InferenceView(APIView):
+    allowed_roles = CALLERS
+    input_field = "texts"
+
+    def handle_exception(self, exc):
+        if isinstance(exc, errors.ModelsRuntimeError):
+            api_error = to_api_error(exc, self.input_field)
+            payload = getattr(self, "_payload", {})
+            _audit(
+                self.request,
+                self.action_name,
+                None,
+                payload,
+                outcome="error",
+                status_code=api_error.status_code,
+                details={"error": type(exc).__name__},
+            )
+            response = super().handle_exception(api_error)
+            if isinstance(api_error, QueueFullError):
+                response["Retry-After"] = str(api_error.wait)
+            return response
+        return super().handle_exception(exc)
+
+
+class EmbedView(InferenceView):
+    """Embed texts with an embedding model (default ``embed``: all-MiniLM-L6-v2)."""
+
+    action_name = "inference.embed"
+
+    @extend_schema(request=EmbedRequestSerializer, responses=EmbedResponseSerializer)
+    def post(self, request):
+        body = EmbedRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        self._payload = {"model": data["model"], "texts": data["texts"]}
+        result = client.embed(
+            data["texts"], tenant_id=request.tenant.pk, model=data["model"], use_cache=data["cache"]
+        )
+        _audit(
+            request,
+            self.action_name,
+            result,
+            self._payload,
+            details={
+                "texts": len(data["texts"]),
+                "tokens_in": result.tokens_in,
+                "cached": result.cached,
+            },
+        )
+        return Response(
+            {
+                "model": result.model,
+                "revision": result.revision,
+                "embeddings": result.outputs,
+                "usage": {"tokens_in": result.tokens_in},
+                "timings": _timings(result),
+                "cached": result.cached,
+            }
+        )
+
+
+class ChatView(InferenceView):
+    """A chat completion; ``"stream": true`` answers as server-sent events (``delta`` events,
+    then one ``done`` event with the same body as the JSON answer)."""
+
+    action_name = "inference.chat"
+    input_field = "messages"
+
+    @extend_schema(
+        request=ChatRequestSerializer,
+        responses={
+            200: ChatResponseSerializer,
+            206: OpenApiResponse(description="text/event-stream when stream=true"),
+        },
+    )
+    def post(self, request):
+        body = ChatRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        stream, use_cache, model = data.pop("stream"), data.pop("cache"), data.pop("model")
+        data["messages"] = [dict(m) for m in data["messages"]]
+        if not data["ignore_eos"]:
+            del data["ignore_eos"]
+        self._payload = {"model": model, **data}
+        if stream:
+            return self._stream(request, model, data)
+        result = client.chat(
+            data.pop("messages"),
+            tenant_id=request.tenant.pk,
+            model=model,
+            use_cache=use_cache,
+            **data,
+        )
+        self._audit_chat(request, result)
+        return Response(self._body(result))
+
+    def _audit_chat(self, request, result):
+        _audit(
+            request,
+            self.action_name,
+            result,
+            self._payload,
+            details={
+                "tokens_in": result.tokens_in,
+                "tokens_out": result.tokens_out,
+                "cached": result.cached,
+            },
+        )
+
+    @staticmethod
+    def _body(result) -> dict:
+        output = result.output
+        return {
+            "model": result.model,
+            "revision": result.revision,
+            "message": {"role": "assistant", "content": output["text"]},
+            "reasoning": output.get("reasoning"),
+            "finish_reason": output.get("finish_reason", "stop"),
+            "usage": {"tokens_in": result.tokens_in, "tokens_out": result.tokens_out},
+            "timings": _timings(result),
+            "cached": result.cached,
+        }
+
+    def _stream(self, request, model, data):
+        messages = data.pop("messages")
+        # Errors found before the first byte (quota, backpressure) still answer as JSON.
+        events = client.chat_stream(messages, tenant_id=request.tenant.pk, model=model, **data)
+        first = next(events)
+
+        def sse():
+            event = first
+            try:
+                while True:
+                    if "delta" in event:
+                        yield f"event: delta\ndata: {json.dumps({'text': event['delta']})}\n\n"
+                    else:
+                        result = event["done"]
+                        self._audit_chat(request, result)
+                        yield f"event: done\ndata: {json.dumps(self._body(result))}\n\n"
+                        return
+                    event = next(events)
+            except errors.ModelsRuntimeError as exc:
+                api_error = to_api_error(exc, self.input_field)
+                error = {
+                    "type": type(exc).__name__,
+                    "status": api_error.status_code,
+                    "detail": str(api_error.detail),
+                }
+                yield f"event: error\ndata: {json.dumps(error)}\n\n"
+
+        response = StreamingHttpResponse(sse(), content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"  # nginx must not buffer the stream
+        return response
+
+
+class ModelListView(APIView):
+    """Configured models with their specs and, from a live inference worker, whether each is
+    loaded, on which device, and its revision."""
+
+    @extend_schema(responses={200: OpenApiResponse(description="models and their state")})
+    def get(self, request):
+        live = self._worker_status()
+        models = []
+        for name, spec in sorted(specs_from_settings(settings.MODELS_RUNTIME).items()):
+            state = live.get(name, {})
+            models.append(
+                {
+                    "name": name,
+                    "task": spec.task,
+                    "backend": spec.backend,
+                    "source": spec.source,
+                    "revision": state.get("revision") or spec.revision,
+                    "dtype": state.get("dtype") or spec.dtype,
+                    "device": state.get("device") or spec.device,
+                    "quantization": spec.quantization,
+                    "max_batch_size": spec.max_batch_size,
+                    "max_batch_wait_ms": spec.max_batch_wait_ms,
+                    "loaded": bool(state.get("loaded")),
+                    "batcher": state.get("batcher"),
+                }
+            )
+        return Response(
+            {
+                "count": len(models),
+                "results": models,
+                "worker": "answering" if live else "not answering",
+            }
+        )
+
+    @staticmethod
+    def _worker_status() -> dict:
+        from models_runtime.tasks import status_task
+
+        try:
+            data = status_task.apply_async(queue="inference").get(timeout=3)
+        except Exception:  # no worker: the specs are still worth showing
+            return {}
+        return {entry["name"]: entry for entry in data["models"]}

@@ -1,0 +1,151 @@
+"""What each workload sends, and how long each measure runs (full and ``--smoke``).
+
+Every request carries inputs no earlier request carried (a run nonce and a counter in the text),
+so no cache can answer it; the raw path computes the very same inputs.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+SUBJECTS = (
+    "cat dog ship king robot tree river baker pilot city storm garden train wizard doctor farmer"
+).split()
+
+CHAT_PATH = "/api/v1/inference/chat"
+EMBED_PATH = "/api/v1/inference/embed"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One load shape: ``clients`` concurrent callers, each sending ``texts_per_request`` inputs."""
+
+    name: str
+    model: str  # the platform's model name ("chat" or "embed")
+    path: str
+    clients: int
+    texts_per_request: int = 1
+    unit: str = "texts"
+
+    @property
+    def is_chat(self) -> bool:
+        return self.path == CHAT_PATH
+
+    @property
+    def raw_batch_size(self) -> int:
+        """A raw batch holds one input per client, or one request's texts when a request
+        carries many (embed_batched: 64)."""
+        return self.clients if self.texts_per_request == 1 else self.texts_per_request
+
+
+WORKLOADS = (
+    Workload("chat", "chat", CHAT_PATH, clients=16, unit="tokens"),
+    Workload("embed", "embed", EMBED_PATH, clients=32),
+    Workload("embed_batched", "embed", EMBED_PATH, clients=8, texts_per_request=64),
+)
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """Rounds per measure for one workload; warm-up rounds run first and are not counted."""
+
+    raw: int
+    platform: int
+    naive: int  # 0: not measured
+    platform_warmup: int = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    new_tokens: int
+    rounds: dict[str, Rounds] = field(default_factory=dict)
+
+    def only(self, names: list[str]) -> Plan:
+        unknown = sorted(set(names) - set(self.rounds))
+        if unknown:
+            raise ValueError(
+                f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(self.rounds)}"
+            )
+        return Plan(
+            self.name, self.new_tokens, {n: r for n, r in self.rounds.items() if n in names}
+        )
+
+    def scaled(self, factor: float) -> Plan:
+        def scale(n: int) -> int:
+            return max(1, round(n * factor)) if n else 0
+
+        return Plan(
+            self.name,
+            self.new_tokens,
+            {
+                name: Rounds(scale(r.raw), scale(r.platform), scale(r.naive), r.platform_warmup)
+                for name, r in self.rounds.items()
+            },
+        )
+
+
+# About 20-45 s per measure on a 2-core machine (SmolLM2 ~70 tokens/s at batch 16 and ~12 at
+# batch 1; MiniLM ~270 texts/s at batch 32 and ~70 at batch 1).
+FULL = Plan(
+    "full",
+    new_tokens=32,
+    rounds={
+        "chat": Rounds(raw=5, platform=5, naive=1),
+        "embed": Rounds(raw=100, platform=100, naive=40, platform_warmup=3),
+        "embed_batched": Rounds(raw=12, platform=12, naive=3),
+    },
+)
+# Seconds per measure: one round each. Chat generates 8 tokens so that the naive round (16
+# requests one after another) stays short; embed_batched's naive measure is left out.
+SMOKE = Plan(
+    "smoke",
+    new_tokens=8,
+    rounds={
+        "chat": Rounds(raw=1, platform=1, naive=1),
+        "embed": Rounds(raw=1, platform=1, naive=1),
+        "embed_batched": Rounds(raw=1, platform=1, naive=0),
+    },
+)
+
+
+class Inputs:
+    """Distinct inputs: ``texts(workload, phase, round, client)`` is the same for every caller.
+
+    ``phase`` separates warm-ups and measures; the nonce separates runs.
+    """
+
+    PHASES = ("raw-warmup", "raw", "platform-warmup", "platform", "naive-warmup", "naive")
+
+    def __init__(self, nonce: int | None = None):
+        self.nonce = random.randrange(10_000, 99_999) if nonce is None else nonce
+
+    def _number(self, workload: Workload, phase: str, round_: int, client: int, i: int) -> int:
+        sequence = (round_ * workload.clients + client) * workload.texts_per_request + i
+        return self.PHASES.index(phase) * 10_000_000 + sequence
+
+    def texts(self, workload: Workload, phase: str, round_: int, client: int) -> list[str]:
+        """One request's inputs: a chat prompt (a one-item list) or the texts to embed."""
+        numbers = [
+            self._number(workload, phase, round_, client, i)
+            for i in range(workload.texts_per_request)
+        ]
+        if workload.is_chat:
+            subject = SUBJECTS[client % len(SUBJECTS)]
+            return [f"Write a long story about a {subject}. Story {self.nonce}-{numbers[0]}."]
+        return [
+            f"Customer {self.nonce}-{n} asks how to cancel order number {1000 + n} "
+            "placed last week."
+            for n in numbers
+        ]
+
+    def raw_batches(self, workload: Workload, phase: str, round_: int) -> list[list[str]]:
+        """Everything all clients send in one round, as raw batches of ``raw_batch_size``."""
+        if workload.texts_per_request > 1:
+            return [
+                self.texts(workload, phase, round_, client) for client in range(workload.clients)
+            ]
+        return [
+            [self.texts(workload, phase, round_, client)[0] for client in range(workload.clients)]
+        ]

@@ -1,0 +1,334 @@
+"""How every app calls a model: ``embed``, ``chat``, ``chat_stream``, ``classify``.
+
+The call goes to the inference worker over the ``inference`` queue (in-process without
+REDIS_URL) and returns the output with the model's name, revision, queue and compute time, so
+that the caller can write its audit event. Make these calls outside any open transaction.
+
+Before sending: the tenant's model quota (a hook), the result cache, and backpressure (429
+past INFERENCE_MAX_QUEUED waiting requests). After: usage metering per tenant and model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from . import errors, streams
+from .cache import cache_get, cache_key, cache_set
+from .metrics import CACHE, REFUSED
+
+ERROR_TYPES = {
+    cls.__name__: cls
+    for cls in (
+        errors.InvalidInput,
+        errors.UnknownModel,
+        errors.QueueFull,
+        errors.RequestTimeout,
+        errors.ModelLoadError,
+        errors.BackendError,
+        errors.InvalidSpec,
+    )
+}
+
+
+@dataclass
+class InferenceResult:
+    """A model's answer and what the audit log needs to know about how it was made."""
+
+    model: str
+    revision: str
+    outputs: list
+    queue_ms: float
+    compute_ms: float
+    batch_size: int
+    tokens_in: int
+    tokens_out: int
+    cached: bool = False
+    compute_share_s: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def output(self):
+        return self.outputs[0]
+
+    @classmethod
+    def from_task(cls, data: dict, cached: bool = False) -> InferenceResult:
+        return cls(
+            model=data["model"],
+            revision=data["revision"],
+            outputs=data["outputs"],
+            queue_ms=data["queue_ms"],
+            compute_ms=data["compute_ms"],
+            batch_size=data["batch_size"],
+            tokens_in=data["tokens_in"],
+            tokens_out=data["tokens_out"],
+            compute_share_s=data.get("compute_share_s", 0.0),
+            cached=cached,
+        )
+
+
+def _raise_for(data: dict) -> None:
+    """Re-raise, in the caller's process, the error the worker reported as JSON."""
+    if data.get("ok"):
+        return
+    error = data.get("error") or {}
+    cls = ERROR_TYPES.get(error.get("type"), errors.BackendError)
+    exc = cls.__new__(cls)  # the message is already composed; skip each class's formatting
+    Exception.__init__(exc, error.get("message", "inference failed"))
+    if cls is errors.QueueFull:
+        exc.retry_after = error.get("retry_after", settings.INFERENCE_RETRY_AFTER_S)
+    raise exc
+
+
+# ---------------------------------------------------------------------------- guards
+
+
+def _check_quota(tenant_id) -> None:
+    hook = getattr(settings, "MODELS_RUNTIME_QUOTA_HOOK", None)
+    if hook:
+        import_string(hook)(tenant_id=tenant_id)
+
+
+def in_process() -> bool:
+    """Tasks run in this process (no broker configured, or tests without a worker)."""
+    from celery import current_app
+
+    return bool(current_app.conf.task_always_eager)
+
+
+def queued_requests() -> int:
+    """Requests waiting in the broker's ``inference`` queue (0 without a broker)."""
+    if in_process():
+        return 0
+    return int(streams._redis_client().llen("inference"))
+
+
+def _check_backpressure(model: str) -> None:
+    depth = queued_requests()
+    if depth >= settings.INFERENCE_MAX_QUEUED:
+        REFUSED.labels(model, "queue_full").inc()
+        raise errors.QueueFull(model, depth, settings.INFERENCE_RETRY_AFTER_S)
+
+
+# ---------------------------------------------------------------------------- metering
+
+
+def _meter(tenant_id, result: InferenceResult) -> None:
+    """Add tokens and compute seconds to the tenant's counters (per model and in total)."""
+    from .models import ModelUsage
+
+    day = timezone.now().date()
+    values = dict(
+        requests=F("requests") + 1,
+        tokens_in=F("tokens_in") + result.tokens_in,
+        tokens_out=F("tokens_out") + result.tokens_out,
+        compute_seconds=F("compute_seconds") + result.compute_share_s,
+    )
+    rows = ModelUsage.objects.filter(tenant_id=tenant_id, model=result.model, day=day)
+    if not rows.update(**values):
+        try:
+            with transaction.atomic():
+                ModelUsage.objects.create(
+                    tenant_id=tenant_id,
+                    model=result.model,
+                    day=day,
+                    requests=1,
+                    tokens_in=result.tokens_in,
+                    tokens_out=result.tokens_out,
+                    compute_seconds=result.compute_share_s,
+                )
+        except IntegrityError:
+            rows.update(**values)
+    hook = getattr(settings, "MODELS_RUNTIME_USAGE_HOOK", None)
+    if hook:
+        import_string(hook)(
+            tenant_id=tenant_id,
+            model=result.model,
+            tokens=result.tokens_in + result.tokens_out,
+            compute_seconds=result.compute_share_s,
+        )
+
+
+# ---------------------------------------------------------------------------- calls
+
+
+def _send(kind: str, *, model: str, payload: dict, tenant_id, stream_channel=None):
+    from .tasks import infer_task
+
+    return infer_task.apply_async(
+        kwargs={
+            "model": model,
+            "kind": kind,
+            "payload": payload,
+            "tenant_id": str(tenant_id),
+            "stream_channel": stream_channel,
+        },
+        queue="inference",
+    )
+
+
+def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cache: bool):
+    _check_quota(tenant_id)
+    key = (
+        cache_key(tenant_id=tenant_id, model=model, kind=kind, payload=payload)
+        if use_cache
+        else None
+    )
+    if key:
+        hit = cache_get(key)
+        if hit is not None:
+            CACHE.labels(model, "hit").inc()
+            return InferenceResult.from_task(hit, cached=True)
+        CACHE.labels(model, "miss").inc()
+    _check_backpressure(model)
+    timeout_s = timeout_s or settings.INFERENCE_TIMEOUT_S
+    async_result = _send(
+        kind, model=model, payload={**payload, "timeout_s": timeout_s}, tenant_id=tenant_id
+    )
+    try:
+        # A job on the default queue may wait here (ARCHITECTURE.md): the result comes from
+        # another worker, so this cannot deadlock.
+        data = async_result.get(timeout=timeout_s + 5, disable_sync_subtasks=False)
+    except Exception as exc:  # celery's TimeoutError and broker errors
+        if type(exc).__name__ == "TimeoutError":
+            raise errors.RequestTimeout(
+                f"no answer from model {model!r} in {timeout_s:g} s"
+            ) from exc
+        raise
+    finally:
+        async_result.forget()
+    _raise_for(data)
+    result = InferenceResult.from_task(data)
+    if key:
+        cache_set(key, data)
+    _meter(tenant_id, result)
+    return result
+
+
+def embed(
+    texts: Sequence[str],
+    *,
+    tenant_id,
+    model: str = "embed",
+    timeout_s: float | None = None,
+    use_cache: bool = True,
+) -> InferenceResult:
+    """Embed ``texts``; ``outputs`` holds one vector per text, in order."""
+    if isinstance(texts, str):
+        raise errors.InvalidInput("texts must be a list of strings, not one string")
+    return _call(
+        "embed",
+        model=model,
+        payload={"texts": list(texts)},
+        tenant_id=tenant_id,
+        timeout_s=timeout_s,
+        use_cache=use_cache,
+    )
+
+
+def chat(
+    messages: Sequence[Mapping[str, str]] | str,
+    *,
+    tenant_id,
+    model: str = "chat",
+    timeout_s: float | None = None,
+    use_cache: bool = True,
+    **params,
+) -> InferenceResult:
+    """One chat completion. ``output`` is ``{"text", "reasoning", "finish_reason"}``;
+    reasoning models' ``<think>`` text is in ``reasoning``, never in ``text``.
+    Greedy requests (temperature 0) are cached; sampled ones never are."""
+    if isinstance(messages, str):
+        messages = [{"role": "user", "content": messages}]
+    deterministic = float(params.get("temperature", 0) or 0) == 0
+    return _call(
+        "chat",
+        model=model,
+        payload={"messages": list(messages), **params},
+        tenant_id=tenant_id,
+        timeout_s=timeout_s,
+        use_cache=use_cache and deterministic,
+    )
+
+
+def chat_stream(
+    messages: Sequence[Mapping[str, str]] | str,
+    *,
+    tenant_id,
+    model: str = "chat",
+    timeout_s: float | None = None,
+    **params,
+) -> Iterator[dict]:
+    """Yield ``{"delta": text}`` events as tokens are generated, then ``{"done": result}``
+    (an ``InferenceResult``) or raise the model's error."""
+    if isinstance(messages, str):
+        messages = [{"role": "user", "content": messages}]
+    _check_quota(tenant_id)
+    _check_backpressure(model)
+    timeout_s = timeout_s or settings.INFERENCE_TIMEOUT_S
+    channel = streams.new_channel()
+    subscription = streams.Subscription(channel, timeout_s + 5)  # before sending: miss nothing
+    payload = {"messages": list(messages), **params, "timeout_s": timeout_s}
+    if in_process():
+        import threading
+
+        threading.Thread(
+            target=_send,
+            args=("chat",),
+            daemon=True,
+            kwargs={
+                "model": model,
+                "payload": payload,
+                "tenant_id": tenant_id,
+                "stream_channel": channel,
+            },
+        ).start()
+    else:
+        _send("chat", model=model, payload=payload, tenant_id=tenant_id, stream_channel=channel)
+    started = time.monotonic()
+    for event in subscription.events():
+        if "delta" in event:
+            yield {"delta": event["delta"]}
+        elif "done" in event:
+            result = InferenceResult.from_task(event["done"])
+            result.extra["stream_s"] = time.monotonic() - started
+            _meter(tenant_id, result)
+            yield {"done": result}
+            return
+        else:
+            _raise_for({"ok": False, **event})
+
+
+def classify(
+    text: str, *, tenant_id, model: str, timeout_s: float | None = None, use_cache: bool = True
+) -> InferenceResult:
+    """Labels with scores, best first, for one text."""
+    return _call(
+        "classify",
+        model=model,
+        payload={"text": text},
+        tenant_id=tenant_id,
+        timeout_s=timeout_s,
+        use_cache=use_cache,
+    )
+
+
+def chat_job(messages, *, tenant, model: str = "chat", **params):
+    """The async form: a Job (202 + job URL in the API) whose result is the chat output."""
+    from apps.jobs.services import job_create
+
+    if isinstance(messages, str):
+        messages = [{"role": "user", "content": messages}]
+    return job_create(
+        tenant=tenant,
+        kind="inference.chat",
+        task_name="models_runtime.tasks.chat_job_task",
+        params={"model": model, "messages": list(messages), **params},
+    )

@@ -1,0 +1,133 @@
+"""``manage.py bench_inference [--smoke]``: the platform's inference path against the raw model.
+
+Starts (and stops) its own web server and inference workers against ``DATABASE_URL`` and
+``REDIS_URL``, measures chat, embed and embed_batched three ways (raw, platform, platform with
+batching off), prints a table and, as its last line, one JSON object with the ratios. Exits
+non-zero when a measure cannot be taken. See ``models_runtime.bench``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from models_runtime.bench.runner import Benchmark, BenchmarkError, Settings
+from models_runtime.bench.workloads import FULL, SMOKE
+
+BENCH_TENANT = "bench"
+# Far beyond anything a benchmark run uses: quotas must never be what is measured.
+UNLIMITED = 10**15
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark chat and embeddings: raw model vs the platform over HTTP (auth, audit, "
+        "Celery, worker, batcher) vs the platform with batching off. Last line: JSON."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--smoke", action="store_true", help="one short round per measure (for CI)"
+        )
+        parser.add_argument(
+            "--rounds-scale",
+            type=float,
+            default=1.0,
+            help="multiply every measure's rounds by this (at least one round each)",
+        )
+        parser.add_argument(
+            "--only",
+            default="",
+            help="comma-separated workloads to run (chat, embed, embed_batched); default all",
+        )
+        parser.add_argument(
+            "--log-dir",
+            default=None,
+            help="keep the web server's and workers' logs here (default: a temp folder, "
+            "removed after a successful run)",
+        )
+
+    def handle(self, *args, smoke, rounds_scale, only, log_dir, **options):
+        plan = (SMOKE if smoke else FULL).scaled(rounds_scale)
+        if only:
+            try:
+                plan = plan.only([name.strip() for name in only.split(",") if name.strip()])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+        missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+        if missing:
+            raise CommandError(
+                f"bench_inference needs {' and '.join(missing)}: it starts a web server and "
+                "Celery workers that share the database and broker with it"
+            )
+        from celery import current_app
+
+        celery_app = current_app._get_current_object()
+        if not str(celery_app.conf.broker_url or "").startswith(("redis://", "rediss://")):
+            raise CommandError(f"the Celery broker is {celery_app.conf.broker_url!r}, not Redis")
+
+        call_command("migrate", interactive=False, verbosity=0)
+        token = self._api_key()
+        logs = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="bench-inference-"))
+        logs.mkdir(parents=True, exist_ok=True)
+        bench = Benchmark(
+            Settings(
+                plan=plan,
+                token=token,
+                log_dir=logs,
+                repo_root=Path(settings.BASE_DIR),
+                settings_module=os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+                models_runtime=getattr(settings, "MODELS_RUNTIME", None),
+                celery_app=celery_app,
+                progress=self._progress,
+            )
+        )
+        # SIGTERM unwinds like Ctrl-C, so the finally blocks stop the processes started here.
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        try:
+            lines, report = bench.run()
+        except BenchmarkError as exc:
+            if exc.details:
+                self.stderr.write(exc.details)
+            self.stderr.write(f"logs kept in {logs}")
+            raise CommandError(f"cannot measure: {exc}") from exc
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        if not log_dir:
+            shutil.rmtree(logs, ignore_errors=True)
+        for line in lines:
+            self.stdout.write(line)
+        self.stdout.write(json.dumps(report, separators=(",", ":")))
+
+    def _progress(self, line: str) -> None:
+        self.stderr.write(line)
+        self.stderr.flush()
+
+    def _api_key(self) -> str:
+        """A fresh admin key of the ``bench`` tenant (earlier ones revoked), without limits."""
+        from apps.accounts.models import ApiKey, Quota, QuotaMetric, Tenant
+        from apps.accounts.roles import Role
+        from apps.accounts.services import api_key_create, api_key_revoke
+
+        tenant, _ = Tenant.objects.get_or_create(
+            slug=BENCH_TENANT, defaults={"name": "Inference benchmark"}
+        )
+        for metric in QuotaMetric.values:
+            Quota.objects.update_or_create(
+                tenant=tenant, metric=metric, defaults={"limit": UNLIMITED}
+            )
+        for old in ApiKey.objects.filter(tenant=tenant, name="bench", revoked_at__isnull=True):
+            api_key_revoke(api_key=old)
+        created = api_key_create(
+            tenant=tenant, name="bench", role=Role.ADMIN, rate_limit="1000000/min"
+        )
+        return created.token

@@ -1,0 +1,171 @@
+"""The inference worker's tasks (queue ``inference``, routed by name in config/celery.py).
+
+Run them in a worker started with the threads pool (``-P threads -c 64``): each task thread
+submits its request to the model's batcher and waits, so concurrent tasks meet in one batch.
+A task on this queue never waits on another task.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
+
+from apps.jobs.runner import PermanentJobError, job_task
+
+from .errors import ModelsRuntimeError, QueueFull
+from .metrics import REQUESTS, observe_gpu_memory, observe_outcome
+from .runtime import get_runtime
+
+logger = logging.getLogger(__name__)
+
+
+def runtime():
+    return get_runtime(settings.MODELS_RUNTIME)
+
+
+def _revision(rt, model: str) -> str:
+    for status in rt.registry.status():
+        if status.name == model:
+            return status.revision or ""
+    return ""
+
+
+def _error(exc: Exception) -> dict:
+    error = {"type": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, QueueFull):
+        error["retry_after"] = exc.retry_after
+    return {"ok": False, "error": error}
+
+
+def _chat_output(result) -> dict:
+    return {
+        "text": result.text,
+        "reasoning": result.reasoning,
+        "finish_reason": result.finish_reason,
+    }
+
+
+@shared_task(name="models_runtime.tasks.infer_task", acks_late=True)
+def infer_task(
+    *, model: str, kind: str, payload: dict, tenant_id: str, stream_channel: str | None = None
+) -> dict:
+    """Run one request (kind ``chat``, ``embed`` or ``classify``) through the model's batcher.
+
+    Returns a JSON dict: outputs plus the model's name, revision, queue and compute time and the
+    batch size, or ``{"ok": False, "error": {...}}`` for the caller to raise. Idempotent: it
+    only computes (the caller meters and audits).
+    """
+    from . import streams
+
+    rt = runtime()
+    try:
+        if kind == "embed":
+            outcomes = rt.embed(model, payload["texts"], timeout_s=payload.get("timeout_s"))
+            outputs = [o.output.vector for o in outcomes]
+            tokens_in = sum(o.output.tokens_in for o in outcomes)
+            tokens_out = 0
+        elif kind == "chat":
+            outcomes = [_run_chat(rt, model, payload, stream_channel)]
+            output = outcomes[0].output
+            outputs = [_chat_output(output)]
+            tokens_in, tokens_out = output.tokens_in, output.tokens_out
+        elif kind == "classify":
+            outcomes = [rt.classify(model, payload["text"], timeout_s=payload.get("timeout_s"))]
+            outputs = [
+                [{"label": label, "score": score} for label, score in outcomes[0].output.labels]
+            ]
+            tokens_in, tokens_out = outcomes[0].output.tokens_in, 0
+        else:
+            raise ModelsRuntimeError(f"unknown request kind {kind!r}")
+    except ModelsRuntimeError as exc:
+        REQUESTS.labels(model, type(exc).__name__).inc()
+        if stream_channel:
+            streams.publish(stream_channel, _error(exc))
+        return _error(exc)
+
+    depth = rt.batcher(model).queue_depth
+    for outcome in outcomes:
+        observe_outcome(model, outcome, tokens_in // len(outcomes), tokens_out, depth)
+    observe_gpu_memory()
+    result = {
+        "ok": True,
+        "model": model,
+        "revision": _revision(rt, model),
+        "outputs": outputs,
+        "queue_ms": max(o.queue_ms for o in outcomes),
+        "compute_ms": max(o.compute_ms for o in outcomes),
+        # The request's share of its batches' compute, for metering.
+        "compute_share_s": sum(o.compute_ms / o.batch_size for o in outcomes) / 1000,
+        "batch_size": max(o.batch_size for o in outcomes),
+        "tokens_in": tokens_in,
+        "tokens_out": tokens_out,
+    }
+    if stream_channel:
+        streams.publish(stream_channel, {"done": result})
+    return result
+
+
+def _run_chat(rt, model: str, payload: dict, stream_channel: str | None):
+    from .backends.base import ChatRequest
+    from .errors import InvalidInput
+
+    params = {k: v for k, v in payload.items() if k not in ("messages", "timeout_s")}
+    try:
+        request = ChatRequest.build(payload["messages"], **params)
+    except TypeError as exc:
+        raise InvalidInput(f"bad chat parameters: {exc}") from exc
+    if stream_channel:
+        from . import streams
+
+        def on_text(delta: str) -> None:
+            streams.publish(stream_channel, {"delta": delta})
+
+        request = dataclasses.replace(request, on_text=on_text)
+    return rt.run(model, request, payload.get("timeout_s"))
+
+
+@shared_task(name="models_runtime.tasks.status_task")
+def status_task() -> dict:
+    """The answering worker's models (loaded, device, revision) and batchers' records."""
+    rt = runtime()
+    return {"models": rt.status(), "stats": rt.stats()}
+
+
+@worker_ready.connect
+def _start_inference_worker(sender, **kwargs):
+    """In a worker that consumes ``inference``: serve metrics and load the warm models, in the
+    process that will use them (after any fork, never before)."""
+    queues = {q.name for q in sender.app.amqp.queues.consume_from.values()}
+    if "inference" not in queues:
+        return
+    port = settings.MODELS_RUNTIME_METRICS_PORT
+    if port:
+        from prometheus_client import start_http_server
+
+        start_http_server(port)
+        logger.info("inference metrics on port %s", port)
+    rt = runtime()
+    for name in settings.MODELS_RUNTIME_WARM:
+        rt.batcher(name)
+    names = rt.warm_up()
+    logger.info(
+        "inference worker ready; warm models: %s",
+        sorted(set(names) | set(settings.MODELS_RUNTIME_WARM)),
+    )
+
+
+@job_task(name="models_runtime.tasks.chat_job_task")
+def chat_job_task(job, progress) -> dict:
+    """A chat request as a job (the client's async form), run in the inference worker itself,
+    so it waits on no other task."""
+    params = dict(job.params)
+    model = params.pop("model", "chat")
+    progress(0, 1)
+    data = infer_task.run(model=model, kind="chat", payload=params, tenant_id=str(job.tenant_id))
+    if not data["ok"]:
+        raise PermanentJobError(f"{data['error']['type']}: {data['error']['message']}")
+    return {key: data[key] for key in ("model", "revision", "outputs", "tokens_in", "tokens_out")}

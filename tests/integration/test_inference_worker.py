@@ -1,0 +1,109 @@
+"""A real inference worker process on Redis: concurrent requests are served in batches larger
+than one (read from the worker's own record), streaming crosses processes over Redis pub/sub,
+and /readyz reports whether an inference worker answers."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from apps.accounts.roles import Role
+from config.celery import app as celery_app
+from tests.workers import celery_worker, real_broker
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _concurrently(count, call):
+    results, errors = [None] * count, []
+    barrier = threading.Barrier(count)
+
+    def run(index):
+        try:
+            barrier.wait()
+            results[index] = call(index)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results
+
+
+def test_concurrent_requests_are_batched_by_the_worker(tenant, make_api_client, client):
+    from models_runtime.tasks import status_task
+
+    api = make_api_client(tenant, Role.AGENT)
+    token = api.token
+
+    def embed(index):
+        from rest_framework.test import APIClient
+
+        own = APIClient()
+        own.credentials(HTTP_AUTHORIZATION=f"Api-Key {token}")
+        response = own.post(
+            "/api/v1/inference/embed",
+            {"texts": [f"where is parcel number {index}?"], "cache": False},
+            format="json",
+        )
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    with (
+        celery_worker("inference", pool="threads", concurrency=32) as (_proc, log),
+        real_broker(celery_app),
+    ):
+        ready = client.get("/readyz").json()
+        assert ready["checks"]["inference_worker"]["ok"] is True, ready
+        embed(-1)  # load the model before the concurrent burst
+        results = _concurrently(12, embed)
+        stats = status_task.apply_async(queue="inference").get(timeout=30)
+
+    assert all(len(r["embeddings"][0]) == 384 for r in results)
+    record = stats["stats"]["embed"]
+    batch_sizes = {int(size) for size in record["batch_size_histogram"]}
+    assert max(batch_sizes) > 1, record
+    assert max(r["timings"]["batch_size"] for r in results) > 1
+
+
+def test_chat_streams_across_processes(tenant, make_api_client):
+    import json
+
+    api = make_api_client(tenant, Role.AGENT)
+    with celery_worker("inference", pool="threads", concurrency=8), real_broker(celery_app):
+        response = api.post(
+            "/api/v1/inference/chat",
+            {
+                "messages": [{"role": "user", "content": "Name three colours."}],
+                "max_new_tokens": 16,
+                "stream": True,
+            },
+            format="json",
+        )
+        assert response.status_code == 200
+        text = b"".join(response.streaming_content).decode()
+    events = [block for block in text.split("\n\n") if block]
+    deltas = [json.loads(e.split("data: ", 1)[1])["text"] for e in events if "event: delta" in e]
+    done = json.loads(next(e for e in events if "event: done" in e).split("data: ", 1)[1])
+    assert len(deltas) > 1
+    assert "".join(deltas) == done["message"]["content"]
+
+
+def test_readyz_says_when_no_inference_worker_answers(client, settings):
+    import os
+
+    settings.REDIS_URL = os.environ["REDIS_URL"]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with real_broker(celery_app):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    check = response.json()["checks"]["inference_worker"]
+    assert check["ok"] is False and "inference" in check["error"]
