@@ -4,7 +4,9 @@ and /readyz reports whether an inference worker answers."""
 
 from __future__ import annotations
 
+import socket
 import threading
+import urllib.request
 
 import pytest
 from django.db import connection
@@ -14,6 +16,12 @@ from config.celery import app as celery_app
 from tests.workers import celery_worker, real_broker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _concurrently(count, call):
@@ -57,8 +65,14 @@ def test_concurrent_requests_are_batched_by_the_worker(tenant, make_api_client, 
         assert response.status_code == 200, response.content
         return response.json()
 
+    metrics_port = _free_port()
     with (
-        celery_worker("inference", pool="threads", concurrency=32) as (_proc, log),
+        celery_worker(
+            "inference",
+            pool="threads",
+            concurrency=32,
+            MODELS_RUNTIME_METRICS_PORT=str(metrics_port),
+        ) as (_proc, log),
         real_broker(celery_app),
     ):
         ready = client.get("/readyz").json()
@@ -66,12 +80,23 @@ def test_concurrent_requests_are_batched_by_the_worker(tenant, make_api_client, 
         embed(-1)  # load the model before the concurrent burst
         results = _concurrently(12, embed)
         stats = status_task.apply_async(queue="inference").get(timeout=30)
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics").read().decode()
 
     assert all(len(r["embeddings"][0]) == 384 for r in results)
     record = stats["stats"]["embed"]
     batch_sizes = {int(size) for size in record["batch_size_histogram"]}
     assert max(batch_sizes) > 1, record
     assert max(r["timings"]["batch_size"] for r in results) > 1
+    # The worker's Prometheus metrics, in base units.
+    assert 'models_runtime_requests_total{model="embed",outcome="success"} 13.0' in metrics
+    for name in (
+        "models_runtime_queue_seconds_bucket",
+        "models_runtime_compute_seconds_bucket",
+        "models_runtime_batch_size_bucket",
+        "models_runtime_queue_depth",
+        'models_runtime_tokens_total{direction="in",model="embed"}',
+    ):
+        assert name in metrics, name
 
 
 def test_chat_streams_across_processes(tenant, make_api_client):
