@@ -210,6 +210,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Group operations by domain (accounts, audit, jobs…) rather than under one "v1" tag.
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Two different "role" fields: a member's platform role and a chat message's author.
+    "ENUM_NAME_OVERRIDES": {
+        "PlatformRoleEnum": "apps.accounts.roles.Role",
+        "MessageRoleEnum": ["system", "user", "assistant"],
+    },
 }
 
 # ---------------------------------------------------------------------------- quotas
