@@ -171,8 +171,6 @@ class ChatView(InferenceView):
         data = dict(body.validated_data)
         stream, use_cache, model = data.pop("stream"), data.pop("cache"), data.pop("model")
         data["messages"] = [dict(m) for m in data["messages"]]
-        if not data["ignore_eos"]:
-            del data["ignore_eos"]
         self._payload = {"model": model, **data}
         if stream:
             return self._stream(request, model, data)

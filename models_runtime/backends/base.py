@@ -33,6 +33,8 @@ class ChatRequest:
     top_p: float = 1.0
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    # Generate exactly max_new_tokens: the end-of-turn token is banned until then (benchmarks).
+    ignore_eos: bool = False
     on_text: Callable[[str], None] | None = field(
         default=None, compare=False, hash=False, repr=False
     )

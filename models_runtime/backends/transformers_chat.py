@@ -146,7 +146,12 @@ class TransformersChatBackend(Backend):
                     input_ids=input_ids,
                     attention_mask=attention_mask,
                     generation_config=config,
-                    logits_processor=LogitsProcessorList([_PerRowSampler(payloads, self.device)]),
+                    logits_processor=LogitsProcessorList(
+                        [
+                            _PerRowEosBan(payloads, limits, self._eos_ids, input_ids.shape[1]),
+                            _PerRowSampler(payloads, self.device),
+                        ]
+                    ),
                     stopping_criteria=criteria,
                 )
         except Exception as exc:
@@ -352,6 +357,25 @@ class _Streamer(StoppingCriteria):
             )
             row.callback = None
             row.live = False
+
+
+class _PerRowEosBan(LogitsProcessor):
+    """Rows with ``ignore_eos`` may not end before their own max_new_tokens (other rows of the
+    batch are untouched, unlike ``generate``'s batch-wide ``min_new_tokens``)."""
+
+    def __init__(self, requests, limits, eos_ids, prompt_length):
+        self.rows = [i for i, request in enumerate(requests) if request.ignore_eos]
+        self.limits = limits
+        self.eos = sorted(eos_ids)
+        self.prompt_length = prompt_length
+
+    def __call__(self, input_ids, scores):
+        if self.rows and self.eos:
+            generated = input_ids.shape[1] - self.prompt_length
+            for row in self.rows:
+                if generated < self.limits[row]:
+                    scores[row, self.eos] = float("-inf")
+        return scores
 
 
 class _PerRowSampler(LogitsProcessor):

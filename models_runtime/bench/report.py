@@ -39,6 +39,17 @@ class Summary:
     cpu_cores: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def busy_cores(self) -> float:
+        """Cores the benchmark's own processes used (everything but ``other`` and ``steal``)."""
+        return sum(v for k, v in self.cpu_cores.items() if k not in ("other", "steal"))
+
+    @property
+    def per_core(self) -> float:
+        """Units per core-second of the benchmark's own processes: a throughput that other
+        processes' load on the machine disturbs far less."""
+        return self.throughput / self.busy_cores if self.busy_cores > 0 else 0.0
+
     def as_dict(self) -> dict:
         data = asdict(self)
         for key in ("seconds", "throughput", "p50_ms", "p95_ms", "p99_ms", "mean_batch_size"):
@@ -110,6 +121,11 @@ def workload_report(workload: Workload, summaries: dict[str, Summary]) -> dict:
     report["platform_over_raw"] = ratio(summaries.get("platform"), summaries.get("raw"))
     if "naive" in summaries:
         report["platform_over_naive"] = ratio(summaries.get("platform"), summaries.get("naive"))
+    report["per_core"] = {path: round(s.per_core, 2) for path, s in summaries.items()}
+    if "platform" in summaries and "raw" in summaries and summaries["raw"].per_core > 0:
+        report["platform_over_raw_per_core"] = round(
+            summaries["platform"].per_core / summaries["raw"].per_core, 3
+        )
     report["mean_batch_size"] = {path: round(s.mean_batch_size, 2) for path, s in summaries.items()}
     report["latency_ms"] = {
         path: {q: round(getattr(s, f"{q}_ms"), 1) for q in ("p50", "p95", "p99")}
@@ -126,7 +142,7 @@ CPU_COLUMNS = ("bench", "web", "worker", "redis", "postgres", "other", "steal")
 def table(workloads: list[Workload], results: dict[str, dict[str, Summary]]) -> list[str]:
     header = (
         f"{'workload':<14}{'path':<10}{'clients':>8}{'requests':>9}{'throughput':>18}"
-        f"{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'batch':>7}{'/raw':>7}"
+        f"{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'batch':>7}{'/raw':>7}{'per core':>10}"
         f"   cpu cores ({' '.join(CPU_COLUMNS)})"
     )
     lines = [header, "-" * len(header)]
@@ -144,7 +160,8 @@ def table(workloads: list[Workload], results: dict[str, dict[str, Summary]]) -> 
                 f"{workload.name:<14}{path:<10}{s.clients:>8}{s.requests:>9}"
                 f"{s.throughput:>10.1f} {workload.unit + '/s':<7}"
                 f"{s.p50_ms:>10.0f}{s.p95_ms:>10.0f}{s.p99_ms:>10.0f}{s.mean_batch_size:>7.1f}"
-                f"{over_raw if over_raw is not None else float('nan'):>7.2f}   {cpu}"
+                f"{over_raw if over_raw is not None else float('nan'):>7.2f}{s.per_core:>10.1f}"
+                f"   {cpu}"
             )
             notes.extend(f"  {workload.name} {path}: {note}" for note in s.notes)
     return lines + notes

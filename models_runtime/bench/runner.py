@@ -193,10 +193,10 @@ class Benchmark:
         batched = mode == "platform"
         warm_clients = workload.clients if batched else min(2, workload.clients)
         warm_rounds = rounds.platform_warmup if batched else 1
-        self.say(f"{mode} {workload.name}: warm-up, {warm_clients} client(s) x {warm_rounds}")
-        self._check(
-            mode, workload, self._load(port, workload, f"{mode}-warmup", warm_rounds, warm_clients)
-        )
+        if warm_rounds:
+            self.say(f"{mode} {workload.name}: warm-up, {warm_clients} client(s) x {warm_rounds}")
+            warm = self._load(port, workload, f"{mode}-warmup", warm_rounds, warm_clients)
+            self._check(mode, workload, warm)
         count = getattr(rounds, mode)
         self.say(f"{mode} {workload.name}: {workload.clients} clients x {count} request(s)")
         before = self.meter.snapshot()

@@ -86,26 +86,28 @@ class Plan:
         )
 
 
-# About 20-45 s per measure on a 2-core machine (SmolLM2 ~70 tokens/s at batch 16 and ~12 at
-# batch 1; MiniLM ~270 texts/s at batch 32 and ~70 at batch 1).
+# About 20-40 s per measure on a 2-core machine (SmolLM2 ~60 tokens/s at batch 16 and ~14 at
+# batch 1 on one torch thread; MiniLM ~135 texts/s at batch 32 or 64 and ~60 at batch 1).
+# Raw rounds are split: half before the platform processes start, half after they stop.
 FULL = Plan(
     "full",
     new_tokens=32,
     rounds={
-        "chat": Rounds(raw=5, platform=5, naive=1),
-        "embed": Rounds(raw=100, platform=100, naive=40, platform_warmup=3),
-        "embed_batched": Rounds(raw=12, platform=12, naive=3),
+        "chat": Rounds(raw=4, platform=4, naive=1),
+        "embed": Rounds(raw=80, platform=60, naive=20, platform_warmup=3),
+        "embed_batched": Rounds(raw=6, platform=6, naive=2),
     },
 )
 # Seconds per measure: one round each. Chat generates 8 tokens so that the naive round (16
-# requests one after another) stays short; embed_batched's naive measure is left out.
+# requests one after another) stays short; embed_batched (the embed model is warm by then) skips
+# its platform warm-up and its naive measure.
 SMOKE = Plan(
     "smoke",
     new_tokens=8,
     rounds={
         "chat": Rounds(raw=1, platform=1, naive=1),
         "embed": Rounds(raw=1, platform=1, naive=1),
-        "embed_batched": Rounds(raw=1, platform=1, naive=0),
+        "embed_batched": Rounds(raw=1, platform=1, naive=0, platform_warmup=0),
     },
 )
 

@@ -73,3 +73,15 @@ def test_concurrent_callers_get_their_own_answers(chat_backend, default_registry
     assert runtime.stats()["chat"]["completed"] == 3
     for batcher in runtime._batchers.values():
         batcher.close()
+
+
+def test_ignore_eos_generates_exactly_max_new_tokens_for_that_row_only(chat_backend):
+    from models_runtime.backends.base import ChatRequest
+
+    prompt = "What is 2 + 2? Answer with just the number."
+    short = ChatRequest.from_prompt(prompt, max_new_tokens=40)
+    forced = ChatRequest.from_prompt(prompt, max_new_tokens=40, ignore_eos=True)
+    natural, exact = chat_backend.run_batch([short, forced])
+    assert natural.tokens_out < 40, "the ordinary row still ends at its end-of-turn token"
+    assert natural.finish_reason == "stop"
+    assert exact.tokens_out == 40
