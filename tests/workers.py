@@ -102,5 +102,8 @@ def real_broker(app):
 
 
 def _drop_connections(app) -> None:
+    """Forget broker connections and the result backend made under the previous settings
+    (the backend is cached per thread: a stale in-memory one would wait for ever)."""
     app._pool = None
     app.amqp._producer_pool = None
+    app._local.__dict__.pop("backend", None)
