@@ -14,9 +14,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
@@ -218,3 +220,45 @@ def purge_inference_queue(celery_app) -> int:
     """Drop messages a crashed earlier run may have left in the ``inference`` queue."""
     with celery_app.connection_for_write() as conn:
         return conn.default_channel.queue_purge("inference") or 0
+
+
+@contextmanager
+def exclusive(redis_url: str, wait_s: float = 1800, progress=None):
+    """Hold a lock in the benchmark's Redis database while the block runs.
+
+    Two benchmarks on one Redis database would take each other's tasks (and the second would
+    purge the first's queue); the second waits here instead. The lock expires on its own if
+    this process dies; a thread renews it while the block runs.
+    """
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    lock = client.lock("bench_inference:running", timeout=120, thread_local=False)
+    if not lock.acquire(blocking=False):
+        if progress:
+            progress("another bench_inference holds this Redis database; waiting for it")
+        if not lock.acquire(blocking=True, blocking_timeout=wait_s):
+            raise ProcessFailed(
+                f"another bench_inference held this Redis database for more than {wait_s:.0f}s"
+            )
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(30):
+            try:
+                lock.reacquire()
+            except Exception:  # noqa: BLE001 - a missed renewal is retried in 30 s
+                pass
+
+    renewer = threading.Thread(target=renew, daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        renewer.join(timeout=5)
+        try:
+            lock.release()
+        except Exception:  # noqa: BLE001 - expired: nothing to release
+            pass
+        client.close()

@@ -191,7 +191,8 @@ class Benchmark:
     def _measure(self, mode: str, port: int, workload: Workload) -> None:
         rounds = self.plan.rounds[workload.name]
         batched = mode == "platform"
-        warm_clients = workload.clients if batched else min(2, workload.clients)
+        warm_clients = self.plan.warmup_clients or (workload.clients if batched else 2)
+        warm_clients = min(warm_clients, workload.clients)
         warm_rounds = rounds.platform_warmup if batched else 1
         if warm_rounds:
             self.say(f"{mode} {workload.name}: warm-up, {warm_clients} client(s) x {warm_rounds}")

@@ -6,6 +6,7 @@ so no cache can answer it; the raw path computes the very same inputs.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass, field
 
@@ -61,6 +62,8 @@ class Plan:
     name: str
     new_tokens: int
     rounds: dict[str, Rounds] = field(default_factory=dict)
+    # Clients in a warm-up; None: all of the workload's with batching, 2 without.
+    warmup_clients: int | None = None
 
     def only(self, names: list[str]) -> Plan:
         unknown = sorted(set(names) - set(self.rounds))
@@ -68,22 +71,20 @@ class Plan:
             raise ValueError(
                 f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(self.rounds)}"
             )
-        return Plan(
-            self.name, self.new_tokens, {n: r for n, r in self.rounds.items() if n in names}
-        )
+        rounds = {n: r for n, r in self.rounds.items() if n in names}
+        return dataclasses.replace(self, rounds=rounds)
 
     def scaled(self, factor: float) -> Plan:
         def scale(n: int) -> int:
             return max(1, round(n * factor)) if n else 0
 
-        return Plan(
-            self.name,
-            self.new_tokens,
-            {
-                name: Rounds(scale(r.raw), scale(r.platform), scale(r.naive), r.platform_warmup)
-                for name, r in self.rounds.items()
-            },
-        )
+        rounds = {
+            name: dataclasses.replace(
+                r, raw=scale(r.raw), platform=scale(r.platform), naive=scale(r.naive)
+            )
+            for name, r in self.rounds.items()
+        }
+        return dataclasses.replace(self, rounds=rounds)
 
 
 # About 20-40 s per measure on a 2-core machine (SmolLM2 ~60 tokens/s at batch 16 and ~14 at
@@ -99,11 +100,12 @@ FULL = Plan(
     },
 )
 # Seconds per measure: one round each. Chat generates 8 tokens so that the naive round (16
-# requests one after another) stays short; embed_batched (the embed model is warm by then) skips
-# its platform warm-up and its naive measure.
+# requests one after another) stays short; warm-ups only load the models (one client);
+# embed_batched (the embed model is warm by then) skips its warm-up and its naive measure.
 SMOKE = Plan(
     "smoke",
     new_tokens=8,
+    warmup_clients=1,
     rounds={
         "chat": Rounds(raw=1, platform=1, naive=1),
         "embed": Rounds(raw=1, platform=1, naive=1),

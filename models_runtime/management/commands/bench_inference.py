@@ -14,14 +14,21 @@ import shutil
 import signal
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from apps.accounts.models import ApiKey, Quota, QuotaMetric, Tenant
+from apps.accounts.roles import Role
+from apps.accounts.services import api_key_create, api_key_revoke
+from models_runtime.bench.processes import ProcessFailed, exclusive
 from models_runtime.bench.runner import Benchmark, BenchmarkError, Settings
 from models_runtime.bench.workloads import FULL, SMOKE
+from models_runtime.errors import ModelsRuntimeError
 
 BENCH_TENANT = "bench"
 # Far beyond anything a benchmark run uses: quotas must never be what is measured.
@@ -75,31 +82,38 @@ class Command(BaseCommand):
         if not str(celery_app.conf.broker_url or "").startswith(("redis://", "rediss://")):
             raise CommandError(f"the Celery broker is {celery_app.conf.broker_url!r}, not Redis")
 
-        call_command("migrate", interactive=False, verbosity=0)
-        token = self._api_key()
         logs = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="bench-inference-"))
         logs.mkdir(parents=True, exist_ok=True)
-        bench = Benchmark(
-            Settings(
-                plan=plan,
-                token=token,
-                log_dir=logs,
-                repo_root=Path(settings.BASE_DIR),
-                settings_module=os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
-                models_runtime=getattr(settings, "MODELS_RUNTIME", None),
-                celery_app=celery_app,
-                progress=self._progress,
-            )
-        )
         # SIGTERM unwinds like Ctrl-C, so the finally blocks stop the processes started here.
         previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         try:
-            lines, report = bench.run()
-        except BenchmarkError as exc:
-            if exc.details:
+            with exclusive(os.environ["REDIS_URL"], progress=self._progress):
+                call_command("migrate", interactive=False, verbosity=0)
+                api_key, token = self._api_key()
+                try:
+                    lines, report = Benchmark(
+                        Settings(
+                            plan=plan,
+                            token=token,
+                            log_dir=logs,
+                            repo_root=Path(settings.BASE_DIR),
+                            settings_module=os.environ.get(
+                                "DJANGO_SETTINGS_MODULE", "config.settings.local"
+                            ),
+                            models_runtime=getattr(settings, "MODELS_RUNTIME", None),
+                            celery_app=celery_app,
+                            progress=self._progress,
+                        )
+                    ).run()
+                finally:
+                    api_key_revoke(api_key=api_key)
+        except ModelsRuntimeError as exc:  # an invalid MODELS_RUNTIME, weights missing
+            raise CommandError(f"cannot measure: {exc}") from exc
+        except (BenchmarkError, ProcessFailed) as exc:
+            if getattr(exc, "details", ""):
                 self.stderr.write(exc.details)
             self.stderr.write(f"logs kept in {logs}")
-            raise CommandError(f"cannot measure: {exc}") from exc
+            raise CommandError(f"cannot measure: {str(exc).splitlines()[0]}") from exc
         finally:
             signal.signal(signal.SIGTERM, previous)
         if not log_dir:
@@ -112,12 +126,9 @@ class Command(BaseCommand):
         self.stderr.write(line)
         self.stderr.flush()
 
-    def _api_key(self) -> str:
-        """A fresh admin key of the ``bench`` tenant (earlier ones revoked), without limits."""
-        from apps.accounts.models import ApiKey, Quota, QuotaMetric, Tenant
-        from apps.accounts.roles import Role
-        from apps.accounts.services import api_key_create, api_key_revoke
-
+    def _api_key(self):
+        """A fresh admin key of the ``bench`` tenant, without limits, for this run only (revoked
+        at its end; keys that a killed run left behind are revoked after a day)."""
         tenant, _ = Tenant.objects.get_or_create(
             slug=BENCH_TENANT, defaults={"name": "Inference benchmark"}
         )
@@ -125,9 +136,15 @@ class Command(BaseCommand):
             Quota.objects.update_or_create(
                 tenant=tenant, metric=metric, defaults={"limit": UNLIMITED}
             )
-        for old in ApiKey.objects.filter(tenant=tenant, name="bench", revoked_at__isnull=True):
+        stale = ApiKey.objects.filter(
+            tenant=tenant,
+            name="bench",
+            revoked_at__isnull=True,
+            created_at__lt=timezone.now() - timedelta(days=1),
+        )
+        for old in stale:
             api_key_revoke(api_key=old)
         created = api_key_create(
             tenant=tenant, name="bench", role=Role.ADMIN, rate_limit="1000000/min"
         )
-        return created.token
+        return created.api_key, created.token
