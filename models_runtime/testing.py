@@ -183,3 +183,14 @@ class OpenAIStubServer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def parse_chat_sse(text: str) -> tuple[list[str], dict]:
+    """Split a streamed chat answer (server-sent events) into its delta texts and the body of
+    its ``done`` event."""
+    import json
+
+    events = [block for block in text.split("\n\n") if block]
+    deltas = [json.loads(e.split("data: ", 1)[1])["text"] for e in events if "event: delta" in e]
+    done = json.loads(next(e for e in events if "event: done" in e).split("data: ", 1)[1])
+    return deltas, done

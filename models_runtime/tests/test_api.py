@@ -11,6 +11,7 @@ from apps.accounts.models import QuotaMetric, UsageCounter
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from models_runtime.models import ModelUsage
+from models_runtime.testing import parse_chat_sse
 
 pytestmark = pytest.mark.django_db
 
@@ -139,9 +140,7 @@ def test_chat_streams_server_sent_events(agent, tenant):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/event-stream"
     text = b"".join(response.streaming_content).decode()
-    events = [block for block in text.split("\n\n") if block]
-    deltas = [json.loads(e.split("data: ", 1)[1])["text"] for e in events if "event: delta" in e]
-    done = json.loads(next(e for e in events if "event: done" in e).split("data: ", 1)[1])
+    deltas, done = parse_chat_sse(text)
     assert len(deltas) > 1
     assert "".join(deltas) == done["message"]["content"]
     assert AuditEvent.objects.filter(tenant=tenant, action="inference.chat").exists()

@@ -13,6 +13,7 @@ from django.db import connection
 
 from apps.accounts.roles import Role
 from config.celery import app as celery_app
+from models_runtime.testing import parse_chat_sse
 from tests.workers import celery_worker, real_broker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -100,7 +101,6 @@ def test_concurrent_requests_are_batched_by_the_worker(tenant, make_api_client, 
 
 
 def test_chat_streams_across_processes(tenant, make_api_client):
-    import json
 
     api = make_api_client(tenant, Role.AGENT)
     with celery_worker("inference", pool="threads", concurrency=8), real_broker(celery_app):
@@ -115,9 +115,7 @@ def test_chat_streams_across_processes(tenant, make_api_client):
         )
         assert response.status_code == 200
         text = b"".join(response.streaming_content).decode()
-    events = [block for block in text.split("\n\n") if block]
-    deltas = [json.loads(e.split("data: ", 1)[1])["text"] for e in events if "event: delta" in e]
-    done = json.loads(next(e for e in events if "event: done" in e).split("data: ", 1)[1])
+    deltas, done = parse_chat_sse(text)
     assert len(deltas) > 1
     assert "".join(deltas) == done["message"]["content"]
 
