@@ -1,0 +1,428 @@
+"""/api/v1/knowledge/: graphs, their nodes and edges, imports and exports, and the queries.
+
+Thin views: validate, call a service or selector, serialize. Every graph action starts with
+``get_object()``, so another tenant's graph is a 404 before anything else is looked at.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+from django.db import IntegrityError
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.accounts.api.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
+from apps.accounts.roles import Role
+from apps.audit.services import audited
+from apps.jobs.api.serializers import JobSerializer
+from knowledge import selectors, services
+from knowledge.graphs import formats
+from knowledge.graphs.algorithms import NodeNotFound
+from knowledge.graphs.drawing import neighbourhood_png
+from knowledge.graphs.validation import GraphValidationError
+from knowledge.models import Edge, Graph, Node
+
+from . import serializers as s
+
+READERS = set(Role.values)
+# The domain roles curate their own knowledge; auditors read.
+WRITERS = {Role.ADMIN, Role.ANALYST, Role.CLINICIAN, Role.AGENT}
+READ_ACTIONS = (
+    "neighbours",
+    "khop",
+    "shortest_path",
+    "components",
+    "pagerank",
+    "linked",
+    "link",
+    "search",
+    "export",
+    "subgraph_png",
+)
+
+
+def _invalid(exc: GraphValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(exc.as_errors())
+
+
+def _query(serializer_class, request):
+    body = serializer_class(data=request.query_params)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+def _node_missing(exc: NodeNotFound, field: str = "node") -> serializers.ValidationError:
+    return serializers.ValidationError({field: [str(exc)]})
+
+
+def _job_response(job, request) -> Response:
+    body = JobSerializer(job, context={"request": request}).data
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class GraphViewSet(TenantScopedModelViewSet):
+    """The tenant's knowledge graphs, their imports/exports and the reasoning queries."""
+
+    queryset = Graph.objects.order_by("name")
+    serializer_class = s.GraphSerializer
+    filterset_fields = ["domain", "name"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    allowed_roles = {**{name: READERS for name in READ_ACTIONS}, "read": READERS, "write": WRITERS}
+
+    def get_tenant_queryset(self, tenant):
+        return selectors.graphs_of(tenant=tenant)
+
+    def get_serializer_class(self):
+        return s.GraphDetailSerializer if self.action == "retrieve" else s.GraphSerializer
+
+    # ------------------------------------------------------------------ CRUD
+    @extend_schema(request=s.GraphCreateSerializer, responses={201: s.GraphSerializer})
+    def create(self, request):
+        body = s.GraphCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        taken = serializers.ValidationError({"name": ["a graph with this name exists"]})
+        if (
+            selectors.graphs_of(tenant=request.tenant)
+            .filter(name=body.validated_data["name"])
+            .exists()
+        ):
+            raise taken
+        try:
+            with audited(
+                tenant=request.tenant,
+                action="knowledge.graph.create",
+                resource_type="knowledge.graph",
+            ) as event:
+                graph = services.graph_create(tenant=request.tenant, **body.validated_data)
+                event.resource_id = str(graph.pk)
+        except IntegrityError as exc:  # created by a concurrent request since the check
+            raise taken from exc
+        return Response(s.GraphSerializer(graph).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.GraphUpdateSerializer, responses=s.GraphSerializer)
+    def partial_update(self, request, pk=None):
+        graph = self.get_object()
+        body = s.GraphUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            with audited(
+                tenant=request.tenant,
+                action="knowledge.graph.update",
+                resource_type="knowledge.graph",
+                resource_id=str(graph.pk),
+            ):
+                graph = services.graph_update(graph=graph, **body.validated_data)
+        except IntegrityError as exc:
+            raise serializers.ValidationError({"name": ["a graph with this name exists"]}) from exc
+        return Response(s.GraphSerializer(graph).data)
+
+    def destroy(self, request, pk=None):
+        graph = self.get_object()
+        with audited(
+            tenant=request.tenant,
+            action="knowledge.graph.delete",
+            resource_type="knowledge.graph",
+            resource_id=str(graph.pk),
+        ):
+            services.graph_delete(graph=graph)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # ------------------------------------------------------------------ writes
+    @extend_schema(request=s.ImportSerializer, responses={202: JobSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[JSONParser, MultiPartParser],
+    )
+    def import_files(self, request, pk=None):
+        """Import node-link JSON, CSV (nodes.csv, edges.csv) or GraphML as a job (202).
+
+        JSON body ``{"format": "csv", "files": {"nodes.csv": "...", "edges.csv": "..."}}`` or a
+        multipart form with ``format`` and the files. A file that fails validation is answered
+        400 at once, each error keyed ``file:line:field``; nothing is written."""
+        graph = self.get_object()
+        data = request.data
+        if request.FILES:
+            files = {}
+            for upload in request.FILES.values():
+                try:
+                    files[upload.name] = upload.read().decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise serializers.ValidationError({upload.name: ["is not UTF-8 text"]}) from exc
+            data = {"format": data.get("format"), "files": files}
+        body = s.ImportSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        fmt, files = body.validated_data["format"], body.validated_data["files"]
+        try:
+            services.graph_import_check(graph=graph, fmt=fmt, files=files)
+        except GraphValidationError as exc:
+            raise _invalid(exc) from exc
+        with audited(
+            tenant=request.tenant,
+            action="knowledge.graph.import.start",
+            resource_type="knowledge.graph",
+            resource_id=str(graph.pk),
+        ):
+            job = services.graph_import_start(graph=graph, fmt=fmt, files=files)
+        return _job_response(job, request)
+
+    @extend_schema(request=s.UpsertSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def upsert(self, request, pk=None):
+        """Upsert nodes and edges by key (idempotent); errors are keyed ``nodes:N:field``."""
+        graph = self.get_object()
+        body = s.UpsertSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            with audited(
+                tenant=request.tenant,
+                action="knowledge.graph.upsert",
+                resource_type="knowledge.graph",
+                resource_id=str(graph.pk),
+            ) as event:
+                result = services.graph_upsert(graph=graph, **body.validated_data)
+                event.row_count = result.nodes + result.edges
+        except GraphValidationError as exc:
+            raise _invalid(exc) from exc
+        return Response(result.as_dict())
+
+    @extend_schema(request=s.DeleteNodesSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"], url_path="delete-nodes")
+    def delete_nodes(self, request, pk=None):
+        """Delete nodes by key, with their edges."""
+        graph = self.get_object()
+        body = s.DeleteNodesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with audited(
+            tenant=request.tenant,
+            action="knowledge.graph.delete_nodes",
+            resource_type="knowledge.graph",
+            resource_id=str(graph.pk),
+        ) as event:
+            deleted = services.nodes_delete(graph=graph, keys=body.validated_data["keys"])
+            event.row_count = deleted
+        graph.refresh_from_db(fields=["version"])
+        return Response({"deleted": deleted, "version": graph.version})
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def embeddings(self, request, pk=None):
+        """Compute missing or stale node embeddings as a job (202)."""
+        graph = self.get_object()
+        with audited(
+            tenant=request.tenant,
+            action="knowledge.graph.embeddings.start",
+            resource_type="knowledge.graph",
+            resource_id=str(graph.pk),
+        ):
+            job = services.node_embeddings_start(graph=graph)
+        return _job_response(job, request)
+
+    # ------------------------------------------------------------------ reads
+    @extend_schema(
+        parameters=[OpenApiParameter("file_format", enum=list(formats.FORMATS))],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        """The graph as node-link JSON, CSV (a zip of nodes.csv and edges.csv) or GraphML."""
+        graph = self.get_object()
+        fmt = _query(s.ExportQuerySerializer, request)["file_format"]
+        g = selectors.graph_networkx(graph)
+        name = f"{graph.name}-v{selectors.graph_version(graph)}"
+        if fmt == formats.NODE_LINK:
+            meta = {"name": graph.name, "domain": graph.domain, "version": graph.version}
+            payload, content_type, filename = (
+                formats.write_node_link(g, meta).encode(),
+                "application/json",
+                f"{name}.json",
+            )
+        elif fmt == formats.GRAPHML:
+            payload, content_type, filename = (
+                formats.write_graphml(g).encode(),
+                "application/graphml+xml",
+                f"{name}.graphml",
+            )
+        else:
+            buffer = BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for file_name, text in formats.write_csv(g).items():
+                    archive.writestr(file_name, text)
+            payload, content_type, filename = buffer.getvalue(), "application/zip", f"{name}.zip"
+        response = HttpResponse(payload, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    @extend_schema(parameters=[s.NodeQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def neighbours(self, request, pk=None):
+        """Neighbours of ``node`` by edge type (``edge_types=a,b``) and ``direction``."""
+        graph = self.get_object()
+        q = _query(s.NodeQuerySerializer, request)
+        try:
+            rows = selectors.node_neighbours(
+                graph, q["node"], edge_types=q["edge_types"], direction=q["direction"]
+            )
+        except NodeNotFound as exc:
+            raise _node_missing(exc) from exc
+        return Response({"graph": graph.name, "node": q["node"], "neighbours": rows})
+
+    @extend_schema(parameters=[s.KhopQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def khop(self, request, pk=None):
+        """The ``k``-hop neighbourhood of ``node``: nodes (with distance) and edges among them."""
+        graph = self.get_object()
+        q = _query(s.KhopQuerySerializer, request)
+        try:
+            hood = selectors.graph_khop(
+                graph,
+                q["node"],
+                q["k"],
+                edge_types=q["edge_types"],
+                direction=q["direction"],
+                max_nodes=q["max_nodes"],
+            )
+        except NodeNotFound as exc:
+            raise _node_missing(exc) from exc
+        return Response(selectors.neighbourhood_as_elements(graph, hood))
+
+    @extend_schema(
+        parameters=[s.PngQuerySerializer], responses={(200, "image/png"): OpenApiTypes.BINARY}
+    )
+    @action(detail=True, methods=["get"], url_path="subgraph-png")
+    def subgraph_png(self, request, pk=None):
+        """A PNG drawing of ``node``'s neighbourhood, for reports."""
+        graph = self.get_object()
+        q = _query(s.PngQuerySerializer, request)
+        try:
+            hood = selectors.graph_khop(
+                graph,
+                q["node"],
+                q["k"],
+                edge_types=q["edge_types"],
+                direction=q["direction"],
+                max_nodes=q["max_nodes"],
+            )
+        except NodeNotFound as exc:
+            raise _node_missing(exc) from exc
+        title = f"{graph.name} v{hood.version}: {q['node']} ({q['k']} hop)"
+        return HttpResponse(neighbourhood_png(hood, title=title), content_type="image/png")
+
+    @extend_schema(parameters=[s.PathQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"], url_path="shortest-path")
+    def shortest_path(self, request, pk=None):
+        """A shortest path between ``source`` and ``target`` (``path`` null when none)."""
+        graph = self.get_object()
+        q = _query(s.PathQuerySerializer, request)
+        try:
+            found = selectors.graph_shortest_path(
+                graph,
+                q["source"],
+                q["target"],
+                edge_types=q["edge_types"],
+                directed=q["directed"],
+                weighted=q["weighted"],
+            )
+        except NodeNotFound as exc:
+            field = "source" if exc.key == q["source"] else "target"
+            raise _node_missing(exc, field) from exc
+        return Response({"graph": graph.name, **found})
+
+    @extend_schema(parameters=[s.ComponentsQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def components(self, request, pk=None):
+        """Connected components over ``edge_types`` (all when absent), largest first."""
+        graph = self.get_object()
+        q = _query(s.ComponentsQuerySerializer, request)
+        found = selectors.graph_components(
+            graph, edge_types=q["edge_types"], min_size=q["min_size"]
+        )
+        return Response(
+            {
+                "graph": graph.name,
+                "count": len(found),
+                "components": [{"size": len(c), "nodes": c} for c in found[: q["limit"]]],
+            }
+        )
+
+    @extend_schema(parameters=[s.PagerankQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def pagerank(self, request, pk=None):
+        """The ``top`` nodes by PageRank over ``edge_types``."""
+        graph = self.get_object()
+        q = _query(s.PagerankQuerySerializer, request)
+        ranked = selectors.graph_pagerank(
+            graph, edge_types=q["edge_types"], top=q["top"], alpha=q["alpha"]
+        )
+        return Response(
+            {"graph": graph.name, "ranking": [{"key": k, "score": v} for k, v in ranked]}
+        )
+
+    @extend_schema(request=s.LinkedSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def linked(self, request, pk=None):
+        """Which of ``nodes`` are linked by an edge of ``edge_type`` (contradictions,
+        interactions)."""
+        graph = self.get_object()
+        body = s.LinkedSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        pairs = selectors.nodes_linked_by(
+            graph,
+            body.validated_data["nodes"],
+            body.validated_data["edge_type"],
+            directed=body.validated_data["directed"],
+        )
+        return Response({"graph": graph.name, "pairs": pairs})
+
+    @extend_schema(request=s.LinkSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def link(self, request, pk=None):
+        """Entity linking: the nodes ``text`` mentions (exact, alias, fuzzy, embedding)."""
+        graph = self.get_object()
+        body = s.LinkSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(selectors.entity_link(graph, **body.validated_data))
+
+    @extend_schema(request=s.SearchSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def search(self, request, pk=None):
+        """Hybrid retrieval (BM25 + embeddings); every hit cites graph, version, key, score."""
+        graph = self.get_object()
+        body = s.SearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(selectors.knowledge_search(graph, **body.validated_data))
+
+
+class NodeViewSet(TenantScopedReadOnlyViewSet):
+    """The tenant's nodes (filter by ``graph``, ``type``, ``key``)."""
+
+    queryset = Node.objects.order_by("graph_id", "key")
+    serializer_class = s.NodeSerializer
+    tenant_field = "graph__tenant"
+    filterset_fields = ["graph", "type", "key"]
+    allowed_roles = READERS
+
+    def get_tenant_queryset(self, tenant):
+        return selectors.nodes_of(tenant=tenant)
+
+
+class EdgeViewSet(TenantScopedReadOnlyViewSet):
+    """The tenant's edges (filter by ``graph`` and ``type``)."""
+
+    queryset = Edge.objects.order_by("graph_id", "id")
+    serializer_class = s.EdgeSerializer
+    tenant_field = "graph__tenant"
+    filterset_fields = ["graph", "type"]
+    allowed_roles = READERS
+
+    def get_tenant_queryset(self, tenant):
+        return selectors.edges_of(tenant=tenant).select_related("source", "target")

@@ -1,0 +1,41 @@
+"""Reads of knowledge graphs (HackSoft selectors), re-exported for ``knowledge.selectors``."""
+
+from .linking import METHODS as LINK_METHODS
+from .linking import entity_link
+from .queries import (
+    NodeNotFound,
+    edges_of,
+    graph_components,
+    graph_get,
+    graph_khop,
+    graph_networkx,
+    graph_pagerank,
+    graph_shortest_path,
+    graph_version,
+    graphs_of,
+    neighbourhood_as_elements,
+    node_neighbours,
+    nodes_linked_by,
+    nodes_of,
+)
+from .retrieval import knowledge_search
+
+__all__ = [
+    "LINK_METHODS",
+    "NodeNotFound",
+    "edges_of",
+    "entity_link",
+    "graph_components",
+    "graph_get",
+    "graph_khop",
+    "graph_networkx",
+    "graph_pagerank",
+    "graph_shortest_path",
+    "graph_version",
+    "graphs_of",
+    "knowledge_search",
+    "neighbourhood_as_elements",
+    "node_neighbours",
+    "nodes_linked_by",
+    "nodes_of",
+]

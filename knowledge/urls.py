@@ -1,0 +1,11 @@
+"""Web pages of the knowledge layer (the API lives in knowledge.api.urls)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "knowledge-web"
+
+urlpatterns = [
+    path("graphs/<int:graph_id>/neighbourhood/", views.neighbourhood, name="neighbourhood"),
+]

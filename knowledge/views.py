@@ -1,0 +1,68 @@
+"""The web page that draws a node's neighbourhood (cytoscape.js, served from our static files).
+
+The page embeds the first neighbourhood (so it draws without a second request) and expands a
+node on click through the REST API, with the session's tenant in ``X-Tenant``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from apps.accounts.roles import ALL_ROLES
+from apps.accounts.selectors import tenants_of
+
+from . import selectors
+from .graphs.algorithms import NodeNotFound
+from .models import Graph
+
+DEFAULT_HOPS = 1
+MAX_DRAWN_NODES = 150
+
+
+def graphs_visible_to(user):
+    """Graphs of the tenants where ``user`` holds any role (all for superusers)."""
+    if user.is_superuser:
+        return Graph.objects.all()
+    return Graph.objects.filter(tenant__in=tenants_of(user, ALL_ROLES))
+
+
+def neighbourhood_context(graph: Graph, node: str | None, hops: int = DEFAULT_HOPS) -> dict:
+    """What the neighbourhood template needs; the centre defaults to the best-connected node
+    (degree: linear time, where PageRank on a large graph would hold the page for seconds)."""
+    if not node:
+        g = selectors.graph_networkx(graph)
+        node = max(g.degree, key=lambda item: (item[1], str(item[0])))[0] if len(g) else None
+    elements = None
+    error = ""
+    if node is not None:
+        try:
+            hood = selectors.graph_khop(
+                graph, node, hops, direction="both", max_nodes=MAX_DRAWN_NODES
+            )
+            elements = selectors.neighbourhood_as_elements(graph, hood)
+        except NodeNotFound as exc:
+            error = str(exc)
+    return {
+        "graph": graph,
+        "node": node or "",
+        "hops": hops,
+        "elements": elements or {"nodes": [], "edges": []},
+        "error": error,
+        "api_url": f"/api/v1/knowledge/graphs/{graph.pk}/",
+        "tenant_slug": graph.tenant.slug,
+    }
+
+
+@login_required
+def neighbourhood(request, graph_id: int):
+    graph = graphs_visible_to(request.user).select_related("tenant").filter(pk=graph_id).first()
+    if graph is None:  # another tenant's graph looks exactly like a missing one
+        raise Http404("No such graph.")
+    try:
+        hops = max(1, min(3, int(request.GET.get("k", DEFAULT_HOPS))))
+    except ValueError:
+        hops = DEFAULT_HOPS
+    context = neighbourhood_context(graph, request.GET.get("node"), hops)
+    return render(request, "knowledge/neighbourhood.html", context)
