@@ -1,0 +1,140 @@
+"""The financial-risk admin: registry, decisions (with their waterfall picture), monitoring
+findings with alert states, fraud rings. Tenant-scoped; analysts and admins work here,
+auditors read."""
+
+from __future__ import annotations
+
+import base64
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from apps.accounts.admin_base import TenantScopedAdmin
+from apps.accounts.roles import Role
+
+from .models import (
+    BatchScoring,
+    Dataset,
+    Decision,
+    FraudRing,
+    MonitoringFinding,
+    RiskAccount,
+    RiskModel,
+    Transaction,
+)
+from .services import decision_waterfall_png, risk_model_importance_png
+
+READERS = frozenset({Role.ADMIN, Role.ANALYST, Role.AUDITOR})
+WRITERS = frozenset({Role.ADMIN, Role.ANALYST})
+
+
+def _inline_png(content: bytes):
+    return format_html(
+        '<img alt="chart" style="max-width: 900px" src="data:image/png;base64,{}">',
+        base64.b64encode(content).decode("ascii"),
+    )
+
+
+class RiskAdmin(TenantScopedAdmin):
+    """Read-only pages: rows are written by the services (training jobs, decisions, monitoring),
+    never edited by hand, so an audit trail always matches what the database holds."""
+
+    allowed_roles = READERS
+    write_roles = WRITERS
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields] + list(self.extra_readonly)
+
+    extra_readonly: tuple = ()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dataset)
+class DatasetAdmin(RiskAdmin):
+    list_display = ["name", "tenant", "kind", "row_count", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    exclude = ["data"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "data"]
+
+
+@admin.register(RiskModel)
+class RiskModelAdmin(RiskAdmin):
+    list_display = ["name", "version", "state", "tenant", "auc", "created_at", "promoted_at"]
+    list_filter = ["state", "name"]
+    exclude = ["booster"]
+    extra_readonly = ("importance_picture",)
+
+    def get_readonly_fields(self, request, obj=None):
+        names = [f.name for f in self.model._meta.fields if f.name != "booster"]
+        return names + ["importance_picture"]
+
+    @admin.display(description="CV AUC")
+    def auc(self, obj):
+        return (obj.card or {}).get("metrics", {}).get("cv_auc_mean")
+
+    @admin.display(description="Global importance")
+    def importance_picture(self, obj):
+        return _inline_png(risk_model_importance_png(obj)) if obj and obj.card else "-"
+
+
+@admin.register(Decision)
+class DecisionAdmin(RiskAdmin):
+    list_display = [
+        "created_at",
+        "tenant",
+        "model",
+        "outcome",
+        "probability",
+        "points",
+        "reference",
+    ]
+    list_filter = ["outcome"]
+    search_fields = ["reference"]
+    extra_readonly = ("waterfall",)
+    sensitive = True  # applicants' data: reads are audited
+
+    @admin.display(description="SHAP waterfall")
+    def waterfall(self, obj):
+        return _inline_png(decision_waterfall_png(obj)) if obj else "-"
+
+
+@admin.register(BatchScoring)
+class BatchScoringAdmin(RiskAdmin):
+    list_display = ["created_at", "tenant", "model", "dataset", "row_count"]
+
+
+@admin.register(MonitoringFinding)
+class MonitoringFindingAdmin(RiskAdmin):
+    list_display = ["created_at", "tenant", "model", "kind", "feature", "value", "alert"]
+    list_filter = ["alert", "kind"]
+    search_fields = ["feature"]
+
+
+@admin.register(FraudRing)
+class FraudRingAdmin(RiskAdmin):
+    list_display = ["score", "size", "confirmed_fraud_members", "tenant", "detected_at"]
+
+
+@admin.register(RiskAccount)
+class RiskAccountAdmin(RiskAdmin):
+    list_display = ["external_id", "tenant", "confirmed_fraud", "ring"]
+    list_filter = ["confirmed_fraud"]
+    search_fields = ["external_id"]
+
+
+@admin.register(Transaction)
+class TransactionAdmin(RiskAdmin):
+    list_display = ["occurred_at", "tenant", "account", "amount", "is_fraud"]
+    list_filter = ["is_fraud"]
+    sensitive = True

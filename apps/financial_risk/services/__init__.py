@@ -1,0 +1,39 @@
+"""Writes of the financial-risk vertical (keyword-only, ``<entity>_<action>``).
+
+- datasets: ``dataset_create``
+- registry: ``risk_model_train_start``, ``risk_model_train``, ``risk_model_promote``
+- decisions: ``decision_create``, pictures, ``shadow_report``
+- batches: ``batch_scoring_start``, ``batch_scoring_run``, ``batch_results_csv``
+- monitoring: ``monitoring_start``, ``monitoring_run``
+- rings: ``fraud_graph_build``, ``fraud_rings_detect``, ``account_ring``
+"""
+
+from .batches import batch_results_csv, batch_scoring_run, batch_scoring_start
+from .datasets import dataset_create
+from .decisions import (
+    decision_create,
+    decision_explanation,
+    decision_waterfall_png,
+    risk_model_importance_png,
+    shadow_report,
+)
+from .monitoring import monitoring_run, monitoring_start
+from .registry import PromotionError, risk_model_promote, risk_model_train, risk_model_train_start
+
+__all__ = [
+    "PromotionError",
+    "batch_results_csv",
+    "batch_scoring_run",
+    "batch_scoring_start",
+    "dataset_create",
+    "decision_create",
+    "decision_explanation",
+    "decision_waterfall_png",
+    "monitoring_run",
+    "monitoring_start",
+    "risk_model_importance_png",
+    "risk_model_promote",
+    "risk_model_train",
+    "risk_model_train_start",
+    "shadow_report",
+]
