@@ -13,6 +13,8 @@ api_v1 = [
     path("accounts/", include("apps.accounts.api.urls")),
     path("audit/", include("apps.audit.api.urls")),
     path("jobs/", include("apps.jobs.api.urls")),
+    path("risk/", include("apps.financial_risk.api.urls")),
+    path("knowledge/", include("knowledge.api.urls")),
     path("", include("models_runtime.api.urls")),
 ]
 
@@ -21,6 +23,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("knowledge/", include("knowledge.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

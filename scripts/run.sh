@@ -13,6 +13,12 @@ $BIN/python manage.py migrate --noinput
 # Converts the GGUF chat model once (about half a minute the first time, nothing afterwards).
 $BIN/python manage.py prepare_models
 seed=$($BIN/python manage.py seed_demo)
+# The three seed graphs (shop, medical, fraud) into the demo tenant; idempotent. Node embeddings
+# are computed by a job (in-process without REDIS_URL, by the default worker with it).
+$BIN/python manage.py knowledge_seed --tenant demo
+# Financial risk: German credit with a trained champion model (about 20 s the first time),
+# synthetic transactions and their fraud rings; idempotent.
+risk_seed=$($BIN/python manage.py risk_seed_demo --tenant demo)
 api_key=$(echo "$seed" | sed -n 's/^DEMO_API_KEY=//p')
 
 pids=()
@@ -53,6 +59,7 @@ cat <<MSG
    API docs (Redoc)       http://$HOST:$PORT/api/redoc/
    OpenAPI schema         http://$HOST:$PORT/api/schema/
    Web admin              http://$HOST:$PORT/admin/
+   Knowledge graphs       http://$HOST:$PORT/admin/knowledge/graph/  (each: "Draw neighbourhood")
    Readiness / liveness   http://$HOST:$PORT/readyz   http://$HOST:$PORT/healthz
    Prometheus metrics     http://$HOST:$PORT/metrics
 
@@ -66,6 +73,10 @@ $(echo "$seed" | grep '^  ')
         http://$HOST:$PORT/api/v1/inference/chat
    curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
         -d '{"texts": ["cancel my order"]}' http://$HOST:$PORT/api/v1/inference/embed
+   $risk_seed
+   curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
+        -d @apps/financial_risk/demo_applicant.json http://$HOST:$PORT/api/v1/risk/decisions/
+   (the answer's waterfall_url is the decision's SHAP waterfall picture)
 ================================================================================
  Ctrl-C stops everything.
 MSG

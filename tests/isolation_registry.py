@@ -58,6 +58,62 @@ def _job(tenant):
     return Job.objects.create(tenant=tenant, kind="isolation.test", task_name="none")
 
 
+def _financial_risk_factories() -> dict[str, Callable]:
+    """Real rows made through the vertical's services (apps/financial_risk/tests/factories.py)."""
+
+    def lazy(name):
+        def make(tenant):
+            from apps.financial_risk.tests import factories
+
+            return getattr(factories, name)(tenant)
+
+        return make
+
+    return {
+        "financial_risk.dataset": lazy("tiny_dataset"),
+        "financial_risk.riskmodel": lazy("tiny_model"),
+        "financial_risk.decision": lazy("decision"),
+        "financial_risk.batchscoring": lazy("batch_scoring"),
+        "financial_risk.monitoringfinding": lazy("finding"),
+        "financial_risk.fraudring": lazy("ring"),
+        "financial_risk.riskaccount": lazy("account"),
+        "financial_risk.transaction": lazy("transaction"),
+    }
+
+
+def _knowledge_factories() -> dict[str, Callable]:
+    """A graph with two nodes and an edge, made through knowledge.services."""
+
+    def graph(tenant):
+        from knowledge.services import graph_create, graph_upsert
+
+        made = graph_create(tenant=tenant, name=f"isolation-{tenant.slug}")
+        graph_upsert(
+            graph=made,
+            nodes=[{"key": "n1", "type": "thing"}, {"key": "n2", "type": "thing"}],
+            edges=[{"source": "n1", "target": "n2", "type": "linked"}],
+        )
+        return made
+
+    def node(tenant):
+        return graph(tenant).nodes.get(key="n1")
+
+    def edge(tenant):
+        return graph(tenant).edges.get()
+
+    def upload(tenant):
+        from knowledge.models import ImportUpload
+
+        return ImportUpload.objects.create(graph=graph(tenant), format="csv", files={})
+
+    return {
+        "knowledge.graph": graph,
+        "knowledge.node": node,
+        "knowledge.edge": edge,
+        "knowledge.importupload": upload,
+    }
+
+
 FACTORIES: dict[str, Callable] = {
     "accounts.tenant": lambda tenant: tenant,
     "accounts.membership": _membership,
@@ -67,6 +123,8 @@ FACTORIES: dict[str, Callable] = {
     "audit.auditevent": _audit_event,
     "audit.auditcheckpoint": _audit_checkpoint,
     "jobs.job": _job,
+    **_knowledge_factories(),
+    **_financial_risk_factories(),
 }
 
 

@@ -32,6 +32,19 @@ EXPECTED = {
     ("get", "/api/v1/audit/events/export/"): {ADMIN, AUDITOR},
     ("post", "/api/v1/audit/verifications/"): {ADMIN, AUDITOR},
     ("get", "/api/v1/jobs/"): ALL,
+    ("get", "/api/v1/knowledge/graphs/"): ALL,
+    ("post", "/api/v1/knowledge/graphs/"): {ADMIN, ANALYST, CLINICIAN, AGENT},
+    ("get", "/api/v1/knowledge/nodes/"): ALL,
+    ("get", "/api/v1/knowledge/edges/"): ALL,
+    ("post", "/api/v1/risk/decisions/"): {ADMIN, ANALYST},
+    ("get", "/api/v1/risk/decisions/"): {ADMIN, ANALYST, AUDITOR},
+    ("post", "/api/v1/risk/models/"): {ADMIN, ANALYST},
+    ("get", "/api/v1/risk/models/"): {ADMIN, ANALYST, AUDITOR},
+    ("post", "/api/v1/risk/datasets/"): {ADMIN, ANALYST},
+    ("post", "/api/v1/risk/batch-scorings/"): {ADMIN, ANALYST},
+    ("get", "/api/v1/risk/findings/"): {ADMIN, ANALYST, AUDITOR},
+    ("post", "/api/v1/risk/rings/detect/"): {ADMIN, ANALYST},
+    ("get", "/api/v1/risk/accounts/"): {ADMIN, ANALYST, AUDITOR},
 }
 
 

@@ -60,6 +60,8 @@ LOCAL_APPS = [
     "apps.audit",
     "apps.jobs",
     "models_runtime",
+    "knowledge",
+    "apps.financial_risk",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -252,6 +254,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=AUDIT_CHECKPOINT_MINUTES),
     },
 }
+# Financial risk: PSI and adversarial validation of every live model on the last
+# RISK_MONITORING_WINDOW_DAYS of decisions, every RISK_MONITORING_HOURS.
+RISK_MONITORING_HOURS = env.int("RISK_MONITORING_HOURS", default=6)
+RISK_MONITORING_WINDOW_DAYS = env.int("RISK_MONITORING_WINDOW_DAYS", default=7)
+# Fraud rings ignore identifiers shared by more accounts than this (public IPs, shop devices).
+RISK_RING_MAX_ACCOUNTS_PER_IDENTIFIER = env.int("RISK_RING_MAX_ACCOUNTS_PER_IDENTIFIER", default=8)
+CELERY_BEAT_SCHEDULE["risk-monitoring"] = {
+    "task": "apps.financial_risk.tasks.risk_monitoring_scheduled_task",
+    "schedule": timedelta(hours=RISK_MONITORING_HOURS),
+}
 JOB_MAX_RETRIES = env.int("JOB_MAX_RETRIES", default=3)
 
 # ---------------------------------------------------------------------------- logging
@@ -318,3 +330,9 @@ MODELS_RUNTIME_METRICS_PORT = env.int("MODELS_RUNTIME_METRICS_PORT", default=0)
 MODELS_RUNTIME_USAGE_HOOK = "apps.accounts.metering.record_model_usage"
 MODELS_RUNTIME_QUOTA_HOOK = "apps.accounts.metering.check_model_quota"
 READINESS_CHECKS["inference_worker"] = "models_runtime.health.check_inference_worker"
+
+# ---------------------------------------------------------------------------- knowledge graphs
+# How often (seconds) a process re-reads a graph's version to see other processes' writes;
+# its own writes it sees at once. 0 = on every query (knowledge/cache.py; bench_knowledge
+# measures both).
+KNOWLEDGE_VERSION_CHECK_S = env.float("KNOWLEDGE_VERSION_CHECK_S", default=1.0)
