@@ -5,7 +5,8 @@ REDIS_URL) and returns the output with the model's name, revision, queue and com
 that the caller can write its audit event. Make these calls outside any open transaction.
 
 Before sending: the tenant's model quota (a hook), the result cache, and backpressure (429
-past INFERENCE_MAX_QUEUED waiting requests). After: usage metering per tenant and model.
+past INFERENCE_MAX_QUEUED waiting requests). Usage is metered per tenant and model by the worker
+(metering.py), or here when tasks run in-process.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from . import errors, streams
 from .cache import cache_get, cache_key, cache_set
+from .metering import usage_of, write_usage
 from .metrics import CACHE, REFUSED
+from .packing import is_packed, unpack_vectors
 
 ERROR_TYPES = {
     cls.__name__: cls
@@ -60,10 +60,11 @@ class InferenceResult:
 
     @classmethod
     def from_task(cls, data: dict, cached: bool = False) -> InferenceResult:
+        outputs = data["outputs"]
         return cls(
             model=data["model"],
             revision=data["revision"],
-            outputs=data["outputs"],
+            outputs=unpack_vectors(outputs) if is_packed(outputs) else outputs,
             queue_ms=data["queue_ms"],
             compute_ms=data["compute_ms"],
             batch_size=data["batch_size"],
@@ -120,40 +121,10 @@ def _check_backpressure(model: str) -> None:
 # ---------------------------------------------------------------------------- metering
 
 
-def _meter(tenant_id, result: InferenceResult) -> None:
-    """Add tokens and compute seconds to the tenant's counters (per model and in total)."""
-    from .models import ModelUsage
-
-    day = timezone.now().date()
-    values = dict(
-        requests=F("requests") + 1,
-        tokens_in=F("tokens_in") + result.tokens_in,
-        tokens_out=F("tokens_out") + result.tokens_out,
-        compute_seconds=F("compute_seconds") + result.compute_share_s,
-    )
-    rows = ModelUsage.objects.filter(tenant_id=tenant_id, model=result.model, day=day)
-    if not rows.update(**values):
-        try:
-            with transaction.atomic():
-                ModelUsage.objects.create(
-                    tenant_id=tenant_id,
-                    model=result.model,
-                    day=day,
-                    requests=1,
-                    tokens_in=result.tokens_in,
-                    tokens_out=result.tokens_out,
-                    compute_seconds=result.compute_share_s,
-                )
-        except IntegrityError:
-            rows.update(**values)
-    hook = getattr(settings, "MODELS_RUNTIME_USAGE_HOOK", None)
-    if hook:
-        import_string(hook)(
-            tenant_id=tenant_id,
-            model=result.model,
-            tokens=result.tokens_in + result.tokens_out,
-            compute_seconds=result.compute_share_s,
-        )
+def _meter_unless_metered(tenant_id, data: dict) -> None:
+    """The worker meters what it computes; in-process tasks are metered here, at once."""
+    if not data.get("metered"):
+        write_usage(tenant_id=tenant_id, model=data["model"], usage=usage_of(data))
 
 
 # ---------------------------------------------------------------------------- calls
@@ -208,7 +179,7 @@ def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cac
     result = InferenceResult.from_task(data)
     if key:
         cache_set(key, data)
-    _meter(tenant_id, result)
+    _meter_unless_metered(tenant_id, data)
     return result
 
 
@@ -299,7 +270,7 @@ def chat_stream(
         elif "done" in event:
             result = InferenceResult.from_task(event["done"])
             result.extra["stream_s"] = time.monotonic() - started
-            _meter(tenant_id, result)
+            _meter_unless_metered(tenant_id, event["done"])
             yield {"done": result}
             return
         else:

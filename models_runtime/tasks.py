@@ -11,13 +11,15 @@ import dataclasses
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
 
 from apps.jobs.runner import PermanentJobError, job_task
 
 from .errors import ModelsRuntimeError, QueueFull
+from .metering import meter, usage_of, write_usage
 from .metrics import REQUESTS, observe_gpu_memory, observe_outcome
+from .packing import pack_vectors
 from .runtime import get_runtime
 
 logger = logging.getLogger(__name__)
@@ -56,8 +58,9 @@ def infer_task(
     """Run one request (kind ``chat``, ``embed`` or ``classify``) through the model's batcher.
 
     Returns a JSON dict: outputs plus the model's name, revision, queue and compute time and the
-    batch size, or ``{"ok": False, "error": {...}}`` for the caller to raise. Idempotent: it
-    only computes (the caller meters and audits).
+    batch size, or ``{"ok": False, "error": {...}}`` for the caller to raise. In a worker it
+    meters the usage (``metered``: True, see metering.py); the caller audits. It writes nothing
+    else, so running it again only computes again.
     """
     from . import streams
 
@@ -65,7 +68,7 @@ def infer_task(
     try:
         if kind == "embed":
             outcomes = rt.embed(model, payload["texts"], timeout_s=payload.get("timeout_s"))
-            outputs = [o.output.vector for o in outcomes]
+            outputs = pack_vectors([o.output.vector for o in outcomes])
             tokens_in = sum(o.output.tokens_in for o in outcomes)
             tokens_out = 0
         elif kind == "chat":
@@ -103,7 +106,11 @@ def infer_task(
         "batch_size": max(o.batch_size for o in outcomes),
         "tokens_in": tokens_in,
         "tokens_out": tokens_out,
+        "metered": False,
     }
+    if meter.running:
+        meter.add(tenant_id=tenant_id, model=model, usage=usage_of(result))
+        result["metered"] = True
     if stream_channel:
         streams.publish(stream_channel, {"done": result})
     return result
@@ -148,6 +155,7 @@ def _start_inference_worker(sender, **kwargs):
 
         start_http_server(port)
         logger.info("inference metrics on port %s", port)
+    meter.start(settings.MODELS_RUNTIME_METER_FLUSH_S)
     rt = runtime()
     for name in settings.MODELS_RUNTIME_WARM:
         rt.batcher(name)
@@ -156,6 +164,12 @@ def _start_inference_worker(sender, **kwargs):
         "inference worker ready; warm models: %s",
         sorted(set(names) | set(settings.MODELS_RUNTIME_WARM)),
     )
+
+
+@worker_shutdown.connect
+def _stop_inference_worker(sender, **kwargs):
+    """Write the usage metered since the last flush before the worker exits."""
+    meter.stop()
 
 
 @job_task(name="models_runtime.tasks.chat_job_task")
@@ -168,4 +182,6 @@ def chat_job_task(job, progress) -> dict:
     data = infer_task.run(model=model, kind="chat", payload=params, tenant_id=str(job.tenant_id))
     if not data["ok"]:
         raise PermanentJobError(f"{data['error']['type']}: {data['error']['message']}")
+    if not data["metered"]:  # in-process tasks: no worker meter runs
+        write_usage(tenant_id=job.tenant_id, model=model, usage=usage_of(data))
     return {key: data[key] for key in ("model", "revision", "outputs", "tokens_in", "tokens_out")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -58,12 +59,33 @@ def usage_of(*, tenant: Tenant) -> QuerySet[UsageCounter]:
     return UsageCounter.objects.filter(tenant=tenant)
 
 
+def quota_limits_cache_key(tenant_id) -> str:
+    return f"accounts:quota-limits:{tenant_id}"
+
+
+def quota_limits(*, tenant_id) -> dict[str, float]:
+    """Every metric's daily limit for the tenant: its own Quota rows over DEFAULT_TENANT_QUOTAS.
+
+    Read on every request (throttle and model calls), so it is cached for QUOTA_CACHE_SECONDS;
+    ``quota_set`` clears the cache, and a row changed behind the services' back takes effect
+    within that time. 0 turns the cache off.
+    """
+    ttl = settings.QUOTA_CACHE_SECONDS
+    key = quota_limits_cache_key(tenant_id)
+    if ttl:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    limits = dict(settings.DEFAULT_TENANT_QUOTAS)
+    limits.update(Quota.objects.filter(tenant_id=tenant_id).values_list("metric", "limit"))
+    if ttl:
+        cache.set(key, limits, ttl)
+    return limits
+
+
 def quota_limit(*, tenant: Tenant, metric: str) -> float | None:
     """The tenant's limit for ``metric``: its own Quota row, else the platform default."""
-    row = Quota.objects.filter(tenant=tenant, metric=metric).values_list("limit", flat=True).first()
-    if row is not None:
-        return row
-    return settings.DEFAULT_TENANT_QUOTAS.get(metric)
+    return quota_limits(tenant_id=tenant.pk).get(metric)
 
 
 def usage_today(*, tenant: Tenant, metric: str) -> float:

@@ -222,6 +222,9 @@ SPECTACULAR_SETTINGS = {
 DEFAULT_TENANT_QUOTAS = {
     "requests_per_day": env.int("QUOTA_REQUESTS_PER_DAY", default=100_000),
 }
+# Quota limits are read on every request; apps.accounts.services.quota_set refreshes them at
+# once, a row edited behind the services' back is seen within this many seconds (0: no cache).
+QUOTA_CACHE_SECONDS = env.int("QUOTA_CACHE_SECONDS", default=30)
 
 # ---------------------------------------------------------------------------- celery
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -316,5 +319,7 @@ INFERENCE_CACHE_TTL_S = env.int("INFERENCE_CACHE_TTL_S", default=24 * 3600)
 MODELS_RUNTIME_METRICS_PORT = env.int("MODELS_RUNTIME_METRICS_PORT", default=0)
 # Hooks through which models_runtime meters usage and checks quotas without importing accounts.
 MODELS_RUNTIME_USAGE_HOOK = "apps.accounts.metering.record_model_usage"
+# The inference worker writes metered usage this often (models_runtime/metering.py).
+MODELS_RUNTIME_METER_FLUSH_S = env.float("MODELS_RUNTIME_METER_FLUSH_S", default=1.0)
 MODELS_RUNTIME_QUOTA_HOOK = "apps.accounts.metering.check_model_quota"
 READINESS_CHECKS["inference_worker"] = "models_runtime.health.check_inference_worker"

@@ -22,9 +22,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from apps.accounts.models import ApiKey, Quota, QuotaMetric, Tenant
+from apps.accounts.models import ApiKey, QuotaMetric, Tenant
 from apps.accounts.roles import Role
-from apps.accounts.services import api_key_create, api_key_revoke
+from apps.accounts.services import api_key_create, api_key_revoke, quota_set
 from models_runtime.bench.processes import ProcessFailed, exclusive
 from models_runtime.bench.runner import Benchmark, BenchmarkError, Settings
 from models_runtime.bench.workloads import FULL, SMOKE
@@ -132,10 +132,10 @@ class Command(BaseCommand):
         tenant, _ = Tenant.objects.get_or_create(
             slug=BENCH_TENANT, defaults={"name": "Inference benchmark"}
         )
-        for metric in QuotaMetric.values:
-            Quota.objects.update_or_create(
-                tenant=tenant, metric=metric, defaults={"limit": UNLIMITED}
-            )
+        # Like a default tenant: no model quotas, and a request quota no run can reach.
+        quota_set(tenant=tenant, metric=QuotaMetric.REQUESTS_PER_DAY, limit=UNLIMITED)
+        for metric in (QuotaMetric.MODEL_TOKENS_PER_DAY, QuotaMetric.COMPUTE_SECONDS_PER_DAY):
+            quota_set(tenant=tenant, metric=metric, limit=None)
         stale = ApiKey.objects.filter(
             tenant=tenant,
             name="bench",
