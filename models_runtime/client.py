@@ -11,6 +11,7 @@ past INFERENCE_MAX_QUEUED waiting requests). Usage is metered per tenant and mod
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from . import errors, streams
 from .cache import cache_get, cache_key, cache_set
+from .coalesce import Coalescer
 from .metering import usage_of, write_usage
 from .metrics import CACHE, REFUSED
 from .packing import is_packed, unpack_vectors
@@ -145,6 +147,60 @@ def _send(kind: str, *, model: str, payload: dict, tenant_id, stream_channel=Non
     )
 
 
+def _timeout_as_error(model: str, timeout_s: float, wait, *args):
+    try:
+        return wait(*args)
+    except Exception as exc:  # celery's TimeoutError, the coalescer's, and broker errors
+        if isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutError":
+            raise errors.RequestTimeout(
+                f"no answer from model {model!r} in {timeout_s:g} s"
+            ) from exc
+        raise
+
+
+def _send_and_wait(kind: str, *, model: str, payload: dict, tenant_id) -> dict:
+    """One inference task, and its answer."""
+    timeout_s = payload["timeout_s"]
+    async_result = _send(kind, model=model, payload=payload, tenant_id=tenant_id)
+    try:
+        # A job on the default queue may wait here (ARCHITECTURE.md): the result comes from
+        # another worker, so this cannot deadlock.
+        return _timeout_as_error(
+            model,
+            timeout_s,
+            lambda: async_result.get(timeout=timeout_s + 5, disable_sync_subtasks=False),
+        )
+    finally:
+        async_result.forget()
+
+
+def _send_group(model: str, items: list[dict], timeout_s: float) -> list[dict]:
+    """A coalesced group of embedding requests as one task; one answer per request."""
+    data = _send_and_wait(
+        "embed_group", model=model, payload={"items": items, "timeout_s": timeout_s}, tenant_id=""
+    )
+    _raise_for(data)  # the whole group failed (an unknown model): every caller's error
+    return data["items"]
+
+
+_coalescers: dict[int, Coalescer] = {}
+_coalescers_lock = threading.Lock()
+
+
+def _coalescer() -> Coalescer | None:
+    """The process's coalescer (see coalesce.py), or None: in-process tasks, or turned off
+    with INFERENCE_COALESCE_IN_FLIGHT = 0."""
+    in_flight = settings.INFERENCE_COALESCE_IN_FLIGHT
+    if in_flight <= 0 or in_process():
+        return None
+    with _coalescers_lock:
+        if in_flight not in _coalescers:
+            _coalescers[in_flight] = Coalescer(
+                _send_group, max_in_flight=in_flight, max_texts=settings.INFERENCE_COALESCE_TEXTS
+            )
+        return _coalescers[in_flight]
+
+
 def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cache: bool):
     _check_quota(tenant_id)
     key = (
@@ -160,21 +216,14 @@ def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cac
         CACHE.labels(model, "miss").inc()
     _check_backpressure(model)
     timeout_s = timeout_s or settings.INFERENCE_TIMEOUT_S
-    async_result = _send(
-        kind, model=model, payload={**payload, "timeout_s": timeout_s}, tenant_id=tenant_id
-    )
-    try:
-        # A job on the default queue may wait here (ARCHITECTURE.md): the result comes from
-        # another worker, so this cannot deadlock.
-        data = async_result.get(timeout=timeout_s + 5, disable_sync_subtasks=False)
-    except Exception as exc:  # celery's TimeoutError and broker errors
-        if type(exc).__name__ == "TimeoutError":
-            raise errors.RequestTimeout(
-                f"no answer from model {model!r} in {timeout_s:g} s"
-            ) from exc
-        raise
-    finally:
-        async_result.forget()
+    coalescer = _coalescer() if kind == "embed" else None
+    if coalescer is not None:
+        item = {**payload, "tenant_id": str(tenant_id)}
+        data = _timeout_as_error(model, timeout_s, coalescer.call, model, item, timeout_s)
+    else:
+        data = _send_and_wait(
+            kind, model=model, payload={**payload, "timeout_s": timeout_s}, tenant_id=tenant_id
+        )
     _raise_for(data)
     result = InferenceResult.from_task(data)
     if key:

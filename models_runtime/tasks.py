@@ -16,7 +16,7 @@ from django.conf import settings
 
 from apps.jobs.runner import PermanentJobError, job_task
 
-from .errors import ModelsRuntimeError, QueueFull
+from .errors import InvalidInput, ModelsRuntimeError, QueueFull
 from .metering import meter, usage_of, write_usage
 from .metrics import REQUESTS, observe_gpu_memory, observe_outcome
 from .packing import pack_vectors
@@ -55,17 +55,21 @@ def _chat_output(result) -> dict:
 def infer_task(
     *, model: str, kind: str, payload: dict, tenant_id: str, stream_channel: str | None = None
 ) -> dict:
-    """Run one request (kind ``chat``, ``embed`` or ``classify``) through the model's batcher.
+    """Run one request (kind ``chat``, ``embed`` or ``classify``) through the model's batcher,
+    or a group of callers' embedding requests (kind ``embed_group``, see coalesce.py).
 
     Returns a JSON dict: outputs plus the model's name, revision, queue and compute time and the
-    batch size, or ``{"ok": False, "error": {...}}`` for the caller to raise. In a worker it
-    meters the usage (``metered``: True, see metering.py); the caller audits. It writes nothing
-    else, so running it again only computes again.
+    batch size, or ``{"ok": False, "error": {...}}`` for the caller to raise; for a group,
+    ``{"ok": True, "items": [one such dict per request]}``. In a worker it meters the usage
+    (``metered``: True, see metering.py); the caller audits. It writes nothing else, so running
+    it again only computes again.
     """
     from . import streams
 
     rt = runtime()
     try:
+        if kind == "embed_group":
+            return {"ok": True, "items": _embed_group(rt, model, payload)}
         if kind == "embed":
             outcomes = rt.embed(model, payload["texts"], timeout_s=payload.get("timeout_s"))
             outputs = pack_vectors([o.output.vector for o in outcomes])
@@ -90,6 +94,14 @@ def infer_task(
             streams.publish(stream_channel, _error(exc))
         return _error(exc)
 
+    result = _answer(rt, model, tenant_id, outcomes, outputs, tokens_in, tokens_out)
+    if stream_channel:
+        streams.publish(stream_channel, {"done": result})
+    return result
+
+
+def _answer(rt, model: str, tenant_id, outcomes, outputs, tokens_in: int, tokens_out: int) -> dict:
+    """One request's answer: outputs, timings, usage; observed in the metrics and metered."""
     depth = rt.batcher(model).queue_depth
     for outcome in outcomes:
         observe_outcome(model, outcome, tokens_in // len(outcomes), tokens_out, depth)
@@ -111,14 +123,46 @@ def infer_task(
     if meter.running:
         meter.add(tenant_id=tenant_id, model=model, usage=usage_of(result))
         result["metered"] = True
-    if stream_channel:
-        streams.publish(stream_channel, {"done": result})
     return result
+
+
+def _embed_group(rt, model: str, payload: dict) -> list[dict]:
+    """Every request of a group into the batcher first (so they batch together), then each
+    request's answer; a request's bad text or failed batch fails that request only."""
+    batcher = rt.batcher(model)  # an unknown model fails the whole group: it is everyone's
+    timeout_s = payload.get("timeout_s")
+    submitted: list[list | ModelsRuntimeError] = []
+    for item in payload["items"]:
+        futures = []
+        try:
+            texts = item.get("texts")
+            if not isinstance(texts, list) or not texts:
+                raise InvalidInput("texts must be a non-empty list of strings")
+            for text in texts:
+                futures.append(batcher.submit(text, timeout_s))
+            submitted.append(futures)
+        except ModelsRuntimeError as exc:
+            for future in futures:  # all or nothing per request, as in InferenceRuntime.embed
+                future.cancel()
+            submitted.append(exc)
+    answers = []
+    for item, futures in zip(payload["items"], submitted, strict=True):
+        try:
+            if isinstance(futures, ModelsRuntimeError):
+                raise futures
+            outcomes = [future.result() for future in futures]
+        except ModelsRuntimeError as exc:
+            REQUESTS.labels(model, type(exc).__name__).inc()
+            answers.append(_error(exc))
+            continue
+        outputs = pack_vectors([o.output.vector for o in outcomes])
+        tokens_in = sum(o.output.tokens_in for o in outcomes)
+        answers.append(_answer(rt, model, item["tenant_id"], outcomes, outputs, tokens_in, 0))
+    return answers
 
 
 def _run_chat(rt, model: str, payload: dict, stream_channel: str | None):
     from .backends.base import ChatRequest
-    from .errors import InvalidInput
 
     params = {k: v for k, v in payload.items() if k not in ("messages", "timeout_s")}
     try:

@@ -313,6 +313,11 @@ INFERENCE_TIMEOUT_S = env.float("INFERENCE_TIMEOUT_S", default=120.0)
 # Backpressure: past this many requests waiting in the inference queue, answer 429.
 INFERENCE_MAX_QUEUED = env.int("INFERENCE_MAX_QUEUED", default=512)
 INFERENCE_RETRY_AFTER_S = env.int("INFERENCE_RETRY_AFTER_S", default=2)
+# Concurrent embedding calls of one process share a worker task once this many are on the way
+# (models_runtime/coalesce.py); 0 sends every call on its own. A group holds at most
+# INFERENCE_COALESCE_TEXTS texts.
+INFERENCE_COALESCE_IN_FLIGHT = env.int("INFERENCE_COALESCE_IN_FLIGHT", default=2)
+INFERENCE_COALESCE_TEXTS = env.int("INFERENCE_COALESCE_TEXTS", default=64)
 # Deterministic results (embeddings, greedy chat) are cached in Redis this long.
 INFERENCE_CACHE_TTL_S = env.int("INFERENCE_CACHE_TTL_S", default=24 * 3600)
 # The inference worker serves Prometheus metrics on this port (0 = off).
@@ -322,4 +327,5 @@ MODELS_RUNTIME_USAGE_HOOK = "apps.accounts.metering.record_model_usage"
 # The inference worker writes metered usage this often (models_runtime/metering.py).
 MODELS_RUNTIME_METER_FLUSH_S = env.float("MODELS_RUNTIME_METER_FLUSH_S", default=1.0)
 MODELS_RUNTIME_QUOTA_HOOK = "apps.accounts.metering.check_model_quota"
+MODELS_RUNTIME_BENCH_CREDENTIAL_HOOK = "apps.accounts.benchmark.bench_credential"
 READINESS_CHECKS["inference_worker"] = "models_runtime.health.check_inference_worker"
