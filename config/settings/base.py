@@ -114,7 +114,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.core.cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("DJANGO_CACHE_PREFIX", default="vap"),
         }
@@ -310,7 +310,8 @@ MODELS_RUNTIME = {
 MODELS_RUNTIME_WARM = env.list("MODELS_RUNTIME_WARM", default=[])
 # How long a caller waits for a model result before a 504.
 INFERENCE_TIMEOUT_S = env.float("INFERENCE_TIMEOUT_S", default=120.0)
-# Backpressure: past this many requests waiting in the inference queue, answer 429.
+# Backpressure: past this many tasks waiting in the inference queue, answer 429 (a task is one
+# request, or one coalesced group of embedding requests).
 INFERENCE_MAX_QUEUED = env.int("INFERENCE_MAX_QUEUED", default=512)
 INFERENCE_RETRY_AFTER_S = env.int("INFERENCE_RETRY_AFTER_S", default=2)
 # Concurrent embedding calls of one process share a worker task once this many are on the way

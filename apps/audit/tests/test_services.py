@@ -115,7 +115,7 @@ def test_a_known_chain_appends_without_trying_to_create_its_head(tenant):
     with CaptureQueriesContext(connection) as queries:
         second = audit_event_record(tenant=tenant, action="second")
     statements = [q["sql"] for q in queries]
-    assert not any("INSERT INTO \"audit_auditchainhead\"" in sql for sql in statements)
+    assert not any('INSERT INTO "audit_auditchainhead"' in sql for sql in statements)
     assert second.seq == 2
 
 
