@@ -216,8 +216,9 @@ def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cac
         CACHE.labels(model, "miss").inc()
     _check_backpressure(model)
     timeout_s = timeout_s or settings.INFERENCE_TIMEOUT_S
+    # Small requests share worker tasks; a big one is a group by itself and goes on its own.
     coalescer = _coalescer() if kind == "embed" else None
-    if coalescer is not None:
+    if coalescer is not None and len(payload["texts"]) * 2 <= coalescer.max_texts:
         item = {**payload, "tenant_id": str(tenant_id)}
         data = _timeout_as_error(model, timeout_s, coalescer.call, model, item, timeout_s)
     else:

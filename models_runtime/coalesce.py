@@ -10,6 +10,9 @@ one round trip. The worker still batches across groups and processes (its dynami
 still meters, validates and answers every caller's item on its own: one caller's bad text fails
 only that caller.
 
+Only small calls coalesce (the client sends a call of more than half a group's texts on its own:
+it fills a batch by itself, and queuing it behind the slots would only stall the worker).
+
 Group commit in databases works the same way; Triton's dynamic batcher does the worker's part.
 """
 

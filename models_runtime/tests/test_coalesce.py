@@ -115,3 +115,50 @@ def test_a_failed_group_fails_its_members_only():
 def test_settings_are_checked():
     with pytest.raises(ValueError):
         Coalescer(GatedSender(), max_in_flight=0)
+
+
+@pytest.mark.django_db
+def test_the_client_coalesces_small_calls_and_sends_big_ones_alone(tenant, settings, monkeypatch):
+    """Which path a call takes from the client (the broker round trip replaced by a recorder)."""
+    from models_runtime import client
+    from models_runtime.packing import pack_vectors
+
+    settings.INFERENCE_COALESCE_IN_FLIGHT = 2
+    settings.INFERENCE_COALESCE_TEXTS = 4
+    sent = []
+
+    def answer(texts):
+        return {
+            "ok": True,
+            "model": "embed",
+            "revision": "r",
+            "outputs": pack_vectors([[float(len(t))] for t in texts]),
+            "queue_ms": 0.0,
+            "compute_ms": 0.0,
+            "batch_size": 1,
+            "tokens_in": len(texts),
+            "tokens_out": 0,
+            "compute_share_s": 0.0,
+            "metered": True,
+        }
+
+    def round_trip(kind, *, model, payload, tenant_id):
+        sent.append((kind, payload))
+        if kind == "embed_group":
+            return {"ok": True, "items": [answer(item["texts"]) for item in payload["items"]]}
+        return answer(payload["texts"])
+
+    monkeypatch.setattr(client, "in_process", lambda: False)
+    monkeypatch.setattr(client, "queued_requests", lambda: 0)
+    monkeypatch.setattr(client, "_send_and_wait", round_trip)
+    monkeypatch.setattr(client, "_coalescers", {})
+
+    small = client.embed(["ab", "abc"], tenant_id=tenant.pk, use_cache=False)
+    big = client.embed(["a", "bb", "ccc"], tenant_id=tenant.pk, use_cache=False)
+    assert small.outputs == [[2.0], [3.0]] and big.outputs == [[1.0], [2.0], [3.0]]
+    assert [kind for kind, _ in sent] == ["embed_group", "embed"]
+    assert sent[0][1]["items"] == [{"texts": ["ab", "abc"], "tenant_id": str(tenant.pk)}]
+
+    settings.INFERENCE_COALESCE_IN_FLIGHT = 0  # turned off: every call on its own
+    client.embed(["x"], tenant_id=tenant.pk, use_cache=False)
+    assert sent[-1][0] == "embed"
