@@ -5,24 +5,26 @@ REDIS_URL) and returns the output with the model's name, revision, queue and com
 that the caller can write its audit event. Make these calls outside any open transaction.
 
 Before sending: the tenant's model quota (a hook), the result cache, and backpressure (429
-past INFERENCE_MAX_QUEUED waiting requests). After: usage metering per tenant and model.
+past INFERENCE_MAX_QUEUED waiting requests). Usage is metered per tenant and model by the worker
+(metering.py), or here when tasks run in-process.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from . import errors, streams
 from .cache import cache_get, cache_key, cache_set
+from .coalesce import Coalescer
+from .metering import usage_of, write_usage
 from .metrics import CACHE, REFUSED
+from .packing import is_packed, unpack_vectors
 
 ERROR_TYPES = {
     cls.__name__: cls
@@ -60,10 +62,11 @@ class InferenceResult:
 
     @classmethod
     def from_task(cls, data: dict, cached: bool = False) -> InferenceResult:
+        outputs = data["outputs"]
         return cls(
             model=data["model"],
             revision=data["revision"],
-            outputs=data["outputs"],
+            outputs=unpack_vectors(outputs) if is_packed(outputs) else outputs,
             queue_ms=data["queue_ms"],
             compute_ms=data["compute_ms"],
             batch_size=data["batch_size"],
@@ -120,40 +123,10 @@ def _check_backpressure(model: str) -> None:
 # ---------------------------------------------------------------------------- metering
 
 
-def _meter(tenant_id, result: InferenceResult) -> None:
-    """Add tokens and compute seconds to the tenant's counters (per model and in total)."""
-    from .models import ModelUsage
-
-    day = timezone.now().date()
-    values = dict(
-        requests=F("requests") + 1,
-        tokens_in=F("tokens_in") + result.tokens_in,
-        tokens_out=F("tokens_out") + result.tokens_out,
-        compute_seconds=F("compute_seconds") + result.compute_share_s,
-    )
-    rows = ModelUsage.objects.filter(tenant_id=tenant_id, model=result.model, day=day)
-    if not rows.update(**values):
-        try:
-            with transaction.atomic():
-                ModelUsage.objects.create(
-                    tenant_id=tenant_id,
-                    model=result.model,
-                    day=day,
-                    requests=1,
-                    tokens_in=result.tokens_in,
-                    tokens_out=result.tokens_out,
-                    compute_seconds=result.compute_share_s,
-                )
-        except IntegrityError:
-            rows.update(**values)
-    hook = getattr(settings, "MODELS_RUNTIME_USAGE_HOOK", None)
-    if hook:
-        import_string(hook)(
-            tenant_id=tenant_id,
-            model=result.model,
-            tokens=result.tokens_in + result.tokens_out,
-            compute_seconds=result.compute_share_s,
-        )
+def _meter_unless_metered(tenant_id, data: dict) -> None:
+    """The worker meters what it computes; in-process tasks are metered here, at once."""
+    if not data.get("metered"):
+        write_usage(tenant_id=tenant_id, model=data["model"], usage=usage_of(data))
 
 
 # ---------------------------------------------------------------------------- calls
@@ -174,6 +147,60 @@ def _send(kind: str, *, model: str, payload: dict, tenant_id, stream_channel=Non
     )
 
 
+def _timeout_as_error(model: str, timeout_s: float, wait, *args):
+    try:
+        return wait(*args)
+    except Exception as exc:  # celery's TimeoutError, the coalescer's, and broker errors
+        if isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutError":
+            raise errors.RequestTimeout(
+                f"no answer from model {model!r} in {timeout_s:g} s"
+            ) from exc
+        raise
+
+
+def _send_and_wait(kind: str, *, model: str, payload: dict, tenant_id) -> dict:
+    """One inference task, and its answer."""
+    timeout_s = payload["timeout_s"]
+    async_result = _send(kind, model=model, payload=payload, tenant_id=tenant_id)
+    try:
+        # A job on the default queue may wait here (ARCHITECTURE.md): the result comes from
+        # another worker, so this cannot deadlock.
+        return _timeout_as_error(
+            model,
+            timeout_s,
+            lambda: async_result.get(timeout=timeout_s + 5, disable_sync_subtasks=False),
+        )
+    finally:
+        async_result.forget()
+
+
+def _send_group(model: str, items: list[dict], timeout_s: float) -> list[dict]:
+    """A coalesced group of embedding requests as one task; one answer per request."""
+    data = _send_and_wait(
+        "embed_group", model=model, payload={"items": items, "timeout_s": timeout_s}, tenant_id=""
+    )
+    _raise_for(data)  # the whole group failed (an unknown model): every caller's error
+    return data["items"]
+
+
+_coalescers: dict[int, Coalescer] = {}
+_coalescers_lock = threading.Lock()
+
+
+def _coalescer() -> Coalescer | None:
+    """The process's coalescer (see coalesce.py), or None: in-process tasks, or turned off
+    with INFERENCE_COALESCE_IN_FLIGHT = 0."""
+    in_flight = settings.INFERENCE_COALESCE_IN_FLIGHT
+    if in_flight <= 0 or in_process():
+        return None
+    with _coalescers_lock:
+        if in_flight not in _coalescers:
+            _coalescers[in_flight] = Coalescer(
+                _send_group, max_in_flight=in_flight, max_texts=settings.INFERENCE_COALESCE_TEXTS
+            )
+        return _coalescers[in_flight]
+
+
 def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cache: bool):
     _check_quota(tenant_id)
     key = (
@@ -189,26 +216,20 @@ def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cac
         CACHE.labels(model, "miss").inc()
     _check_backpressure(model)
     timeout_s = timeout_s or settings.INFERENCE_TIMEOUT_S
-    async_result = _send(
-        kind, model=model, payload={**payload, "timeout_s": timeout_s}, tenant_id=tenant_id
-    )
-    try:
-        # A job on the default queue may wait here (ARCHITECTURE.md): the result comes from
-        # another worker, so this cannot deadlock.
-        data = async_result.get(timeout=timeout_s + 5, disable_sync_subtasks=False)
-    except Exception as exc:  # celery's TimeoutError and broker errors
-        if type(exc).__name__ == "TimeoutError":
-            raise errors.RequestTimeout(
-                f"no answer from model {model!r} in {timeout_s:g} s"
-            ) from exc
-        raise
-    finally:
-        async_result.forget()
+    # Small requests share worker tasks; a big one is a group by itself and goes on its own.
+    coalescer = _coalescer() if kind == "embed" else None
+    if coalescer is not None and len(payload["texts"]) * 2 <= coalescer.max_texts:
+        item = {**payload, "tenant_id": str(tenant_id)}
+        data = _timeout_as_error(model, timeout_s, coalescer.call, model, item, timeout_s)
+    else:
+        data = _send_and_wait(
+            kind, model=model, payload={**payload, "timeout_s": timeout_s}, tenant_id=tenant_id
+        )
     _raise_for(data)
     result = InferenceResult.from_task(data)
     if key:
         cache_set(key, data)
-    _meter(tenant_id, result)
+    _meter_unless_metered(tenant_id, data)
     return result
 
 
@@ -299,7 +320,7 @@ def chat_stream(
         elif "done" in event:
             result = InferenceResult.from_task(event["done"])
             result.extra["stream_s"] = time.monotonic() - started
-            _meter(tenant_id, result)
+            _meter_unless_metered(tenant_id, event["done"])
             yield {"done": result}
             return
         else:

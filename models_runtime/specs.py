@@ -214,7 +214,7 @@ DEFAULT_MODELS: dict[str, ModelSpec] = {
         task="embed",
         source=MINILM,
         max_batch_size=32,
-        max_batch_wait_ms=10,
+        max_batch_wait_ms=40,
         max_queue_depth=1024,
         max_input_tokens=256,  # all-MiniLM-L6-v2's max_seq_length
     ),
@@ -223,7 +223,7 @@ DEFAULT_MODELS: dict[str, ModelSpec] = {
         task="chat",
         source=SMOLLM2_GGUF,
         max_batch_size=16,
-        max_batch_wait_ms=50,  # small beside a generation of seconds; lets 16 callers meet
+        max_batch_wait_ms=400,  # small beside a generation of seconds; lets 16 callers meet
         max_queue_depth=256,
         max_input_tokens=1536,
         max_new_tokens=512,

@@ -11,13 +11,15 @@ import dataclasses
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
 
 from apps.jobs.runner import PermanentJobError, job_task
 
-from .errors import ModelsRuntimeError, QueueFull
+from .errors import InvalidInput, ModelsRuntimeError, QueueFull
+from .metering import meter, usage_of, write_usage
 from .metrics import REQUESTS, observe_gpu_memory, observe_outcome
+from .packing import pack_vectors
 from .runtime import get_runtime
 
 logger = logging.getLogger(__name__)
@@ -53,19 +55,24 @@ def _chat_output(result) -> dict:
 def infer_task(
     *, model: str, kind: str, payload: dict, tenant_id: str, stream_channel: str | None = None
 ) -> dict:
-    """Run one request (kind ``chat``, ``embed`` or ``classify``) through the model's batcher.
+    """Run one request (kind ``chat``, ``embed`` or ``classify``) through the model's batcher,
+    or a group of callers' embedding requests (kind ``embed_group``, see coalesce.py).
 
     Returns a JSON dict: outputs plus the model's name, revision, queue and compute time and the
-    batch size, or ``{"ok": False, "error": {...}}`` for the caller to raise. Idempotent: it
-    only computes (the caller meters and audits).
+    batch size, or ``{"ok": False, "error": {...}}`` for the caller to raise; for a group,
+    ``{"ok": True, "items": [one such dict per request]}``. In a worker it meters the usage
+    (``metered``: True, see metering.py); the caller audits. It writes nothing else, so running
+    it again only computes again.
     """
     from . import streams
 
     rt = runtime()
     try:
+        if kind == "embed_group":
+            return {"ok": True, "items": _embed_group(rt, model, payload)}
         if kind == "embed":
             outcomes = rt.embed(model, payload["texts"], timeout_s=payload.get("timeout_s"))
-            outputs = [o.output.vector for o in outcomes]
+            outputs = pack_vectors([o.output.vector for o in outcomes])
             tokens_in = sum(o.output.tokens_in for o in outcomes)
             tokens_out = 0
         elif kind == "chat":
@@ -87,6 +94,14 @@ def infer_task(
             streams.publish(stream_channel, _error(exc))
         return _error(exc)
 
+    result = _answer(rt, model, tenant_id, outcomes, outputs, tokens_in, tokens_out)
+    if stream_channel:
+        streams.publish(stream_channel, {"done": result})
+    return result
+
+
+def _answer(rt, model: str, tenant_id, outcomes, outputs, tokens_in: int, tokens_out: int) -> dict:
+    """One request's answer: outputs, timings, usage; observed in the metrics and metered."""
     depth = rt.batcher(model).queue_depth
     for outcome in outcomes:
         observe_outcome(model, outcome, tokens_in // len(outcomes), tokens_out, depth)
@@ -103,15 +118,51 @@ def infer_task(
         "batch_size": max(o.batch_size for o in outcomes),
         "tokens_in": tokens_in,
         "tokens_out": tokens_out,
+        "metered": False,
     }
-    if stream_channel:
-        streams.publish(stream_channel, {"done": result})
+    if meter.running:
+        meter.add(tenant_id=tenant_id, model=model, usage=usage_of(result))
+        result["metered"] = True
     return result
+
+
+def _embed_group(rt, model: str, payload: dict) -> list[dict]:
+    """Every request of a group into the batcher first (so they batch together), then each
+    request's answer; a request's bad text or failed batch fails that request only."""
+    batcher = rt.batcher(model)  # an unknown model fails the whole group: it is everyone's
+    timeout_s = payload.get("timeout_s")
+    submitted: list[list | ModelsRuntimeError] = []
+    for item in payload["items"]:
+        futures = []
+        try:
+            texts = item.get("texts")
+            if not isinstance(texts, list) or not texts:
+                raise InvalidInput("texts must be a non-empty list of strings")
+            for text in texts:
+                futures.append(batcher.submit(text, timeout_s))
+            submitted.append(futures)
+        except ModelsRuntimeError as exc:
+            for future in futures:  # all or nothing per request, as in InferenceRuntime.embed
+                future.cancel()
+            submitted.append(exc)
+    answers = []
+    for item, futures in zip(payload["items"], submitted, strict=True):
+        try:
+            if isinstance(futures, ModelsRuntimeError):
+                raise futures
+            outcomes = [future.result() for future in futures]
+        except ModelsRuntimeError as exc:
+            REQUESTS.labels(model, type(exc).__name__).inc()
+            answers.append(_error(exc))
+            continue
+        outputs = pack_vectors([o.output.vector for o in outcomes])
+        tokens_in = sum(o.output.tokens_in for o in outcomes)
+        answers.append(_answer(rt, model, item["tenant_id"], outcomes, outputs, tokens_in, 0))
+    return answers
 
 
 def _run_chat(rt, model: str, payload: dict, stream_channel: str | None):
     from .backends.base import ChatRequest
-    from .errors import InvalidInput
 
     params = {k: v for k, v in payload.items() if k not in ("messages", "timeout_s")}
     try:
@@ -148,6 +199,7 @@ def _start_inference_worker(sender, **kwargs):
 
         start_http_server(port)
         logger.info("inference metrics on port %s", port)
+    meter.start(settings.MODELS_RUNTIME_METER_FLUSH_S)
     rt = runtime()
     for name in settings.MODELS_RUNTIME_WARM:
         rt.batcher(name)
@@ -156,6 +208,12 @@ def _start_inference_worker(sender, **kwargs):
         "inference worker ready; warm models: %s",
         sorted(set(names) | set(settings.MODELS_RUNTIME_WARM)),
     )
+
+
+@worker_shutdown.connect
+def _stop_inference_worker(sender, **kwargs):
+    """Write the usage metered since the last flush before the worker exits."""
+    meter.stop()
 
 
 @job_task(name="models_runtime.tasks.chat_job_task")
@@ -168,4 +226,6 @@ def chat_job_task(job, progress) -> dict:
     data = infer_task.run(model=model, kind="chat", payload=params, tenant_id=str(job.tenant_id))
     if not data["ok"]:
         raise PermanentJobError(f"{data['error']['type']}: {data['error']['message']}")
+    if not data["metered"]:  # in-process tasks: no worker meter runs
+        write_usage(tenant_id=job.tenant_id, model=model, usage=usage_of(data))
     return {key: data[key] for key in ("model", "revision", "outputs", "tokens_in", "tokens_out")}

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from .admin_base import TenantScopedAdmin
 from .models import ApiKey, Membership, Quota, Tenant, UsageCounter
 from .roles import Role
-from .services import api_key_revoke
+from .services import api_key_revoke, quota_limits_forget
 
 
 @admin.register(Tenant)
@@ -67,6 +67,21 @@ class QuotaAdmin(TenantScopedAdmin):
     allowed_roles = {Role.ADMIN}
     # A tenant's own admin may read its quotas but not raise them.
     write_roles = frozenset()
+
+    # Every process must see a changed limit at once, not when its cached copy expires.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        quota_limits_forget(tenant_id=obj.tenant_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        quota_limits_forget(tenant_id=obj.tenant_id)
+
+    def delete_queryset(self, request, queryset):
+        tenant_ids = set(queryset.values_list("tenant_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for tenant_id in tenant_ids:
+            quota_limits_forget(tenant_id=tenant_id)
 
 
 @admin.register(UsageCounter)

@@ -4,7 +4,7 @@ inference layer meters tenants without importing this app."""
 from __future__ import annotations
 
 from .models import QuotaMetric, Tenant
-from .selectors import quota_limit, usage_today
+from .selectors import quota_limits, usage_today
 from .services import usage_add
 from .throttling import QuotaExceeded
 
@@ -12,10 +12,14 @@ MODEL_METRICS = (QuotaMetric.MODEL_TOKENS_PER_DAY, QuotaMetric.COMPUTE_SECONDS_P
 
 
 def check_model_quota(*, tenant_id) -> None:
-    """Raise QuotaExceeded (429 naming the quota) if the tenant used up a model quota today."""
-    tenant = Tenant.objects.get(pk=tenant_id)
+    """Raise QuotaExceeded (429 naming the quota) if the tenant used up a model quota today.
+
+    The limits are cached (``quota_limits``), so a tenant without model quotas costs no query.
+    """
+    limits = quota_limits(tenant_id=tenant_id)
+    tenant = Tenant(pk=tenant_id)
     for metric in MODEL_METRICS:
-        limit = quota_limit(tenant=tenant, metric=metric)
+        limit = limits.get(metric)
         if limit is None:
             continue
         used = usage_today(tenant=tenant, metric=metric)

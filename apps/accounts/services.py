@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import ApiKey, Membership, QuotaMetric, Tenant, UsageCounter
+from .models import ApiKey, Membership, Quota, QuotaMetric, Tenant, UsageCounter
 from .roles import Role
 
 API_KEY_PREFIX = "vap"
@@ -130,3 +130,53 @@ def usage_add(*, tenant: Tenant, metric: str, amount: float, day: date | None = 
         UsageCounter.objects.filter(tenant=tenant, metric=metric, day=day).update(
             value=F("value") + amount
         )
+
+
+def usage_add_within(
+    *, tenant_id, metric: str, amount: float, limit: float | None
+) -> tuple[bool, float | None]:
+    """Add ``amount`` to today's counter unless the counter already reached ``limit``.
+
+    One conditional UPDATE in the common case (the counter exists and is under its limit), so
+    that the per-request throttle costs one statement. Returns ``(added, used)``: ``used`` is the
+    counter's value when the limit refused the addition, else None.
+    """
+    day = timezone.now().date()
+    rows = UsageCounter.objects.filter(tenant_id=tenant_id, metric=metric, day=day)
+    under_limit = rows if limit is None else rows.filter(value__lt=limit)
+    if under_limit.update(value=F("value") + amount):
+        return True, None
+    used = rows.values_list("value", flat=True).first()
+    if limit is not None and (used or 0) >= limit:
+        return False, used or 0
+    # No row yet today (or a concurrent request created it after the UPDATE above).
+    usage_add(tenant=Tenant(pk=tenant_id), metric=metric, amount=amount, day=day)
+    return True, None
+
+
+def quota_limits_forget(*, tenant_id) -> None:
+    """Drop the tenant's cached limits (``selectors.quota_limits``), now and after the commit
+    (a request between the two would cache the old limits again)."""
+    from django.core.cache import cache
+
+    from .selectors import quota_limits_cache_key
+
+    key = quota_limits_cache_key(tenant_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def quota_set(*, tenant: Tenant, metric: str, limit: int | None) -> Quota | None:
+    """Set (or, with ``limit=None``, remove) the tenant's own limit for ``metric``; every
+    process applies it at once."""
+    if metric not in QuotaMetric.values:
+        raise ValueError(f"unknown quota metric {metric!r}")
+    if limit is None:
+        Quota.objects.filter(tenant=tenant, metric=metric).delete()
+        quota = None
+    else:
+        quota, _ = Quota.objects.update_or_create(
+            tenant=tenant, metric=metric, defaults={"limit": limit}
+        )
+    quota_limits_forget(tenant_id=tenant.pk)
+    return quota

@@ -116,7 +116,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.core.cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("DJANGO_CACHE_PREFIX", default="vap"),
         }
@@ -224,6 +224,9 @@ SPECTACULAR_SETTINGS = {
 DEFAULT_TENANT_QUOTAS = {
     "requests_per_day": env.int("QUOTA_REQUESTS_PER_DAY", default=100_000),
 }
+# Quota limits are read on every request; apps.accounts.services.quota_set refreshes them at
+# once, a row edited behind the services' back is seen within this many seconds (0: no cache).
+QUOTA_CACHE_SECONDS = env.int("QUOTA_CACHE_SECONDS", default=30)
 
 # ---------------------------------------------------------------------------- celery
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -319,16 +322,25 @@ MODELS_RUNTIME = {
 MODELS_RUNTIME_WARM = env.list("MODELS_RUNTIME_WARM", default=[])
 # How long a caller waits for a model result before a 504.
 INFERENCE_TIMEOUT_S = env.float("INFERENCE_TIMEOUT_S", default=120.0)
-# Backpressure: past this many requests waiting in the inference queue, answer 429.
+# Backpressure: past this many tasks waiting in the inference queue, answer 429 (a task is one
+# request, or one coalesced group of embedding requests).
 INFERENCE_MAX_QUEUED = env.int("INFERENCE_MAX_QUEUED", default=512)
 INFERENCE_RETRY_AFTER_S = env.int("INFERENCE_RETRY_AFTER_S", default=2)
+# Concurrent embedding calls of one process share a worker task once this many are on the way
+# (models_runtime/coalesce.py); 0 sends every call on its own. A group holds at most
+# INFERENCE_COALESCE_TEXTS texts.
+INFERENCE_COALESCE_IN_FLIGHT = env.int("INFERENCE_COALESCE_IN_FLIGHT", default=2)
+INFERENCE_COALESCE_TEXTS = env.int("INFERENCE_COALESCE_TEXTS", default=64)
 # Deterministic results (embeddings, greedy chat) are cached in Redis this long.
 INFERENCE_CACHE_TTL_S = env.int("INFERENCE_CACHE_TTL_S", default=24 * 3600)
 # The inference worker serves Prometheus metrics on this port (0 = off).
 MODELS_RUNTIME_METRICS_PORT = env.int("MODELS_RUNTIME_METRICS_PORT", default=0)
 # Hooks through which models_runtime meters usage and checks quotas without importing accounts.
 MODELS_RUNTIME_USAGE_HOOK = "apps.accounts.metering.record_model_usage"
+# The inference worker writes metered usage this often (models_runtime/metering.py).
+MODELS_RUNTIME_METER_FLUSH_S = env.float("MODELS_RUNTIME_METER_FLUSH_S", default=1.0)
 MODELS_RUNTIME_QUOTA_HOOK = "apps.accounts.metering.check_model_quota"
+MODELS_RUNTIME_BENCH_CREDENTIAL_HOOK = "apps.accounts.benchmark.bench_credential"
 READINESS_CHECKS["inference_worker"] = "models_runtime.health.check_inference_worker"
 
 # ---------------------------------------------------------------------------- knowledge graphs

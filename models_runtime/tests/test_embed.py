@@ -63,3 +63,40 @@ def test_dynamic_int8_on_cpu_stays_close(embed_backend):
     pairs = zip(quantized.run_batch(TEXTS[:3]), embed_backend.run_batch(TEXTS[:3]), strict=True)
     for q, f in pairs:
         assert cosine(q.vector, f.vector) > 0.9
+
+
+@pytest.mark.django_db
+def test_a_group_answers_each_request_on_its_own(tenant, other_tenant):
+    """The worker's side of coalescing: one task, every request's own answer; a bad request
+    fails alone, and each request is metered to its own tenant."""
+    from models_runtime.models import ModelUsage
+    from models_runtime.packing import unpack_vectors
+    from models_runtime.tasks import infer_task
+
+    items = [
+        {"texts": ["cancel my order"], "tenant_id": str(tenant.pk)},
+        {"texts": ["  "], "tenant_id": str(tenant.pk)},
+        {"texts": ["refund please", "where is my parcel"], "tenant_id": str(other_tenant.pk)},
+    ]
+    data = infer_task.run(
+        model="embed", kind="embed_group", payload={"items": items, "timeout_s": 30}, tenant_id=""
+    )
+    first, bad, third = data["items"]
+    assert len(unpack_vectors(first["outputs"])) == 1 and first["ok"]
+    assert bad == {"ok": False, "error": {"type": "InvalidInput", "message": "text is empty"}}
+    assert len(unpack_vectors(third["outputs"])) == 2 and third["tokens_in"] > first["tokens_in"]
+    # In-process (no worker meter running), the caller meters: nothing written here.
+    assert not ModelUsage.objects.exists()
+    assert first["metered"] is False
+
+
+def test_a_group_for_an_unknown_model_fails_as_a_whole():
+    from models_runtime.tasks import infer_task
+
+    data = infer_task.run(
+        model="nope",
+        kind="embed_group",
+        payload={"items": [{"texts": ["x"], "tenant_id": "t"}]},
+        tenant_id="",
+    )
+    assert data["ok"] is False and data["error"]["type"] == "UnknownModel"

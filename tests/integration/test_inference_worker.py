@@ -1,5 +1,6 @@
 """A real inference worker process on Redis: concurrent requests are served in batches larger
-than one (read from the worker's own record), streaming crosses processes over Redis pub/sub,
+than one (read from the worker's own record), the worker meters them (written in the
+background, and at the latest when it stops), streaming crosses processes over Redis pub/sub,
 and /readyz reports whether an inference worker answers."""
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import urllib.request
 import pytest
 from django.db import connection
 
+from apps.accounts.models import QuotaMetric, UsageCounter
 from apps.accounts.roles import Role
 from config.celery import app as celery_app
+from models_runtime.models import ModelUsage
 from models_runtime.testing import parse_chat_sse
 from tests.workers import celery_worker, real_broker
 
@@ -78,12 +81,19 @@ def test_concurrent_requests_are_batched_by_the_worker(tenant, make_api_client, 
     ):
         ready = client.get("/readyz").json()
         assert ready["checks"]["inference_worker"]["ok"] is True, ready
-        embed(-1)  # load the model before the concurrent burst
+        warm_up = embed(-1)  # load the model before the concurrent burst
         results = _concurrently(12, embed)
         stats = status_task.apply_async(queue="inference").get(timeout=30)
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics").read().decode()
 
     assert all(len(r["embeddings"][0]) == 384 for r in results)
+    # Metered by the worker, not by the web process: one row with all 13 requests, and the
+    # tenant's token counter, written by the time the worker has stopped.
+    usage = ModelUsage.objects.get(tenant_id=tenant.pk, model="embed")
+    assert usage.requests == 13
+    assert usage.tokens_in == sum(r["usage"]["tokens_in"] for r in [warm_up, *results])
+    counter = UsageCounter.objects.get(tenant=tenant, metric=QuotaMetric.MODEL_TOKENS_PER_DAY)
+    assert counter.value == usage.tokens_in
     record = stats["stats"]["embed"]
     batch_sizes = {int(size) for size in record["batch_size_histogram"]}
     assert max(batch_sizes) > 1, record

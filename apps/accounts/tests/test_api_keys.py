@@ -119,3 +119,27 @@ def test_create_validates_role_and_expiry(tenant, make_api_client):
 def test_api_key_service_rejects_unknown_role(tenant):
     with pytest.raises(ValueError):
         api_key_create(tenant=tenant, name="x", role="wizard")
+
+
+def test_key_lookup_returns_the_same_key_and_tenant_as_the_orm(tenant):
+    """The per-request lookup is hand-written SQL; it must build the very instances the ORM
+    would (types converted, tenant attached), on PostgreSQL and SQLite alike."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.accounts.models import ApiKey
+    from apps.accounts.selectors import api_key_for_token
+    from apps.accounts.services import api_key_create
+
+    created = api_key_create(tenant=tenant, name="lookup", role=Role.ANALYST, rate_limit="5/min")
+    with CaptureQueriesContext(connection) as queries:
+        found = api_key_for_token(created.token)
+    assert len(queries) == 1
+    expected = ApiKey.objects.select_related("tenant").get(pk=created.api_key.pk)
+    for field in ApiKey._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    for field in type(tenant)._meta.concrete_fields:
+        assert getattr(found.tenant, field.attname) == getattr(tenant, field.attname), field.name
+    assert found._state.adding is False
+    assert api_key_for_token(created.token[:-1] + "x") is None
+    assert api_key_for_token("vap_nosuchprefix_secret") is None

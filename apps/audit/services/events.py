@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.audit.hashing import canonical_json, event_hash, normalise_details
@@ -38,18 +38,39 @@ def _raise_audit_errors() -> bool:
     return bool(getattr(settings, "AUDIT_RAISE_ERRORS", False))
 
 
+# Chains whose head row this process has seen: their next event skips the INSERT that creates
+# a head (one statement of five on the per-request path). Heads are never deleted in normal
+# operation; if one is (a test database flush), the lock finds no row and the insert runs.
+_known_chains: set[str] = set()
+_LOCK_HEAD_SQL = f"SELECT * FROM {AuditChainHead._meta.db_table} WHERE chain = %s FOR UPDATE"
+_MOVE_HEAD_SQL = (
+    f"UPDATE {AuditChainHead._meta.db_table} SET last_seq = %s, last_hash = %s, updated_at = %s "
+    "WHERE chain = %s"
+)
+
+
 def _locked_head(key: str, tenant) -> AuditChainHead:
     """The chain's head row, created if missing, locked until the transaction ends.
 
     INSERT … ON CONFLICT DO NOTHING first, then SELECT … FOR UPDATE: two writers of a new chain
     cannot both create it, and neither sees "no row" when it locks. On SQLite the insert also
-    takes the database's write lock before anything is read, which serialises writers there.
+    takes the database's write lock before anything is read, which serialises writers there, so
+    the insert is skipped only on databases that lock rows.
     """
+    heads = AuditChainHead.objects.select_for_update()
+    if key in _known_chains and connection.features.has_select_for_update:
+        # Written out: this runs on every audited request, and the ORM's compiler costs more
+        # CPU than the statement.
+        found = list(AuditChainHead.objects.raw(_LOCK_HEAD_SQL, [key]))
+        if found:
+            return found[0]
     AuditChainHead.objects.bulk_create(
         [AuditChainHead(chain=key, tenant=tenant, last_seq=0, last_hash=GENESIS_HASH)],
         ignore_conflicts=True,
     )
-    return AuditChainHead.objects.select_for_update().get(chain=key)
+    head = heads.get(chain=key)
+    _known_chains.add(key)
+    return head
 
 
 def audit_event_record(
@@ -124,9 +145,18 @@ def audit_event_record(
             setattr(event, name, getattr(event, name)[:max_length])
         event.hash = event_hash(event)
         event.save()
-        AuditChainHead.objects.filter(chain=key).update(
-            last_seq=event.seq, last_hash=event.hash, updated_at=event.created_at
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _MOVE_HEAD_SQL,
+                [
+                    event.seq,
+                    event.hash,
+                    AuditChainHead._meta.get_field("updated_at").get_db_prep_value(
+                        event.created_at, connection
+                    ),
+                    key,
+                ],
+            )
     return event
 
 

@@ -102,3 +102,27 @@ def test_invalid_events_are_refused(tenant, kwargs):
     with pytest.raises((ValueError, TypeError)):
         audit_event_record(tenant=tenant, **kwargs)
     assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.postgres  # SQLite locks no rows, so there the insert always runs (it serialises)
+def test_a_known_chain_appends_without_trying_to_create_its_head(tenant):
+    """After its first event, a chain's next event in this process skips the INSERT … ON
+    CONFLICT of the head: the per-request path is one statement shorter."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    audit_event_record(tenant=tenant, action="first")
+    with CaptureQueriesContext(connection) as queries:
+        second = audit_event_record(tenant=tenant, action="second")
+    statements = [q["sql"] for q in queries]
+    assert not any('INSERT INTO "audit_auditchainhead"' in sql for sql in statements)
+    assert second.seq == 2
+
+
+def test_a_chain_thought_known_whose_head_is_missing_is_created(tenant, monkeypatch):
+    from apps.audit.models import chain_key
+    from apps.audit.services import events
+
+    monkeypatch.setattr(events, "_known_chains", {chain_key(tenant.pk)})
+    event = audit_event_record(tenant=tenant, action="first")
+    assert event.seq == 1

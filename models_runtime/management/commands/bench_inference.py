@@ -14,25 +14,17 @@ import shutil
 import signal
 import sys
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from apps.accounts.models import ApiKey, Quota, QuotaMetric, Tenant
-from apps.accounts.roles import Role
-from apps.accounts.services import api_key_create, api_key_revoke
 from models_runtime.bench.processes import ProcessFailed, exclusive
 from models_runtime.bench.runner import Benchmark, BenchmarkError, Settings
 from models_runtime.bench.workloads import FULL, SMOKE
 from models_runtime.errors import ModelsRuntimeError
-
-BENCH_TENANT = "bench"
-# Far beyond anything a benchmark run uses: quotas must never be what is measured.
-UNLIMITED = 10**15
 
 
 class Command(BaseCommand):
@@ -89,7 +81,8 @@ class Command(BaseCommand):
         try:
             with exclusive(os.environ["REDIS_URL"], progress=self._progress):
                 call_command("migrate", interactive=False, verbosity=0)
-                api_key, token = self._api_key()
+                # From the accounts app, through a hook: models_runtime does not import it.
+                token, revoke = import_string(settings.MODELS_RUNTIME_BENCH_CREDENTIAL_HOOK)()
                 try:
                     lines, report = Benchmark(
                         Settings(
@@ -106,7 +99,7 @@ class Command(BaseCommand):
                         )
                     ).run()
                 finally:
-                    api_key_revoke(api_key=api_key)
+                    revoke()
         except ModelsRuntimeError as exc:  # an invalid MODELS_RUNTIME, weights missing
             raise CommandError(f"cannot measure: {exc}") from exc
         except (BenchmarkError, ProcessFailed) as exc:
@@ -125,26 +118,3 @@ class Command(BaseCommand):
     def _progress(self, line: str) -> None:
         self.stderr.write(line)
         self.stderr.flush()
-
-    def _api_key(self):
-        """A fresh admin key of the ``bench`` tenant, without limits, for this run only (revoked
-        at its end; keys that a killed run left behind are revoked after a day)."""
-        tenant, _ = Tenant.objects.get_or_create(
-            slug=BENCH_TENANT, defaults={"name": "Inference benchmark"}
-        )
-        for metric in QuotaMetric.values:
-            Quota.objects.update_or_create(
-                tenant=tenant, metric=metric, defaults={"limit": UNLIMITED}
-            )
-        stale = ApiKey.objects.filter(
-            tenant=tenant,
-            name="bench",
-            revoked_at__isnull=True,
-            created_at__lt=timezone.now() - timedelta(days=1),
-        )
-        for old in stale:
-            api_key_revoke(api_key=old)
-        created = api_key_create(
-            tenant=tenant, name="bench", role=Role.ADMIN, rate_limit="1000000/min"
-        )
-        return created.api_key, created.token

@@ -1,0 +1,140 @@
+"""Quota limits (cached, refreshed by the service at once), the one-statement request counter,
+and the sliding-window rate limit per credential."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.accounts.models import Quota, QuotaMetric, UsageCounter
+from apps.accounts.selectors import quota_limits
+from apps.accounts.services import quota_set, usage_add_within
+from apps.accounts.throttling import CredentialRateThrottle
+
+pytestmark = pytest.mark.django_db
+
+TOKENS = QuotaMetric.MODEL_TOKENS_PER_DAY
+REQUESTS = QuotaMetric.REQUESTS_PER_DAY
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_limits_merge_platform_defaults_and_the_tenants_rows(tenant, settings):
+    settings.DEFAULT_TENANT_QUOTAS = {REQUESTS: 1000}
+    quota_set(tenant=tenant, metric=TOKENS, limit=50)
+    assert quota_limits(tenant_id=tenant.pk) == {REQUESTS: 1000, TOKENS: 50}
+
+
+def test_limits_are_cached_and_quota_set_refreshes_them_at_once(tenant, settings):
+    settings.QUOTA_CACHE_SECONDS = 30
+    assert TOKENS not in quota_limits(tenant_id=tenant.pk)
+    # A row written behind the service's back is not seen until the cache expires...
+    Quota.objects.create(tenant=tenant, metric=TOKENS, limit=7)
+    with CaptureQueriesContext(connection) as queries:
+        assert TOKENS not in quota_limits(tenant_id=tenant.pk)
+    assert len(queries) == 0, "served from the cache"
+    # ...while the service drops the cached limits, so the next read sees the change.
+    quota_set(tenant=tenant, metric=TOKENS, limit=9)
+    assert quota_limits(tenant_id=tenant.pk)[TOKENS] == 9
+    quota_set(tenant=tenant, metric=TOKENS, limit=None)
+    assert TOKENS not in quota_limits(tenant_id=tenant.pk)
+
+
+def test_no_cache_when_turned_off(tenant, settings):
+    settings.QUOTA_CACHE_SECONDS = 0
+    quota_limits(tenant_id=tenant.pk)
+    Quota.objects.create(tenant=tenant, metric=TOKENS, limit=7)
+    assert quota_limits(tenant_id=tenant.pk)[TOKENS] == 7
+
+
+def test_unknown_metric_is_refused(tenant):
+    with pytest.raises(ValueError, match="unknown quota metric"):
+        quota_set(tenant=tenant, metric="bananas", limit=1)
+
+
+def _used(tenant) -> float:
+    return UsageCounter.objects.get(tenant=tenant, metric=REQUESTS, day=timezone.now().date()).value
+
+
+def test_usage_add_within_counts_up_to_the_limit_and_never_past_it(tenant):
+    assert usage_add_within(tenant_id=tenant.pk, metric=REQUESTS, amount=1, limit=2) == (True, None)
+    assert usage_add_within(tenant_id=tenant.pk, metric=REQUESTS, amount=1, limit=2) == (True, None)
+    assert usage_add_within(tenant_id=tenant.pk, metric=REQUESTS, amount=1, limit=2) == (False, 2)
+    assert _used(tenant) == 2, "a refused request is not counted"
+
+
+def test_usage_add_within_is_one_statement_once_the_counter_exists(tenant):
+    usage_add_within(tenant_id=tenant.pk, metric=REQUESTS, amount=1, limit=10)
+    with CaptureQueriesContext(connection) as queries:
+        usage_add_within(tenant_id=tenant.pk, metric=REQUESTS, amount=1, limit=10)
+    assert len(queries) == 1 and queries[0]["sql"].startswith("UPDATE")
+    assert _used(tenant) == 2
+
+
+def test_usage_add_within_without_a_limit_and_with_a_zero_limit(tenant, other_tenant):
+    for _ in range(3):
+        assert usage_add_within(tenant_id=tenant.pk, metric=REQUESTS, amount=1, limit=None)[0]
+    assert _used(tenant) == 3
+    assert usage_add_within(tenant_id=other_tenant.pk, metric=REQUESTS, amount=1, limit=0) == (
+        False,
+        0,
+    )
+
+
+class _FakeTimer:
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _Request:
+    def __init__(self, api_key):
+        self.auth = api_key
+        self.user = None
+        self.META = {"REMOTE_ADDR": "127.0.0.1"}
+
+
+def _throttle(timer):
+    throttle = CredentialRateThrottle()
+    throttle.timer = timer
+    return throttle
+
+
+def test_rate_limit_counts_a_sliding_window(tenant, make_api_client):
+    api_key = make_api_client(tenant, rate_limit="4/min").api_key
+    request = _Request(api_key)
+    timer = _FakeTimer(600.0 * 1000 + 30)  # half-way through a minute window
+
+    def allowed() -> bool:
+        return _throttle(timer).allow_request(request, None)
+
+    assert [allowed() for _ in range(5)] == [True, True, True, True, False]
+    throttle = _throttle(timer)
+    assert not throttle.allow_request(request, None)
+    assert 1 <= throttle.wait() <= 30
+    # 45 s into the next window a quarter of the previous one still overlaps the last minute,
+    # so its 4 requests weigh 1 and three more fit...
+    timer.now += 75
+    assert [allowed() for _ in range(4)] == [True, True, True, False]
+    # ...and a full window later the old ones have left the window.
+    timer.now += 120
+    assert allowed()
+
+
+def test_rate_limits_are_per_credential(tenant, make_api_client):
+    first = _Request(make_api_client(tenant, rate_limit="1/min").api_key)
+    second = _Request(make_api_client(tenant, rate_limit="1/min").api_key)
+    timer = _FakeTimer(1_000_000.0)
+    assert _throttle(timer).allow_request(first, None)
+    assert not _throttle(timer).allow_request(first, None)
+    assert _throttle(timer).allow_request(second, None)
