@@ -18,18 +18,20 @@ BENCH_TENANT = "bench"
 UNLIMITED = 10**15
 
 
-def bench_credential() -> tuple[str, Callable[[], None]]:
-    """A fresh admin key of the ``bench`` tenant and the function that revokes it.
-
-    The tenant is set up like a default tenant (no model quotas) whose request quota and rate
-    limit no run can reach. Keys that a killed run left behind are revoked after a day.
-    """
-    tenant, _ = Tenant.objects.get_or_create(
-        slug=BENCH_TENANT, defaults={"name": "Inference benchmark"}
-    )
+def bench_tenant(*, slug: str, name: str) -> Tenant:
+    """A benchmark's tenant, set up like a default tenant (no model quotas) whose request quota
+    no run can reach: quotas must never be what a benchmark measures."""
+    tenant, _ = Tenant.objects.get_or_create(slug=slug, defaults={"name": name})
     quota_set(tenant=tenant, metric=QuotaMetric.REQUESTS_PER_DAY, limit=UNLIMITED)
     for metric in (QuotaMetric.MODEL_TOKENS_PER_DAY, QuotaMetric.COMPUTE_SECONDS_PER_DAY):
         quota_set(tenant=tenant, metric=metric, limit=None)
+    return tenant
+
+
+def bench_credential() -> tuple[str, Callable[[], None]]:
+    """A fresh admin key of the ``bench`` tenant and the function that revokes it (for
+    ``bench_inference``). Keys that a killed run left behind are revoked after a day."""
+    tenant = bench_tenant(slug=BENCH_TENANT, name="Inference benchmark")
     stale = ApiKey.objects.filter(
         tenant=tenant,
         name="bench",

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
-from apps.accounts.models import ApiKey, Quota, QuotaMetric, Tenant
+from apps.accounts.benchmark import bench_tenant
+from apps.accounts.models import ApiKey
 from apps.accounts.roles import Role
 from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.context import Actor, actor_scope
@@ -35,7 +36,6 @@ from apps.jobs.models import Job
 from models_runtime.bench.processes import ManagedProcess, platform_env, start_web
 
 BENCH_TENANT = "bench-risk"
-UNLIMITED = 10**15
 
 
 @dataclass
@@ -85,13 +85,7 @@ class RiskBenchmark:
 
     # ------------------------------------------------------------------ preparation
     def _tenant_and_key(self):
-        tenant, _ = Tenant.objects.get_or_create(
-            slug=BENCH_TENANT, defaults={"name": "Risk benchmark"}
-        )
-        for metric in QuotaMetric.values:
-            Quota.objects.update_or_create(
-                tenant=tenant, metric=metric, defaults={"limit": UNLIMITED}
-            )
+        tenant = bench_tenant(slug=BENCH_TENANT, name="Risk benchmark")
         for stale in ApiKey.objects.filter(tenant=tenant, name="bench", revoked_at__isnull=True):
             api_key_revoke(api_key=stale)  # keys a killed run left behind
         created = api_key_create(

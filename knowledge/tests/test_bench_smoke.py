@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from models_runtime.tests.test_bench_smoke import SMOKE_REDIS_DB, _ensure_database, _with_path
+from tests.benchsupport import SMOKE_REDIS_DB, ensure_database, with_path
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE_DATABASE = "bench_knowledge_smoke"
@@ -36,8 +36,8 @@ REQUIRED = (
 def test_bench_knowledge_smoke_prints_its_figures_as_the_last_line():
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=_ensure_database(os.environ["DATABASE_URL"], SMOKE_DATABASE),
-        REDIS_URL=_with_path(os.environ["REDIS_URL"], f"/{SMOKE_REDIS_DB}"),
+        DATABASE_URL=ensure_database(os.environ["DATABASE_URL"], SMOKE_DATABASE),
+        REDIS_URL=with_path(os.environ["REDIS_URL"], f"/{SMOKE_REDIS_DB}"),
         DJANGO_SETTINGS_MODULE="config.settings.local",
         HF_HUB_OFFLINE="1",
         PYTHONUNBUFFERED="1",

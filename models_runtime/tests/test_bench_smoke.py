@@ -14,14 +14,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.benchsupport import SMOKE_REDIS_DB, ensure_database, with_path
+
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE_DATABASE = "bench_smoke"
-# Not 15 (the test suite's workers) nor 14 (the acceptance checks).
-SMOKE_REDIS_DB = os.environ.get("BENCH_SMOKE_REDIS_DB", "13")
 REQUIRED = (
     "chat.platform_over_raw",
     "chat.platform_over_naive",
@@ -39,23 +38,6 @@ REQUIRED = (
 )
 
 
-def _with_path(url: str, path: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
-
-
-def _ensure_database(url: str, name: str) -> str:
-    """``url`` pointing at database ``name``, which is created if it does not exist."""
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(_with_path(url, "/postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return _with_path(url, f"/{name}")
-
-
 def _lookup(data: dict, dotted: str):
     for part in dotted.split("."):
         data = data[part]
@@ -66,8 +48,8 @@ def _lookup(data: dict, dotted: str):
 def test_bench_inference_smoke_prints_ratios_as_its_last_line():
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=_ensure_database(os.environ["DATABASE_URL"], SMOKE_DATABASE),
-        REDIS_URL=_with_path(os.environ["REDIS_URL"], f"/{SMOKE_REDIS_DB}"),
+        DATABASE_URL=ensure_database(os.environ["DATABASE_URL"], SMOKE_DATABASE),
+        REDIS_URL=with_path(os.environ["REDIS_URL"], f"/{SMOKE_REDIS_DB}"),
         DJANGO_SETTINGS_MODULE="config.settings.local",
         HF_HUB_OFFLINE="1",
         PYTHONUNBUFFERED="1",

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import pytest
@@ -17,6 +16,7 @@ from django.core.management import call_command
 
 from apps.financial_risk.models import ModelState, RiskAccount, RiskModel
 from apps.financial_risk.services.demo import risk_demo_seed
+from tests.benchsupport import ensure_database, with_path
 
 from .factories import tiny_rows
 
@@ -78,28 +78,13 @@ def test_evaluate_risk_on_a_csv_prints_json_last(tmp_path):
     assert lines[0].startswith("seed 0: pipeline AUC")
 
 
-def _with_path(url: str, path: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
-
-
-def _ensure_database(url: str, name: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(_with_path(url, "/postgres"), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return _with_path(url, f"/{name}")
-
-
 @pytest.mark.worker
 def test_bench_risk_smoke_prints_its_figures_as_the_last_line():
     """Starts its own web server and worker on a database and Redis database of its own."""
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=_ensure_database(os.environ["DATABASE_URL"], SMOKE_DATABASE),
-        REDIS_URL=_with_path(os.environ["REDIS_URL"], f"/{SMOKE_REDIS_DB}"),
+        DATABASE_URL=ensure_database(os.environ["DATABASE_URL"], SMOKE_DATABASE),
+        REDIS_URL=with_path(os.environ["REDIS_URL"], f"/{SMOKE_REDIS_DB}"),
         DJANGO_SETTINGS_MODULE="config.settings.local",
         HF_HUB_OFFLINE="1",
         PYTHONUNBUFFERED="1",

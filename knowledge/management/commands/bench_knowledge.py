@@ -26,7 +26,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from apps.accounts.models import Quota, QuotaMetric, Tenant
+from apps.accounts.benchmark import bench_tenant
 from apps.accounts.roles import Role
 from apps.accounts.services import api_key_create, api_key_revoke
 from knowledge import cache, selectors, services
@@ -42,7 +42,6 @@ from models_runtime.bench.processes import (
 
 BENCH_TENANT = "bench-knowledge"
 SYNTHETIC_GRAPH = "bench-synthetic"
-UNLIMITED = 10**15
 
 
 class Command(BaseCommand):
@@ -176,14 +175,7 @@ class Command(BaseCommand):
         }
 
     def _tenant(self):
-        tenant, _ = Tenant.objects.get_or_create(
-            slug=BENCH_TENANT, defaults={"name": "Knowledge benchmark"}
-        )
-        for metric in QuotaMetric.values:
-            Quota.objects.update_or_create(
-                tenant=tenant, metric=metric, defaults={"limit": UNLIMITED}
-            )
-        return tenant
+        return bench_tenant(slug=BENCH_TENANT, name="Knowledge benchmark")
 
     def _api_key(self, tenant):
         created = api_key_create(

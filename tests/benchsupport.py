@@ -1,0 +1,33 @@
+"""What the benchmark smoke tests share: a database and a Redis database of their own.
+
+Each ``--smoke`` run is a subprocess against its own PostgreSQL database (created here when
+missing; the command migrates it) and a Redis database that neither the pytest database nor the
+workers other tests start on the test Redis database use.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+# Not 15 (the test suite's workers) nor 14 (the acceptance checks). bench_inference and
+# bench_knowledge share one and hold the same lock on it, so they never run at once.
+SMOKE_REDIS_DB = os.environ.get("BENCH_SMOKE_REDIS_DB", "13")
+
+
+def with_path(url: str, path: str) -> str:
+    """``url`` with its path (the database) replaced by ``path``."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+def ensure_database(url: str, name: str) -> str:
+    """``url`` pointing at database ``name``, which is created if it does not exist."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(with_path(url, "/postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return with_path(url, f"/{name}")
