@@ -8,6 +8,7 @@ A task on this queue never waits on another task.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 
 from celery import shared_task
@@ -204,6 +205,10 @@ def _start_inference_worker(sender, **kwargs):
     for name in settings.MODELS_RUNTIME_WARM:
         rt.batcher(name)
     names = rt.warm_up()
+    # The models and libraries just loaded live as long as the worker: keep full collections
+    # from walking them (see config/wsgi.py).
+    gc.collect()
+    gc.freeze()
     logger.info(
         "inference worker ready; warm models: %s",
         sorted(set(names) | set(settings.MODELS_RUNTIME_WARM)),
