@@ -216,6 +216,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PlatformRoleEnum": "apps.accounts.roles.Role",
         "MessageRoleEnum": ["system", "user", "assistant"],
+        # Fields named alike in several apps ("state", "kind") need their own enum names.
+        "JobStateEnum": "apps.jobs.models.JobState",
+        "RiskModelStateEnum": "apps.financial_risk.models.ModelState",
+        "DatasetKindEnum": "apps.financial_risk.models.DatasetKind",
+        "FindingKindEnum": "apps.financial_risk.models.FindingKind",
     },
 }
 
