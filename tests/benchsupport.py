@@ -31,3 +31,34 @@ def ensure_database(url: str, name: str) -> str:
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return with_path(url, f"/{name}")
+
+
+def run_smoke(command: str, *, database: str, redis_db: str, timeout: int):
+    """``manage.py <command> --smoke`` in a subprocess against ``database`` and Redis database
+    ``redis_db``; asserts it exited 0 and returns its non-empty output lines and the JSON
+    report on the last one."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=ensure_database(os.environ["DATABASE_URL"], database),
+        REDIS_URL=with_path(os.environ["REDIS_URL"], f"/{redis_db}"),
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        HF_HUB_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("TEST_REAL_BROKER", None)
+    run = subprocess.run(
+        [sys.executable, "manage.py", command, "--smoke"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout[-3000:]}\n{run.stderr[-5000:]}"
+    lines = [line for line in run.stdout.splitlines() if line.strip()]
+    return lines, json.loads(lines[-1])

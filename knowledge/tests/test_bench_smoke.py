@@ -6,18 +6,12 @@ holds the same lock, so the two never run at once)."""
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.benchsupport import SMOKE_REDIS_DB, ensure_database, with_path
+from tests.benchsupport import SMOKE_REDIS_DB, run_smoke
 
-ROOT = Path(__file__).resolve().parents[2]
 SMOKE_DATABASE = "bench_knowledge_smoke"
 REQUIRED = (
     "import_edges_per_s",
@@ -34,26 +28,9 @@ REQUIRED = (
 
 @pytest.mark.worker
 def test_bench_knowledge_smoke_prints_its_figures_as_the_last_line():
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=ensure_database(os.environ["DATABASE_URL"], SMOKE_DATABASE),
-        REDIS_URL=with_path(os.environ["REDIS_URL"], f"/{SMOKE_REDIS_DB}"),
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        HF_HUB_OFFLINE="1",
-        PYTHONUNBUFFERED="1",
+    lines, report = run_smoke(
+        "bench_knowledge", database=SMOKE_DATABASE, redis_db=SMOKE_REDIS_DB, timeout=480
     )
-    env.pop("TEST_REAL_BROKER", None)
-    run = subprocess.run(
-        [sys.executable, "manage.py", "bench_knowledge", "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=480,
-    )
-    assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout[-3000:]}\n{run.stderr[-5000:]}"
-    lines = [line for line in run.stdout.splitlines() if line.strip()]
-    report = json.loads(lines[-1])
     for key in REQUIRED:
         value = report[key]
         assert isinstance(value, int | float) and math.isfinite(value) and value > 0, (key, value)

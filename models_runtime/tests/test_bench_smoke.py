@@ -8,18 +8,12 @@ database nor workers that other tests start on the test Redis database are invol
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.benchsupport import SMOKE_REDIS_DB, ensure_database, with_path
+from tests.benchsupport import SMOKE_REDIS_DB, run_smoke
 
-ROOT = Path(__file__).resolve().parents[2]
 SMOKE_DATABASE = "bench_smoke"
 REQUIRED = (
     "chat.platform_over_raw",
@@ -46,26 +40,9 @@ def _lookup(data: dict, dotted: str):
 
 @pytest.mark.worker
 def test_bench_inference_smoke_prints_ratios_as_its_last_line():
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=ensure_database(os.environ["DATABASE_URL"], SMOKE_DATABASE),
-        REDIS_URL=with_path(os.environ["REDIS_URL"], f"/{SMOKE_REDIS_DB}"),
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        HF_HUB_OFFLINE="1",
-        PYTHONUNBUFFERED="1",
+    lines, report = run_smoke(
+        "bench_inference", database=SMOKE_DATABASE, redis_db=SMOKE_REDIS_DB, timeout=420
     )
-    env.pop("TEST_REAL_BROKER", None)
-    run = subprocess.run(
-        [sys.executable, "manage.py", "bench_inference", "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=420,
-    )
-    assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout[-3000:]}\n{run.stderr[-5000:]}"
-    lines = [line for line in run.stdout.splitlines() if line.strip()]
-    report = json.loads(lines[-1])
     for key in REQUIRED:
         value = _lookup(report, key)
         assert isinstance(value, int | float) and math.isfinite(value) and value > 0, (key, value)

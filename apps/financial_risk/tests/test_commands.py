@@ -6,8 +6,6 @@ import io
 import json
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +14,7 @@ from django.core.management import call_command
 
 from apps.financial_risk.models import ModelState, RiskAccount, RiskModel
 from apps.financial_risk.services.demo import risk_demo_seed
-from tests.benchsupport import ensure_database, with_path
+from tests.benchsupport import run_smoke
 
 from .factories import tiny_rows
 
@@ -81,26 +79,9 @@ def test_evaluate_risk_on_a_csv_prints_json_last(tmp_path):
 @pytest.mark.worker
 def test_bench_risk_smoke_prints_its_figures_as_the_last_line():
     """Starts its own web server and worker on a database and Redis database of its own."""
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=ensure_database(os.environ["DATABASE_URL"], SMOKE_DATABASE),
-        REDIS_URL=with_path(os.environ["REDIS_URL"], f"/{SMOKE_REDIS_DB}"),
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        HF_HUB_OFFLINE="1",
-        PYTHONUNBUFFERED="1",
+    lines, report = run_smoke(
+        "bench_risk", database=SMOKE_DATABASE, redis_db=SMOKE_REDIS_DB, timeout=600
     )
-    env.pop("TEST_REAL_BROKER", None)
-    run = subprocess.run(
-        [sys.executable, "manage.py", "bench_risk", "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout[-3000:]}\n{run.stderr[-5000:]}"
-    lines = [line for line in run.stdout.splitlines() if line.strip()]
-    report = json.loads(lines[-1])
     for key in ("batch_over_raw", "single_decision_p50_ms", "raw_seconds", "batch_seconds"):
         assert (
             isinstance(report[key], int | float) and math.isfinite(report[key]) and report[key] > 0
