@@ -183,22 +183,21 @@ def _send_group(model: str, items: list[dict], timeout_s: float) -> list[dict]:
     return data["items"]
 
 
-_coalescers: dict[int, Coalescer] = {}
+_coalescers: dict[tuple[int, int], Coalescer] = {}
 _coalescers_lock = threading.Lock()
 
 
 def _coalescer() -> Coalescer | None:
     """The process's coalescer (see coalesce.py), or None: in-process tasks, or turned off
     with INFERENCE_COALESCE_IN_FLIGHT = 0."""
-    in_flight = settings.INFERENCE_COALESCE_IN_FLIGHT
+    in_flight, max_texts = settings.INFERENCE_COALESCE_IN_FLIGHT, settings.INFERENCE_COALESCE_TEXTS
     if in_flight <= 0 or in_process():
         return None
     with _coalescers_lock:
-        if in_flight not in _coalescers:
-            _coalescers[in_flight] = Coalescer(
-                _send_group, max_in_flight=in_flight, max_texts=settings.INFERENCE_COALESCE_TEXTS
-            )
-        return _coalescers[in_flight]
+        key = (in_flight, max_texts)
+        if key not in _coalescers:
+            _coalescers[key] = Coalescer(_send_group, max_in_flight=in_flight, max_texts=max_texts)
+        return _coalescers[key]
 
 
 def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cache: bool):
