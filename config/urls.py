@@ -15,6 +15,9 @@ api_v1 = [
     path("jobs/", include("apps.jobs.api.urls")),
     path("risk/", include("apps.financial_risk.api.urls")),
     path("knowledge/", include("knowledge.api.urls")),
+    path("customer-service/", include("apps.customer_service.api.urls")),
+    path("medical/", include("apps.medical_records.api.urls")),
+    path("adaptation/", include("apps.adaptation.api.urls")),
     path("", include("models_runtime.api.urls")),
 ]
 
@@ -24,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("knowledge/", include("knowledge.urls")),
+    path("ops/", include("apps.operations.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -62,6 +62,10 @@ LOCAL_APPS = [
     "models_runtime",
     "knowledge",
     "apps.financial_risk",
+    "apps.customer_service",
+    "apps.medical_records",
+    "apps.adaptation",
+    "apps.operations",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
