@@ -5,3 +5,8 @@ class CustomerServiceConfig(AppConfig):
     name = "apps.customer_service"
     label = "customer_service"
     verbose_name = "Customer service"
+
+    def ready(self):
+        # Register the tasks in every process (jobs are sent by name; in-process mode must
+        # find them), as apps.financial_risk does.
+        from . import tasks  # noqa: F401

@@ -1,0 +1,40 @@
+"""Slot extractors: patterns (order number, e-mail) and knowledge-graph entity linking
+(product). Each validates what it extracts; the dialogue carries slots across turns."""
+
+from __future__ import annotations
+
+import re
+
+ORDER_NUMBER = re.compile(r"(?<![\w.-])#?(\d{5,8})(?![\w-])")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# What the assistant asks when a form needs the slot.
+QUESTIONS = {
+    "order_number": "What is your order number? You find it in the order confirmation e-mail.",
+    "product": "Which product is it about?",
+    "email": "Which e-mail address did you order with?",
+}
+
+
+def extract_patterns(text: str) -> dict:
+    """Order number and e-mail address mentioned in ``text``."""
+    found = {}
+    if match := EMAIL.search(text):
+        found["email"] = match.group(0)
+    scrubbed = EMAIL.sub(" ", text)  # digits inside an address are not an order number
+    if match := ORDER_NUMBER.search(scrubbed):
+        found["order_number"] = match.group(1)
+    return found
+
+
+def extract_product(graph, text: str) -> dict:
+    """The product the text names, by entity linking over the shop graph (exact, alias or
+    fuzzy; Chinese through jieba)."""
+    if graph is None:
+        return {}
+    from knowledge.selectors import entity_link
+
+    links = entity_link(graph, text, types=["product"])["links"]
+    if not links:
+        return {}
+    best = max(links, key=lambda link: (link["score"], link["end"] - link["start"]))
+    return {"product": best["key"], "product_label": best["label"]}

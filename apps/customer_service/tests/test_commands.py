@@ -1,0 +1,68 @@
+"""``evaluate_intents`` (the issue's quality bar on the demo held-out split, and ``--file``)
+and ``customer_service_seed``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from apps.customer_service.models import DemoOrder, IntentModel, TrainingExample
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> tuple[list[str], dict]:
+    from io import StringIO
+
+    out = StringIO()
+    call_command(*args, stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
+    return lines, json.loads(lines[-1])
+
+
+def test_evaluate_intents_meets_the_bar_on_the_held_out_split(tmp_path):
+    lines, report = run("evaluate_intents")
+    assert report["accuracy"] >= 0.9, report
+    assert report["oos_recall"] >= 0.8 and report["in_scope_precision"] >= 0.9
+    assert report["cases"] == 116 and report["train_examples"] == 368
+    assert any(line.startswith("refund") for line in lines)  # per-intent rows
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        "\n".join(
+            json.dumps({"text": t, "intent": i})
+            for t, i in [
+                ("I'd like my money back for the jacket", "refund"),
+                ("who won the chess world championship", "out_of_scope"),
+                ("hello!", "greeting"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    _, small = run("evaluate_intents", "--file", str(cases))
+    assert small["cases"] == 3 and small["oos_recall"] == 1.0
+
+
+def test_evaluate_intents_rejects_a_bad_file(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "hi", "intent": "greeting"}\n{"text": "x"}\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="bad.jsonl:2:intent"):
+        run("evaluate_intents", "--file", str(bad))
+    unknown = tmp_path / "unknown.jsonl"
+    unknown.write_text('{"text": "hi", "intent": "teleport"}\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="teleport"):
+        run("evaluate_intents", "--file", str(unknown))
+
+
+def test_seed_sets_up_a_working_assistant_and_is_idempotent(tenant):
+    _, first = run("customer_service_seed", "--tenant", tenant.slug)
+    assert first["intents"] == 14 and first["examples_created"] == 484
+    assert first["model_version"] == 1 and first["accuracy"] >= 0.9
+    _, again = run("customer_service_seed", "--tenant", tenant.slug)
+    assert again["examples_created"] == 0 and again["model_version"] == 1
+    assert IntentModel.objects.filter(tenant=tenant).count() == 1
+    assert DemoOrder.objects.filter(tenant=tenant).count() == 6
+    assert TrainingExample.objects.filter(tenant=tenant, split="test").count() == 116
