@@ -1,0 +1,83 @@
+"""``manage.py bench_medical [--smoke]``: notes structured through the platform's batch job
+against Presidio plus bare medSpaCy in this process (see ``apps/medical_records/bench.py``).
+
+Needs DATABASE_URL (PostgreSQL) and REDIS_URL: it starts (and stops) its own Celery worker.
+Prints a table, then one JSON line with ``notes_per_s`` and ``pipeline_over_raw`` (raw seconds
+over pipeline seconds). Exits non-zero when it cannot measure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.medical_records.bench import BenchPlan, MedicalBenchmark
+from models_runtime.bench.processes import ProcessFailed, exclusive
+
+
+class Command(BaseCommand):
+    help = "Benchmark the medical batch job against raw Presidio + bare medSpaCy."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--smoke", action="store_true", help="small sizes, for CI")
+        parser.add_argument("--notes", type=int, default=None, help="notes (default 2000)")
+        parser.add_argument("--log-dir", default=None, help="keep the worker log here")
+
+    def handle(self, *args, smoke, notes, log_dir, **options):
+        plan = BenchPlan.smoke() if smoke else BenchPlan.full()
+        if notes:
+            plan.notes = notes
+        database = os.environ.get("DATABASE_URL", "")
+        if not database.startswith(("postgres://", "postgresql://")) or not os.environ.get(
+            "REDIS_URL"
+        ):
+            raise CommandError(
+                "bench_medical needs DATABASE_URL (PostgreSQL) and REDIS_URL: it "
+                "starts a Celery worker that shares them"
+            )
+        logs = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="bench-medical-"))
+        logs.mkdir(parents=True, exist_ok=True)
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        try:
+            with exclusive(os.environ["REDIS_URL"], progress=self._say):
+                call_command("migrate", interactive=False, verbosity=0)
+                report = MedicalBenchmark(
+                    plan=plan,
+                    log_dir=logs,
+                    repo_root=Path(settings.BASE_DIR),
+                    settings_module=os.environ.get(
+                        "DJANGO_SETTINGS_MODULE", "config.settings.local"
+                    ),
+                    say=self._say,
+                ).run()
+        except (ProcessFailed, RuntimeError) as exc:
+            self.stderr.write(f"logs kept in {logs}")
+            raise CommandError(f"cannot measure: {str(exc).splitlines()[0]}") from exc
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        if not log_dir:
+            for path in logs.iterdir():
+                path.unlink()
+            logs.rmdir()
+        self.stdout.write(
+            f"{'measure':<34}{'value':>12}\n"
+            f"{'notes':<34}{report['notes']:>12}\n"
+            f"{'raw seconds (median)':<34}{report['raw_seconds']:>12.3f}\n"
+            f"{'pipeline seconds (median)':<34}{report['pipeline_seconds']:>12.3f}\n"
+            f"{'notes_per_s':<34}{report['notes_per_s']:>12.2f}\n"
+            f"{'pipeline_over_raw':<34}{report['pipeline_over_raw']:>12.3f}"
+        )
+        self.stdout.write(json.dumps(report, separators=(",", ":")))
+
+    def _say(self, line: str) -> None:
+        self.stderr.write(f"[bench_medical {time.strftime('%H:%M:%S')}] {line}")
+        self.stderr.flush()

@@ -1,0 +1,361 @@
+"""De-identification of one note: detect, then replace.
+
+Detection: ``apps.privacy``'s offline Presidio analyzer with the health recognizers of
+``recognizers.py``; names from the note's own header fields ("Patient: ...", "Name: ...",
+"姓名：...") wherever they recur, whole or in part; dates (parsed, so they can be shifted).
+
+Replacement: names, identifiers, phone and fax numbers, e-mail, street and IP addresses become
+consistent pseudonym tokens (``pseudonym(kind, value)`` decides them); dates move by the
+patient's offset in days, written in their original format; ages over 89 become
+``[AGE-OVER-89]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import regex
+
+from .ontology import is_chinese
+
+# Presidio entity type -> de-identification kind
+KINDS = {
+    "PERSON": "NAME",
+    "PHONE_NUMBER": "PHONE",
+    "EMAIL_ADDRESS": "EMAIL",
+    "STREET_ADDRESS": "ADDRESS",
+    "IP_ADDRESS": "IP",
+    "AGE_OVER_89": "AGE",
+}
+# Higher wins where detections overlap; then the longer span.
+PRIORITY = {
+    "HEADER_NAME": 9,
+    "EMAIL_ADDRESS": 10,
+    "ID": 8,
+    "EMAIL": 7,
+    "DATE": 6,
+    "PHONE": 5,
+    "AGE": 5,
+    "IP": 5,
+    "ADDRESS": 4,
+    "NAME": 3,
+}
+PSEUDONYM_KINDS = ("NAME", "ID", "PHONE", "EMAIL", "ADDRESS", "IP")
+# HIPAA Safe Harbor aggregates ages over 89 into one category; written without digits so that
+# no part of the real age (a 90 inside "90+") is left in the text.
+AGE_TOKEN = "[AGE-OVER-89]"
+
+# ------------------------------------------------------------------ header fields
+_NAME_VALUE = r"(?P<name>[\p{Lu}][\p{L}'\-.]*(?:[ \t]+[\p{Lu}][\p{L}'\-.]*){0,3})"
+_HEADER_NAME = regex.compile(
+    r"(?im:^[ \t]*(?:patient(?:[ \t]+name)?|pt(?:[ \t]+name)?|name|full[ \t]+name|"
+    r"attending(?:[ \t]+physician)?|physician|provider|pcp|primary[ \t]+care(?:[ \t]+physician)?|"
+    r"referring(?:[ \t]+(?:physician|provider))?|ordering(?:[ \t]+provider)?|author|"
+    r"signed(?:[ \t]+by)?|dictated[ \t]+by|resident|nurse|rn|emergency[ \t]+contact|"
+    r"next[ \t]+of[ \t]+kin|guardian|spouse|contact|surgeon|consultant|cc)"
+    r"[ \t]*[:：][ \t]*(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?[ \t]+)?)" + _NAME_VALUE
+)
+_ZH_HEADER_NAME = regex.compile(
+    r"(?m:(?:姓名|患者姓名|患者|病人|联系人|家属|主治医师|主治医生|经治医师|医师签名|记录者|签名)"
+    r"[ \t]*[:：][ \t]*)(?P<name>\p{Han}{2,4}?)(?=[ \t，,。；;（(\n]|$|男|女)"
+)
+_HEADER_MRN = regex.compile(
+    r"(?i:\b(?:MRN|medical[ \t]+record[ \t]+(?:number|no\.?|#)|patient[ \t]+id))[ \t]*[:#]?"
+    r"[ \t]*(?P<mrn>[A-Za-z0-9\-]{4,20})"
+    r"|(?:病历号|住院号|门诊号)[ \t]*[:：]?[ \t]*(?P<zh>[A-Za-z0-9\-]{4,20})"
+)
+_NOT_NAMES = {"Unknown", "None", "N/A", "Self", "Patient", "Same"}
+_TRAILING = regex.compile(r"[ \t]+(?:MRN|DOB|Age|Sex|ID|M|F)$")
+
+
+def header_names(text: str) -> list[str]:
+    """Names written in the note's own header fields ("Patient: Margaret Oyelaran")."""
+    names = []
+    for match in _HEADER_NAME.finditer(text):
+        name = _TRAILING.sub("", match.group("name").strip(" .,"))
+        if name and name not in _NOT_NAMES and len(name) > 1:
+            names.append(name)
+    for match in _ZH_HEADER_NAME.finditer(text):
+        names.append(match.group("name"))
+    return list(dict.fromkeys(names))
+
+
+def header_mrn(text: str) -> str:
+    match = _HEADER_MRN.search(text)
+    if not match:
+        return ""
+    return match.group("mrn") or match.group("zh") or ""
+
+
+# ------------------------------------------------------------------ dates
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
+_MONTHS.update({name[:3]: number for name, number in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_MONTH_NAMES = (
+    r"(?P<mon>(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
+    r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))\.?"
+)
+_DATE_PATTERNS = (
+    (
+        "iso",
+        regex.compile(
+            r"(?<![\d/.\-])(?P<y>(?:19|20)\d{2})(?P<sep>[\-/.])(?P<m>0?[1-9]|1[0-2])"
+            r"(?P=sep)(?P<d>0?[1-9]|[12]\d|3[01])(?![\d:]|[/.\-]\d)"
+        ),
+    ),
+    (
+        "us",
+        regex.compile(
+            r"(?<![\d/.\-])(?P<m>0?[1-9]|1[0-2])(?P<sep>[/\-.])(?P<d>0?[1-9]|[12]\d|3[01])"
+            r"(?P=sep)(?P<y>(?:19|20)?\d{2})(?![\d:]|[/.\-]\d)"
+        ),
+    ),
+    (
+        "zh",
+        regex.compile(
+            r"(?P<y>(?:19|20)\d{2})[ \t]*年[ \t]*(?P<m>0?[1-9]|1[0-2])[ \t]*月"
+            r"[ \t]*(?P<d>0?[1-9]|[12]\d|3[01])[ \t]*[日号]"
+        ),
+    ),
+    (
+        "zh_md",
+        regex.compile(
+            r"(?<![\d年])(?P<m>0?[1-9]|1[0-2])[ \t]*月[ \t]*(?P<d>0?[1-9]|[12]\d|3[01])"
+            r"[ \t]*[日号]"
+        ),
+    ),
+    (
+        "mdy",
+        regex.compile(
+            rf"(?<![\p{{L}}]){_MONTH_NAMES}[ \t]+(?P<d>[12]\d|3[01]|0?[1-9])"
+            r"(?:st|nd|rd|th)?(?:,?[ \t]+(?P<y>(?:19|20)\d{2}))?(?![\d])"
+        ),
+    ),
+    (
+        "dmy",
+        regex.compile(
+            rf"(?<![\d])(?P<d>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?[ \t]+"
+            rf"{_MONTH_NAMES}(?:,?[ \t]+(?P<y>(?:19|20)\d{{2}}))?(?![\p{{L}}])"
+        ),
+    ),
+)
+
+
+@dataclass
+class DateMatch:
+    start: int
+    end: int
+    style: str
+    groups: dict
+
+
+def find_dates(text: str) -> list[DateMatch]:
+    found = []
+    for style, pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            found.append(DateMatch(match.start(), match.end(), style, match.groupdict()))
+    return found
+
+
+def shift_date(match: DateMatch, text: str, days: int) -> str | None:
+    """The date moved by ``days``, written as it was; None if it is not a real date."""
+    g = match.groups
+    month = int(g["m"]) if g.get("m") else _MONTHS.get((g.get("mon") or "").lower().rstrip("."))
+    if not month:
+        return None
+    year_text = g.get("y") or ""
+    if year_text and len(year_text) == 2:
+        year = 2000 + int(year_text) if int(year_text) < 50 else 1900 + int(year_text)
+    else:
+        year = int(year_text) if year_text else 2000  # a leap year: "Feb 29" stays valid
+    try:
+        moved = dt.date(year, month, int(g["d"])) + dt.timedelta(days=days)
+    except ValueError:
+        return None
+    original = text[match.start : match.end]
+    style = match.style
+    if style in ("iso", "us"):
+        sep = g["sep"]
+        m = f"{moved.month:02d}" if len(g["m"]) == 2 else str(moved.month)
+        d = f"{moved.day:02d}" if len(g["d"]) == 2 else str(moved.day)
+        y = str(moved.year) if len(year_text) == 4 else f"{moved.year % 100:02d}"
+        return sep.join((y, m, d)) if style == "iso" else sep.join((m, d, y))
+    if style == "zh":
+        return f"{moved.year}年{moved.month}月{moved.day}日"
+    if style == "zh_md":
+        return f"{moved.month}月{moved.day}日"
+    long_month = len(g["mon"]) > 3
+    month_name = moved.strftime("%B" if long_month else "%b")
+    if g["mon"].isupper():
+        month_name = month_name.upper()
+    year_part = f"{',' if ',' in original else ''} {moved.year}" if year_text else ""
+    if style == "mdy":
+        return f"{month_name} {moved.day}{year_part}"
+    return f"{moved.day} {month_name}{year_part}"
+
+
+# ------------------------------------------------------------------ analysis
+_analyzer = None
+_analyzer_lock = threading.Lock()
+
+
+def medical_analyzer():
+    """``apps.privacy``'s offline analyzer plus the health recognizers, built once."""
+    global _analyzer
+    if _analyzer is None:
+        with _analyzer_lock:
+            if _analyzer is None:
+                # Presidio (and what it imports) loads here, not when Django starts.
+                from apps.privacy.engine import build_analyzer
+
+                from .recognizers import health_recognizers
+
+                extra = [*health_recognizers("en"), *health_recognizers("zh")]
+                _analyzer = build_analyzer(extra)
+    return _analyzer
+
+
+@dataclass
+class Span:
+    kind: str
+    start: int
+    end: int
+    source: str
+    priority: int
+    date: DateMatch | None = None
+
+
+@dataclass
+class Deidentified:
+    """A de-identified text and what was replaced (kinds and offsets, never the values)."""
+
+    text: str
+    replacements: list[dict] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for item in self.replacements:
+            out[item["kind"]] = out.get(item["kind"], 0) + 1
+        return out
+
+
+def _name_variants(names: Iterable[str]) -> dict[str, str]:
+    """Each header name, its all-caps form and its parts (three letters or more) -> the full
+    name, so "Ms. Oyelaran" gets the same pseudonym as "Margaret Oyelaran"."""
+    variants: dict[str, str] = {}
+    for name in names:
+        variants.setdefault(name, name)
+        if is_chinese(name):
+            if len(name) >= 2:
+                variants.setdefault(name, name)
+            continue
+        for part in regex.split(r"[ \t]+", name):
+            part = part.strip(".,")
+            if len(part) >= 3 and part[0].isupper():
+                variants.setdefault(part, name)
+    return variants
+
+
+_WORD_BEFORE = regex.compile(r"(?P<word>\p{Lu}\p{Ll}+)[ \t]+$")
+
+
+def _with_first_name(text: str, start: int) -> int:
+    """Where a name starts when a census first name precedes a known surname ("her daughter
+    Linda Oyelaran": the header gave only "Margaret Oyelaran")."""
+    from apps.privacy.gazetteer import get_gazetteer
+
+    match = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    if match and get_gazetteer().is_first_name(match.group("word")):
+        return match.start("word")
+    return start
+
+
+def detect(text: str, *, language: str | None = None, names: Iterable[str] = ()) -> list[Span]:
+    """Every identifier in ``text``, overlaps resolved (priority, then length)."""
+    from apps.privacy.masking import detect_pii
+
+    language = language or ("zh" if is_chinese(text) else "en")
+    candidates: list[Span] = []
+    for finding in detect_pii(text, language=language, analyzer=medical_analyzer()):
+        kind = KINDS.get(finding.entity_type, "ID")
+        if kind == "ID" and finding.entity_type in ("URL", "DATE_TIME"):
+            continue
+        priority = PRIORITY.get(finding.entity_type, PRIORITY[kind])
+        candidates.append(Span(kind, finding.start, finding.end, finding.entity_type, priority))
+    variants = _name_variants([*header_names(text), *names])
+    if variants:
+        alternatives = "|".join(regex.escape(v) for v in sorted(variants, key=len, reverse=True))
+        pattern = regex.compile(rf"(?<![\p{{L}}])(?:{alternatives})(?![\p{{L}}])", regex.IGNORECASE)
+        if language == "zh":
+            pattern = regex.compile(rf"(?:{alternatives})", regex.IGNORECASE)
+        for match in pattern.finditer(text):
+            start = _with_first_name(text, match.start())
+            candidates.append(
+                Span("NAME", start, match.end(), "header name", PRIORITY["HEADER_NAME"])
+            )
+    for date in find_dates(text):
+        candidates.append(
+            Span("DATE", date.start, date.end, f"date {date.style}", PRIORITY["DATE"], date)
+        )
+    chosen: list[Span] = []
+    for span in sorted(candidates, key=lambda s: (-s.priority, -(s.end - s.start), s.start)):
+        if all(span.end <= other.start or span.start >= other.end for other in chosen):
+            chosen.append(span)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def deidentify(
+    text: str,
+    *,
+    pseudonym: Callable[[str, str], str],
+    date_offset_days: int,
+    language: str | None = None,
+    names: Iterable[str] = (),
+) -> Deidentified:
+    """``text`` with every identifier replaced (see the module docstring)."""
+    spans = detect(text, language=language, names=names)
+    variants = _name_variants([*header_names(text), *names])
+    folded = {k.casefold(): v for k, v in variants.items()}
+    pieces, replacements, position = [], [], 0
+    for span in spans:
+        original = text[span.start : span.end]
+        if span.kind == "DATE":
+            replacement = shift_date(span.date, text, date_offset_days)
+            if replacement is None:
+                continue
+        elif span.kind == "AGE":
+            replacement = AGE_TOKEN
+        else:
+            value = folded.get(original.casefold(), original) if span.kind == "NAME" else original
+            replacement = pseudonym(span.kind, value)
+        pieces.append(text[position : span.start])
+        pieces.append(replacement)
+        position = span.end
+        replacements.append(
+            {"kind": span.kind, "start": span.start, "end": span.end, "source": span.source}
+        )
+    pieces.append(text[position:])
+    return Deidentified("".join(pieces), replacements, list(dict.fromkeys(variants.values())))

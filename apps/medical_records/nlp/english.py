@@ -1,0 +1,166 @@
+"""English ConText rules added to the ones medSpaCy ships (102 rules).
+
+The shipped set misses phrasing common in clinical notes here: "should X occur", "monitor
+for", "suspected", "cannot exclude" (shipped as a negation trigger through "exclude"),
+"differential includes", "status post", "underwent", "last winter", and the "three-day history
+of" of a present complaint, which the shipped "history of" reads as historical.
+"""
+
+from __future__ import annotations
+
+from medspacy.context import ConTextRule
+
+NEG, POSSIBLE, HIST, HYPO = "NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HISTORICAL", "HYPOTHETICAL"
+
+_LITERALS: list[tuple[str, str, str]] = [
+    # uncertainty
+    *(
+        (w, POSSIBLE, "FORWARD")
+        for w in (
+            "suspected",
+            "suspect",
+            "suspicious for",
+            "cannot exclude",
+            "can not exclude",
+            "cannot rule out",
+            "can not rule out",
+            "cannot be excluded",
+            "not excluded",
+            "differential includes",
+            "differential diagnosis includes",
+            "differential",
+            "versus",
+            "vs",
+            "probable",
+            "probably",
+            "questionable",
+            "concern for",
+            "concerning for",
+            "may represent",
+            "may be",
+            "might be",
+            "evaluate for",
+            "evaluation for",
+            "possibly",
+            "r/o",
+            "rule out",
+            "to rule out",
+            "presumed",
+            "presumptive",
+            "likely",
+            "consistent with possible",
+            "cannot be ruled out",
+            "worrisome for",
+            "equivocal for",
+        )
+    ),
+    *(
+        (w, POSSIBLE, "BACKWARD")
+        for w in (
+            "is suspected",
+            "not excluded",
+            "is possible",
+            "cannot be excluded",
+            "cannot be ruled out",
+        )
+    ),
+    # hypothetical
+    *(
+        (w, HYPO, "FORWARD")
+        for w in (
+            "should",
+            "in case of",
+            "warning signs of",
+            "signs of",
+            "monitor for",
+            "watch for",
+            "return precautions for",
+            "return precautions given for",
+            "precautions for",
+            "seek care if",
+            "seek care should",
+            "at risk for",
+            "risk of",
+            "to prevent",
+            "prophylaxis against",
+            "in the event of",
+            "if any",
+        )
+    ),
+    # history
+    *(
+        (w, HIST, "FORWARD")
+        for w in (
+            "status post",
+            "s/p",
+            "underwent",
+            "previously treated for",
+            "treated for",
+            "previous",
+            "prior",
+            "remote",
+            "had a history of",
+            "childhood",
+        )
+    ),
+    *(
+        (w, HIST, "BACKWARD")
+        for w in (
+            "last winter",
+            "last summer",
+            "last spring",
+            "last fall",
+            "last year",
+            "last month",
+            "years ago",
+            "as a child",
+            "in childhood",
+            "in the past",
+            "previously",
+        )
+    ),
+    # negation
+    *(
+        (w, NEG, "BACKWARD")
+        for w in ("was ruled out", "has been ruled out", "ruled out", "was excluded", "resolved")
+    ),
+    *(
+        (w, NEG, "FORWARD")
+        for w in (
+            "free of",
+            "no signs of",
+            "no evidence of",
+            "negative for",
+            "not taking",
+            "denies any",
+        )
+    ),
+]
+
+_PATTERNS: list[tuple[str, str, str, list]] = [
+    # "a three-day history of cough": a present complaint, not a past one
+    (
+        "duration history",
+        "PSEUDO",
+        "PSEUDO",
+        [
+            {"LOWER": {"REGEX": r"^(hours?|days?|weeks?|months?)$"}},
+            {"LOWER": "history"},
+            {"LOWER": "of"},
+        ],
+    ),
+    ("in <year>", HIST, "BACKWARD", [{"LOWER": "in"}, {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}]),
+    ("at age <n>", HIST, "BACKWARD", [{"LOWER": "at"}, {"LOWER": "age"}, {"LIKE_NUM": True}]),
+]
+
+
+def context_rules() -> list[ConTextRule]:
+    rules = [
+        ConTextRule(literal, category, direction=direction)
+        for literal, category, direction in _LITERALS
+    ]
+    rules.extend(
+        ConTextRule(literal, category, direction=direction, pattern=pattern)
+        for literal, category, direction, pattern in _PATTERNS
+    )
+    return rules

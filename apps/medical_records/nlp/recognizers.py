@@ -1,0 +1,296 @@
+"""Health-specific Presidio recognizers, added to ``apps.privacy``'s offline analyzer.
+
+Everything is pattern-based (no NER model: none can be downloaded here). Names come from
+``apps.privacy``'s gazetteer recognizer (titles, "name is", census first + last names) plus, per
+note, the names written in the note's own header fields (``header_names``), found wherever they
+recur, and Chinese names by their cues (患者/医生/姓名...).
+"""
+
+from __future__ import annotations
+
+import regex
+from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer
+
+from apps.privacy.recognizers import CASE_SENSITIVE_FLAGS, recognizer_result
+
+# Keywords that introduce an identifier: medical record, account, insurance, national ids.
+_ID_KEYWORDS = (
+    r"MRN|MR\s?#|Med(?:ical)?\.?\s+Rec(?:ord)?\.?\s*(?:No\.?|Number|#)?|Medical\s+Record\s+"
+    r"(?:No\.?|Number|#)|Patient\s+ID|Pt\.?\s+ID|Hospital\s+(?:No\.?|Number|ID)|Chart\s*(?:#|No\.?)"
+    r"|Account\s*(?:No\.?|Number|#)?|Acct\.?\s*(?:No\.?|#)?|Encounter\s+(?:ID|No\.?)|"
+    r"Visit\s+(?:ID|No\.?)|Member\s*(?:ID|#|No\.?)|Subscriber\s+(?:ID|No\.?)|"
+    r"Policy\s*(?:#|No\.?|Number)?|Group\s*(?:#|No\.?|Number)|Insurance\s+(?:ID|No\.?|Number|#)|"
+    r"Medicare\s*(?:ID|No\.?|Number|#)?|Medicaid\s*(?:ID|No\.?|Number|#)?|"
+    r"Health\s+(?:Plan|Card)\s+(?:ID|No\.?|Number|#)|Beneficiary\s+(?:ID|No\.?)|"
+    r"SSN|Social\s+Security\s+(?:No\.?|Number|#)|NHS\s+(?:No\.?|Number)|"
+    r"Passport\s*(?:#|No\.?|Number)?|Driver'?s\s+Licen[cs]e\s*(?:#|No\.?|Number)?|DL\s?#|"
+    r"National\s+ID(?:\s+(?:No\.?|Number))?|ID\s*(?:#|No\.?|Number)|Device\s+(?:ID|Serial)"
+    r"|Serial\s+(?:No\.?|Number)|License\s*(?:#|No\.?|Number)|NPI|DEA\s*(?:#|No\.?)?"
+)
+_ZH_ID_KEYWORDS = (
+    r"身份证号码|身份证号|身份证|病历号|住院号|门诊号|医保卡号|医保号|社保卡号|社保号|就诊卡号|"
+    r"病案号|护照号|登记号|ID号"
+)
+_ID_VALUE = r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[\-./ ](?=[A-Za-z0-9])){3,24})"
+
+
+class HealthIdentifierRecognizer(LocalRecognizer):
+    """Identifiers introduced by a keyword: "MRN: 00482913", "Member ID XGH448291170",
+    "SSN 123-45-6789", "病历号：2023004512". Only the value is reported (kind ID), and only when
+    it holds at least three digits ("Policy active" is not an identifier)."""
+
+    ENTITY = "MEDICAL_ID"
+    SCORE = 0.9
+    _PATTERN = regex.compile(
+        rf"(?:(?<![\p{{L}}])(?i:{_ID_KEYWORDS})(?![\p{{Ll}}])|{_ZH_ID_KEYWORDS})"
+        r"[ \t]*(?:is|was|为|是)?[ \t]*[:：#=]?[ \t]*" + _ID_VALUE
+    )
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            name="HealthIdentifierRecognizer",
+            supported_language=supported_language,
+        )
+
+    def load(self) -> None:
+        """Compiled at import."""
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        results = []
+        for match in self._PATTERN.finditer(text):
+            value = match.group("value").rstrip(" .-/")
+            if sum(c.isdigit() for c in value) < 3:
+                continue
+            start = match.start("value")
+            results.append(
+                recognizer_result(
+                    self,
+                    self.ENTITY,
+                    start,
+                    start + len(value),
+                    self.SCORE,
+                    "identifier keyword + value",
+                )
+            )
+        return results
+
+
+class MrnPatternRecognizer(PatternRecognizer):
+    """Medical record numbers written without a keyword, in the usual hospital shapes:
+    "MRN-00482913" glued together, "A-123-4567", "E7734512" (letter + 7 digits)."""
+
+    ENTITY = "MEDICAL_ID"
+    PATTERNS = [
+        Pattern("MRN glued", r"(?<![\w])MRN[\-_]?\d{5,12}(?!\w)", 0.85),
+        Pattern("letter + 7-9 digits", r"(?<![\w\-])[A-Z]{1,2}\d{7,9}(?![\w\-])", 0.5),
+        Pattern("hospital number 3-3-4", r"(?<![\w\-])\d{3}-\d{3}-\d{4}-\d{1,2}(?![\w\-])", 0.5),
+    ]
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity=self.ENTITY,
+            name="MrnPatternRecognizer",
+            supported_language=supported_language,
+            patterns=self.PATTERNS,
+            global_regex_flags=CASE_SENSITIVE_FLAGS,
+        )
+
+
+class FaxPhoneRecognizer(PatternRecognizer):
+    """Telephone and fax numbers in North American and Chinese written forms, whether or not
+    ``phonenumbers`` thinks the exchange is in service (555 numbers, new area codes)."""
+
+    ENTITY = "PHONE_NUMBER"
+    PATTERNS = [
+        Pattern(
+            "NANP",
+            r"(?<![\w])(?:\+?1[ \-.])?\(?\d{3}\)?[ \-.]?\d{3}[ \-.]\d{4}(?:[ \t]*(?:x|ext\.?)"
+            r"[ \t]*\d{1,5})?(?!\d)",
+            0.6,
+        ),
+        Pattern("CN landline", r"(?<!\d)\(?0\d{2,3}\)?[ \-]?\d{7,8}(?!\d)", 0.6),
+        Pattern("CN landline spaced", r"(?<!\d)0\d{2,3}-\d{4}[ \-]\d{4}(?!\d)", 0.6),
+    ]
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity=self.ENTITY,
+            name="FaxPhoneRecognizer",
+            supported_language=supported_language,
+            patterns=self.PATTERNS,
+        )
+
+
+class CityStateZipRecognizer(PatternRecognizer):
+    """The rest of a postal address: "Springfield, IL 62704", "P.O. Box 1123", and Chinese
+    province/city/district prefixes ("浙江省杭州市西湖区")."""
+
+    ENTITY = "STREET_ADDRESS"
+    PATTERNS = [
+        Pattern(
+            "city, state zip",
+            r"(?<![\w])\p{Lu}[\p{Ll}]+(?:[ \t]\p{Lu}[\p{Ll}]+){0,2},[ \t]*[A-Z]{2}[ \t]+"
+            r"\d{5}(?:-\d{4})?(?!\d)",
+            0.7,
+        ),
+        Pattern("PO box", r"(?i:P\.?[ \t]?O\.?[ \t]+Box)[ \t]+\d{1,6}", 0.7),
+        Pattern(
+            "Chinese province/city/district",
+            r"(?:\p{Han}{2,7}(?:省|自治区))?\p{Han}{2,5}市(?:\p{Han}{2,5}(?:区|县|市))"
+            r"(?:\p{Han}{1,10}?(?:路|街|道|巷|村|镇|乡|小区|大道)(?:\d{1,5}[号號])?)?"
+            r"(?:\d{1,4}(?:号楼|栋|幢|单元|室|弄))*",
+            0.7,
+        ),
+    ]
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity=self.ENTITY,
+            name="CityStateZipRecognizer",
+            supported_language=supported_language,
+            patterns=self.PATTERNS,
+            global_regex_flags=CASE_SENSITIVE_FLAGS,
+        )
+
+
+class AgeOver89Recognizer(LocalRecognizer):
+    """Ages of 90 and over (HIPAA Safe Harbor keeps younger ages): "92-year-old", "age 95",
+    "91 y/o", "93岁", "年龄：96". Only the number is reported."""
+
+    ENTITY = "AGE_OVER_89"
+    _AGE = r"(?P<age>9\d|1[01]\d)"
+    _PATTERNS = (
+        regex.compile(
+            rf"(?<![\d.]){_AGE}[ \t\-]*(?:years?[ \t\-]*old|year[ \t\-]old|yrs?[ \t\-]*old|"
+            r"y/o|y\.o\.|yo\b|yr\b|years? of age)",
+            regex.IGNORECASE,
+        ),
+        regex.compile(rf"(?i:\b(?:aged?|age:))[ \t]*{_AGE}(?!\d)"),
+        regex.compile(rf"(?<![\d.]){_AGE}[ \t]*(?:岁|周岁)"),
+        regex.compile(rf"年龄[ \t]*[:：]?[ \t]*{_AGE}(?!\d)"),
+        regex.compile(rf"(?<![\w.]){_AGE}[ \t]*(?:M|F|男|女)(?![\w])"),
+    )
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            name="AgeOver89Recognizer",
+            supported_language=supported_language,
+        )
+
+    def load(self) -> None:
+        """Compiled at import."""
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        results = []
+        for pattern in self._PATTERNS:
+            for match in pattern.finditer(text):
+                start, end = match.span("age")
+                results.append(recognizer_result(self, self.ENTITY, start, end, 0.9, "age > 89"))
+        return results
+
+
+# The hundred commonest Chinese surnames (over 85% of the population), for the name cues below.
+_ZH_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
+    "戴莫孔向汤"
+)
+_ZH_TITLES = "医生|医师|大夫|主任|护士|护士长|教授|先生|女士|小姐|老师|同志|院长"
+_ZH_BEFORE = (
+    "患者|病人|病患|姓名|家属|联系人|签名|主治医师|主治医生|经治医师|责任护士|记录者|医师|医生"
+)
+
+
+class ChineseNameRecognizer(LocalRecognizer):
+    """Chinese personal names by their cues: after 患者/姓名/家属/医师... or before
+    医生/主任/护士/先生/女士..., a common surname and one or two given-name characters."""
+
+    ENTITY = "PERSON"
+    _AFTER_CUE = regex.compile(
+        rf"(?:{_ZH_BEFORE})[ \t]*[:：]?[ \t]*(?P<name>[{_ZH_SURNAMES}]\p{{Han}}{{1,2}}?)"
+        r"(?=[，,。、；;：:（( \t\n]|男|女|\d|$|因|于|今|自|诉|主|入|来|，)"
+    )
+    _AFTER_RELATION = regex.compile(
+        rf"(?:女儿|儿子|妻子|丈夫|爱人|哥哥|姐姐|弟弟|妹妹|孙子|孙女|儿媳|女婿|家属|陪同人)"
+        rf"[ \t]*(?P<name>[{_ZH_SURNAMES}]\p{{Han}}{{1,2}}?)"
+        r"(?=陪同|同来|代诉|来院|电话|联系|[，,。；;（(\s]|$)"
+    )
+    _BEFORE_TITLE = regex.compile(rf"(?P<name>[{_ZH_SURNAMES}]\p{{Han}}{{0,2}}?)(?:{_ZH_TITLES})")
+
+    def __init__(self, supported_language: str = "zh") -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            name="ChineseNameRecognizer",
+            supported_language=supported_language,
+        )
+
+    def load(self) -> None:
+        """Compiled at import."""
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        results = []
+        for pattern in (self._AFTER_CUE, self._AFTER_RELATION, self._BEFORE_TITLE):
+            for match in pattern.finditer(text):
+                start, end = match.span("name")
+                results.append(
+                    recognizer_result(self, self.ENTITY, start, end, 0.8, "Chinese name cue")
+                )
+        return results
+
+
+_RELATIONS = (
+    "son|daughter|wife|husband|brother|sister|mother|father|nephew|niece|grandson|granddaughter|"
+    "friend|caregiver|spouse|partner|aunt|uncle|cousin|neighbou?r|guardian|fianc[ée]e?"
+)
+
+
+class RelationNameRecognizer(LocalRecognizer):
+    """A name right after a relation word: "her daughter Linda", "his brother, Luis Mendoza",
+    "son Marcus". Clinical notes name relatives this way, without a title."""
+
+    ENTITY = "PERSON"
+    _PATTERN = regex.compile(
+        rf"(?i:\b(?:{_RELATIONS}))(?:,|[ \t]+named)?[ \t]+"
+        r"(?P<name>\p{Lu}\p{Ll}+(?:[ \t]+\p{Lu}\.?)?(?:[ \t]+\p{Lu}[\p{Ll}'\-]+)?)"
+    )
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            name="RelationNameRecognizer",
+            supported_language=supported_language,
+        )
+
+    def load(self) -> None:
+        """Compiled at import."""
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        from apps.privacy.gazetteer import get_gazetteer
+
+        gazetteer = get_gazetteer()
+        results = []
+        for match in self._PATTERN.finditer(text):
+            first = match.group("name").split()[0]
+            if not gazetteer.is_first_name(first):
+                continue
+            start, end = match.span("name")
+            results.append(
+                recognizer_result(self, self.ENTITY, start, end, 0.75, "name after a relation word")
+            )
+        return results
+
+
+def health_recognizers(language: str) -> list:
+    recognizers = [
+        HealthIdentifierRecognizer(supported_language=language),
+        MrnPatternRecognizer(supported_language=language),
+        FaxPhoneRecognizer(supported_language=language),
+        CityStateZipRecognizer(supported_language=language),
+        AgeOver89Recognizer(supported_language=language),
+        RelationNameRecognizer(supported_language=language),
+    ]
+    if language == "zh":
+        recognizers.append(ChineseNameRecognizer(supported_language=language))
+    return recognizers
