@@ -9,6 +9,9 @@ Failure handling: a full queue refuses at ``submit`` (``QueueFull``: the API ans
 whose deadline passed before its batch started fails with ``RequestTimeout`` and is not computed;
 out of memory splits the batch in halves and retries each, down to single requests; any other
 error fails only the callers of that batch. The thread itself never dies of a batch's error.
+
+With a ``group_key`` (the chat backend's: the request's LoRA adapter), a batch holds only requests
+with the key of the oldest waiting one; the others wait, in order, for a later batch.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ class DynamicBatcher:
         default_timeout_s: float | None = None,
         validate: Callable[[Any], None] | None = None,
         retry_after_s: float = 1.0,
+        group_key: Callable[[Any], Any] | None = None,
     ):
         if max_batch_size < 1 or max_queue_depth < 1 or max_batch_wait_ms < 0:
             raise ValueError(
@@ -126,6 +130,7 @@ class DynamicBatcher:
         self.retry_after_s = retry_after_s
         self._run_batch = run_batch
         self._validate = validate
+        self._group_key = group_key
         self._queue: collections.deque[_Item] = collections.deque()
         self._cond = threading.Condition()
         self._closed = False
@@ -202,8 +207,23 @@ class DynamicBatcher:
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
-            count = min(len(self._queue), self.max_batch_size)
-            return [self._queue.popleft() for _ in range(count)]
+            if self._group_key is None:
+                count = min(len(self._queue), self.max_batch_size)
+                return [self._queue.popleft() for _ in range(count)]
+            return self._take_group()
+
+    def _take_group(self) -> list[_Item]:
+        """The oldest request and the queued ones with its group key (its LoRA adapter), in
+        order; the others keep their places. Called with the lock held."""
+        key = self._group_key(self._queue[0].payload)
+        batch, rest = [], collections.deque()
+        for item in self._queue:
+            if len(batch) < self.max_batch_size and self._group_key(item.payload) == key:
+                batch.append(item)
+            else:
+                rest.append(item)
+        self._queue = rest
+        return batch
 
     def _start(self, batch: list[_Item]) -> None:
         now = time.monotonic()

@@ -36,6 +36,7 @@ ERROR_TYPES = {
         errors.ModelLoadError,
         errors.BackendError,
         errors.InvalidSpec,
+        errors.UnknownAdapter,
     )
 }
 
@@ -74,6 +75,7 @@ class InferenceResult:
             tokens_out=data["tokens_out"],
             compute_share_s=data.get("compute_share_s", 0.0),
             cached=cached,
+            extra={"adapter": data["adapter"]} if data.get("adapter") else {},
         )
 
 
@@ -253,6 +255,19 @@ def embed(
     )
 
 
+def _with_adapter(params: dict, *, tenant_id, model: str) -> None:
+    """``adapter=<name>``: the tenant's LoRA adapter for ``model`` (``UnknownAdapter`` at once,
+    before anything is sent, when the tenant has none of that name). Its digest joins the
+    payload so that the result cache never answers from an earlier version."""
+    name = params.get("adapter")
+    if name is None:
+        params.pop("adapter", None)
+        return
+    from .adapters import resolve
+
+    params["adapter_digest"] = resolve(tenant_id=tenant_id, name=name, model=model).digest
+
+
 def chat(
     messages: Sequence[Mapping[str, str]] | str,
     *,
@@ -264,9 +279,12 @@ def chat(
 ) -> InferenceResult:
     """One chat completion. ``output`` is ``{"text", "reasoning", "finish_reason"}``;
     reasoning models' ``<think>`` text is in ``reasoning``, never in ``text``.
-    Greedy requests (temperature 0) are cached; sampled ones never are."""
+    Greedy requests (temperature 0) are cached; sampled ones never are.
+    ``adapter="<name>"`` applies the tenant's promoted LoRA adapter of that name (the result's
+    ``extra["adapter"]`` says which version); another tenant's raises ``UnknownAdapter``."""
     if isinstance(messages, str):
         messages = [{"role": "user", "content": messages}]
+    _with_adapter(params, tenant_id=tenant_id, model=model)
     deterministic = float(params.get("temperature", 0) or 0) == 0
     return _call(
         "chat",
@@ -290,6 +308,7 @@ def chat_stream(
     (an ``InferenceResult``) or raise the model's error."""
     if isinstance(messages, str):
         messages = [{"role": "user", "content": messages}]
+    _with_adapter(params, tenant_id=tenant_id, model=model)
     _check_quota(tenant_id)
     _check_backpressure(model)
     timeout_s = timeout_s or settings.INFERENCE_TIMEOUT_S

@@ -64,3 +64,13 @@ class BackendError(ModelsRuntimeError):
     def __init__(self, message: str, *, status_code: int | None = None):
         self.status_code = status_code
         super().__init__(message)
+
+
+class UnknownAdapter(ModelsRuntimeError, LookupError):
+    """The request named a LoRA adapter that the calling tenant has not promoted for that
+    model (another tenant's adapter is unknown too: the API answers 404 either way)."""
+
+    def __init__(self, name: str, model: str = ""):
+        self.name = name
+        where = f" for model {model!r}" if model else ""
+        super().__init__(f"no adapter {name!r}{where} is being served for this tenant")

@@ -57,6 +57,7 @@ class InferenceRuntime:
                     max_queue_depth=spec.max_queue_depth,
                     default_timeout_s=spec.request_timeout_s,
                     validate=backend.validate,
+                    group_key=backend.group_key if spec.task == "chat" else None,
                 )
                 self._batchers[name] = batcher
         return batcher

@@ -17,6 +17,7 @@ from django.conf import settings
 
 from apps.jobs.runner import PermanentJobError, job_task
 
+from . import adapters
 from .errors import InvalidInput, ModelsRuntimeError, QueueFull
 from .metering import meter, usage_of, write_usage
 from .metrics import REQUESTS, observe_gpu_memory, observe_outcome
@@ -77,7 +78,7 @@ def infer_task(
             tokens_in = sum(o.output.tokens_in for o in outcomes)
             tokens_out = 0
         elif kind == "chat":
-            outcomes = [_run_chat(rt, model, payload, stream_channel)]
+            outcomes = [_run_chat(rt, model, payload, stream_channel, tenant_id)]
             output = outcomes[0].output
             outputs = [_chat_output(output)]
             tokens_in, tokens_out = output.tokens_in, output.tokens_out
@@ -96,6 +97,9 @@ def infer_task(
         return _error(exc)
 
     result = _answer(rt, model, tenant_id, outcomes, outputs, tokens_in, tokens_out)
+    if kind == "chat" and payload.get("adapter"):
+        adapter = outcomes[0].output_adapter
+        result["adapter"] = {"name": adapter.name, "digest": adapter.digest}
     if stream_channel:
         streams.publish(stream_channel, {"done": result})
     return result
@@ -162,14 +166,34 @@ def _embed_group(rt, model: str, payload: dict) -> list[dict]:
     return answers
 
 
-def _run_chat(rt, model: str, payload: dict, stream_channel: str | None):
+class _ChatOutcome:
+    """An Outcome plus the adapter the request ran with (for the answer's ``adapter``)."""
+
+    def __init__(self, outcome, adapter):
+        self._outcome, self.output_adapter = outcome, adapter
+
+    def __getattr__(self, name):
+        return getattr(self._outcome, name)
+
+
+def _run_chat(rt, model: str, payload: dict, stream_channel: str | None, tenant_id=""):
     from .backends.base import ChatRequest
 
-    params = {k: v for k, v in payload.items() if k not in ("messages", "timeout_s")}
+    skip = ("messages", "timeout_s", "adapter", "adapter_digest")
+    params = {k: v for k, v in payload.items() if k not in skip}
     try:
         request = ChatRequest.build(payload["messages"], **params)
     except TypeError as exc:
         raise InvalidInput(f"bad chat parameters: {exc}") from exc
+    adapter = None
+    if payload.get("adapter"):
+        # Resolved here again, with the tenant of the task: the worker serves a tenant only
+        # its own adapters whatever the caller sent.
+        adapter = adapters.resolve(tenant_id=tenant_id, name=payload["adapter"], model=model)
+        # Its files are written here, in the task's thread (a database read the first time),
+        # so the batch thread only reads them from disk.
+        adapters.adapter_folder(adapter)
+        request = dataclasses.replace(request, adapter=adapter)
     if stream_channel:
         from . import streams
 
@@ -177,7 +201,8 @@ def _run_chat(rt, model: str, payload: dict, stream_channel: str | None):
             streams.publish(stream_channel, {"delta": delta})
 
         request = dataclasses.replace(request, on_text=on_text)
-    return rt.run(model, request, payload.get("timeout_s"))
+    outcome = rt.run(model, request, payload.get("timeout_s"))
+    return _ChatOutcome(outcome, adapter) if adapter is not None else outcome
 
 
 @shared_task(name="models_runtime.tasks.status_task")

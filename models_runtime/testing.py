@@ -1,5 +1,5 @@
-"""Helpers for tests (here and in later layers): a tiny DeepSeek-V3, a tiny classifier, and a stub
-OpenAI-compatible HTTP server. Nothing here downloads anything."""
+"""Helpers for tests (here and in later layers): a tiny DeepSeek-V3, a tiny Llama, a tiny
+classifier, and a stub OpenAI-compatible HTTP server. Nothing here downloads anything."""
 
 from __future__ import annotations
 
@@ -68,6 +68,35 @@ def build_tiny_deepseek_v3(path: str | Path, seed: int = 0) -> Path:
     )
     torch.manual_seed(seed)
     model = DeepseekV3ForCausalLM(config).eval()
+    model.save_pretrained(path)
+    tokenizer.eos_token = tokenizer.sep_token
+    tokenizer.save_pretrained(path)
+    return path
+
+
+def build_tiny_llama(path: str | Path, seed: int = 0) -> Path:
+    """A randomly initialised Llama (SmolLM2's architecture, 1.7 M parameters with a BERT
+    vocabulary) with the plain chat template: LoRA targets (q/k/v/o_proj) as in SmolLM2."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    path = Path(path)
+    tokenizer = _bert_tokenizer()
+    config = LlamaConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.cls_token_id,
+        eos_token_id=tokenizer.sep_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(config).eval()
     model.save_pretrained(path)
     tokenizer.eos_token = tokenizer.sep_token
     tokenizer.save_pretrained(path)

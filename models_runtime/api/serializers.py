@@ -41,6 +41,12 @@ class ChatRequestSerializer(StrictSerializer):
     )
     stream = serializers.BooleanField(default=False, help_text="Answer as server-sent events.")
     cache = serializers.BooleanField(default=True, help_text="Use the cache (greedy only).")
+    adapter = serializers.RegexField(
+        r"^[a-z0-9][a-z0-9_-]{0,62}$",
+        required=False,
+        help_text="Name of one of the tenant's promoted LoRA adapters for this model "
+        "(/api/v1/adaptation/); another tenant's is not found (404).",
+    )
 
     def validate(self, data):
         if data.get("ignore_eos") and "max_new_tokens" not in data:
@@ -72,3 +78,6 @@ class ChatResponseSerializer(serializers.Serializer):
     usage = serializers.DictField()
     timings = TimingsSerializer()
     cached = serializers.BooleanField()
+    adapter = serializers.DictField(
+        required=False, help_text="The adapter version that answered: name and digest."
+    )

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -52,6 +52,8 @@ class InferenceTimeout(APIException):
 
 def to_api_error(exc: errors.ModelsRuntimeError, input_field: str) -> APIException:
     """A runtime error as the HTTP answer a client can act on."""
+    if isinstance(exc, errors.UnknownAdapter):
+        return NotFound(str(exc))
     if isinstance(exc, errors.UnknownModel):
         return ValidationError({"model": [str(exc)]})
     if isinstance(exc, errors.InvalidInput):
@@ -194,6 +196,7 @@ class ChatView(InferenceView):
                 "tokens_in": result.tokens_in,
                 "tokens_out": result.tokens_out,
                 "cached": result.cached,
+                **({"adapter": result.extra["adapter"]} if result.extra.get("adapter") else {}),
             },
         )
 
@@ -209,6 +212,7 @@ class ChatView(InferenceView):
             "usage": {"tokens_in": result.tokens_in, "tokens_out": result.tokens_out},
             "timings": _timings(result),
             "cached": result.cached,
+            **({"adapter": result.extra["adapter"]} if result.extra.get("adapter") else {}),
         }
 
     def _stream(self, request, model, data):

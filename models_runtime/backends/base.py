@@ -38,6 +38,14 @@ class ChatRequest:
     on_text: Callable[[str], None] | None = field(
         default=None, compare=False, hash=False, repr=False
     )
+    # A LoRA adapter (models_runtime.adapters.AdapterRef) applied to this request only; the
+    # worker resolves it from the tenant and the adapter's name. The batcher groups requests by
+    # ``adapter_key``, so one batch runs with one adapter (or none).
+    adapter: Any = field(default=None, compare=False, hash=False, repr=False)
+
+    @property
+    def adapter_key(self) -> str | None:
+        return self.adapter.key if self.adapter is not None else None
 
     @classmethod
     def from_prompt(cls, prompt: str, **params: Any) -> ChatRequest:
@@ -118,6 +126,10 @@ class Backend(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional hook; most backends hold nothing to free
         """Free what the backend holds (threads, connections)."""
 
+    def group_key(self, payload: Any):
+        """Requests with different keys never share a batch (chat: the LoRA adapter)."""
+        return None
+
 
 def require_text(text: Any, what: str = "text") -> str:
     if not isinstance(text, str):
@@ -127,9 +139,11 @@ def require_text(text: Any, what: str = "text") -> str:
     return text
 
 
-def validate_chat_request(request: Any, spec: ModelSpec) -> ChatRequest:
+def validate_chat_request(request: Any, spec: ModelSpec, *, adapters: bool = False) -> ChatRequest:
     if not isinstance(request, ChatRequest):
         raise InvalidInput(f"a chat model takes a ChatRequest, got {type(request).__name__}")
+    if request.adapter is not None and not adapters:
+        raise InvalidInput(f"model {spec.name!r} does not serve LoRA adapters")
     if not request.messages:
         raise InvalidInput("messages is empty")
     for i, message in enumerate(request.messages):

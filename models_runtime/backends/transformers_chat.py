@@ -54,10 +54,14 @@ from models_runtime.backends.base import (
 )
 from models_runtime.backends.loading import load_transformers
 from models_runtime.batcher import is_out_of_memory
+from models_runtime.errors import BackendError
 from models_runtime.specs import ModelSpec
 from models_runtime.thinking import CLOSE_TAG, OPEN_TAG, split_thinking
 
 logger = logging.getLogger(__name__)
+
+# LoRA adapters kept loaded beside the one base model (each is a few MB for SmolLM2).
+MAX_ADAPTERS = 8
 
 # Used when a tokenizer ships no chat template (ChatML, as SmolLM2 and Qwen use).
 FALLBACK_CHAT_TEMPLATE = (
@@ -110,12 +114,66 @@ class TransformersChatBackend(Backend):
         return len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
 
     def validate(self, payload: ChatRequest) -> None:
-        validate_chat_request(payload, self.spec)
+        validate_chat_request(payload, self.spec, adapters=True)
         super().validate(payload)
+
+    def group_key(self, payload: ChatRequest):
+        return payload.adapter_key
+
+    # ------------------------------------------------------------ LoRA adapters (batch thread)
+
+    def _adapter_scope(self, adapter):
+        """Run a batch with ``adapter`` (an AdapterRef) active, or with none: the base model.
+
+        The first adapter wraps the one base model with peft (LoRA layers injected in place);
+        later ones are loaded beside it by name, at most ``MAX_ADAPTERS`` (the least recently
+        used goes). Without an adapter, the layers are bypassed (``disable_adapter``)."""
+        import contextlib
+
+        peft_model = getattr(self, "_peft", None)
+        if adapter is None:
+            return (
+                peft_model.disable_adapter() if peft_model is not None else contextlib.nullcontext()
+            )
+        self._load_adapter(adapter)
+        self._peft.set_adapter(adapter.key)
+        return contextlib.nullcontext()
+
+    def _load_adapter(self, adapter) -> None:
+        from peft import PeftModel
+
+        from models_runtime.adapters import adapter_folder
+
+        loaded = self.__dict__.setdefault("_adapters_loaded", {})
+        if adapter.key in loaded:
+            loaded[adapter.key] = loaded.pop(adapter.key)  # most recently used last
+            return
+        folder = str(adapter_folder(adapter))
+        if getattr(self, "_peft", None) is None:
+            self._peft = PeftModel.from_pretrained(self.model, folder, adapter_name=adapter.key)
+            self._peft.eval()
+        else:
+            self._peft.load_adapter(folder, adapter_name=adapter.key)
+        loaded[adapter.key] = adapter.digest
+        logger.info("loaded LoRA adapter %s (%s) on %s", adapter.name, adapter.key, self.spec.name)
+        while len(loaded) > MAX_ADAPTERS:
+            oldest = next(iter(loaded))
+            self._peft.set_adapter(adapter.key)  # the active adapter cannot be deleted
+            self._peft.delete_adapter(oldest)
+            loaded.pop(oldest)
 
     # ------------------------------------------------------------------------ batch (batch thread)
 
     def run_batch(self, payloads: Sequence[ChatRequest]) -> list[ChatResult]:
+        keys = {request.adapter_key for request in payloads}
+        if len(keys) > 1:  # the batcher groups by adapter; never run one batch with two
+            raise BackendError(
+                f"model {self.spec.name!r}: one batch with adapters {sorted(map(str, keys))}"
+            )
+        with self._adapter_scope(payloads[0].adapter):
+            return self._run_batch(payloads)
+
+    def _run_batch(self, payloads: Sequence[ChatRequest]) -> list[ChatResult]:
         prompts = [self.prompt_text(request) for request in payloads]
         encoded = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
         input_ids, attention_mask = _left_pad(encoded, self.tokenizer.pad_token_id, self.device)

@@ -1,0 +1,88 @@
+"""Tables of domain adaptation: uploaded training-pair sets and the adapter registry (each
+trained LoRA adapter a version, with its weights, model card and state). Every row belongs to
+one tenant."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class TrainingSet(models.Model):
+    """Uploaded instruction–response pairs (JSONL), validated, deduplicated and with personal
+    data masked on upload; only the masked pairs are kept. ``digest`` goes on model cards."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    pairs = models.JSONField(default=list, help_text="masked pairs: messages, response, source")
+    pair_count = models.PositiveIntegerField(default=0)
+    duplicates_dropped = models.PositiveIntegerField(default=0)
+    masked_fields = models.PositiveIntegerField(
+        default=0, help_text="prompts and answers in which personal data was masked"
+    )
+    digest = models.CharField(max_length=64)
+    source_filename = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.pair_count} pairs)"
+
+
+class AdapterState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROMOTED = "promoted", "Promoted (serving)"
+    RETIRED = "retired", "Retired"
+
+
+class AdapterVersion(models.Model):
+    """A trained LoRA adapter: one version of ``name`` for ``base_model`` (a models_runtime chat
+    model). The promoted version of a name is the one the inference worker applies when the
+    tenant's requests say ``adapter=<name>``; ``digest`` (SHA-256 of its config and weights)
+    identifies it there."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
+    name = models.SlugField(max_length=63)
+    version = models.PositiveIntegerField()
+    base_model = models.CharField(max_length=100, default="chat")
+    state = models.CharField(
+        max_length=16, choices=AdapterState.choices, default=AdapterState.DRAFT
+    )
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    training_config = models.JSONField(default=dict)
+    adapter_config = models.JSONField(default=dict, help_text="peft's adapter_config.json")
+    weights = models.BinaryField(editable=False, default=b"", help_text="safetensors bytes")
+    digest = models.CharField(max_length=64, db_index=True)
+    data_digest = models.CharField(max_length=64)
+    validation_pairs = models.JSONField(default=list, help_text="the held-out pairs (masked)")
+    evaluation = models.JSONField(default=dict, help_text="before/after figures")
+    card = models.JSONField(default=dict, help_text="the model card")
+    created_at = models.DateTimeField(auto_now_add=True)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name", "version"], name="adapter_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "name"],
+                condition=models.Q(state="promoted"),
+                name="adapter_one_promoted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version} ({self.state})"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}:v{self.version}"

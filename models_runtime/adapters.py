@@ -1,0 +1,103 @@
+"""LoRA adapters served per request: which adapter a tenant's name means, where its files are.
+
+models_runtime does not know where adapters are registered: ``MODELS_RUNTIME_ADAPTER_HOOK``
+(a dotted path, read from settings) names ``f(*, tenant_id, name, model) -> AdapterRef | None``,
+which answers only the tenant's own adapters (apps/adaptation registers the promoted ones).
+The files are written once per adapter digest under ``$MODELS_CACHE_DIR/adapters/`` and loaded
+from there by the chat backend (peft, one adapter per name on one copy of the base model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models_runtime.errors import ModelLoadError, UnknownAdapter
+from models_runtime.gguf_cache import build_once, models_cache_dir
+
+
+@dataclass(frozen=True)
+class AdapterRef:
+    """An adapter as a request uses it. ``fetch`` returns its files (``adapter_config.json``,
+    ``adapter_model.safetensors``) as bytes, called only when the digest's folder is missing."""
+
+    name: str
+    digest: str
+    base_model: str
+    fetch: Callable[[], dict[str, bytes]] = field(compare=False, hash=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        """The adapter's name inside peft: by content, so a re-promoted version never reuses a
+        stale copy (peft names cannot hold dots)."""
+        return f"a{self.digest[:24]}"
+
+
+def resolve(*, tenant_id, name: str, model: str) -> AdapterRef:
+    """The tenant's adapter ``name`` for ``model``; ``UnknownAdapter`` otherwise."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    hook = getattr(settings, "MODELS_RUNTIME_ADAPTER_HOOK", None)
+    if not hook or not isinstance(name, str) or not name:
+        raise UnknownAdapter(str(name), model)
+    ref = import_string(hook)(tenant_id=tenant_id, name=name, model=model)
+    if ref is None or ref.base_model != model:
+        raise UnknownAdapter(name, model)
+    return ref
+
+
+def is_served(*, tenant_id, name: str, model: str) -> bool:
+    """Whether the tenant has adapter ``name`` for ``model`` (callers that add an adapter only
+    when one exists, such as the customer-service reply)."""
+    try:
+        resolve(tenant_id=tenant_id, name=name, model=model)
+    except UnknownAdapter:
+        return False
+    return True
+
+
+def adapter_folder(ref: AdapterRef, cache_dir: Path | None = None) -> Path:
+    """The adapter's files on disk, written once per digest (atomically, see ``build_once``)."""
+    final = (cache_dir or models_cache_dir()) / "adapters" / ref.digest
+
+    def write(tmp: Path) -> None:
+        files = ref.fetch()
+        if "adapter_config.json" not in files:
+            raise ModelLoadError(f"adapter {ref.name!r} has no adapter_config.json")
+        for filename, content in files.items():
+            if "/" in filename or filename.startswith("."):
+                raise ModelLoadError(f"adapter {ref.name!r}: bad file name {filename!r}")
+            (tmp / filename).write_bytes(content)
+
+    build_once(final, write)
+    return final
+
+
+def base_model_folder(model: str, model_settings=None) -> Path:
+    """The saved transformers folder of chat model ``model`` (the converted copy for a GGUF
+    source, converting it first if needed): what LoRA training starts from."""
+    from models_runtime.sources import resolve_source
+    from models_runtime.specs import specs_from_settings
+
+    if model_settings is None:
+        from django.conf import settings
+
+        model_settings = settings.MODELS_RUNTIME
+    specs = specs_from_settings(model_settings)
+    if model not in specs:
+        from models_runtime.errors import UnknownModel
+
+        raise UnknownModel(model, specs)
+    spec = specs[model]
+    if spec.task != "chat" or spec.backend != "transformers":
+        raise ModelLoadError(f"model {model!r} is not a local transformers chat model")
+    source = resolve_source(spec)
+    if source.is_gguf:
+        from models_runtime.gguf_cache import converted_copy
+
+        return converted_copy(source.path).path
+    if source.path is None:
+        raise ModelLoadError(f"model {model!r}: a hub source must be downloaded to a folder first")
+    return source.path
