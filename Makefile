@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint format migrate worker worker-inference beat check-deploy clean
+.PHONY: run test install lint format migrate worker worker-inference beat check-deploy clean loadtest
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ worker-inference: install
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel INFO
+
+# The mixed load of tests/load/ (20 users, 5 minutes) on PostgreSQL and Redis: set DATABASE_URL
+# and REDIS_URL; it starts its own web server and workers. LOADTEST_ARGS="--users 4 --duration 30".
+loadtest: install
+	$(BIN)/python -m tests.load.run $(LOADTEST_ARGS)
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/python manage.py check --deploy

@@ -108,3 +108,31 @@ def scoring_model(model: RiskModel, *, threads: int | None = None) -> ScoringMod
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return loaded
+
+
+def drift_alerts_open(*, tenant=None, limit: int = 20) -> list[dict]:
+    """The newest drift warnings and alerts (PSI, adversarial validation) of live models, as
+    plain dicts for the operations console, which loads this by dotted path
+    (``OPERATIONS_PANELS``) so that it imports no vertical. ``tenant`` None: every tenant."""
+    findings = (
+        MonitoringFinding.objects.filter(
+            alert__in=["warning", "alert"],
+            model__state__in=[ModelState.CHAMPION, ModelState.CHALLENGER],
+        )
+        .select_related("tenant", "model")
+        .order_by("-created_at")
+    )
+    if tenant is not None:
+        findings = findings.filter(tenant=tenant)
+    return [
+        {
+            "tenant": finding.tenant.slug,
+            "model": f"{finding.model.name}:v{finding.model.version}",
+            "kind": finding.kind,
+            "feature": finding.feature,
+            "value": round(finding.value, 4),
+            "alert": finding.alert,
+            "created_at": finding.created_at.isoformat(),
+        }
+        for finding in findings[:limit]
+    ]

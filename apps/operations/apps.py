@@ -1,3 +1,5 @@
+"""Operations console."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,13 @@ class OperationsConfig(AppConfig):
     name = "apps.operations"
     label = "operations"
     verbose_name = "Operations console"
+
+    def ready(self):
+        from django.contrib import admin
+
+        # Registers the worker-side inspect command (in workers too: they set up Django).
+        from . import control  # noqa: F401
+
+        # The admin index links to the console; admin/index.html itself cannot be overridden
+        # from an app listed after django.contrib.admin.
+        admin.site.index_template = "operations/admin_index.html"

@@ -43,6 +43,7 @@ from apps.privacy.recognizers import (
     ChineseMobileRecognizer,
     ChineseResidentIdRecognizer,
     GatedPhoneRecognizer,
+    MedicalRecordNumberRecognizer,
     OfflineEmailRecognizer,
     StreetAddressRecognizer,
 )
@@ -95,6 +96,7 @@ CUSTOM_RECOGNIZERS: tuple[type[EntityRecognizer], ...] = (
     ChineseResidentIdRecognizer,
     ChineseMobileRecognizer,
     AccountNumberRecognizer,
+    MedicalRecordNumberRecognizer,
 )
 
 

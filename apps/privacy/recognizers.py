@@ -242,6 +242,33 @@ class AccountNumberRecognizer(LocalRecognizer):
         return results
 
 
+class MedicalRecordNumberRecognizer(AccountNumberRecognizer):
+    """Medical record and patient numbers introduced by a keyword: "MRN 88412345",
+    "MRN-00482913", "medical record number: A1234567", "patient id=7781234", "病历号：2023004512".
+    Only the number is reported. Like account numbers they carry no checksum, so the keyword is
+    what tells them from other numbers in a log line (found by tests/test_log_masking_flows.py:
+    a note's MRN passed through the filter untouched)."""
+
+    ENTITY = "MEDICAL_RECORD_NUMBER"
+    _PATTERN = regex.compile(
+        r"(?:"
+        r"(?i:\b(?:mrn|mr\#|(?:medical|health|hospital)[ \t]+record(?:[ \t]+(?:no|nr|number|id))?"
+        r"|patient[ \t]+(?:id|no|nr|number)|chart[ \t]*(?:no|number|\#))\b\.?"
+        r"[ \t]*(?:is[ \t]+)?[:\#=\-]?[ \t]*)"
+        r"|(?:病历号|病案号|住院号|门诊号|就诊卡号)[ \t]*(?:是|为)?[ \t]*[:：]?[ \t]*"
+        r")"
+        r"(?P<value>[A-Za-z]{0,3}\d[0-9A-Za-z]*(?:[\-/]\d[0-9A-Za-z]*)*)"
+    )
+
+    def __init__(self, supported_language: str = "en") -> None:
+        LocalRecognizer.__init__(
+            self,
+            supported_entities=[self.ENTITY],
+            name="MedicalRecordNumberRecognizer",
+            supported_language=supported_language,
+        )
+
+
 def recognizer_result(
     recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float, why: str
 ) -> RecognizerResult:

@@ -1,0 +1,140 @@
+"""Request counts and latencies per vertical, per minute, shared by every web process.
+
+The audit log knows what was done but not how long a request took (an audited block times only
+its own work, not the model calls before it nor the queueing in front of it), and each process's
+Prometheus counters see only that process. So each API request adds itself here (one pipelined
+round trip to Redis): per minute and group, its count, status class, summed milliseconds and a
+latency histogram with fixed bounds, kept two hours. Without Redis (in-process mode, one
+process) a dict in memory stands in. Recording never fails a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from bisect import bisect_left
+from collections import defaultdict
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# Upper bounds of the latency buckets, in milliseconds; the last bucket is everything above.
+BOUNDS_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000)
+KEEP_S = 2 * 3600
+# /api/v1/<segment>/… → the group a request is counted in; other API segments are "platform".
+GROUPS = {
+    "risk": "financial risk",
+    "customer-service": "customer service",
+    "medical": "medical records",
+    "adaptation": "adaptation",
+    "inference": "inference API",
+    "models": "inference API",
+    "knowledge": "knowledge",
+}
+
+_memory: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+_memory_lock = threading.Lock()
+_client = None
+_client_lock = threading.Lock()
+
+
+def group_of(path: str) -> str | None:
+    """The group of an API path, None for anything that is not under /api/v1/."""
+    if not path.startswith("/api/v1/"):
+        return None
+    return GROUPS.get(path[len("/api/v1/") :].split("/", 1)[0], "platform")
+
+
+def _redis():
+    global _client
+    if not settings.REDIS_URL:
+        return None
+    with _client_lock:
+        if _client is None:
+            import redis
+
+            _client = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+            )
+        return _client
+
+
+def _key(minute: int) -> str:
+    return f"{settings.OPERATIONS_METRICS_PREFIX}:{minute}"
+
+
+def _fields(group: str, status: int, ms: float) -> list[str]:
+    bucket = bisect_left(BOUNDS_MS, ms)
+    return [f"{group}|n", f"{group}|s{status // 100}", f"{group}|b{bucket}"]
+
+
+def record(group: str, status: int, seconds: float, *, now: float | None = None) -> None:
+    """Count one request of ``group`` that answered ``status`` after ``seconds``."""
+    ms = seconds * 1000
+    minute = int((now or time.time()) // 60)
+    fields = _fields(group, status, ms)
+    try:
+        client = _redis()
+        if client is None:
+            with _memory_lock:
+                row = _memory[_key(minute)]
+                for field in fields:
+                    row[field] += 1
+                row[f"{group}|ms"] += round(ms)
+            return
+        pipe = client.pipeline(transaction=False)
+        key = _key(minute)
+        for field in fields:
+            pipe.hincrby(key, field, 1)
+        pipe.hincrby(key, f"{group}|ms", round(ms))
+        pipe.expire(key, KEEP_S)
+        pipe.execute()
+    except Exception:  # metrics are never worth a failed request
+        logger.debug("request metrics not recorded", exc_info=True)
+
+
+def minutes(first: int, count: int) -> list[dict[str, int]]:
+    """The recorded rows of ``count`` minutes from minute ``first`` (epoch minutes)."""
+    keys = [_key(first + i) for i in range(count)]
+    client = _redis()
+    if client is None:
+        with _memory_lock:
+            return [dict(_memory.get(k, {})) for k in keys]
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.hgetall(key)
+    return [{field.decode(): int(value) for field, value in row.items()} for row in pipe.execute()]
+
+
+def percentile_ms(histogram: list[int], q: float) -> float | None:
+    """The upper bound of the bucket holding the ``q`` quantile (None without data; the last,
+    open bucket reports its lower bound)."""
+    total = sum(histogram)
+    if not total:
+        return None
+    rank, seen = q * total, 0
+    for index, count in enumerate(histogram):
+        seen += count
+        if seen >= rank:
+            return float(BOUNDS_MS[min(index, len(BOUNDS_MS) - 1)])
+    return float(BOUNDS_MS[-1])
+
+
+class RequestMetricsMiddleware:
+    """Times every API request and records it (``record``); placed first, so the time covers
+    authentication, throttling, the view and the error handling (for a streamed answer: the
+    time until the response starts)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        group = group_of(request.path)
+        if group is None:
+            return self.get_response(request)
+        started = time.monotonic()
+        response = self.get_response(request)
+        record(group, response.status_code, time.monotonic() - started)
+        return response
