@@ -1,7 +1,8 @@
 """The Celery app: two queues, `default` for jobs and `inference` for neural-model calls.
 
 Configuration lives in Django settings under CELERY_*. Routing sends everything from
-models_runtime to `inference`; the rest goes to `default`.
+models_runtime, and LoRA training (apps.adaptation.tasks), to `inference`; the rest goes to
+`default`.
 """
 
 import os
@@ -15,5 +16,9 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("default"), Queue("inference"))
 app.conf.task_default_queue = "default"
-app.conf.task_routes = {"models_runtime.*": {"queue": "inference"}}
+# LoRA training and evaluation run where the models (and the GPU) are.
+app.conf.task_routes = {
+    "models_runtime.*": {"queue": "inference"},
+    "apps.adaptation.tasks.*": {"queue": "inference"},
+}
 app.autodiscover_tasks()

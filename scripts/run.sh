@@ -19,6 +19,9 @@ $BIN/python manage.py knowledge_seed --tenant demo
 # Financial risk: German credit with a trained champion model (about 20 s the first time),
 # synthetic transactions and their fraud rings; idempotent.
 risk_seed=$($BIN/python manage.py risk_seed_demo --tenant demo)
+# Customer service: demo intents (train + held-out), demo orders, shop-graph embeddings and a
+# trained intent model (about 15 s the first time; model calls in-process); idempotent.
+$BIN/python manage.py customer_service_seed --tenant demo >/dev/null
 api_key=$(echo "$seed" | sed -n 's/^DEMO_API_KEY=//p')
 
 pids=()
@@ -77,6 +80,15 @@ $(echo "$seed" | grep '^  ')
    curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
         -d @apps/financial_risk/demo_applicant.json http://$HOST:$PORT/api/v1/risk/decisions/
    (the answer's waterfall_url is the decision's SHAP waterfall picture)
+   Customer-service chat   http://$HOST:$PORT/customer-service/chat/  (log in as demo-agent)
+   curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" -d '{}' \
+        http://$HOST:$PORT/api/v1/customer-service/conversations/      (answers its "id")
+   curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
+        -d '{"text": "Is the StormShell jacket waterproof?"}' \
+        http://$HOST:$PORT/api/v1/customer-service/conversations/<id>/messages/
+   Medical records: a demo note -> de-identified, structured, validated FHIR R4B Bundle
+   curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
+        -d @apps/medical_records/demo_note.json http://$HOST:$PORT/api/v1/medical/notes/fhir/
 ================================================================================
  Ctrl-C stops everything.
 MSG

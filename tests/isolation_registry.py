@@ -81,6 +81,31 @@ def _financial_risk_factories() -> dict[str, Callable]:
     }
 
 
+def _customer_service_factories() -> dict[str, Callable]:
+    """apps/customer_service/tests/factories.py."""
+
+    def lazy(name):
+        def make(tenant):
+            from apps.customer_service.tests import factories
+
+            return getattr(factories, name)(tenant)
+
+        return make
+
+    return {
+        "customer_service.intent": lazy("intent"),
+        "customer_service.trainingexample": lazy("training_example"),
+        "customer_service.intentmodel": lazy("intent_model"),
+        "customer_service.conversation": lazy("conversation"),
+        "customer_service.turn": lazy("turn"),
+        "customer_service.handoff": lazy("handoff"),
+        "customer_service.rating": lazy("rating"),
+        "customer_service.reviewitem": lazy("review_item"),
+        "customer_service.ratingsreport": lazy("ratings_report"),
+        "customer_service.demoorder": lazy("demo_order"),
+    }
+
+
 def _knowledge_factories() -> dict[str, Callable]:
     """A graph with two nodes and an edge, made through knowledge.services."""
 
@@ -114,6 +139,47 @@ def _knowledge_factories() -> dict[str, Callable]:
     }
 
 
+def _adaptation_factories() -> dict[str, Callable]:
+    """Training sets and adapter versions (apps/adaptation/tests/factories.py)."""
+
+    def lazy(name):
+        def make(tenant):
+            from apps.adaptation.tests import factories
+
+            return getattr(factories, name)(tenant)
+
+        return make
+
+    return {
+        "adaptation.trainingset": lazy("training_set"),
+        "adaptation.adapterversion": lazy("adapter_version"),
+    }
+
+
+def _medical_records_factories() -> dict[str, Callable]:
+    """Rows made through the medical vertical's services (apps/medical_records/tests/
+    factories.py): a de-identified, structured note and what hangs off it."""
+
+    def lazy(name):
+        def make(tenant):
+            from apps.medical_records.tests import factories
+
+            return getattr(factories, name)(tenant)
+
+        return make
+
+    return {
+        "medical_records.note": lazy("note"),
+        "medical_records.extraction": lazy("extraction"),
+        "medical_records.finding": lazy("finding"),
+        "medical_records.notebatch": lazy("batch"),
+        "medical_records.patient": lazy("patient"),
+        "medical_records.pseudonymentry": lazy("pseudonym"),
+        "medical_records.checkruleset": lazy("check_set"),
+        "medical_records.reidentificationgrant": lazy("grant"),
+    }
+
+
 FACTORIES: dict[str, Callable] = {
     "accounts.tenant": lambda tenant: tenant,
     "accounts.membership": _membership,
@@ -125,6 +191,9 @@ FACTORIES: dict[str, Callable] = {
     "jobs.job": _job,
     **_knowledge_factories(),
     **_financial_risk_factories(),
+    **_adaptation_factories(),
+    **_customer_service_factories(),
+    **_medical_records_factories(),
 }
 
 

@@ -34,8 +34,17 @@ def worker_env(**extra) -> dict:
 
 
 @contextmanager
-def celery_worker(queue: str = "default", *, pool: str = "solo", concurrency: int = 1, **env):
-    """Run ``celery worker`` on ``queue`` until the block ends; yields (process, log path)."""
+def celery_worker(
+    queue: str = "default",
+    *,
+    pool: str = "solo",
+    concurrency: int = 1,
+    extra_args: tuple[str, ...] = (),
+    **env,
+):
+    """Run ``celery worker`` on ``queue`` until the block ends; yields (process, log path).
+
+    ``extra_args`` go to ``celery worker`` (e.g. ``("--include", "tests.fault.tasks")``)."""
     name = f"test-{queue}-{uuid.uuid4().hex[:8]}@%h"
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"celery-{uuid.uuid4().hex[:8]}.log"
     cmd = [
@@ -58,6 +67,7 @@ def celery_worker(queue: str = "default", *, pool: str = "solo", concurrency: in
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
+        *extra_args,
     ]
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=worker_env(**env), stdout=out, stderr=out)

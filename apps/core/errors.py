@@ -15,6 +15,7 @@ from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -78,6 +79,9 @@ def api_exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError(str(exc) or "Suspicious request.")
+    elif isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+        exc = DatabaseUnavailable()
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -98,6 +102,8 @@ def api_exception_handler(exc, context):
             body = problem(response.status_code, detail, code=code)
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         body["retry_after_s"] = int(exc.wait)
+    if isinstance(exc, DatabaseUnavailable):
+        response["Retry-After"] = "1"
     if getattr(exc, "quota", None):
         body["quota"] = exc.quota
 
@@ -117,6 +123,27 @@ def _audit_denied(request, status_code: int, exc) -> None:
     from apps.audit.services import audit_denied_request
 
     audit_denied_request(request=request, status_code=status_code, reason=str(exc))
+
+
+# A lost or terminated database connection, a deadlock or a serialization failure: the request
+# did nothing lasting (no ATOMIC_REQUESTS, but each service writes in one transaction) and the
+# next one gets a fresh connection (CONN_HEALTH_CHECKS), so the client should retry: 503.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database connection was lost; retry the request."
+    default_code = "database_unavailable"
+
+
+def database_unavailable_response():
+    """The 503 for a database error raised outside DRF (ApiErrorFormatMiddleware)."""
+    response = problem_response(
+        503, DatabaseUnavailable.default_detail, code=DatabaseUnavailable.default_code
+    )
+    response["Retry-After"] = "1"
+    return response
 
 
 class PayloadTooLarge(exceptions.APIException):

@@ -16,7 +16,7 @@ from .context import (
     set_actor,
     set_request_id,
 )
-from .errors import problem_response
+from .errors import DATABASE_UNAVAILABLE, database_unavailable_response, problem_response
 
 logger = logging.getLogger("apps.request")
 
@@ -107,3 +107,26 @@ class ApiErrorFormatMiddleware:
             if header in response:
                 new[header] = response[header]
         return new
+
+    def process_exception(self, request, exception):
+        """A database connection lost in a view outside DRF (admin, pages): 503, not 500."""
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            logger.warning("database unavailable: %s: %s", type(exception).__name__, exception)
+            return database_unavailable_response()
+        return None
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set: Permissions-Policy (features no page
+    uses, off) and Cross-Origin-Resource-Policy (no other site may embed our responses)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.permissions_policy = getattr(settings, "PERMISSIONS_POLICY", "")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.permissions_policy:
+            response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response

@@ -15,6 +15,7 @@ import functools
 import logging
 
 from celery import shared_task
+from celery.utils import uuid
 from django.conf import settings
 
 from apps.core.context import Actor, actor_scope, request_id_scope
@@ -40,6 +41,18 @@ def job_task(*, name: str, max_retries: int | None = None, retry_delay_s: float 
             if job is None:
                 logger.info("job %s already finished or missing; nothing to do", job_id)
                 return None
+            if job.attempts > retries + 1:
+                # Every attempt that ended normally was counted and retried or failed above, so
+                # the ones beyond that never came back: the task took its worker process down
+                # (a segfault, the OOM killer) and the broker redelivered it. A poison message
+                # must not crash workers for ever.
+                error = (
+                    f"gave up after {job.attempts - 1} attempts: the task stopped its worker "
+                    "without finishing (crash or kill); last error: " + (job.error or "none")
+                )
+                logger.error("job %s %s", job_id, error)
+                job_fail(job=job, error=error[:2000])
+                return None
             actor = Actor.from_dict(job.actor) if job.actor else Actor("system", label="system")
             with request_id_scope(job.request_id or None), actor_scope(actor):
                 try:
@@ -54,10 +67,15 @@ def job_task(*, name: str, max_retries: int | None = None, retry_delay_s: float 
                         logger.warning(
                             "job %s attempt %s failed, retrying: %s", job_id, job.attempts, error
                         )
-                        job_mark_retrying(job=job, error=error)
+                        # The retry gets its own task id, so that a stale redelivery of this
+                        # attempt's message cannot start a second, concurrent attempt.
+                        retry_id = uuid()
+                        job_mark_retrying(job=job, error=error, task_id=retry_id)
                         # Exponential back-off; the job keeps its row, only the attempt repeats.
                         raise self.retry(
-                            exc=exc, countdown=retry_delay_s * (2**self.request.retries)
+                            exc=exc,
+                            countdown=retry_delay_s * (2**self.request.retries),
+                            task_id=retry_id,
                         ) from exc
                     logger.error(
                         "job %s failed after %s attempt(s): %s", job_id, job.attempts, error

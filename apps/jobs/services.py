@@ -56,6 +56,16 @@ def job_start(*, job_id: str, task_id: str = "") -> Job | None:
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.state in FINISHED_STATES:
             return None
+        if (
+            job.state in (JobState.RUNNING, JobState.RETRYING)
+            and task_id
+            and job.task_id
+            and task_id != job.task_id
+        ):
+            # A stale copy of an earlier attempt's message: Redis hands an unacknowledged
+            # message out again after a broker connection loss, even though its attempt ran
+            # (or is running) and a retry under a new task id is already on its way.
+            return None
         job.state = JobState.RUNNING
         job.attempts += 1
         job.started_at = job.started_at or timezone.now()
@@ -111,10 +121,13 @@ def job_succeed(*, job: Job, result: dict | None) -> Job:
     return job
 
 
-def job_mark_retrying(*, job: Job, error: str) -> Job:
+def job_mark_retrying(*, job: Job, error: str, task_id: str = "") -> Job:
+    """Record a failed attempt whose retry is sent as task ``task_id`` (only that message may
+    start the next attempt; see job_start)."""
     job.state = JobState.RETRYING
     job.error = error
-    job.save(update_fields=["state", "error"])
+    job.task_id = task_id or job.task_id
+    job.save(update_fields=["state", "error", "task_id"])
     return job
 
 

@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from csp.constants import NONCE
 
 # Presidio probes CUDA at import by putting a tensor on the GPU; in web and Celery parent
 # processes, which fork afterwards, that must not happen (ARCHITECTURE.md: CUDA and fork).
@@ -71,9 +73,13 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Request count and latency per vertical across processes (the operator console).
+    "apps.operations.recorder.RequestMetricsMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "apps.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -162,6 +168,35 @@ AUDIT_DIGEST_KEY = env("AUDIT_DIGEST_KEY", default="") or SECRET_KEY
 AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=15)
 # Recording a denied request must never turn a 4xx into a 500: failures are logged. Tests raise.
 AUDIT_RAISE_ERRORS = env.bool("AUDIT_RAISE_ERRORS", default=False)
+# Fernet key (urlsafe base64, 32 bytes) for the medical pseudonym mapping; empty: derived
+# from the secret key (apps/medical_records/services/identity.py).
+MEDICAL_RECORDS_ENCRYPTION_KEY = env("MEDICAL_RECORDS_ENCRYPTION_KEY", default="")
+
+# ---------------------------------------------------------------------------- browser security
+# Content security policy on every response (django-csp): scripts only from this origin or with
+# the per-request nonce (`<script nonce="{{ request.csp_nonce }}">`), never inline otherwise;
+# no plugins, no framing, forms post only here. Styles may be inline: the admin, Swagger UI
+# and Redoc (the sidecar's templates) carry style attributes and <style> blocks. Redoc builds
+# a web worker from a blob. No CDN anywhere: every script and stylesheet is served locally.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Features no page of the platform uses, switched off for every page (apps.core.middleware).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# CORS stays closed: no Access-Control-Allow-* header is ever sent (no django-cors-headers),
+# so browsers refuse cross-origin calls with credentials; clients outside a browser use API keys.
 
 # ---------------------------------------------------------------------------- static files
 STATIC_URL = "/static/"
@@ -225,6 +260,13 @@ SPECTACULAR_SETTINGS = {
         "RiskModelStateEnum": "apps.financial_risk.models.ModelState",
         "DatasetKindEnum": "apps.financial_risk.models.DatasetKind",
         "FindingKindEnum": "apps.financial_risk.models.FindingKind",
+        "ConversationStatusEnum": "apps.customer_service.models.ConversationStatus",
+        "DemoOrderStatusEnum": "apps.customer_service.models.OrderStatus",
+        "CorrectionKindEnum": "apps.customer_service.models.CorrectionKind",
+        "HandoffStateEnum": "apps.customer_service.models.HandoffState",
+        "ReviewStateEnum": "apps.customer_service.models.ReviewState",
+        "MedicalBatchFormatEnum": "apps.medical_records.models.BatchFormat",
+        "AdapterStateEnum": "apps.adaptation.models.AdapterState",
     },
 }
 
@@ -255,7 +297,18 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60)
 # One visibility timeout for broker and result backend, longer than the hard time limit, so a
 # task still running is never redelivered to a second worker.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# A dead worker's unacknowledged messages go back to the queue once they are older than the
+# visibility timeout, but only when a worker sweeps for them: kombu's default sweep runs every
+# 10 x 10 s, so with a short timeout a message waited up to 100 s more (tests/fault showed it).
+# Sweep a few times per timeout, at most every 10 s (one cheap ZRANGE each).
+CELERY_UNACKED_RESTORE_S = env.int(
+    "CELERY_UNACKED_RESTORE_S", default=max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 4))
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": CELERY_UNACKED_RESTORE_S,
+    "unacked_restore_throttle": 1,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -276,6 +329,21 @@ CELERY_BEAT_SCHEDULE["risk-monitoring"] = {
     "task": "apps.financial_risk.tasks.risk_monitoring_scheduled_task",
     "schedule": timedelta(hours=RISK_MONITORING_HOURS),
 }
+# Customer service: the weekly ratings report by intent (Monday 06:00 UTC) for every tenant.
+CELERY_BEAT_SCHEDULE["customer-service-ratings-report"] = {
+    "task": "apps.customer_service.tasks.ratings_weekly_report_task",
+    "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+}
+# Customer service replies: new tokens per generated reply, and the score and meaning
+# similarity a retrieved fact needs to ground an answer (below them: "I do not know").
+CUSTOMER_SERVICE_REPLY_MAX_NEW_TOKENS = env.int("CUSTOMER_SERVICE_REPLY_MAX_NEW_TOKENS", default=80)
+CUSTOMER_SERVICE_RETRIEVAL_THRESHOLD = env.float(
+    "CUSTOMER_SERVICE_RETRIEVAL_THRESHOLD", default=0.3
+)
+CUSTOMER_SERVICE_MIN_SEMANTIC = env.float("CUSTOMER_SERVICE_MIN_SEMANTIC", default=0.3)
+# Greedy replies and message embeddings are cached per tenant; the benchmark turns this off
+# so that every reply is generated.
+CUSTOMER_SERVICE_MODEL_CACHE = env.bool("CUSTOMER_SERVICE_MODEL_CACHE", default=True)
 JOB_MAX_RETRIES = env.int("JOB_MAX_RETRIES", default=3)
 
 # ---------------------------------------------------------------------------- logging
@@ -353,9 +421,31 @@ MODELS_RUNTIME_METER_FLUSH_S = env.float("MODELS_RUNTIME_METER_FLUSH_S", default
 MODELS_RUNTIME_QUOTA_HOOK = "apps.accounts.metering.check_model_quota"
 MODELS_RUNTIME_BENCH_CREDENTIAL_HOOK = "apps.accounts.benchmark.bench_credential"
 READINESS_CHECKS["inference_worker"] = "models_runtime.health.check_inference_worker"
+# How the inference worker finds a tenant's promoted LoRA adapter by name (apps/adaptation).
+MODELS_RUNTIME_ADAPTER_HOOK = "apps.adaptation.selectors.adapter_for_serving"
+
+# ---------------------------------------------------------------------------- domain adaptation
+# Callables f(*, tenant) -> list[{"prompt", "response", "source"}] giving approved corrections as
+# training pairs, by dotted path so that apps/adaptation imports no vertical.
+ADAPTATION_PAIR_SOURCES = env.list(
+    "ADAPTATION_PAIR_SOURCES",
+    default=["apps.customer_service.selectors.approved_training_pairs"],
+)
+# The knowledge graph whose FAQ nodes become training pairs (the customer-service seed's).
+ADAPTATION_FAQ_GRAPH = env.str("ADAPTATION_FAQ_GRAPH", default="shop")
 
 # ---------------------------------------------------------------------------- knowledge graphs
 # How often (seconds) a process re-reads a graph's version to see other processes' writes;
 # its own writes it sees at once. 0 = on every query (knowledge/cache.py; bench_knowledge
 # measures both).
 KNOWLEDGE_VERSION_CHECK_S = env.float("KNOWLEDGE_VERSION_CHECK_S", default=1.0)
+
+# ---------------------------------------------------------------------------- operations console
+# Panels that verticals fill, by dotted path so that the console imports none of them; each is
+# called as f(*, tenant=None, limit=20) -> list[dict] (apps/operations/panels.py).
+OPERATIONS_PANELS = {
+    "drift_alerts": "apps.financial_risk.selectors.drift_alerts_open",
+    "handoffs": "apps.customer_service.selectors.handoff_queue_open",
+}
+# Redis key prefix of the console's per-minute request counts (apps/operations/recorder.py).
+OPERATIONS_METRICS_PREFIX = env("OPERATIONS_METRICS_PREFIX", default="ops:requests")

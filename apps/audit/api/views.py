@@ -18,6 +18,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent, Outcome
 from apps.audit.selectors import audit_events_as_jsonl, audit_events_of
 from apps.audit.services import audit_event_record, audit_verification_start
+from apps.core.filters import UtcIsoDateTimeFilter
 from apps.jobs.api.serializers import JobSerializer
 from apps.jobs.models import Job
 
@@ -51,10 +52,10 @@ class AuditEventFilter(django_filters.FilterSet):
     actor_kind = django_filters.CharFilter()
     actor_id = django_filters.CharFilter()
     request_id = django_filters.CharFilter()
-    since = django_filters.IsoDateTimeFilter(
+    since = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Events at or after (ISO 8601)"
     )
-    until = django_filters.IsoDateTimeFilter(
+    until = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label="Events before (ISO 8601)"
     )
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from apps.core.serializers import StrictSerializer
+from apps.core.uploads import UploadField
 from apps.financial_risk.models import (
     BatchScoring,
     Dataset,
@@ -64,7 +65,9 @@ class DatasetCreateSerializer(StrictSerializer):
         help_text='{"columns": {"name": "numeric|categorical|target|id|date"}, '
         '"protected": [...], "positive": "bad"}'
     )
-    file = serializers.FileField(required=False, help_text="CSV or Parquet (multipart upload)")
+    file = UploadField(
+        kinds=("csv", "parquet"), required=False, help_text="CSV or Parquet (multipart upload)"
+    )
     rows = serializers.ListField(
         child=serializers.DictField(),
         required=False,

@@ -1,0 +1,103 @@
+"""Property-based fuzzing of the whole REST API from its own OpenAPI schema (`/api/schema/`).
+
+Schemathesis generates requests for every operation (fixed seed, FUZZ_EXAMPLES each) and sends
+them with a tenant admin's API key through the WSGI application; the test fails if any operation
+went unexercised, if any response is a 5xx, or if a documented response does not match its
+schema. Models answer through an OpenAI-compatible stub (models_runtime.testing), so that the
+fuzzer measures the API, not SmolLM2's generation speed; the models have their own tests.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, Phase, given, seed
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from apps.accounts.roles import Role
+from models_runtime import runtime as runtime_module
+from models_runtime.runtime import InferenceRuntime
+from models_runtime.testing import OpenAIStubServer
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+FUZZ_SEED = 20261125
+FUZZ_EXAMPLES = 25
+
+
+def _fuzz_operation(operation, headers: dict, calls: Counter) -> None:
+    label = operation.label
+
+    @seed(FUZZ_SEED)
+    @hypothesis_settings(
+        max_examples=FUZZ_EXAMPLES,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        # Explicit examples and generation only: a failure is reported as found (shrinking
+        # would multiply the run time); the seed makes it reproducible.
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def run(case):
+        calls[label] += 1
+        response = case.call(headers=headers)
+        case.validate_response(
+            response, checks=[not_a_server_error, response_schema_conformance], headers=headers
+        )
+
+    run()
+
+
+def _describe(exc: BaseException) -> str:
+    parts = [str(exc)]
+    for sub in getattr(exc, "exceptions", ()):
+        parts.append(str(sub))
+    return "\n".join(parts)[:3000]
+
+
+def test_every_operation_survives_fuzzing(tenant, make_api_client, monkeypatch):
+    token = make_api_client(tenant, Role.ADMIN).token
+    headers = {"Authorization": f"Api-Key {token}"}
+    with OpenAIStubServer(slow_seconds=0) as stub:
+        remote = {"backend": "openai", "base_url": stub.base_url, "api_model": "stub"}
+        monkeypatch.setattr(
+            runtime_module,
+            "_default",
+            InferenceRuntime.from_settings(
+                {
+                    "models": {
+                        "chat": {"task": "chat", **remote},
+                        "embed": {"task": "embed", **remote},
+                    },
+                    "include_defaults": True,
+                }
+            ),
+        )
+        schema = schemathesis.openapi.from_wsgi(
+            "/api/schema/", get_wsgi_application(), headers=headers
+        )
+        operations = [result.ok() for result in schema.get_all_operations()]
+        calls: Counter[str] = Counter()
+        failures: dict[str, str] = {}
+        for operation in operations:
+            try:
+                _fuzz_operation(operation, headers, calls)
+            # Schemathesis raises a FailureGroup (an exception group); collected so that one
+            # report names every failing operation.
+            except (Exception, BaseExceptionGroup) as exc:
+                failures[operation.label] = _describe(exc)
+
+    # Hypothesis stops early only where fewer distinct requests exist (no parameters, no body).
+    few = sorted(label for label, n in calls.items() if n < FUZZ_EXAMPLES)
+    print(f"fuzz: {len(operations)} operations, {sum(calls.values())} requests; fewer: {few}")
+    assert len(operations) > 50
+    unexercised = [op.label for op in operations if calls[op.label] == 0]
+    assert not unexercised, unexercised
+    assert not failures, "\n\n".join(f"{label}\n{error}" for label, error in failures.items())
