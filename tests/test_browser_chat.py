@@ -6,52 +6,18 @@ models in-process."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-
 import pytest
 from django.test import Client
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from apps.accounts.roles import Role
 from apps.customer_service.models import Turn
 from apps.customer_service.tests.factories import setup_demo_tenant
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+from tests.test_browser_knowledge import browser  # noqa: F401  (the shared Chromium fixture)
 
 
-@pytest.fixture
-def browser():
-    profile = tempfile.mkdtemp(prefix="cs-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1000,900",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def send(browser, wait, text: str) -> dict:
+def send(browser, wait, text: str) -> dict:  # noqa: F811
     before = browser.execute_script("return window.csChat.replies")
     field = browser.find_element(By.ID, "cs-input")
     field.send_keys(text)
@@ -62,7 +28,11 @@ def send(browser, wait, text: str) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_conversation_fills_a_slot_and_gets_a_grounded_answer_with_sources(
-    browser, live_server, tenant, make_member, settings
+    browser,  # noqa: F811
+    live_server,
+    tenant,
+    make_member,
+    settings,
 ):
     settings.CUSTOMER_SERVICE_REPLY_MAX_NEW_TOKENS = 12
     setup_demo_tenant(tenant)

@@ -12,9 +12,7 @@ import json
 import os
 import platform
 import statistics
-import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +31,12 @@ from apps.financial_risk.selectors import scoring_model
 from apps.financial_risk.services import dataset_create, risk_model_promote, risk_model_train
 from apps.financial_risk.services.demo import german_credit_dataset
 from apps.jobs.models import Job
-from models_runtime.bench.processes import ManagedProcess, platform_env, start_web
+from models_runtime.bench.processes import (
+    ManagedProcess,
+    platform_env,
+    start_default_worker,
+    start_web,
+)
 
 BENCH_TENANT = "bench-risk"
 
@@ -211,48 +214,8 @@ class RiskBenchmark:
 
     # ------------------------------------------------------------------ processes
     def _start_worker(self, env, celery_app) -> ManagedProcess:
-        node = f"bench-risk-{uuid.uuid4().hex[:8]}"
-        argv = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "default",
-            "-P",
-            "solo",
-            "-n",
-            f"{node}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ]
-        worker = ManagedProcess(
-            "default worker", argv, env, self.log_dir / "worker.log", self.repo_root
-        )
+        worker = start_default_worker(env, self.log_dir, self.repo_root, "risk", celery_app)
         self.processes.append(worker)
-
-        def answers_ping() -> bool:
-            replies = celery_app.control.ping(timeout=1.0) or []
-            return any(name.startswith(f"{node}@") for reply in replies for name in reply)
-
-        worker.wait_until(answers_ping, 120, "answering a Celery ping")
-        others = celery_app.control.inspect(timeout=1.5).active_queues() or {}
-        foreign = [
-            name
-            for name, queues in others.items()
-            if not name.startswith(f"{node}@")
-            and any(q.get("name") == "default" for q in queues or [])
-        ]
-        if foreign:
-            raise RuntimeError(
-                "other workers consume the default queue on this Redis database "
-                f"({', '.join(foreign)}): give the benchmark a Redis database of its own"
-            )
         return worker
 
     def run(self) -> dict:

@@ -18,9 +18,7 @@ import json
 import os
 import platform
 import statistics
-import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +31,11 @@ from apps.medical_records.models import BatchFormat, Note, NoteBatch
 from apps.medical_records.nlp.pipeline import _quiet_pyfastner, _target_rules
 from apps.medical_records.services import extractor_for, medical_graph, note_batch_start
 from apps.medical_records.synthetic import synthetic_notes
-from models_runtime.bench.processes import ManagedProcess, platform_env
+from models_runtime.bench.processes import (
+    ManagedProcess,
+    platform_env,
+    start_default_worker,
+)
 
 BENCH_TENANT = "bench-medical"
 
@@ -122,48 +124,8 @@ class MedicalBenchmark:
         return wall, (job["finished_at"] - job["started_at"]).total_seconds()
 
     def _start_worker(self, env, celery_app) -> ManagedProcess:
-        node = f"bench-medical-{uuid.uuid4().hex[:8]}"
-        argv = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "default",
-            "-P",
-            "solo",
-            "-n",
-            f"{node}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ]
-        worker = ManagedProcess(
-            "default worker", argv, env, self.log_dir / "worker.log", self.repo_root
-        )
+        worker = start_default_worker(env, self.log_dir, self.repo_root, "medical", celery_app)
         self.processes.append(worker)
-
-        def answers_ping() -> bool:
-            replies = celery_app.control.ping(timeout=1.0) or []
-            return any(name.startswith(f"{node}@") for reply in replies for name in reply)
-
-        worker.wait_until(answers_ping, 180, "answering a Celery ping")
-        others = celery_app.control.inspect(timeout=1.5).active_queues() or {}
-        foreign = [
-            name
-            for name, queues in others.items()
-            if not name.startswith(f"{node}@")
-            and any(q.get("name") == "default" for q in queues or [])
-        ]
-        if foreign:
-            raise RuntimeError(
-                "other workers consume the default queue on this Redis database "
-                f"({', '.join(foreign)}): give the benchmark its own"
-            )
         return worker
 
     def _cleanup(self, tenant) -> None:

@@ -205,15 +205,49 @@ def start_worker(
     return worker
 
 
-def foreign_inference_consumers(celery_app, own_node: str) -> list[str]:
-    """Other workers on this broker that consume the ``inference`` queue (they would take tasks)."""
+def start_default_worker(
+    env: Mapping[str, str], log_dir: Path, cwd: Path, label: str, celery_app
+) -> ManagedProcess:
+    """A ``default``-queue worker (solo pool) for a benchmark's jobs; waits until it answers a
+    ping, and refuses to measure when other workers on this broker consume the same queue."""
+    node = f"bench-{label}-{uuid.uuid4().hex[:8]}"
+    argv = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default"]
+    argv += ["-P", "solo", "-n", f"{node}@%h", "--without-gossip", "--without-mingle"]
+    argv += ["--without-heartbeat", "--loglevel", "WARNING"]
+    worker = ManagedProcess("default worker", argv, env, log_dir / "worker.log", cwd)
+    worker.node = node
+
+    def answers_ping() -> bool:
+        replies = celery_app.control.ping(timeout=1.0) or []
+        return any(name.startswith(f"{node}@") for reply in replies for name in reply)
+
+    try:
+        worker.wait_until(answers_ping, 180, "answering a Celery ping")
+        foreign = foreign_consumers(celery_app, node, "default")
+        if foreign:
+            raise RuntimeError(
+                "other workers consume the default queue on this Redis database "
+                f"({', '.join(foreign)}): give the benchmark a Redis database of its own"
+            )
+    except BaseException:
+        worker.stop()
+        raise
+    return worker
+
+
+def foreign_consumers(celery_app, own_node: str, queue: str) -> list[str]:
+    """Other workers on this broker that consume ``queue`` (they would take the tasks)."""
     replies = celery_app.control.inspect(timeout=1.5).active_queues() or {}
     return sorted(
         name
         for name, queues in replies.items()
-        if not name.startswith(f"{own_node}@")
-        and any(q.get("name") == "inference" for q in queues or [])
+        if not name.startswith(f"{own_node}@") and any(q.get("name") == queue for q in queues or [])
     )
+
+
+def foreign_inference_consumers(celery_app, own_node: str) -> list[str]:
+    """Other workers on this broker that consume the ``inference`` queue."""
+    return foreign_consumers(celery_app, own_node, "inference")
 
 
 def purge_inference_queue(celery_app) -> int:
