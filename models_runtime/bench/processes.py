@@ -10,10 +10,12 @@ from __future__ import annotations
 import ctypes
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -296,3 +298,38 @@ def exclusive(redis_url: str, wait_s: float = 1800, progress=None):
         except Exception:  # noqa: BLE001 - expired: nothing to release
             pass
         client.close()
+
+
+@contextmanager
+def benchmark_session(command: str, *, log_dir: str | None, progress, starts: str):
+    """What a platform benchmark command does around its measurement; yields the log folder.
+
+    It refuses to run without PostgreSQL and Redis (shared with ``starts``, which it starts),
+    lets SIGTERM unwind like Ctrl-C so that the processes it started are stopped, holds the
+    benchmark lock on its Redis database (``exclusive``), migrates, turns a failed process or
+    measurement into a ``CommandError`` that says where the logs are kept, and removes a
+    temporary log folder after a successful run.
+    """
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    database = os.environ.get("DATABASE_URL", "")
+    if not database.startswith(("postgres://", "postgresql://")) or not os.environ.get("REDIS_URL"):
+        raise CommandError(
+            f"{command} needs DATABASE_URL (PostgreSQL) and REDIS_URL, shared with {starts} "
+            "it starts"
+        )
+    logs = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix=f"{command}-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        with exclusive(os.environ["REDIS_URL"], progress=progress):
+            call_command("migrate", interactive=False, verbosity=0)
+            yield logs
+    except RuntimeError as exc:  # ProcessFailed and the benchmarks' own errors
+        progress(f"logs kept in {logs}")
+        raise CommandError(f"cannot measure: {str(exc).splitlines()[0]}") from exc
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not log_dir:
+        shutil.rmtree(logs, ignore_errors=True)

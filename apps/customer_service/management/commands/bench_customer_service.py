@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from apps.customer_service.bench import BenchError, BenchPlan, CustomerServiceBenchmark
-from models_runtime.bench.processes import ProcessFailed, exclusive
+from apps.customer_service.bench import BenchPlan, CustomerServiceBenchmark
+from models_runtime.bench.processes import benchmark_session
 
 
 class Command(BaseCommand):
@@ -41,38 +37,19 @@ class Command(BaseCommand):
             plan.conversations = conversations
         if messages:
             plan.messages = max(1, min(messages, 6))
-        database = os.environ.get("DATABASE_URL", "")
-        if not database.startswith(("postgres://", "postgresql://")) or not os.environ.get(
-            "REDIS_URL"
-        ):
-            raise CommandError(
-                "bench_customer_service needs DATABASE_URL (PostgreSQL) and REDIS_URL: it starts "
-                "a web server and an inference worker that share them"
-            )
-        logs = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="bench-cs-"))
-        logs.mkdir(parents=True, exist_ok=True)
-        previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-        try:
-            with exclusive(os.environ["REDIS_URL"], progress=self._say):
-                call_command("migrate", interactive=False, verbosity=0)
-                report = CustomerServiceBenchmark(
-                    plan=plan,
-                    log_dir=logs,
-                    repo_root=Path(settings.BASE_DIR),
-                    settings_module=os.environ.get(
-                        "DJANGO_SETTINGS_MODULE", "config.settings.local"
-                    ),
-                    say=self._say,
-                ).run()
-        except (ProcessFailed, BenchError, RuntimeError) as exc:
-            self.stderr.write(f"logs kept in {logs}")
-            raise CommandError(f"cannot measure: {str(exc).splitlines()[0]}") from exc
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-        if not log_dir:
-            for path in logs.iterdir():
-                path.unlink()
-            logs.rmdir()
+        with benchmark_session(
+            "bench_customer_service",
+            log_dir=log_dir,
+            progress=self._say,
+            starts="a web server and an inference worker",
+        ) as logs:
+            report = CustomerServiceBenchmark(
+                plan=plan,
+                log_dir=logs,
+                repo_root=Path(settings.BASE_DIR),
+                settings_module=os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+                say=self._say,
+            ).run()
         stages = report["stages_p50_ms"]
         rows = [
             ("replies (concurrent conversations)", f"{report['replies']} ({plan.conversations})"),

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from apps.medical_records.bench import BenchPlan, MedicalBenchmark
-from models_runtime.bench.processes import ProcessFailed, exclusive
+from models_runtime.bench.processes import benchmark_session
 
 
 class Command(BaseCommand):
@@ -36,38 +32,16 @@ class Command(BaseCommand):
         plan = BenchPlan.smoke() if smoke else BenchPlan.full()
         if notes:
             plan.notes = notes
-        database = os.environ.get("DATABASE_URL", "")
-        if not database.startswith(("postgres://", "postgresql://")) or not os.environ.get(
-            "REDIS_URL"
-        ):
-            raise CommandError(
-                "bench_medical needs DATABASE_URL (PostgreSQL) and REDIS_URL: it "
-                "starts a Celery worker that shares them"
-            )
-        logs = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="bench-medical-"))
-        logs.mkdir(parents=True, exist_ok=True)
-        previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-        try:
-            with exclusive(os.environ["REDIS_URL"], progress=self._say):
-                call_command("migrate", interactive=False, verbosity=0)
-                report = MedicalBenchmark(
-                    plan=plan,
-                    log_dir=logs,
-                    repo_root=Path(settings.BASE_DIR),
-                    settings_module=os.environ.get(
-                        "DJANGO_SETTINGS_MODULE", "config.settings.local"
-                    ),
-                    say=self._say,
-                ).run()
-        except (ProcessFailed, RuntimeError) as exc:
-            self.stderr.write(f"logs kept in {logs}")
-            raise CommandError(f"cannot measure: {str(exc).splitlines()[0]}") from exc
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-        if not log_dir:
-            for path in logs.iterdir():
-                path.unlink()
-            logs.rmdir()
+        with benchmark_session(
+            "bench_medical", log_dir=log_dir, progress=self._say, starts="a Celery worker"
+        ) as logs:
+            report = MedicalBenchmark(
+                plan=plan,
+                log_dir=logs,
+                repo_root=Path(settings.BASE_DIR),
+                settings_module=os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+                say=self._say,
+            ).run()
         self.stdout.write(
             f"{'measure':<34}{'value':>12}\n"
             f"{'notes':<34}{report['notes']:>12}\n"
