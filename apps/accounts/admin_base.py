@@ -88,3 +88,18 @@ class TenantScopedAdmin(admin.ModelAdmin):
                 tenant_id=getattr(tenant, "pk", None),
             ),
         )
+
+
+class ServiceWrittenAdmin(TenantScopedAdmin):
+    """Rows that only the services write (training jobs, decisions, structuring...): every
+    field is read-only and nothing is added by hand, so the audit trail always matches what
+    the database holds. Subclasses say whether rows may also be changed (to reach actions and
+    inlines) or deleted."""
+
+    extra_readonly: tuple = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields] + list(self.extra_readonly)
+
+    def has_add_permission(self, request):
+        return False

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
-from apps.accounts.admin_base import TenantScopedAdmin
+from apps.accounts.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 from apps.accounts.roles import Role
 
 from . import services
@@ -56,19 +56,11 @@ def transcript_html(conversation: Conversation):
     )
 
 
-class ReadOnlyAdmin(TenantScopedAdmin):
+class ReadOnlyAdmin(ServiceWrittenAdmin):
     """Rows written by the services only, so the audit trail matches the database."""
 
     allowed_roles = READERS
     write_roles = WRITERS
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + list(self.extra_readonly)
-
-    extra_readonly: tuple = ()
-
-    def has_add_permission(self, request):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -9,7 +9,7 @@ import base64
 from django.contrib import admin
 from django.utils.html import format_html
 
-from apps.accounts.admin_base import TenantScopedAdmin
+from apps.accounts.admin_base import ServiceWrittenAdmin
 from apps.accounts.roles import Role
 
 from .models import (
@@ -35,20 +35,12 @@ def _inline_png(content: bytes):
     )
 
 
-class RiskAdmin(TenantScopedAdmin):
+class RiskAdmin(ServiceWrittenAdmin):
     """Read-only pages: rows are written by the services (training jobs, decisions, monitoring),
     never edited by hand, so an audit trail always matches what the database holds."""
 
     allowed_roles = READERS
     write_roles = WRITERS
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + list(self.extra_readonly)
-
-    extra_readonly: tuple = ()
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from apps.accounts.admin_base import TenantScopedAdmin
+from apps.accounts.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 from apps.accounts.roles import Role
 
 from .models import CheckRuleSet, Extraction, Finding, Note, NoteBatch, ReidentificationGrant
@@ -56,19 +56,11 @@ def highlighted(text: str, entities: list[dict]):
     )
 
 
-class ReadOnlyAdmin(TenantScopedAdmin):
+class ReadOnlyAdmin(ServiceWrittenAdmin):
     """Rows written by the services only, so the audit trail matches the database."""
 
     allowed_roles = READERS
     sensitive = True
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + list(self.extra_readonly)
-
-    extra_readonly: tuple = ()
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False
