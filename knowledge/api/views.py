@@ -62,6 +62,21 @@ def _node_missing(exc: NodeNotFound, field: str = "node") -> serializers.Validat
     return serializers.ValidationError({field: [str(exc)]})
 
 
+def _khop(graph, q: dict):
+    """The ``k``-hop neighbourhood a validated ``KhopQuerySerializer`` query asks for."""
+    try:
+        return selectors.graph_khop(
+            graph,
+            q["node"],
+            q["k"],
+            edge_types=q["edge_types"],
+            direction=q["direction"],
+            max_nodes=q["max_nodes"],
+        )
+    except NodeNotFound as exc:
+        raise _node_missing(exc) from exc
+
+
 def _job_response(job, request) -> Response:
     body = JobSerializer(job, context={"request": request}).data
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
@@ -282,17 +297,7 @@ class GraphViewSet(TenantScopedModelViewSet):
         """The ``k``-hop neighbourhood of ``node``: nodes (with distance) and edges among them."""
         graph = self.get_object()
         q = _query(s.KhopQuerySerializer, request)
-        try:
-            hood = selectors.graph_khop(
-                graph,
-                q["node"],
-                q["k"],
-                edge_types=q["edge_types"],
-                direction=q["direction"],
-                max_nodes=q["max_nodes"],
-            )
-        except NodeNotFound as exc:
-            raise _node_missing(exc) from exc
+        hood = _khop(graph, q)
         return Response(selectors.neighbourhood_as_elements(graph, hood))
 
     @extend_schema(
@@ -303,17 +308,7 @@ class GraphViewSet(TenantScopedModelViewSet):
         """A PNG drawing of ``node``'s neighbourhood, for reports."""
         graph = self.get_object()
         q = _query(s.PngQuerySerializer, request)
-        try:
-            hood = selectors.graph_khop(
-                graph,
-                q["node"],
-                q["k"],
-                edge_types=q["edge_types"],
-                direction=q["direction"],
-                max_nodes=q["max_nodes"],
-            )
-        except NodeNotFound as exc:
-            raise _node_missing(exc) from exc
+        hood = _khop(graph, q)
         title = f"{graph.name} v{hood.version}: {q['node']} ({q['k']} hop)"
         return HttpResponse(neighbourhood_png(hood, title=title), content_type="image/png")
 
