@@ -41,6 +41,35 @@ def german_credit_dataset(*, tenant) -> Dataset:
     )
 
 
+@transaction.atomic
+def synthetic_transactions_store(*, tenant, **options) -> dict[str, RiskAccount]:
+    """Synthetic accounts and their transactions, with planted fraud rings
+    (``ml.synthetic.synthetic_transactions(**options)``), stored for ``tenant``; returns the
+    accounts by external id."""
+    accounts, transactions = synthetic_transactions(**options)
+    stored = {
+        a.external_id: RiskAccount.objects.create(
+            tenant=tenant, external_id=a.external_id, confirmed_fraud=a.confirmed_fraud
+        )
+        for a in accounts
+    }
+    Transaction.objects.bulk_create(
+        Transaction(
+            tenant=tenant,
+            account=stored[t.account],
+            amount=Decimal(str(t.amount)),
+            device_id=t.device_id,
+            ip_address=t.ip_address,
+            phone=t.phone,
+            card=t.card,
+            occurred_at=t.occurred_at,
+            is_fraud=t.is_fraud,
+        )
+        for t in transactions
+    )
+    return stored
+
+
 def risk_demo_seed(*, tenant, log=print) -> dict:
     """Dataset, champion model and fraud demo for ``tenant`` (each step only if missing)."""
     dataset = german_credit_dataset(tenant=tenant)
@@ -52,28 +81,7 @@ def risk_demo_seed(*, tenant, log=print) -> dict:
         model = risk_model_train(tenant=tenant, dataset=dataset, name=DEMO_MODEL)
         champion = risk_model_promote(tenant=tenant, model=model, state=ModelState.CHAMPION)
     if not RiskAccount.objects.filter(tenant=tenant).exists():
-        accounts, transactions = synthetic_transactions()
-        with transaction.atomic():
-            stored = {
-                a.external_id: RiskAccount.objects.create(
-                    tenant=tenant, external_id=a.external_id, confirmed_fraud=a.confirmed_fraud
-                )
-                for a in accounts
-            }
-            Transaction.objects.bulk_create(
-                Transaction(
-                    tenant=tenant,
-                    account=stored[t.account],
-                    amount=Decimal(str(t.amount)),
-                    device_id=t.device_id,
-                    ip_address=t.ip_address,
-                    phone=t.phone,
-                    card=t.card,
-                    occurred_at=t.occurred_at,
-                    is_fraud=t.is_fraud,
-                )
-                for t in transactions
-            )
+        synthetic_transactions_store(tenant=tenant)
         fraud_rings_detect(tenant=tenant)
     return {
         "dataset": str(dataset.pk),

@@ -3,14 +3,12 @@ public IP shared by many honest accounts) is ignored, the ring endpoint and its 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import networkx as nx
 import pytest
 
 from apps.financial_risk.ml.rings import find_rings, ring_score
-from apps.financial_risk.ml.synthetic import synthetic_transactions
-from apps.financial_risk.models import FraudRing, RiskAccount, Transaction
+from apps.financial_risk.models import FraudRing
+from apps.financial_risk.services.demo import synthetic_transactions_store
 from apps.financial_risk.services.rings import FRAUD_GRAPH, fraud_rings_detect
 from apps.jobs.models import Job
 from knowledge.models import Graph, Node
@@ -57,30 +55,9 @@ def test_ring_score_grows_with_evidence():
 
 
 def _load_synthetic(tenant):
-    accounts, transactions = synthetic_transactions(
-        accounts=80, rings=(5, 4), hub_accounts=30, seed=3
+    return synthetic_transactions_store(
+        tenant=tenant, accounts=80, rings=(5, 4), hub_accounts=30, seed=3
     )
-    stored = {
-        a.external_id: RiskAccount.objects.create(
-            tenant=tenant, external_id=a.external_id, confirmed_fraud=a.confirmed_fraud
-        )
-        for a in accounts
-    }
-    Transaction.objects.bulk_create(
-        Transaction(
-            tenant=tenant,
-            account=stored[t.account],
-            amount=Decimal(str(t.amount)),
-            device_id=t.device_id,
-            ip_address=t.ip_address,
-            phone=t.phone,
-            card=t.card,
-            occurred_at=t.occurred_at,
-            is_fraud=t.is_fraud,
-        )
-        for t in transactions
-    )
-    return stored
 
 
 @pytest.mark.django_db
