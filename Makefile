@@ -55,5 +55,11 @@ loadtest: install
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/python manage.py check --deploy
 
+# The Kubernetes overlays and the alert rules, validated offline (deploy/check.py): needs kubectl
+# and promtool (Debian's prometheus package); CI runs it.
+.PHONY: deploy-check
+deploy-check: install
+	$(BIN)/python deploy/check.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles var
