@@ -161,3 +161,19 @@ def test_promtool_and_kubectl_are_the_real_tools():
         ["promtool", "--version"], capture_output=True, text=True, check=True
     ).stdout
     assert version.startswith("promtool, version")
+
+
+def test_a_name_prefix_renames_the_scaledobject_targets_only_with_the_configuration(copy):
+    """kustomize's blind spot: without kustomizeconfig.yaml a namePrefix renames the Deployments
+    but not the ScaledObjects' scaleTargetRef, and KEDA would scale nothing."""
+    kustomization = copy / PRODUCTION / "kustomization.yaml"
+    edit(kustomization, "namespace: platform\n", "namespace: platform\nnamePrefix: eu-\n")
+    code, output = run_check(copy)
+    assert code == 0, output
+    edit(kustomization, "configurations:\n  - kustomizeconfig.yaml\n", "")
+    code, output = run_check(copy)
+    assert code == 1, output
+    assert (
+        "FAIL production: ScaledObject/eu-worker-gpu: targets Deployment/worker-gpu, "
+        "which does not exist" in output
+    )
