@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from apps.financial_risk.ml.data import Schema, Table, table_from_parquet
 from apps.financial_risk.ml.scoring import ScoringModel
@@ -136,3 +136,20 @@ def drift_alerts_open(*, tenant=None, limit: int = 20) -> list[dict]:
         }
         for finding in findings[:limit]
     ]
+
+
+def drift_alerts_open_count() -> int:
+    """How many drift warnings and alerts the latest monitoring run of each live model (champion
+    or challenger) reports, over every tenant: an older run's alert that a later run no longer
+    finds is closed. The web's /metrics exports it as ``platform_risk_drift_alerts_open``
+    (apps/operations/metrics.py loads it by dotted path, ``OPERATIONS_METRIC_SOURCES``)."""
+    latest_run = (
+        MonitoringFinding.objects.filter(model=OuterRef("model"))
+        .order_by("-created_at")
+        .values("run_id")[:1]
+    )
+    return MonitoringFinding.objects.filter(
+        alert__in=["warning", "alert"],
+        model__state__in=[ModelState.CHAMPION, ModelState.CHALLENGER],
+        run_id=Subquery(latest_run),
+    ).count()

@@ -11,8 +11,12 @@ class OperationsConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
 
-        # Registers the worker-side inspect command (in workers too: they set up Django).
-        from . import control  # noqa: F401
+        # control registers the worker-side inspect command (in workers too: they set up
+        # Django); metrics adds the database-read gauges of the web's /metrics (workers drop
+        # them when they start).
+        from . import control, metrics  # noqa: F401
+
+        metrics.register()
 
         # The admin index links to the console; admin/index.html itself cannot be overridden
         # from an app listed after django.contrib.admin.

@@ -9,6 +9,7 @@ whose function is missing or fails shows its error instead of taking the page do
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import F, OuterRef, Subquery
 from django.utils.module_loading import import_string
 
 from apps.audit.models import AuditCheckpoint
@@ -68,3 +69,18 @@ def audit_verification_last(*, tenants=None) -> dict:
         if checkpoint is not None
         else None,
     }
+
+
+def audit_chains_failing() -> int:
+    """How many tenants' audit chains failed their latest finished verification (a failed
+    job, or one that found problems). The web's /metrics exports it as
+    ``platform_audit_verification_failures``; an older failure that a later verification of the
+    same chain no longer finds does not count."""
+    finished = Job.objects.filter(
+        kind=VERIFY_JOB_KIND, state__in=[JobState.SUCCEEDED, JobState.FAILED]
+    )
+    newest = finished.filter(tenant=OuterRef("tenant")).order_by(
+        F("finished_at").desc(nulls_last=True), "-created_at"
+    )
+    latest = finished.filter(pk=Subquery(newest.values("pk")[:1]))
+    return latest.count() - latest.filter(state=JobState.SUCCEEDED, result__ok=True).count()

@@ -447,5 +447,11 @@ OPERATIONS_PANELS = {
     "drift_alerts": "apps.financial_risk.selectors.drift_alerts_open",
     "handoffs": "apps.customer_service.selectors.handoff_queue_open",
 }
+# Gauges of the web's /metrics read from the database (apps/operations/metrics.py), by dotted
+# path f() -> number so that the platform imports no vertical; the alert rules use them.
+OPERATIONS_METRIC_SOURCES = {
+    "platform_audit_verification_failures": "apps.operations.panels.audit_chains_failing",
+    "platform_risk_drift_alerts_open": "apps.financial_risk.selectors.drift_alerts_open_count",
+}
 # Redis key prefix of the console's per-minute request counts (apps/operations/recorder.py).
 OPERATIONS_METRICS_PREFIX = env("OPERATIONS_METRICS_PREFIX", default="ops:requests")
