@@ -24,6 +24,7 @@ import argparse
 import copy
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -295,6 +296,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_prometheusrule:
         print(f"wrote {write_prometheus_rule(root)}")
         return 0
+    missing = [tool for tool in ("kubectl", "promtool") if shutil.which(tool) is None]
+    if missing:
+        print(
+            f"deploy-check: {' and '.join(missing)} not found; install them with "
+            "`apt-get install -y --no-install-recommends kubectl prometheus` (see .ci/run)"
+        )
+        return 1
     problems, groups = check_rules(root)
     overlays = sorted(p for p in (root / OVERLAYS).iterdir() if p.is_dir())
     if not overlays:
