@@ -67,8 +67,12 @@ def test_one_deployment_per_worker_pool_consuming_its_queues(production, dev):
             command = containers(deployments[pool])[0]["command"]
             assert command[:4] == ["celery", "-A", "config", "worker"]
             assert command[command.index("-Q") + 1].split(",") == queues
-            ports = containers(deployments[pool])[0]["ports"]
-            assert {"name": "metrics", "containerPort": 9100} in ports
+            # The inference and training pools serve metrics on 9100; the jobs pool serves none.
+            ports = containers(deployments[pool])[0].get("ports", [])
+            expected = (
+                [] if pool == "worker-default" else [{"name": "metrics", "containerPort": 9100}]
+            )
+            assert ports == expected, pool
         assert deployments["beat"]["spec"]["replicas"] == 1
         assert deployments["beat"]["spec"]["strategy"] == {"type": "Recreate"}
         job = by_kind(objects, "Job")["migrate"]
@@ -134,6 +138,10 @@ def test_production_has_a_network_policy_for_every_workload(production):
     egress = policies["worker-gpu"]["spec"]["egress"]
     ports = sorted(p["port"] for rule in egress for p in rule["ports"])
     assert ports == [53, 53, 5432, 6379, 8000]
+    assert policies["worker-gpu"]["spec"]["ingress"][0]["ports"] == [
+        {"protocol": "TCP", "port": 9100}
+    ]
+    assert policies["worker-default"]["spec"]["ingress"] == []
 
 
 def test_every_container_has_requests_and_limits_and_reads_secrets_by_reference(production, dev):
@@ -153,11 +161,11 @@ def test_production_has_disruption_budgets_and_monitoring(production):
     web_endpoint = next(e for e in monitor["endpoints"] if e["port"] == "http")
     assert web_endpoint["authorization"]["credentials"] == {
         "name": "platform-secrets",
-        "key": "METRICS_TOKEN",
+        "key": "METRICS_BEARER_TOKEN",
     }
     services = by_kind(production, "Service")
-    assert set(services) == {"web", *POOLS}
-    for pool in POOLS:
+    assert set(services) == {"web", *POOLS} - {"worker-default"}
+    for pool in set(POOLS) - {"worker-default"}:
         assert services[pool]["spec"]["ports"] == [
             {"name": "metrics", "port": 9100, "targetPort": "metrics"}
         ]
