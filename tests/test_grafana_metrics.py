@@ -27,10 +27,12 @@ NVML_ONLY = {
     "models_runtime_gpu_memory_used_bytes",
     "models_runtime_gpu_memory_total_bytes",
 }
-# Observed only by generation (chat) requests; the embedding below declares them, no samples.
+# Observed only by generation (chat) requests (models_runtime.metrics.observe_generation): the
+# embedding below leaves them declared, without samples.
 GENERATION_ONLY = {
     "models_runtime_time_to_first_token_seconds_bucket",
     "models_runtime_inter_token_latency_seconds_bucket",
+    "models_runtime_e2e_request_latency_seconds_bucket",
 }
 # Series that Prometheus itself makes: scrape health and the states of the alert rules.
 PROMETHEUS_SERIES = {"up", "ALERTS"}
