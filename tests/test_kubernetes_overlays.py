@@ -142,6 +142,16 @@ def test_production_has_a_network_policy_for_every_workload(production):
         {"protocol": "TCP", "port": 9100}
     ]
     assert policies["worker-default"]["spec"]["ingress"] == []
+    # The jobs pool also writes the audit anchors to S3 over HTTPS.
+    egress = policies["worker-default"]["spec"]["egress"]
+    assert sorted(p["port"] for rule in egress for p in rule["ports"]) == [
+        53,
+        53,
+        443,
+        5432,
+        6379,
+        8000,
+    ]
 
 
 def test_every_container_has_requests_and_limits_and_reads_secrets_by_reference(production, dev):
