@@ -42,7 +42,7 @@ worker: install
 	$(BIN)/celery -A config worker -Q default -n default@%h --loglevel INFO
 
 worker-inference: install
-	$(BIN)/celery -A config worker -Q inference -n inference@%h -P threads -c 64 --loglevel INFO
+	$(BIN)/celery -A config worker -Q inference.chat,inference.embed,inference.classify,training -n inference@%h -P threads -c 64 --loglevel INFO
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel INFO

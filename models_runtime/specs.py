@@ -26,6 +26,7 @@ _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _NAME = re.compile(r"^[A-Za-z0-9][\w.\-]*$")
+_QUEUE = re.compile(r"^inference\.[A-Za-z0-9][\w\-]*$")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class ModelSpec:
     max_new_tokens: int = 256
     request_timeout_s: float = 120.0
     warm: bool = False
+    # The broker queue (routing.py): None = the task's group queue (inference.chat, .embed,
+    # .classify); "inference.<name>" gives this model a queue and worker pool of its own.
+    queue: str | None = None
     # openai backend only
     base_url: str | None = None
     api_model: str | None = None
@@ -108,6 +112,8 @@ def _validate(spec: ModelSpec) -> None:
     number("http_timeout_s", whole=False)
     if not isinstance(spec.warm, bool):
         fail("warm", f"must be true or false, got {spec.warm!r}")
+    if spec.queue is not None and (not isinstance(spec.queue, str) or not _QUEUE.match(spec.queue)):
+        fail("queue", f"{spec.queue!r} is not a queue name of the form inference.<name>")
     if spec.max_queue_depth < spec.max_batch_size:
         fail("max_queue_depth", f"must be >= max_batch_size ({spec.max_batch_size})")
 
