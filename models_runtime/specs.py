@@ -63,6 +63,11 @@ class ModelSpec:
     api_model: str | None = None
     api_key_env: str | None = None
     http_timeout_s: float = 60.0
+    # Retries (with the SDK's exponential back-off) on 429, 5xx, time-outs, connection errors.
+    http_max_retries: int = 2
+    # Tenants' LoRA adapters as the server's model names (vLLM --lora-modules name=path):
+    # {"<tenant id>": {"<adapter name>": "<served model name>"}}.
+    lora_models: dict | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -110,6 +115,16 @@ def _validate(spec: ModelSpec) -> None:
     number("max_batch_wait_ms", whole=False, allow_zero=True)
     number("request_timeout_s", whole=False)
     number("http_timeout_s", whole=False)
+    number("http_max_retries", whole=True, allow_zero=True)
+    if spec.lora_models is not None:
+        if spec.backend != "openai":
+            fail("lora_models", "applies to the openai backend (local models load adapters)")
+        if not isinstance(spec.lora_models, dict) or not all(
+            isinstance(names, dict)
+            and all(isinstance(k, str) and isinstance(v, str) and v for k, v in names.items())
+            for names in spec.lora_models.values()
+        ):
+            fail("lora_models", 'must map tenant ids to {"adapter name": "served model name"}')
     if not isinstance(spec.warm, bool):
         fail("warm", f"must be true or false, got {spec.warm!r}")
     if spec.queue is not None and (not isinstance(spec.queue, str) or not _QUEUE.match(spec.queue)):

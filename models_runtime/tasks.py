@@ -195,8 +195,9 @@ def _run_chat(rt, model: str, payload: dict, stream_channel: str | None, tenant_
         # its own adapters whatever the caller sent.
         adapter = adapters.resolve(tenant_id=tenant_id, name=payload["adapter"], model=model)
         # Its files are written here, in the task's thread (a database read the first time),
-        # so the batch thread only reads them from disk.
-        adapters.adapter_folder(adapter)
+        # so the batch thread only reads them from disk. A remote server holds its own.
+        if not isinstance(adapter, adapters.RemoteAdapter):
+            adapters.adapter_folder(adapter)
         request = dataclasses.replace(request, adapter=adapter)
     if stream_channel:
         from . import streams
