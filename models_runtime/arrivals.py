@@ -13,6 +13,9 @@ together lately, and then only until arrivals pause. Every batcher uses this pol
 - **Arrivals pause** when no request arrived for ``idle_gap``: twice the 95th percentile of the
   recent gaps between concurrent arrivals (the pace at which the web tier hands requests over),
   at least ``min_idle_s`` and at most the window. Before any gap is known it is the window.
+  Until the batch holds as many requests as the previous one, a pause does not end the wait
+  (callers in a closed loop come back at the pace a loaded web tier lets them, which a pause
+  would split into two static batches); the window still does.
 - The window (``max_batch_wait_ms``) still bounds the wait from the oldest request, and a full
   batch starts at once.
 
@@ -69,11 +72,13 @@ class AdaptiveWait:
                 self._idle_gap = min(self.max_wait_s, max(self.min_idle_s, 2 * p95))
         return self._idle_gap
 
-    def flush_at(self, oldest_enqueued: float) -> float:
-        """When the batch being formed should start (monotonic seconds). A time at or before
-        the oldest request's arrival means at once."""
+    def flush_at(self, oldest_enqueued: float, queued: int = 1) -> float:
+        """When the batch being formed (``queued`` requests so far) should start (monotonic
+        seconds). A time at or before the oldest request's arrival means at once."""
         if not self.companions_expected or self.max_wait_s <= 0:
             return oldest_enqueued
         ceiling = oldest_enqueued + self.max_wait_s
+        if queued < self.previous_batch_size:
+            return ceiling
         last = self.last_arrival if self.last_arrival is not None else oldest_enqueued
         return min(ceiling, last + self.idle_gap)

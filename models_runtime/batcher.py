@@ -210,7 +210,8 @@ class DynamicBatcher:
                 self._cond.wait()
             while len(self._queue) < self.max_batch_size and not self._closed:
                 # Re-read each time: a new arrival moves the flush time (arrivals continue).
-                remaining = self.wait_policy.flush_at(self._queue[0].enqueued) - time.monotonic()
+                flush_at = self.wait_policy.flush_at(self._queue[0].enqueued, len(self._queue))
+                remaining = flush_at - time.monotonic()
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)

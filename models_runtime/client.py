@@ -24,7 +24,7 @@ from . import errors, routing, streams
 from .cache import cache_get, cache_key, cache_set
 from .coalesce import Coalescer
 from .metering import usage_of, write_usage
-from .metrics import CACHE, REFUSED
+from .metrics import CACHE, REFUSED, TIME_TO_FIRST_TOKEN
 from .packing import is_packed, unpack_vectors
 
 ERROR_TYPES = {
@@ -347,8 +347,14 @@ def chat_stream(
     else:
         _send("chat", model=model, payload=payload, tenant_id=tenant_id, stream_channel=channel)
     started = time.monotonic()
+    # With a broker, the web process measures what the caller sees: call -> first piece, the
+    # queue in the broker included (in-process, the worker code in this process observes it).
+    first_piece = not in_process()
     for event in subscription.events():
         if "delta" in event:
+            if first_piece:
+                TIME_TO_FIRST_TOKEN.labels(model).observe(time.monotonic() - started)
+                first_piece = False
             yield {"delta": event["delta"]}
         elif "done" in event:
             result = InferenceResult.from_task(event["done"])

@@ -22,9 +22,14 @@ def test_concurrent_arrivals_make_the_batch_wait_until_they_pause():
     assert abs(wait.flush_at(0.0) - (0.070 + 0.020)) < 1e-9  # last arrival + idle gap
     wait.taken(8)
     # A closed loop: the callers come back together after their batch, the first of them to an
-    # idle batcher; the previous batch of eight says companions are coming.
+    # idle batcher; the previous batch of eight says companions are coming: until eight are
+    # queued only the window ends the wait, then a pause in arrivals does.
     wait.arrived(5.0, concurrent=False)
-    assert wait.companions_expected and abs(wait.flush_at(5.0) - 5.020) < 1e-9
+    assert wait.companions_expected and wait.flush_at(5.0, queued=1) == 5.0 + 0.4
+    for i in range(1, 8):
+        wait.arrived(5.0 + i * 0.010, concurrent=True)
+    assert wait.flush_at(5.0, queued=7) == 5.0 + 0.4
+    assert abs(wait.flush_at(5.0, queued=8) - (5.070 + 0.020)) < 1e-9
 
 
 def test_the_window_bounds_the_wait_and_the_idle_gap():
@@ -38,13 +43,13 @@ def test_the_window_bounds_the_wait_and_the_idle_gap():
     assert AdaptiveWait(max_wait_s=0).flush_at(1.0) == 1.0
 
 
-def test_a_busy_spell_ends_in_one_short_wait():
+def test_after_a_busy_spell_a_lone_caller_waits_once():
     wait = AdaptiveWait(max_wait_s=0.4)
     for i in range(4):
         wait.arrived(i * 0.001, concurrent=i > 0)
     wait.taken(4)
-    wait.arrived(10.0, concurrent=False)  # the lone caller left
-    assert wait.flush_at(10.0) == 10.0 + wait.idle_gap < 10.0 + 0.4
+    wait.arrived(10.0, concurrent=False)  # only one caller is left
+    assert wait.flush_at(10.0, queued=1) == 10.0 + 0.4  # once: the window, no longer
     wait.taken(1)
-    wait.arrived(12.0, concurrent=False)
-    assert wait.flush_at(12.0) == 12.0
+    wait.arrived(11.0, concurrent=False)
+    assert wait.flush_at(11.0) == 11.0

@@ -131,14 +131,14 @@ def test_a_lone_caller_waits_for_nobody():
 
 def test_lone_caller_after_a_busy_spell_stops_waiting():
     backend = RecordingBackend()
-    batcher = make(backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000)
+    batcher = make(backend, max_batch_size=16, max_batch_wait_ms=1000)
     first = occupy(batcher, backend)
     busy = [batcher.submit(i) for i in range(4)]
     backend.release()
     first.result(WAIT)
     [f.result(WAIT) for f in busy]
-    # The first lone request after a batch of four waits at most the idle gap (learned from
-    # the burst's arrivals, far below the window); from then on requests start at once.
+    # The first lone request after a batch of four waits for companions (at most the window);
+    # from then on requests start at once.
     for i in range(3):
         assert batcher.submit(i).result(WAIT).batch_size == 1
     batcher.close()
