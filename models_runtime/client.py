@@ -129,7 +129,7 @@ def queued_requests(queue: str) -> int:
 def _check_backpressure(model: str) -> str:
     """429 when the model's own queue holds INFERENCE_MAX_QUEUED requests; returns the queue.
     Per queue: a backlog of chat requests never refuses an embedding."""
-    queue = routing.queue_for(model)
+    queue = routing.queue_to_send(model)
     depth = queued_requests(queue)
     if depth >= settings.INFERENCE_MAX_QUEUED:
         REFUSED.labels(model, "queue_full").inc()
@@ -160,7 +160,7 @@ def _send(kind: str, *, model: str, payload: dict, tenant_id, stream_channel=Non
             "tenant_id": str(tenant_id),
             "stream_channel": stream_channel,
         },
-        queue=routing.queue_for(model),
+        queue=routing.queue_to_send(model),
     )
 
 

@@ -59,6 +59,15 @@ def queue_for(model: str) -> str:
     return queue_of(known[model])
 
 
+def queue_to_send(model: str) -> str:
+    """The queue a request for ``model`` is sent to. A model this process does not know (its
+    settings may lag the workers') goes to the chat queue, whose worker answers UnknownModel."""
+    try:
+        return queue_for(model)
+    except UnknownModel:
+        return CHAT_QUEUE
+
+
 def served_queues() -> list[str]:
     """Every inference queue some configured model is served from, in a stable order."""
     return sorted({queue_of(spec) for spec in specs().values()})
@@ -78,10 +87,7 @@ def route_task(name, args, kwargs, options, task=None, **kw):
     """Celery router (``task_routes``): an inference task goes to its model's queue. Tasks that
     name their queue when sent keep it (Celery applies explicit ``queue=`` before routers)."""
     if name == "models_runtime.tasks.infer_task":
-        try:
-            return {"queue": queue_for((kwargs or {}).get("model", "chat"))}
-        except UnknownModel:
-            return {"queue": CHAT_QUEUE}  # the worker answers UnknownModel to the caller
+        return {"queue": queue_to_send((kwargs or {}).get("model", "chat"))}
     if name == "models_runtime.tasks.chat_job_task":
         return {"queue": CHAT_QUEUE}
     if name.startswith("models_runtime."):

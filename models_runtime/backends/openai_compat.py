@@ -1,13 +1,13 @@
 """Chat and embeddings on an OpenAI-compatible server (vLLM, SGLang, `transformers serve`,
 DeepSeek's API) through the official ``openai`` SDK.
 
-- **Streaming**: every chat request is streamed from the server (``stream_options.include_usage``),
-  so time to first token is measured for remote models too; a request with ``on_text`` (the
-  platform's SSE, ``"stream": true``) gets each piece of the answer as it arrives. The pieces put
-  together equal the final ``ChatResult.text``: leading and trailing whitespace wait until text
-  follows, and a ``<think>`` block in the content (models without a reasoning parser) is never
-  sent.
-- **Usage** is the server's (the last chunk's ``usage``), never a local estimate.
+- **Streaming**: a request with ``on_text`` (the platform's SSE, ``"stream": true``) is streamed
+  from the server (``stream_options.include_usage``) and gets each piece of the answer as it
+  arrives (time to first token is measured from the stream); other requests get one answer.
+  The pieces put together equal the final ``ChatResult.text``: leading and trailing whitespace
+  wait until text follows, and a ``<think>`` block in the content (models without a reasoning
+  parser) is never sent.
+- **Usage** is the server's (``usage``; the last chunk's when streaming), never an estimate.
 - **Reasoning**: ``reasoning_content`` (DeepSeek's API, vLLM's reasoning parsers) or ``reasoning``
   deltas, else a ``<think>`` block at the start of the content (``split_thinking``).
 - **Retries and time-outs**: the SDK retries 429, 5xx, time-outs and connection errors with
@@ -180,13 +180,14 @@ class OpenAICompatibleBackend(Backend):
             "max_tokens": new_tokens_for(request, self.spec),
             "temperature": request.temperature,
             "top_p": request.top_p,
-            "stream": True,
-            "stream_options": {"include_usage": True},
         }
         if request.stop:
             kwargs["stop"] = list(request.stop)
         if request.seed is not None:
             kwargs["seed"] = request.seed
+        if request.on_text is None:
+            return self._chat_whole(url, kwargs)
+        kwargs.update(stream=True, stream_options={"include_usage": True})
         started = time.monotonic()
         try:
             stream = self._client.chat.completions.create(**kwargs, **self._headers)
@@ -237,6 +238,28 @@ class OpenAICompatibleBackend(Backend):
             finish_reason="length" if finish == "length" else "stop",
             first_token_s=first,
             last_token_s=last,
+        )
+
+    def _chat_whole(self, url: str, kwargs: dict) -> ChatResult:
+        """A request nobody streams: one answer (every OpenAI-compatible server has this form)."""
+        try:
+            answer = self._client.chat.completions.create(**kwargs, **self._headers)
+            choice = answer.choices[0]
+            message = choice.message
+        except openai.OpenAIError as exc:
+            raise _api_error(exc, url, self.spec.http_timeout_s) from exc
+        except (IndexError, AttributeError, TypeError) as exc:
+            raise BackendError(f"chat answer from {url} without choices[0].message") from exc
+        content = message.content or ""
+        reasoning = _extra(message, "reasoning_content", "reasoning")
+        if reasoning is None:
+            reasoning, content = split_thinking(content)
+        return ChatResult(
+            text=content.strip(),
+            reasoning=reasoning,
+            tokens_in=int(getattr(answer.usage, "prompt_tokens", 0) or 0),
+            tokens_out=int(getattr(answer.usage, "completion_tokens", 0) or 0),
+            finish_reason="length" if choice.finish_reason == "length" else "stop",
         )
 
     def _embed(self, texts: Sequence[str]) -> list[EmbedResult]:

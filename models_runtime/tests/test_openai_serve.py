@@ -161,7 +161,6 @@ def test_concurrent_requests_are_all_answered(remote_runtime):
     ]
     outcomes = [future.result(WAIT) for future in futures]
     assert all(o.output.tokens_out == 4 and o.output.text for o in outcomes)
-    assert all(o.output.first_token_s is not None for o in outcomes)  # measured from the stream
 
 
 def test_a_server_killed_mid_stream_is_a_clear_error(folder, tmp_path):
