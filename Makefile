@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint format migrate worker worker-inference beat check-deploy clean loadtest
+.PHONY: run test install lint format migrate worker worker-inference beat check-deploy clean loadtest gpu-extras gpu-check
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,18 @@ worker: install
 	$(BIN)/celery -A config worker -Q default -n default@%h --loglevel INFO
 
 worker-inference: install
-	$(BIN)/celery -A config worker -Q inference -n inference@%h -P threads -c 64 --loglevel INFO
+	$(BIN)/celery -A config worker -Q inference.chat,inference.embed,inference.classify,training -n inference@%h -P threads -c 64 --loglevel INFO
+
+# GPU hosts only (README "Serving on GPUs"): bitsandbytes (4/8-bit) and nvidia-ml-py (GPU metrics).
+gpu-extras: install
+	$(BIN)/python -m pip install --quiet -r requirements-gpu.txt
+	$(BIN)/python -m pip check
+
+# Loads a chat model on the GPU in bf16 (and 4-bit with the extras), runs concurrent chat through
+# the platform's scheduler and prints tokens/s, time to first token and GPU utilisation. Without
+# an NVIDIA GPU it fails with one line saying so. GPU_CHECK_ARGS="--model <name> --requests 64".
+gpu-check: install
+	$(BIN)/python manage.py gpu_check $(GPU_CHECK_ARGS)
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel INFO

@@ -1,8 +1,9 @@
-"""The Celery app: two queues, `default` for jobs and `inference` for neural-model calls.
+"""The Celery app and its queues: one per model group, consumed by a worker pool per device.
 
-Configuration lives in Django settings under CELERY_*. Routing sends everything from
-models_runtime, and LoRA training (apps.adaptation.tasks), to `inference`; the rest goes to
-`default`.
+Configuration lives in Django settings under CELERY_*. Queues: `default` (jobs),
+`inference.chat` (generation models; the GPU pool `worker-gpu`), `inference.embed` and
+`inference.classify` (the CPU pool `worker-cpu`), `training` (LoRA training; `worker-training`).
+An inference task goes to its model's queue (models_runtime/routing.py); the rest to `default`.
 """
 
 import os
@@ -14,11 +15,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = (Queue("default"), Queue("inference"))
+INFERENCE_QUEUES = ("inference.chat", "inference.embed", "inference.classify")
+app.conf.task_queues = tuple(Queue(name) for name in ("default", *INFERENCE_QUEUES, "training"))
 app.conf.task_default_queue = "default"
-# LoRA training and evaluation run where the models (and the GPU) are.
-app.conf.task_routes = {
-    "models_runtime.*": {"queue": "inference"},
-    "apps.adaptation.tasks.*": {"queue": "inference"},
-}
+# Inference tasks by their model's queue; LoRA training and evaluation on `training`, off the
+# queues of live traffic.
+app.conf.task_routes = ("models_runtime.routing.route_task",)
 app.autodiscover_tasks()

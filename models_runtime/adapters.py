@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models_runtime import routing
 from models_runtime.errors import ModelLoadError, UnknownAdapter
 from models_runtime.gguf_cache import build_once, models_cache_dir
 
@@ -34,11 +35,36 @@ class AdapterRef:
         return f"a{self.digest[:24]}"
 
 
-def resolve(*, tenant_id, name: str, model: str) -> AdapterRef:
-    """The tenant's adapter ``name`` for ``model``; ``UnknownAdapter`` otherwise."""
+@dataclass(frozen=True)
+class RemoteAdapter:
+    """A tenant's adapter served by an OpenAI-compatible server under its own model name
+    (``ModelSpec.lora_models``); ``digest`` is that name, for the answer and the cache key."""
+
+    name: str
+    served_model: str
+    base_model: str
+
+    @property
+    def digest(self) -> str:
+        return self.served_model
+
+    @property
+    def key(self) -> str:
+        return self.served_model
+
+
+def resolve(*, tenant_id, name: str, model: str) -> AdapterRef | RemoteAdapter:
+    """The tenant's adapter ``name`` for ``model``; ``UnknownAdapter`` otherwise. For a model on
+    an OpenAI-compatible server, the spec's ``lora_models`` of that tenant decide."""
     from django.conf import settings
     from django.utils.module_loading import import_string
 
+    spec = routing.specs().get(model)
+    if spec is not None and spec.backend == "openai":
+        served = ((spec.lora_models or {}).get(str(tenant_id)) or {}).get(name)
+        if not isinstance(name, str) or not served:
+            raise UnknownAdapter(str(name), model)
+        return RemoteAdapter(name=name, served_model=served, base_model=model)
     hook = getattr(settings, "MODELS_RUNTIME_ADAPTER_HOOK", None)
     if not hook or not isinstance(name, str) or not name:
         raise UnknownAdapter(str(name), model)

@@ -7,4 +7,8 @@ class ModelsRuntimeConfig(AppConfig):
     verbose_name = "Inference runtime"
 
     def ready(self):
-        from . import tasks  # noqa: F401  registers the inference tasks in every process
+        from . import client, metrics, tasks  # tasks: registers the inference tasks everywhere
+
+        # The broker's queue lengths and GPU figures, on the web's /metrics and each pool's.
+        metrics.register_collectors(client.broker_queues, client.queued_requests)
+        del tasks

@@ -1,8 +1,10 @@
 """A dynamic batcher per model, in the manner of Triton's: gather, then run, on one thread.
 
 Callers on any thread ``submit`` a payload and get a ``Future``. The model's thread takes up to
-``max_batch_size`` queued requests, waiting at most ``max_batch_wait_ms`` after the first of
-them arrived, and runs them as one batch. The future's result is an ``Outcome``: the backend's
+``max_batch_size`` queued requests and runs them as one batch. It waits for companions only
+while others are arriving (``arrivals.AdaptiveWait``): a lone caller's request starts at once,
+a loaded model waits until arrivals pause, never longer than ``max_batch_wait_ms`` after the
+oldest request arrived. The future's result is an ``Outcome``: the backend's
 output plus queue time, compute time and the size of the batch it ran in.
 
 Failure handling: a full queue refuses at ``submit`` (``QueueFull``: the API answers 429); a request
@@ -25,6 +27,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from models_runtime.arrivals import AdaptiveWait
 from models_runtime.errors import BackendError, ModelsRuntimeError, QueueFull, RequestTimeout
 
 logger = logging.getLogger(__name__)
@@ -134,6 +137,8 @@ class DynamicBatcher:
         self._queue: collections.deque[_Item] = collections.deque()
         self._cond = threading.Condition()
         self._closed = False
+        self._running = False  # a batch is computing (arrivals meanwhile are concurrent)
+        self.wait_policy = AdaptiveWait(self.max_batch_wait_s)
         self.stats = BatcherStats()
         self._thread = threading.Thread(target=self._loop, name=f"batcher-{name}", daemon=True)
         self._thread.start()
@@ -161,6 +166,7 @@ class DynamicBatcher:
             if depth >= self.max_queue_depth:
                 self.stats.add(rejected_queue_full=1)
                 raise QueueFull(self.name, depth, self.retry_after_s)
+            self.wait_policy.arrived(now, concurrent=depth > 0 or self._running)
             self._queue.append(item)
             self.stats.add(submitted=1)
             if depth + 1 > self.stats.max_queue_depth_seen:
@@ -197,20 +203,26 @@ class DynamicBatcher:
 
     def _next_batch(self) -> list[_Item] | None:
         with self._cond:
+            self._running = False
             while not self._queue:
                 if self._closed:
                     return None
                 self._cond.wait()
-            flush_at = self._queue[0].enqueued + self.max_batch_wait_s
             while len(self._queue) < self.max_batch_size and not self._closed:
+                # Re-read each time: a new arrival moves the flush time (arrivals continue).
+                flush_at = self.wait_policy.flush_at(self._queue[0].enqueued, len(self._queue))
                 remaining = flush_at - time.monotonic()
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
             if self._group_key is None:
                 count = min(len(self._queue), self.max_batch_size)
-                return [self._queue.popleft() for _ in range(count)]
-            return self._take_group()
+                batch = [self._queue.popleft() for _ in range(count)]
+            else:
+                batch = self._take_group()
+            self.wait_policy.taken(len(batch))
+            self._running = True
+            return batch
 
     def _take_group(self) -> list[_Item]:
         """The oldest request and the queued ones with its group key (its LoRA adapter), in

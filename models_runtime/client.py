@@ -1,12 +1,13 @@
 """How every app calls a model: ``embed``, ``chat``, ``chat_stream``, ``classify``.
 
-The call goes to the inference worker over the ``inference`` queue (in-process without
-REDIS_URL) and returns the output with the model's name, revision, queue and compute time, so
-that the caller can write its audit event. Make these calls outside any open transaction.
+The call goes to the inference worker pool over its model's queue (``inference.chat``,
+``inference.embed``, ``inference.classify``: routing.py; in-process without REDIS_URL) and
+returns the output with the model's name, revision, queue and compute time, so that the caller
+can write its audit event. Make these calls outside any open transaction.
 
-Before sending: the tenant's model quota (a hook), the result cache, and backpressure (429
-past INFERENCE_MAX_QUEUED waiting requests). Usage is metered per tenant and model by the worker
-(metering.py), or here when tasks run in-process.
+Before sending: the tenant's model quota (a hook), the result cache, and backpressure (429 past
+INFERENCE_MAX_QUEUED requests waiting in the model's own queue). Usage is metered per tenant and
+model by the worker (metering.py), or here when tasks run in-process.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from . import errors, streams
+from . import errors, routing, streams
 from .cache import cache_get, cache_key, cache_set
 from .coalesce import Coalescer
 from .metering import usage_of, write_usage
-from .metrics import CACHE, REFUSED
+from .metrics import CACHE, REFUSED, TIME_TO_FIRST_TOKEN
 from .packing import is_packed, unpack_vectors
 
 ERROR_TYPES = {
@@ -108,18 +109,32 @@ def in_process() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
-def queued_requests() -> int:
-    """Requests waiting in the broker's ``inference`` queue (0 without a broker)."""
+def broker_queues() -> list[str]:
+    """Every queue the Celery app declares (none without a broker)."""
+    if in_process():
+        return []
+    from celery import current_app
+
+    return [queue.name for queue in current_app.conf.task_queues]
+
+
+def queued_requests(queue: str) -> int:
+    """Requests waiting in the broker's ``queue`` (0 without a broker): its Redis list length,
+    the figure KEDA's redis scaler reads too."""
     if in_process():
         return 0
-    return int(streams._redis_client().llen("inference"))
+    return int(streams._redis_client().llen(queue))
 
 
-def _check_backpressure(model: str) -> None:
-    depth = queued_requests()
+def _check_backpressure(model: str) -> str:
+    """429 when the model's own queue holds INFERENCE_MAX_QUEUED requests; returns the queue.
+    Per queue: a backlog of chat requests never refuses an embedding."""
+    queue = routing.queue_to_send(model)
+    depth = queued_requests(queue)
     if depth >= settings.INFERENCE_MAX_QUEUED:
         REFUSED.labels(model, "queue_full").inc()
         raise errors.QueueFull(model, depth, settings.INFERENCE_RETRY_AFTER_S)
+    return queue
 
 
 # ---------------------------------------------------------------------------- metering
@@ -145,7 +160,7 @@ def _send(kind: str, *, model: str, payload: dict, tenant_id, stream_channel=Non
             "tenant_id": str(tenant_id),
             "stream_channel": stream_channel,
         },
-        queue="inference",
+        queue=routing.queue_to_send(model),
     )
 
 
@@ -332,8 +347,14 @@ def chat_stream(
     else:
         _send("chat", model=model, payload=payload, tenant_id=tenant_id, stream_channel=channel)
     started = time.monotonic()
+    # With a broker, the web process measures what the caller sees: call -> first piece, the
+    # queue in the broker included (in-process, the worker code in this process observes it).
+    first_piece = not in_process()
     for event in subscription.events():
         if "delta" in event:
+            if first_piece:
+                TIME_TO_FIRST_TOKEN.labels(model).observe(time.monotonic() - started)
+                first_piece = False
             yield {"delta": event["delta"]}
         elif "done" in event:
             result = InferenceResult.from_task(event["done"])

@@ -39,14 +39,16 @@ def quantization_kwargs(spec: ModelSpec, device: str) -> dict:
     if not device.startswith("cuda"):
         raise ModelLoadError(
             f"model {spec.name!r}: quantization {spec.quantization!r} uses bitsandbytes, which "
-            f"needs CUDA; this process runs on {device}. Use quantization 'dynamic-int8' on CPU."
+            f"needs CUDA; this process runs on {device}. Use quantization 'dynamic-int8' on CPU, "
+            "or on a GPU host install the extras with `make gpu-extras`."
         )
     try:
         import bitsandbytes  # noqa: F401
         from transformers import BitsAndBytesConfig
     except ImportError as exc:
         raise ModelLoadError(
-            f"model {spec.name!r}: quantization {spec.quantization!r} needs bitsandbytes installed"
+            f"model {spec.name!r}: quantization {spec.quantization!r} needs bitsandbytes, a "
+            "CUDA-only extra: install it with `make gpu-extras` (requirements-gpu.txt)"
         ) from exc
     if spec.quantization == "8bit":
         config = BitsAndBytesConfig(load_in_8bit=True)

@@ -103,11 +103,12 @@ class ModelRegistry:
         )
         return backend
 
-    def warm_up(self) -> list[str]:
-        """Load every ``warm`` spec now (call it at worker start, in the process that serves)."""
+    def warm_up(self, only: set[str] | None = None) -> list[str]:
+        """Load every ``warm`` spec now (call it at worker start, in the process that serves);
+        ``only``: of these models (the ones served from the worker's queues)."""
         warmed = []
         for name, spec in self._specs.items():
-            if spec.warm:
+            if spec.warm and (only is None or name in only):
                 self.get(name)
                 warmed.append(name)
         return warmed

@@ -62,9 +62,9 @@ class InferenceRuntime:
                 self._batchers[name] = batcher
         return batcher
 
-    def warm_up(self) -> list[str]:
-        """Load the ``warm`` models and start their batchers (at worker start)."""
-        names = self.registry.warm_up()
+    def warm_up(self, only: set[str] | None = None) -> list[str]:
+        """Load the ``warm`` models (of ``only``, if given) and start their batchers."""
+        names = self.registry.warm_up(only)
         for name in names:
             self.batcher(name)
         return names

@@ -26,6 +26,7 @@ _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _NAME = re.compile(r"^[A-Za-z0-9][\w.\-]*$")
+_QUEUE = re.compile(r"^inference\.[A-Za-z0-9][\w\-]*$")
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,19 @@ class ModelSpec:
     max_new_tokens: int = 256
     request_timeout_s: float = 120.0
     warm: bool = False
+    # The broker queue (routing.py): None = the task's group queue (inference.chat, .embed,
+    # .classify); "inference.<name>" gives this model a queue and worker pool of its own.
+    queue: str | None = None
     # openai backend only
     base_url: str | None = None
     api_model: str | None = None
     api_key_env: str | None = None
     http_timeout_s: float = 60.0
+    # Retries (with the SDK's exponential back-off) on 429, 5xx, time-outs, connection errors.
+    http_max_retries: int = 2
+    # Tenants' LoRA adapters as the server's model names (vLLM --lora-modules name=path):
+    # {"<tenant id>": {"<adapter name>": "<served model name>"}}.
+    lora_models: dict | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -106,8 +115,20 @@ def _validate(spec: ModelSpec) -> None:
     number("max_batch_wait_ms", whole=False, allow_zero=True)
     number("request_timeout_s", whole=False)
     number("http_timeout_s", whole=False)
+    number("http_max_retries", whole=True, allow_zero=True)
+    if spec.lora_models is not None:
+        if spec.backend != "openai":
+            fail("lora_models", "applies to the openai backend (local models load adapters)")
+        if not isinstance(spec.lora_models, dict) or not all(
+            isinstance(names, dict)
+            and all(isinstance(k, str) and isinstance(v, str) and v for k, v in names.items())
+            for names in spec.lora_models.values()
+        ):
+            fail("lora_models", 'must map tenant ids to {"adapter name": "served model name"}')
     if not isinstance(spec.warm, bool):
         fail("warm", f"must be true or false, got {spec.warm!r}")
+    if spec.queue is not None and (not isinstance(spec.queue, str) or not _QUEUE.match(spec.queue)):
+        fail("queue", f"{spec.queue!r} is not a queue name of the form inference.<name>")
     if spec.max_queue_depth < spec.max_batch_size:
         fail("max_queue_depth", f"must be >= max_batch_size ({spec.max_batch_size})")
 

@@ -1,4 +1,5 @@
-"""The inference worker's tasks (queue ``inference``, routed by name in config/celery.py).
+"""The inference worker's tasks (queues ``inference.chat``, ``.embed``, ``.classify``: each
+request on its model's queue, routing.py).
 
 Run them in a worker started with the threads pool (``-P threads -c 64``): each task thread
 submits its request to the model's batcher and waits, so concurrent tasks meet in one batch.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
+import time
 
 from celery import shared_task
 from celery.signals import worker_ready, worker_shutdown
@@ -17,10 +19,10 @@ from django.conf import settings
 
 from apps.jobs.runner import PermanentJobError, job_task
 
-from . import adapters
+from . import adapters, routing
 from .errors import InvalidInput, ModelsRuntimeError, QueueFull
 from .metering import meter, usage_of, write_usage
-from .metrics import REQUESTS, observe_gpu_memory, observe_outcome
+from .metrics import REQUESTS, observe_generation, observe_gpu_memory, observe_outcome
 from .packing import pack_vectors
 from .runtime import get_runtime
 
@@ -68,6 +70,7 @@ def infer_task(
     """
     from . import streams
 
+    received = time.monotonic()
     rt = runtime()
     try:
         if kind == "embed_group":
@@ -97,6 +100,7 @@ def infer_task(
         return _error(exc)
 
     result = _answer(rt, model, tenant_id, outcomes, outputs, tokens_in, tokens_out)
+    observe_generation(model, outcomes[0], time.monotonic() - received)
     if kind == "chat" and payload.get("adapter"):
         adapter = outcomes[0].output_adapter
         result["adapter"] = {"name": adapter.name, "digest": adapter.digest}
@@ -191,8 +195,9 @@ def _run_chat(rt, model: str, payload: dict, stream_channel: str | None, tenant_
         # its own adapters whatever the caller sent.
         adapter = adapters.resolve(tenant_id=tenant_id, name=payload["adapter"], model=model)
         # Its files are written here, in the task's thread (a database read the first time),
-        # so the batch thread only reads them from disk.
-        adapters.adapter_folder(adapter)
+        # so the batch thread only reads them from disk. A remote server holds its own.
+        if not isinstance(adapter, adapters.RemoteAdapter):
+            adapters.adapter_folder(adapter)
         request = dataclasses.replace(request, adapter=adapter)
     if stream_channel:
         from . import streams
@@ -214,10 +219,12 @@ def status_task() -> dict:
 
 @worker_ready.connect
 def _start_inference_worker(sender, **kwargs):
-    """In a worker that consumes ``inference``: serve metrics and load the warm models, in the
-    process that will use them (after any fork, never before)."""
+    """In a worker that consumes an inference queue (or ``training``): serve metrics, and load
+    the warm models of the queues it consumes, in the process that will use them (after any
+    fork, never before). A pool warms only its own models: the CPU pool never loads chat."""
     queues = {q.name for q in sender.app.amqp.queues.consume_from.values()}
-    if "inference" not in queues:
+    serves = sorted(q for q in queues if routing.is_inference_queue(q))
+    if not serves and routing.TRAINING_QUEUE not in queues:
         return
     port = settings.MODELS_RUNTIME_METRICS_PORT
     if port:
@@ -225,18 +232,23 @@ def _start_inference_worker(sender, **kwargs):
 
         start_http_server(port)
         logger.info("inference metrics on port %s", port)
+    if not serves:
+        return
     meter.start(settings.MODELS_RUNTIME_METER_FLUSH_S)
     rt = runtime()
+    own = set(routing.models_on(serves))
     for name in settings.MODELS_RUNTIME_WARM:
-        rt.batcher(name)
-    names = rt.warm_up()
+        if name in own:
+            rt.batcher(name)
+    names = rt.warm_up(own)
     # The models and libraries just loaded live as long as the worker: keep full collections
     # from walking them (see config/wsgi.py).
     gc.collect()
     gc.freeze()
     logger.info(
-        "inference worker ready; warm models: %s",
-        sorted(set(names) | set(settings.MODELS_RUNTIME_WARM)),
+        "inference worker ready on %s; warm models: %s",
+        ",".join(serves),
+        sorted(set(names) | (set(settings.MODELS_RUNTIME_WARM) & own)),
     )
 
 

@@ -4,6 +4,7 @@ classifier, and a stub OpenAI-compatible HTTP server. Nothing here downloads any
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -130,10 +131,12 @@ class OpenAIStubServer:
     """An OpenAI-compatible server on 127.0.0.1 and a random port, in a thread.
 
     Chat answers ``"echo: <last user message>"``; a message containing ``think`` gets a
-    ``<think>…</think>`` answer; one containing ``fail`` gets HTTP 500; one containing ``slow``
-    is answered after ``slow_seconds``. Embeddings are
-    ``[len(text), text.count("a"), 1.0]``. ``requests`` records every (path, headers, body).
-    Use as a context manager; ``base_url`` ends in ``/v1``.
+    ``<think>…</think>`` answer, one containing ``reason`` a separate ``reasoning_content`` (as
+    DeepSeek's API sends it); one containing ``fail`` gets HTTP 500; one containing ``slow``
+    is answered after ``slow_seconds``. ``"stream": true`` is answered as server-sent events,
+    one chunk per word, with ``usage`` on a last chunk when ``stream_options.include_usage``.
+    Embeddings are ``[len(text), text.count("a"), 1.0]``. ``requests`` records every
+    (path, headers, body). Use as a context manager; ``base_url`` ends in ``/v1``.
     """
 
     def __init__(self, slow_seconds: float = 2.0):
@@ -147,9 +150,14 @@ class OpenAIStubServer:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                stub.requests.append((self.path, dict(self.headers), body))
+                # Header names as sent may be lower case (HTTP/2-style clients): normalise them.
+                headers = {name.title(): value for name, value in self.headers.items()}
+                stub.requests.append((self.path, headers, body))
                 if self.path == "/v1/chat/completions":
                     status, answer = stub.chat(body)
+                    if status == 200 and body.get("stream"):
+                        self._stream(body, answer)
+                        return
                 elif self.path == "/v1/embeddings":
                     status, answer = stub.embeddings(body)
                 else:
@@ -164,6 +172,33 @@ class OpenAIStubServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test); nothing to answer
 
+            def _stream(self, body: dict, answer: dict) -> None:
+                message = answer["choices"][0]["message"]
+                base = {"id": answer["id"], "object": "chat.completion.chunk", "model": "stub"}
+                deltas = [{"role": "assistant", "content": ""}]
+                if message.get("reasoning_content"):
+                    deltas.append({"reasoning_content": message["reasoning_content"]})
+                deltas += [{"content": word} for word in re.split(r"(?<= )", message["content"])]
+                chunks = [
+                    {**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]}
+                    for d in deltas
+                ]
+                chunks.append(
+                    {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                )
+                if (body.get("stream_options") or {}).get("include_usage"):
+                    chunks.append({**base, "choices": [], "usage": answer["usage"]})
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    for chunk in chunks:
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                    self.wfile.write(b"data: [DONE]\n\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
@@ -176,6 +211,9 @@ class OpenAIStubServer:
         if "slow" in prompt:
             time.sleep(self.slow_seconds)
         content = f"<think>about {prompt}</think>answer" if "think" in prompt else f"echo: {prompt}"
+        message = {"role": "assistant", "content": content}
+        if "reason" in prompt:
+            message["reasoning_content"] = f"reasoning about {prompt}"
         words = len(content.split())
         return 200, {
             "id": "chatcmpl-stub",
@@ -184,7 +222,7 @@ class OpenAIStubServer:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": content},
+                    "message": message,
                     "finish_reason": "stop",
                 }
             ],

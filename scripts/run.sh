@@ -33,8 +33,10 @@ if [ -n "${REDIS_URL:-}" ]; then
   mkdir -p var/log
   $BIN/celery -A config worker -Q default -n "default@%h" --loglevel INFO >var/log/worker-default.log 2>&1 &
   pids+=($!)
-  # The inference worker: threads feed one dynamic batcher per model; models load in it.
-  $BIN/celery -A config worker -Q inference -n "inference@%h" -P threads -c 64 --loglevel INFO \
+  # One inference worker on every model queue (the pools of docker-compose.yml, on one machine):
+  # threads feed one batcher per model; models load in it.
+  $BIN/celery -A config worker -Q inference.chat,inference.embed,inference.classify,training \
+    -n "inference@%h" -P threads -c 64 --loglevel INFO \
     >var/log/worker-inference.log 2>&1 &
   pids+=($!)
   $BIN/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule >var/log/beat.log 2>&1 &

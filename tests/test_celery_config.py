@@ -23,13 +23,28 @@ def test_time_limits_and_one_visibility_timeout():
 
 
 def test_queues_and_routes():
-    assert {q.name for q in app.conf.task_queues} == {"default", "inference"}
+    from config.celery import INFERENCE_QUEUES
+    from models_runtime import routing
+
+    assert {q.name for q in app.conf.task_queues} == {
+        "default",
+        "inference.chat",
+        "inference.embed",
+        "inference.classify",
+        "training",
+    }
+    assert INFERENCE_QUEUES == routing.INFERENCE_QUEUES
     assert app.conf.task_default_queue == "default"
-    route = app.amqp.router.route({}, "models_runtime.tasks.anything")
-    assert route["queue"].name == "inference"
-    assert (
-        app.amqp.router.route({}, "apps.audit.tasks.audit_verify_task")["queue"].name == "default"
-    )
+
+    def queue(name, **kwargs):
+        return app.amqp.router.route({}, name, kwargs=kwargs)["queue"].name
+
+    infer = "models_runtime.tasks.infer_task"
+    assert queue(infer, model="chat", kind="chat") == "inference.chat"
+    assert queue(infer, model="embed", kind="embed") == "inference.embed"
+    assert queue("models_runtime.tasks.chat_job_task") == "inference.chat"
+    assert queue("apps.adaptation.tasks.adapter_train_task") == "training"
+    assert queue("apps.audit.tasks.audit_verify_task") == "default"
 
 
 def test_audit_checkpoint_is_scheduled_and_registered():

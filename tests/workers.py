@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from config.celery import INFERENCE_QUEUES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -44,8 +46,14 @@ def celery_worker(
 ):
     """Run ``celery worker`` on ``queue`` until the block ends; yields (process, log path).
 
+    ``queue`` may be a comma-separated list; ``"inference"`` stands for every queue of the
+    inference pools (``inference.chat,inference.embed,inference.classify,training``): one worker
+    serving every model, as on a single machine.
     ``extra_args`` go to ``celery worker`` (e.g. ``("--include", "tests.fault.tasks")``)."""
-    name = f"test-{queue}-{uuid.uuid4().hex[:8]}@%h"
+    if queue == "inference":
+        queue = ",".join((*INFERENCE_QUEUES, "training"))
+    label = queue.split(",")[0].replace(".", "-") + ("-etc" if "," in queue else "")
+    name = f"test-{label}-{uuid.uuid4().hex[:8]}@%h"
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"celery-{uuid.uuid4().hex[:8]}.log"
     cmd = [
         sys.executable,

@@ -10,7 +10,8 @@ from apps.core.health import check_broker, check_database
 
 from .control import COMMAND
 
-QUEUES = ("default", "inference")
+# The queues of contract 4 (config/celery.py): jobs, one per inference model group, training.
+QUEUES = ("default", "inference.chat", "inference.embed", "inference.classify", "training")
 # kombu's Redis transport keeps a queue's messages of priority p > 0 under "<queue>\x06\x16<p>"
 # (its default priority steps); the plain name holds priority 0.
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.audit.services import audit_event_record, input_digest
-from models_runtime import client, errors
+from models_runtime import client, errors, routing
 from models_runtime.specs import specs_from_settings
 
 from .serializers import (
@@ -262,6 +263,7 @@ class ModelListView(APIView):
                 {
                     "name": name,
                     "task": spec.task,
+                    "queue": routing.queue_of(spec),
                     "backend": spec.backend,
                     "source": spec.source,
                     "revision": state.get("revision") or spec.revision,
@@ -286,8 +288,17 @@ class ModelListView(APIView):
     def _worker_status() -> dict:
         from models_runtime.tasks import status_task
 
-        try:
-            data = status_task.apply_async(queue="inference").get(timeout=3)
-        except Exception:  # no worker: the specs are still worth showing
-            return {}
-        return {entry["name"]: entry for entry in data["models"]}
+        # One answer per pool: each reports the models it has loaded (the CPU pool never has
+        # the chat model); a pool that does not answer leaves its models "not loaded".
+        pending = [status_task.apply_async(queue=q) for q in routing.served_queues()]
+        found: dict = {}
+        deadline = time.monotonic() + 3
+        for result in pending:
+            try:
+                data = result.get(timeout=max(0.1, deadline - time.monotonic()))
+            except Exception:  # no worker on that queue: the specs are still worth showing
+                continue
+            for entry in data["models"]:
+                if entry.get("loaded") or entry["name"] not in found:
+                    found[entry["name"]] = entry
+        return found

@@ -76,6 +76,11 @@ class ChatResult:
     tokens_in: int
     tokens_out: int
     finish_reason: str  # "stop" (end of turn or a stop string) or "length"
+    # Seconds from the start of the request's batch (or its admission to a running batch) to
+    # its first and its last generated token: time to first token and inter-token latency.
+    # Timings, not part of the answer: results compare equal without them.
+    first_token_s: float | None = field(default=None, compare=False)
+    last_token_s: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

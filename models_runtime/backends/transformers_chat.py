@@ -32,6 +32,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -174,6 +175,7 @@ class TransformersChatBackend(Backend):
             return self._run_batch(payloads)
 
     def _run_batch(self, payloads: Sequence[ChatRequest]) -> list[ChatResult]:
+        clock = _StepClock()
         prompts = [self.prompt_text(request) for request in payloads]
         encoded = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
         input_ids, attention_mask = _left_pad(encoded, self.tokenizer.pad_token_id, self.device)
@@ -192,7 +194,7 @@ class TransformersChatBackend(Backend):
             eos_token_id=sorted(self._eos_ids) or None,
             bos_token_id=getattr(self.model.generation_config, "bos_token_id", None),
         )
-        criteria = StoppingCriteriaList([stop])
+        criteria = StoppingCriteriaList([stop, clock])
         streamer = None
         if any(request.on_text is not None for request in payloads):
             # After ``stop`` in the list: it reads the verdicts ``stop`` has just given.
@@ -231,6 +233,8 @@ class TransformersChatBackend(Backend):
                     tokens_in=len(encoded[row]),
                     tokens_out=len(ids),
                     finish_reason="stop" if cut else (stop.reason[row] or "length"),
+                    first_token_s=clock.at(1),
+                    last_token_s=clock.at(max(1, len(ids))),
                 )
             )
         if streamer is not None:
@@ -461,6 +465,25 @@ class _Streamer(StoppingCriteria):
             )
             row.callback = None
             row.live = False
+
+
+class _StepClock(StoppingCriteria):
+    """Records when each decoding step ended (a criterion is called once per new token), for
+    time to first token and inter-token latency; never stops anything."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.steps: list[float] = []
+
+    def __call__(self, input_ids, scores, **kwargs):
+        self.steps.append(time.monotonic() - self.started)
+        return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+    def at(self, token: int) -> float | None:
+        """Seconds from the batch's start to its ``token``-th new token (1-based)."""
+        if not self.steps:
+            return None
+        return self.steps[min(token, len(self.steps)) - 1]
 
 
 class _PerRowEosBan(LogitsProcessor):

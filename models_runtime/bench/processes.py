@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from models_runtime.routing import INFERENCE_QUEUES
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -167,7 +169,8 @@ def start_web(env: Mapping[str, str], log_dir: Path, cwd: Path) -> tuple[Managed
 def start_worker(
     env: Mapping[str, str], log_dir: Path, cwd: Path, label: str, celery_app
 ) -> ManagedProcess:
-    """The inference worker (threads pool, 64 threads); waits until it answers a ping."""
+    """The inference worker (threads pool, 64 threads) on every inference queue, as on a single
+    machine; waits until it answers a ping."""
     node = f"bench-{label}-{uuid.uuid4().hex[:8]}"
     argv = [
         sys.executable,
@@ -177,7 +180,7 @@ def start_worker(
         "config",
         "worker",
         "-Q",
-        "inference",
+        ",".join(INFERENCE_QUEUES),
         "-P",
         "threads",
         "-c",
@@ -248,14 +251,20 @@ def foreign_consumers(celery_app, own_node: str, queue: str) -> list[str]:
 
 
 def foreign_inference_consumers(celery_app, own_node: str) -> list[str]:
-    """Other workers on this broker that consume the ``inference`` queue."""
-    return foreign_consumers(celery_app, own_node, "inference")
+    """Other workers on this broker that consume an inference queue."""
+    replies = celery_app.control.inspect(timeout=1.5).active_queues() or {}
+    return sorted(
+        name
+        for name, queues in replies.items()
+        if not name.startswith(f"{own_node}@")
+        and any(q.get("name") in INFERENCE_QUEUES for q in queues or [])
+    )
 
 
 def purge_inference_queue(celery_app) -> int:
-    """Drop messages a crashed earlier run may have left in the ``inference`` queue."""
+    """Drop messages a crashed earlier run may have left in the inference queues."""
     with celery_app.connection_for_write() as conn:
-        return conn.default_channel.queue_purge("inference") or 0
+        return sum(conn.default_channel.queue_purge(q) or 0 for q in INFERENCE_QUEUES)
 
 
 @contextmanager

@@ -119,12 +119,20 @@ def test_bad_chat_input(agent):
 def test_backpressure_answers_429_with_retry_after(agent, settings, monkeypatch):
     from models_runtime import client
 
-    monkeypatch.setattr(client, "queued_requests", lambda: settings.INFERENCE_MAX_QUEUED)
+    full = {"inference.embed": settings.INFERENCE_MAX_QUEUED}
+    monkeypatch.setattr(client, "queued_requests", lambda queue: full.get(queue, 0))
     response = agent.post(
         "/api/v1/inference/embed", {"texts": ["x"], "cache": False}, format="json"
     )
     assert response.status_code == 429
     assert response["Retry-After"] == str(settings.INFERENCE_RETRY_AFTER_S)
+    # Per queue: the chat queue is not full, so chat is still admitted.
+    response = agent.post(
+        "/api/v1/inference/chat",
+        {"messages": [{"role": "user", "content": "hi"}], "max_new_tokens": 2, "cache": False},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
 
 
 def test_chat_streams_server_sent_events(agent, tenant):

@@ -14,6 +14,7 @@ from models_runtime.batcher import DynamicBatcher, Outcome, is_out_of_memory
 from models_runtime.errors import BackendError, InvalidInput, QueueFull, RequestTimeout
 
 WAIT = 30
+PACE = 0.3  # seconds between arrivals in the adaptive-wait tests: far above scheduling jitter
 
 
 class RecordingBackend:
@@ -98,13 +99,48 @@ def test_partial_batch_runs_when_the_wait_window_closes():
 
 def test_requests_arriving_within_the_window_share_a_batch():
     backend = RecordingBackend()
-    # The model's thread is idle: without the window it would start on the first request alone.
-    batcher = make(backend, max_batch_size=64, max_batch_wait_ms=1000)
-    futures = [batcher.submit(0)]
-    time.sleep(0.1)  # an idle thread that did not wait would have taken the first one alone
-    futures += [batcher.submit(i) for i in (1, 2)]
-    assert [f.result(WAIT).output for f in futures] == [0, 2, 4]
-    assert [len(b) for b in backend.batches] == [3]
+    batcher = make(backend, max_batch_size=64, max_batch_wait_ms=10 * WAIT * 1000)
+    first = occupy(batcher, backend)  # a batch of one, then others arrive while it runs,
+    futures = []
+    for i in (1, 2):  # at a pace of one per PACE seconds: the idle gap becomes 2 x PACE
+        time.sleep(PACE)
+        futures.append(batcher.submit(i))
+    backend.release()
+    first.result(WAIT)
+    assert [f.result(WAIT).output for f in futures] == [2, 4]
+    # Companions are expected now (the last batch held two): the next request waits for them
+    # while they keep arriving at that pace.
+    later = batcher.submit(3)
+    time.sleep(PACE)  # a batcher that did not wait has run the request alone by now
+    more = [batcher.submit(i) for i in (4, 5)]
+    assert [f.result(WAIT).output for f in [later, *more]] == [6, 8, 10]
+    assert [len(b) for b in backend.batches] == [1, 2, 3]
+    batcher.close()
+
+
+def test_a_lone_caller_waits_for_nobody():
+    backend = RecordingBackend()
+    # A window far beyond WAIT: a request that waited for it would fail the test by time-out.
+    batcher = make(backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000)
+    for i in range(5):  # one caller: each request only after the previous answer
+        outcome = batcher.submit(i).result(WAIT)
+        assert outcome.output == i * 2 and outcome.batch_size == 1
+    assert [len(b) for b in backend.batches] == [1] * 5
+    batcher.close()
+
+
+def test_lone_caller_after_a_busy_spell_stops_waiting():
+    backend = RecordingBackend()
+    batcher = make(backend, max_batch_size=16, max_batch_wait_ms=1000)
+    first = occupy(batcher, backend)
+    busy = [batcher.submit(i) for i in range(4)]
+    backend.release()
+    first.result(WAIT)
+    [f.result(WAIT) for f in busy]
+    # The first lone request after a batch of four waits for companions (at most the window);
+    # from then on requests start at once.
+    for i in range(3):
+        assert batcher.submit(i).result(WAIT).batch_size == 1
     batcher.close()
 
 

@@ -149,7 +149,7 @@ def test_the_client_coalesces_small_calls_and_sends_big_ones_alone(tenant, setti
         return answer(payload["texts"])
 
     monkeypatch.setattr(client, "in_process", lambda: False)
-    monkeypatch.setattr(client, "queued_requests", lambda: 0)
+    monkeypatch.setattr(client, "queued_requests", lambda queue: 0)
     monkeypatch.setattr(client, "_send_and_wait", round_trip)
     monkeypatch.setattr(client, "_coalescers", {})
 

@@ -126,3 +126,65 @@ def test_missing_api_key_is_a_load_error(stub, monkeypatch):
     )
     with pytest.raises(ModelLoadError, match="NO_SUCH_KEY_VAR"):
         ModelRegistry([spec]).get("keyless")
+
+
+def test_streaming_pieces_add_up_and_reasoning_content_is_kept(runtime):
+    pieces = []
+    request = ChatRequest.build("hello streaming world", on_text=pieces.append)
+    result = runtime.batcher("remote-chat").submit(request).result(WAIT).output
+    assert len(pieces) > 1 and "".join(pieces) == result.text == "echo: hello streaming world"
+    assert (result.tokens_in, result.tokens_out) == (3, 4)  # the server's usage
+    thinking = []
+    request = ChatRequest.build("please think", on_text=thinking.append)
+    result = runtime.batcher("remote-chat").submit(request).result(WAIT).output
+    assert "".join(thinking) == result.text == "answer"  # the <think> block is never streamed
+    assert result.reasoning == "about please think"
+    result = runtime.chat("remote-chat", "reason it out").output
+    assert result.reasoning == "reasoning about reason it out"  # DeepSeek's reasoning_content
+    assert result.text == "echo: reason it out"
+
+
+@pytest.mark.django_db
+def test_lora_adapters_are_the_servers_model_names_per_tenant(
+    stub, settings, monkeypatch, tenant, other_tenant, make_api_client
+):
+    from apps.accounts.roles import Role
+    from models_runtime import tasks
+
+    settings.MODELS_RUNTIME = {
+        "models": {
+            "remote-chat": {
+                "task": "chat",
+                "backend": "openai",
+                "base_url": stub.base_url,
+                "api_model": "deepseek-r1",
+                "max_batch_wait_ms": 0,
+                "lora_models": {str(tenant.pk): {"shop": "deepseek-r1-shop-a"}},
+            }
+        },
+        "include_defaults": True,
+    }
+    runtime = InferenceRuntime.from_settings(settings.MODELS_RUNTIME)
+    monkeypatch.setattr(tasks, "runtime", lambda: runtime)
+    body = {
+        "model": "remote-chat",
+        "messages": [{"role": "user", "content": "hi"}],
+        "adapter": "shop",
+        "cache": False,
+    }
+    try:
+        answer = make_api_client(tenant, Role.AGENT).post(
+            "/api/v1/inference/chat", body, format="json"
+        )
+        assert answer.status_code == 200, answer.content
+        assert answer.json()["adapter"] == {"name": "shop", "digest": "deepseek-r1-shop-a"}
+        assert stub.requests[-1][2]["model"] == "deepseek-r1-shop-a"
+        # Another tenant has no adapter of that name on this server: 404, nothing sent.
+        sent = len(stub.requests)
+        refused = make_api_client(other_tenant, Role.AGENT).post(
+            "/api/v1/inference/chat", body, format="json"
+        )
+        assert refused.status_code == 404, refused.content
+        assert len(stub.requests) == sent
+    finally:
+        runtime.close()

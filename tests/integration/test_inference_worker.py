@@ -83,7 +83,7 @@ def test_concurrent_requests_are_batched_by_the_worker(tenant, make_api_client, 
         assert ready["checks"]["inference_worker"]["ok"] is True, ready
         warm_up = embed(-1)  # load the model before the concurrent burst
         results = _concurrently(12, embed)
-        stats = status_task.apply_async(queue="inference").get(timeout=30)
+        stats = status_task.apply_async(queue="inference.embed").get(timeout=30)
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics").read().decode()
 
     assert all(len(r["embeddings"][0]) == 384 for r in results)

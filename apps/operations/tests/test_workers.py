@@ -30,7 +30,13 @@ def test_workers_queues_and_models_are_reported():
         celery_app.control.purge()  # nothing left over from an earlier test in this Redis db
         before = services_health()
         assert before["workers"] == []
-        assert before["queues_without_worker"] == ["default", "inference"]
+        assert before["queues_without_worker"] == [
+            "default",
+            "inference.chat",
+            "inference.embed",
+            "inference.classify",
+            "training",
+        ]
         # Three messages wait in `default` until a worker for it starts, then drain.
         for _ in range(3):
             celery_app.send_task("celery.accumulate", args=[1], queue="default")
@@ -42,11 +48,12 @@ def test_workers_queues_and_models_are_reported():
         ):
             _wait(lambda: queue_depths()["queues"]["default"] == 0)
             health = _wait(lambda: (h := services_health()) and len(h["workers"]) == 2 and h)
-    by_queue = {tuple(w["queues"]): w for w in health["workers"]}
-    assert set(by_queue) == {("default",), ("inference",)}
+    by_queue = {tuple(sorted(w["queues"])): w for w in health["workers"]}
+    inference_queues = ("inference.chat", "inference.classify", "inference.embed", "training")
+    assert set(by_queue) == {("default",), inference_queues}
     assert health["queues_without_worker"] == []
     assert health["database"]["ok"] and health["broker"]["ok"]
-    default, inference = by_queue[("default",)], by_queue[("inference",)]
+    default, inference = by_queue[("default",)], by_queue[inference_queues]
     assert default["pool"] == "solo" and default["models"] == []
     assert default["processed"] >= 3  # it ran the three waiting messages
     assert inference["pool"] == "thread" and inference["concurrency"] == 4

@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 
 from models_runtime.bench.processes import ProcessFailed, exclusive
 from models_runtime.bench.runner import Benchmark, BenchmarkError, Settings
+from models_runtime.bench.single_user import measure_single_user
 from models_runtime.bench.workloads import FULL, SMOKE
 from models_runtime.errors import ModelsRuntimeError
 
@@ -49,13 +50,19 @@ class Command(BaseCommand):
             help="comma-separated workloads to run (chat, embed, embed_batched); default all",
         )
         parser.add_argument(
+            "--single-user",
+            action="store_true",
+            help="one user sending chat requests one after another: queue time per request "
+            "(last line: single_user_queue_ms_p50); a lone caller must wait for nobody",
+        )
+        parser.add_argument(
             "--log-dir",
             default=None,
             help="keep the web server's and workers' logs here (default: a temp folder, "
             "removed after a successful run)",
         )
 
-    def handle(self, *args, smoke, rounds_scale, only, log_dir, **options):
+    def handle(self, *args, smoke, rounds_scale, only, log_dir, single_user, **options):
         plan = (SMOKE if smoke else FULL).scaled(rounds_scale)
         if only:
             try:
@@ -83,21 +90,28 @@ class Command(BaseCommand):
                 call_command("migrate", interactive=False, verbosity=0)
                 # From the accounts app, through a hook: models_runtime does not import it.
                 token, revoke = import_string(settings.MODELS_RUNTIME_BENCH_CREDENTIAL_HOOK)()
+                bench_settings = Settings(
+                    plan=plan,
+                    token=token,
+                    log_dir=logs,
+                    repo_root=Path(settings.BASE_DIR),
+                    settings_module=os.environ.get(
+                        "DJANGO_SETTINGS_MODULE", "config.settings.local"
+                    ),
+                    models_runtime=getattr(settings, "MODELS_RUNTIME", None),
+                    celery_app=celery_app,
+                    progress=self._progress,
+                )
                 try:
-                    lines, report = Benchmark(
-                        Settings(
-                            plan=plan,
-                            token=token,
-                            log_dir=logs,
-                            repo_root=Path(settings.BASE_DIR),
-                            settings_module=os.environ.get(
-                                "DJANGO_SETTINGS_MODULE", "config.settings.local"
-                            ),
-                            models_runtime=getattr(settings, "MODELS_RUNTIME", None),
-                            celery_app=celery_app,
-                            progress=self._progress,
+                    if single_user:
+                        lines, report = measure_single_user(
+                            bench_settings,
+                            requests=4 if smoke else 20,
+                            new_tokens=8 if smoke else 16,
+                            say=self._progress,
                         )
-                    ).run()
+                    else:
+                        lines, report = Benchmark(bench_settings).run()
                 finally:
                     revoke()
         except ModelsRuntimeError as exc:  # an invalid MODELS_RUNTIME, weights missing
