@@ -1,0 +1,185 @@
+"""Real-time transaction scoring: online features, the champion fraud model's probability,
+SHAP reasons and an allow/review/block decision, stored with the transaction; retries with
+the same Idempotency-Key get the stored answer. Decisions are audited in batches
+(``fraud_decisions_audit``, every ``FRAUD_AUDIT_FLUSH_SECONDS`` from celery-beat) so that the
+audit chain's lock is not taken once per payment."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import Counter, OrderedDict
+
+from django.db import IntegrityError, transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from apps.accounts.models import Tenant
+from apps.audit.services import audited
+from apps.financial_risk.ml.data import SchemaError
+from apps.financial_risk.ml.fraud_features import online_features, reasons
+from apps.financial_risk.ml.fraud_training import FraudScorer
+from apps.financial_risk.models import (
+    FraudDecision,
+    ModelPurpose,
+    ModelState,
+    RiskModel,
+    Transaction,
+)
+
+from .fraud_state import event_of, state_add, state_from_sql, state_read, state_rebuild
+from .fraud_transactions import accounts_ensure, transaction_fields
+
+
+class IdempotencyConflict(ValueError):
+    """The Idempotency-Key was used before for a different transaction."""
+
+
+# Loaded fraud models per process, by version id: the champion's id is looked up on every
+# request (one indexed row), so a promotion is picked up by the next request.
+_scorers: OrderedDict[str, FraudScorer] = OrderedDict()
+_scorers_lock = threading.Lock()
+
+
+def fraud_champion(*, tenant) -> RiskModel | None:
+    return (
+        RiskModel.objects.filter(
+            tenant=tenant, purpose=ModelPurpose.FRAUD, state=ModelState.CHAMPION
+        )
+        .only("id", "name", "version", "fitted_state")
+        .order_by("-promoted_at")
+        .first()
+    )
+
+
+def fraud_scorer(model: RiskModel) -> FraudScorer:
+    key = str(model.pk)
+    with _scorers_lock:
+        if key in _scorers:
+            _scorers.move_to_end(key)
+            return _scorers[key]
+    booster = RiskModel.objects.values_list("booster", flat=True).get(pk=model.pk)
+    state = model.fitted_state
+    scorer = FraudScorer(bytes(booster), state["names"], state["thresholds"])
+    with _scorers_lock:
+        _scorers[key] = scorer
+        while len(_scorers) > 8:
+            _scorers.popitem(last=False)
+    return scorer
+
+
+def request_digest(clean: dict) -> str:
+    """SHA-256 of the validated request (card already a token): a replay must match it."""
+    body = {k: str(v) for k, v in sorted(clean.items())}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _replay(*, tenant, key: str, digest: str) -> FraudDecision | None:
+    if not key:
+        return None
+    found = (
+        FraudDecision.objects.filter(tenant=tenant, idempotency_key=key)
+        .select_related("transaction", "model")
+        .first()
+    )
+    if found is not None and found.request_digest != digest:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used for a different transaction."
+        )
+    return found
+
+
+def transaction_score(
+    *, tenant, clean: dict, idempotency_key: str = ""
+) -> tuple[FraudDecision, bool]:
+    """Score one validated transaction; returns the decision and whether it is a replay of an
+    earlier request with the same Idempotency-Key (then nothing new is written)."""
+    digest = request_digest(clean)
+    earlier = _replay(tenant=tenant, key=idempotency_key, digest=digest)
+    if earlier is not None:
+        return earlier, True
+    champion = fraud_champion(tenant=tenant)
+    if champion is None:
+        raise SchemaError({"model": ["This tenant has no champion fraud model yet."]})
+    scorer = fraud_scorer(champion)
+    account = accounts_ensure(tenant=tenant, external_ids=[clean["account"]])[clean["account"]]
+    fields = transaction_fields(clean)
+    event = event_of(account=account, **{k: fields[k] for k in (
+        "occurred_at", "amount", "country", "merchant_category", "channel")},
+        device=fields["device_id"])  # fmt: skip
+    state = state_read(tenant=tenant, account=account, event=event)
+    path = "redis"
+    if state is None or (state.last_ms is not None and event.ts_ms < state.last_ms):
+        state, path = state_from_sql(account=account, event=event), "sql"
+    values = online_features(event, state, scorer.names)
+    probability, contributions = scorer.score(values)
+    try:
+        with transaction.atomic():
+            stored = Transaction.objects.create(tenant=tenant, account=account, **fields)
+            decision = FraudDecision.objects.create(
+                tenant=tenant,
+                transaction=stored,
+                model=champion,
+                idempotency_key=idempotency_key,
+                request_digest=digest,
+                probability=probability,
+                outcome=scorer.outcome(probability),
+                reasons=reasons(scorer.names, values, contributions),
+                features=dict(zip(scorer.names, values.tolist(), strict=True)),
+                feature_path=path,
+            )
+    except IntegrityError:  # the same key raced in from a concurrent retry
+        earlier = _replay(tenant=tenant, key=idempotency_key, digest=digest)
+        if earlier is None:
+            raise
+        return earlier, True
+    decision.model = champion
+    if path == "redis":
+        state_add(tenant=tenant, account=account, event=event, row_id=stored.pk)
+    else:  # the state was missing or the event came late: rebuild it from the database
+        state_rebuild(tenant=tenant, account_ids=[account.pk])
+    return decision, False
+
+
+def fraud_decisions_audit(*, tenant, limit: int = 20_000) -> int:
+    """One audit event for the tenant's decisions not yet audited (up to ``limit``), with
+    their count, outcomes, model versions and a digest of their ids; returns how many."""
+    with transaction.atomic():
+        pending = list(
+            FraudDecision.objects.select_for_update(skip_locked=True)
+            .filter(tenant=tenant, audited_at__isnull=True)
+            .order_by("created_at")
+            .values_list("id", "outcome", "model_id", "created_at")[:limit]
+        )
+        if not pending:
+            return 0
+        ids = [str(p[0]) for p in pending]
+        with audited(
+            tenant=tenant,
+            action="financial_risk.fraud.decisions",
+            resource_type="financial_risk.frauddecision",
+        ) as event:
+            FraudDecision.objects.filter(pk__in=ids).update(audited_at=timezone.now())
+            event.row_count = len(ids)
+            event.details = {
+                "outcomes": dict(Counter(p[1] for p in pending)),
+                "models": sorted({str(p[2]) for p in pending}),
+                "first_at": pending[0][3].isoformat(),
+                "last_at": pending[-1][3].isoformat(),
+                "ids_sha256": hashlib.sha256(",".join(ids).encode()).hexdigest(),
+            }
+    return len(ids)
+
+
+def fraud_decisions_audit_all(*, limit: int = 20_000) -> dict:
+    """``fraud_decisions_audit`` for every tenant with decisions waiting (celery-beat)."""
+    waiting = (
+        FraudDecision.objects.filter(audited_at__isnull=True)
+        .values("tenant_id")
+        .annotate(first=Min("created_at"))
+    )
+    done = {}
+    for tenant in Tenant.objects.filter(pk__in=[w["tenant_id"] for w in waiting]):
+        done[tenant.slug] = fraud_decisions_audit(tenant=tenant, limit=limit)
+    return done
