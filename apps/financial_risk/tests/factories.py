@@ -134,7 +134,7 @@ def transaction(tenant):
 # ---------------------------------------------------------------------------- transaction fraud
 
 # A small labelled history: enough fraud in every time slice to train in about a second.
-SMALL_STREAM = {"accounts": 120, "weeks": 4, "seed": 3}
+SMALL_STREAM = {"accounts": 60, "weeks": 3, "seed": 3}
 
 
 def stream_rows(stream, index=None) -> list[dict]:
@@ -167,7 +167,7 @@ def small_stream():
 
     from apps.financial_risk.ml.fraud_synthetic import TRAINING, synthetic_stream
 
-    dense = replace(TRAINING, episodes_per_account_week=0.08)
+    dense = replace(TRAINING, episodes_per_account_week=0.15)
     return synthetic_stream(patterns=dense, **SMALL_STREAM)
 
 
