@@ -337,6 +337,9 @@ FRAUD_CARD_TOKEN_KEY = env("FRAUD_CARD_TOKEN_KEY", default=f"card-token:{SECRET_
 FRAUD_STATE_PREFIX = env("FRAUD_STATE_PREFIX", default="fraud")
 FRAUD_STATE_TTL_DAYS = env.int("FRAUD_STATE_TTL_DAYS", default=35)
 FRAUD_AUDIT_FLUSH_SECONDS = env.int("FRAUD_AUDIT_FLUSH_SECONDS", default=10)
+# A scored decision's commit waits for the WAL flush only when this is true (see
+# services/fraud_scoring.py: asynchronous commit keeps the flush out of a payment's latency).
+FRAUD_DECISION_SYNCHRONOUS_COMMIT = env.bool("FRAUD_DECISION_SYNCHRONOUS_COMMIT", default=False)
 CELERY_BEAT_SCHEDULE["fraud-decisions-audit"] = {
     "task": "apps.financial_risk.tasks.fraud_decisions_audit_task",
     "schedule": timedelta(seconds=FRAUD_AUDIT_FLUSH_SECONDS),

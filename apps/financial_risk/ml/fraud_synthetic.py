@@ -17,10 +17,12 @@ comes from a ``Patterns`` parameter set:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import numpy as np
 
-from .fraud_features import HOUR_MS, History
+from .fraud_features import CHANNELS, HOUR_MS, History
 
 DAY_MS = 24 * HOUR_MS
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -98,6 +100,26 @@ class Stream:
 
     def __len__(self) -> int:
         return len(self.ts_ms)
+
+    def rows(self, index=None) -> list[dict]:
+        """Rows as the transactions API takes them (clear card numbers, to be tokenised)."""
+        picked = range(len(self)) if index is None else index
+        return [
+            {
+                "account": str(self.account[i]),
+                "amount": Decimal(int(self.amount_cents[i])) / 100,
+                "currency": str(self.currency[i]),
+                "occurred_at": datetime.fromtimestamp(int(self.ts_ms[i]) / 1000, UTC),
+                "merchant_category": int(self.merchant_category[i]),
+                "device_id": str(self.device[i]),
+                "ip_address": str(self.ip[i]),
+                "channel": CHANNELS[int(self.channel[i])],
+                "country": str(self.country[i]),
+                "card_number": str(self.card[i]),
+                "is_fraud": bool(self.is_fraud[i]),
+            }
+            for i in picked
+        ]
 
     def take(self, index) -> Stream:
         return Stream(**{k: v[index] for k, v in self.__dict__.items()})

@@ -138,28 +138,7 @@ SMALL_STREAM = {"accounts": 60, "weeks": 3, "seed": 3}
 
 
 def stream_rows(stream, index=None) -> list[dict]:
-    """Rows of a synthetic stream as the transactions API takes them (clear card numbers)."""
-    from datetime import UTC, datetime
-
-    from apps.financial_risk.ml.fraud_features import CHANNELS
-
-    picked = range(len(stream)) if index is None else index
-    return [
-        {
-            "account": str(stream.account[i]),
-            "amount": Decimal(int(stream.amount_cents[i])) / 100,
-            "currency": str(stream.currency[i]),
-            "occurred_at": datetime.fromtimestamp(int(stream.ts_ms[i]) / 1000, UTC),
-            "merchant_category": int(stream.merchant_category[i]),
-            "device_id": str(stream.device[i]),
-            "ip_address": str(stream.ip[i]),
-            "channel": CHANNELS[int(stream.channel[i])],
-            "country": str(stream.country[i]),
-            "card_number": str(stream.card[i]),
-            "is_fraud": bool(stream.is_fraud[i]),
-        }
-        for i in picked
-    ]
+    return stream.rows(index)
 
 
 def small_stream():
