@@ -10,6 +10,7 @@ import hashlib
 import json
 import threading
 from collections import Counter, OrderedDict
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -173,7 +174,10 @@ def _store(stored: Transaction, decision: FraudDecision) -> None:
         f"({', '.join(f.column for f in dec_fields)}, transaction_id) "
         f"SELECT {', '.join(['%s'] * len(dec_fields))}, t.id FROM t, c RETURNING transaction_id"
     )
-    with connection.cursor() as cursor:
+    # Inside a caller's transaction a savepoint keeps a duplicate key from aborting it;
+    # on its own (autocommit) the statement is its own transaction.
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with guard, connection.cursor() as cursor:
         cursor.execute(sql, [synchronous, *txn_values, *dec_values])
         stored.pk = cursor.fetchone()[0]
     decision.transaction = stored
