@@ -49,7 +49,6 @@ EXPECTED = {
     ("get", "/api/v1/risk/transactions/"): {ADMIN, ANALYST},
     ("post", "/api/v1/risk/transactions/score"): {ADMIN, ANALYST},
     ("get", "/api/v1/risk/fraud-decisions/"): {ADMIN, ANALYST},
-    ("get", "/api/v1/risk/fraud-models/"): {ADMIN, ANALYST},
     ("post", "/api/v1/risk/fraud-models/"): {ADMIN, ANALYST},
     ("post", "/api/v1/medical/notes/"): {ADMIN, CLINICIAN},
     ("get", "/api/v1/medical/notes/"): {ADMIN, CLINICIAN},

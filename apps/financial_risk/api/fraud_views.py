@@ -19,13 +19,12 @@ from apps.accounts.api.viewsets import TenantScopedMixin
 from apps.accounts.roles import Role
 from apps.core.errors import problem_response
 from apps.financial_risk.ml.data import SchemaError
-from apps.financial_risk.models import FraudDecision, ModelPurpose, RiskModel, Transaction
+from apps.financial_risk.models import FraudDecision, Transaction
 from apps.financial_risk.services.fraud_models import fraud_model_train_start
 from apps.financial_risk.services.fraud_scoring import IdempotencyConflict, transaction_score
 from apps.financial_risk.services.fraud_transactions import transactions_ingest
 
 from . import fraud_serializers as fs
-from .serializers import RiskModelListSerializer
 from .views import accepted, invalid
 
 FRAUD_ROLES = {Role.ADMIN, Role.ANALYST}
@@ -114,19 +113,15 @@ class FraudDecisionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class FraudModelViewSet(TenantScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Fraud model versions (promoted through ``/models/<id>/promote/``, like every version);
-    POST trains a new one from the labelled transactions as a job (202)."""
+class FraudModelTrainView(APIView):
+    """POST trains a fraud model version from the labelled transactions as a job (202). The
+    versions are listed at ``/models/?purpose=fraud`` and promoted through
+    ``/models/<id>/promote/``, like every version of the registry."""
 
-    queryset = RiskModel.objects.order_by("name", "-version")
-    serializer_class = RiskModelListSerializer
     allowed_roles = FRAUD_ROLES
 
-    def get_tenant_queryset(self, tenant):
-        return RiskModel.objects.filter(tenant=tenant, purpose=ModelPurpose.FRAUD).defer("booster")
-
     @extend_schema(request=fs.FraudModelTrainSerializer, responses={202: OpenApiTypes.OBJECT})
-    def create(self, request):
+    def post(self, request):
         body = fs.FraudModelTrainSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:

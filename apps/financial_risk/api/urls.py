@@ -26,15 +26,15 @@ router.register("accounts", RiskAccountViewSet, basename="account")
 # ``transactions/<pk>/``.
 from .fraud_views import (  # noqa: E402
     FraudDecisionViewSet,
-    FraudModelViewSet,
+    FraudModelTrainView,
     TransactionScoreView,
     TransactionViewSet,
 )
 
 router.register("transactions", TransactionViewSet, basename="transaction")
 router.register("fraud-decisions", FraudDecisionViewSet, basename="fraud-decision")
-router.register("fraud-models", FraudModelViewSet, basename="fraud-model")
 urlpatterns = [
     path("transactions/score", TransactionScoreView.as_view(), name="transaction-score"),
+    path("fraud-models/", FraudModelTrainView.as_view(), name="fraud-model-train"),
     *router.urls,
 ]

@@ -96,7 +96,7 @@ def test_training_through_the_api_is_a_job_that_registers_a_fraud_draft(
         assert set(card["metrics"]) == {"model", "baseline"}
         assert model.feature_config["features"] == NAMES
         assert set(BASELINE_NAMES) < set(NAMES)
-        listed = client.get("/api/v1/risk/fraud-models/").json()["results"]
+        listed = client.get("/api/v1/risk/models/?purpose=fraud").json()["results"]
         assert [m["id"] for m in listed] == [str(model.pk)]
         promoted = client.post(
             f"/api/v1/risk/models/{model.pk}/promote/", {"state": "champion"}, format="json"
