@@ -47,7 +47,8 @@ from apps.financial_risk.services.fraud_transactions import transactions_ingest
 from models_runtime.bench.processes import ManagedProcess, free_port, platform_env, start_web
 
 BENCH_TENANT = "bench-fraud"
-SLO_P99_MS = 100
+SLO_P99_MS = 100  # the issue's bar at 50/s
+BACKLOG_P99_MS = 1000  # beyond this, requests are queueing: the rate is not sustained
 
 
 @dataclass
@@ -259,11 +260,12 @@ class FraudBenchmark:
 
     @staticmethod
     def sustained(run: dict) -> bool:
-        """Kept up: no errors, the answers came at the offered rate, p99 within the SLO."""
+        """Kept up: no errors, the answers came at the offered rate and no backlog built up
+        (a queue that grows during the run puts its p99 in seconds)."""
         return (
             run["errors"] == 0
             and run["achieved_tps"] >= 0.95 * run["requests"] / run["seconds"]
-            and run["p99_ms"] <= SLO_P99_MS
+            and run["p99_ms"] <= BACKLOG_P99_MS
         )
 
     def run(self) -> dict:
@@ -314,11 +316,13 @@ class FraudBenchmark:
                 Transaction.objects.filter(tenant=tenant).delete()
                 tenant_state_clear(tenant=tenant)
         passing = [s["rate"] for s in ramp if s["sustained"]]
+        within_slo = [s["rate"] for s in ramp if s["sustained"] and s["p99_ms"] <= SLO_P99_MS]
         return {
             "score_p50_ms": main["p50_ms"],
             "score_p95_ms": main["p95_ms"],
             "score_p99_ms": main["p99_ms"],
             "sustained_tps": max(passing) if passing else 0,
+            "slo_tps": max(within_slo) if within_slo else 0,
             "raw_p50_ms": _percentile(raw, 50),
             "raw_p99_ms": _percentile(raw, 99),
             "rate": plan.rate,
@@ -328,7 +332,7 @@ class FraudBenchmark:
             "achieved_tps": main["achieved_tps"],
             "ramp": ramp,
             "sustained_rule": "no errors, >=95% of the offered rate answered, "
-            f"p99 <= {SLO_P99_MS} ms",
+            f"p99 <= {BACKLOG_P99_MS} ms (slo_tps: also p99 <= {SLO_P99_MS} ms)",
             "decisions_audited": audited,
             "audit_batch_ms": round(audit_ms, 1),
             "model": model.label,
