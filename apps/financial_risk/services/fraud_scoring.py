@@ -14,7 +14,7 @@ from contextlib import nullcontext
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import Tenant
@@ -26,6 +26,7 @@ from apps.financial_risk.models import (
     FraudDecision,
     ModelPurpose,
     ModelState,
+    RiskAccount,
     RiskModel,
     Transaction,
 )
@@ -44,31 +45,60 @@ _scorers: OrderedDict[str, FraudScorer] = OrderedDict()
 _scorers_lock = threading.Lock()
 
 
-def fraud_champion(*, tenant) -> RiskModel | None:
+def _champion_query(tenant):
     return (
         RiskModel.objects.filter(
             tenant=tenant, purpose=ModelPurpose.FRAUD, state=ModelState.CHAMPION
         )
-        .only("id", "name", "version", "fitted_state")
         .order_by("-promoted_at")
+        .values("pk")[:1]
+    )
+
+
+def fraud_champion(*, tenant) -> RiskModel | None:
+    return (
+        RiskModel.objects.filter(pk__in=Subquery(_champion_query(tenant)))
+        .only("id", "name", "version", "fitted_state")
         .first()
     )
 
 
-def fraud_scorer(model: RiskModel) -> FraudScorer:
-    key = str(model.pk)
+def _loaded(model_id) -> tuple[RiskModel, FraudScorer]:
+    """The version (without its booster) and its scorer, kept per process by id."""
+    key = str(model_id)
     with _scorers_lock:
         if key in _scorers:
             _scorers.move_to_end(key)
             return _scorers[key]
-    booster = RiskModel.objects.values_list("booster", flat=True).get(pk=model.pk)
+    model = RiskModel.objects.only("id", "name", "version", "fitted_state").get(pk=model_id)
+    booster = RiskModel.objects.values_list("booster", flat=True).get(pk=model_id)
     state = model.fitted_state
-    scorer = FraudScorer(bytes(booster), state["names"], state["thresholds"])
+    loaded = (model, FraudScorer(bytes(booster), state["names"], state["thresholds"]))
     with _scorers_lock:
-        _scorers[key] = scorer
+        _scorers[key] = loaded
         while len(_scorers) > 8:
             _scorers.popitem(last=False)
-    return scorer
+    return loaded
+
+
+def fraud_scorer(model: RiskModel) -> FraudScorer:
+    return _loaded(model.pk)[1]
+
+
+def _account_and_champion(*, tenant, external_id: str):
+    """The account (with its ring) and the champion's id in one query; a new account is
+    created and the champion looked up on its own."""
+    account = (
+        RiskAccount.objects.filter(tenant=tenant, external_id=external_id)
+        .select_related("ring")
+        .annotate(champion_id=Subquery(_champion_query(tenant)))
+        .first()
+    )
+    if account is not None:
+        return account, account.champion_id
+    account = accounts_ensure(tenant=tenant, external_ids=[external_id])[external_id]
+    champion = _champion_query(tenant).first()
+    return account, champion["pk"] if champion else None
 
 
 def request_digest(clean: dict) -> str:
@@ -102,11 +132,10 @@ def transaction_score(
     # A retry is found by the unique (tenant, Idempotency-Key) when its rows are inserted: the
     # first attempt pays no extra lookup; a retry's rows are rolled back and the stored
     # decision is returned (the window state is only updated after a successful insert).
-    champion = fraud_champion(tenant=tenant)
-    if champion is None:
+    account, champion_id = _account_and_champion(tenant=tenant, external_id=clean["account"])
+    if champion_id is None:
         raise SchemaError({"model": ["This tenant has no champion fraud model yet."]})
-    scorer = fraud_scorer(champion)
-    account = accounts_ensure(tenant=tenant, external_ids=[clean["account"]])[clean["account"]]
+    champion, scorer = _loaded(champion_id)
     fields = transaction_fields(clean)
     event = event_of(account=account, **{k: fields[k] for k in (
         "occurred_at", "amount", "country", "merchant_category", "channel")},
