@@ -15,6 +15,7 @@ from apps.financial_risk.services import risk_model_promote
 from apps.financial_risk.services.fraud_models import fraud_model_train
 from apps.financial_risk.services.fraud_scoring import fraud_decisions_audit
 from apps.financial_risk.services.fraud_state import redis_client, tenant_state_clear
+from apps.financial_risk.tasks import fraud_decisions_audit_task
 
 from .factories import fraud_champion
 
@@ -164,11 +165,13 @@ def test_decisions_are_audited_in_batches(tenant, champion, make_api_client):
         )
         assert response.status_code == 201
     assert FraudDecision.objects.filter(tenant=tenant, audited_at__isnull=True).count() == 5
-    assert fraud_decisions_audit(tenant=tenant) == 5
+    # no audit event per decision: the celery-beat task writes one for the five
+    assert AuditEvent.objects.filter(action="financial_risk.fraud.decisions").count() == before
+    assert fraud_decisions_audit_task() == {tenant.slug: 5}
     events = AuditEvent.objects.filter(action="financial_risk.fraud.decisions")
     assert events.count() == before + 1
-    event = events.order_by("-seq").first() if hasattr(AuditEvent, "seq") else events.last()
-    assert event.row_count == 5 and sum(event.details["outcomes"].values()) == 5
+    event = events.get(row_count=5)
+    assert sum(event.details["outcomes"].values()) == 5 and event.details["ids_sha256"]
     assert not FraudDecision.objects.filter(tenant=tenant, audited_at__isnull=True).exists()
     assert fraud_decisions_audit(tenant=tenant) == 0
 
