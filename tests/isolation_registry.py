@@ -78,6 +78,7 @@ def _financial_risk_factories() -> dict[str, Callable]:
         "financial_risk.fraudring": lazy("ring"),
         "financial_risk.riskaccount": lazy("account"),
         "financial_risk.transaction": lazy("transaction"),
+        "financial_risk.frauddecision": lazy("fraud_decision"),
     }
 
 

@@ -48,16 +48,25 @@ class ModelState(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+class ModelPurpose(models.TextChoices):
+    CREDIT = "credit", "Credit decisions"
+    FRAUD = "fraud", "Transaction fraud"
+
+
 class RiskModel(models.Model):
     """A registered model version: fitted transforms, booster, calibration, decision rules and
     its model card. ``name`` groups the versions of one model; one champion (and at most one
-    challenger, scored in shadow) per name and tenant."""
+    challenger, scored in shadow) per name and tenant. ``purpose`` tells credit models (scored
+    by ``/decisions/``) from transaction-fraud models (scored by ``/transactions/score``)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=100)
     version = models.PositiveIntegerField()
     state = models.CharField(max_length=16, choices=ModelState.choices, default=ModelState.DRAFT)
+    purpose = models.CharField(
+        max_length=8, choices=ModelPurpose.choices, default=ModelPurpose.CREDIT, db_index=True
+    )
     dataset = models.ForeignKey(
         Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="models"
     )
@@ -255,7 +264,9 @@ class RiskAccount(models.Model):
 
 
 class Transaction(models.Model):
-    """A payment with the identifiers it was made from: the edges of the fraud graph."""
+    """A payment with the identifiers it was made from: the edges of the fraud graph, and the
+    history the behavioural fraud features are computed over. ``card`` holds a keyed digest of
+    the card number (``fraud_transactions.card_token``), never the number."""
 
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
     account = models.ForeignKey(RiskAccount, on_delete=models.CASCADE, related_name="transactions")
@@ -266,9 +277,24 @@ class Transaction(models.Model):
     card = models.CharField(max_length=64, blank=True, default="", help_text="card fingerprint")
     occurred_at = models.DateTimeField()
     is_fraud = models.BooleanField(default=False)
+    # Transaction fraud (issue 24): the client's id and the payment's own attributes.
+    reference = models.CharField(max_length=100, blank=True, default="")
+    currency = models.CharField(max_length=3, blank=True, default="")
+    merchant_category = models.PositiveSmallIntegerField(null=True, blank=True, help_text="MCC")
+    channel = models.CharField(max_length=8, blank=True, default="")
+    country = models.CharField(max_length=2, blank=True, default="")
 
     class Meta:
         ordering = ["-occurred_at"]
+        indexes = [
+            # the account's history in event order: the SQL path of the online features
+            models.Index(fields=["account", "occurred_at", "id"], name="risk_txn_account_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# Transaction fraud scoring (issue 24) lives in its own module; imported here so that Django
+# finds its models under this app.
+from .models_fraud import FraudDecision, FraudDecisionOutcome  # noqa: E402,F401

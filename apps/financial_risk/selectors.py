@@ -16,6 +16,7 @@ from .models import (
     Dataset,
     Decision,
     FraudRing,
+    ModelPurpose,
     ModelState,
     MonitoringFinding,
     RiskAccount,
@@ -80,7 +81,7 @@ def default_champion(*, tenant) -> RiskModel | None:
     """The most recently promoted champion of the tenant (when a request names no model)."""
     return (
         risk_models_of(tenant=tenant)
-        .filter(state=ModelState.CHAMPION)
+        .filter(state=ModelState.CHAMPION, purpose=ModelPurpose.CREDIT)
         .order_by("-promoted_at", "-created_at")
         .first()
     )

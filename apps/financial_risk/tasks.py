@@ -12,6 +12,8 @@ from .ml.data import SchemaError
 from .ml.features import FeatureConfigError
 from .models import BatchScoring, Dataset, RiskModel
 from .services import batch_scoring_run, monitoring_run, risk_model_train
+from .services.fraud_models import fraud_model_train
+from .services.fraud_scoring import fraud_decisions_audit_all
 from .services.monitoring import monitored_models
 
 
@@ -91,3 +93,30 @@ def fraud_rings_detect_task(job, progress) -> dict:
         max_accounts_per_identifier=job.params.get("max_accounts_per_identifier"),
         progress=progress,
     )
+
+
+# ---------------------------------------------------------------------------- transaction fraud
+
+
+@job_task(name="apps.financial_risk.tasks.fraud_model_train_task")
+def fraud_model_train_task(job, progress) -> dict:
+    """Train a fraud model version on the tenant's labelled transactions (a draft; promoted
+    through the registry). Retries train again from scratch."""
+    try:
+        model = fraud_model_train(tenant=job.tenant, name=job.params["name"], job=job,
+                                  progress=progress)  # fmt: skip
+    except SchemaError as exc:
+        raise PermanentJobError(str(exc)) from exc
+    return {
+        "model_id": str(model.pk),
+        "version": model.version,
+        "pr_auc": model.card["metrics"]["model"].get("pr_auc"),
+        "result_url": f"/api/v1/risk/models/{model.pk}/",
+    }
+
+
+@shared_task(name="apps.financial_risk.tasks.fraud_decisions_audit_task")
+def fraud_decisions_audit_task() -> dict:
+    """celery-beat: one audit event per tenant for the fraud decisions made since the last
+    run. Idempotent: a decision is audited once (``audited_at``)."""
+    return fraud_decisions_audit_all()

@@ -329,6 +329,21 @@ CELERY_BEAT_SCHEDULE["risk-monitoring"] = {
     "task": "apps.financial_risk.tasks.risk_monitoring_scheduled_task",
     "schedule": timedelta(hours=RISK_MONITORING_HOURS),
 }
+# Transaction fraud (issue 24): card numbers become HMAC-SHA256 tokens under this key (set it
+# in production and keep it: tokens of the same card must stay equal); the accounts' window
+# state in Redis (prefix, expiry after the last event); scored decisions are audited in one
+# event per tenant every FRAUD_AUDIT_FLUSH_SECONDS.
+FRAUD_CARD_TOKEN_KEY = env("FRAUD_CARD_TOKEN_KEY", default=f"card-token:{SECRET_KEY}")
+FRAUD_STATE_PREFIX = env("FRAUD_STATE_PREFIX", default="fraud")
+FRAUD_STATE_TTL_DAYS = env.int("FRAUD_STATE_TTL_DAYS", default=35)
+FRAUD_AUDIT_FLUSH_SECONDS = env.int("FRAUD_AUDIT_FLUSH_SECONDS", default=10)
+# A scored decision's commit waits for the WAL flush only when this is true (see
+# services/fraud_scoring.py: asynchronous commit keeps the flush out of a payment's latency).
+FRAUD_DECISION_SYNCHRONOUS_COMMIT = env.bool("FRAUD_DECISION_SYNCHRONOUS_COMMIT", default=False)
+CELERY_BEAT_SCHEDULE["fraud-decisions-audit"] = {
+    "task": "apps.financial_risk.tasks.fraud_decisions_audit_task",
+    "schedule": timedelta(seconds=FRAUD_AUDIT_FLUSH_SECONDS),
+}
 # Customer service: the weekly ratings report by intent (Monday 06:00 UTC) for every tenant.
 CELERY_BEAT_SCHEDULE["customer-service-ratings-report"] = {
     "task": "apps.customer_service.tasks.ratings_weekly_report_task",

@@ -91,6 +91,7 @@ class RiskModelSerializer(serializers.ModelSerializer):
             "name",
             "version",
             "state",
+            "purpose",
             "dataset",
             "job",
             "feature_config",

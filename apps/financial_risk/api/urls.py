@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .views import (
@@ -20,4 +21,20 @@ router.register("batch-scorings", BatchScoringViewSet, basename="batch-scoring")
 router.register("findings", MonitoringFindingViewSet, basename="finding")
 router.register("rings", FraudRingViewSet, basename="ring")
 router.register("accounts", RiskAccountViewSet, basename="account")
-urlpatterns = router.urls
+
+# Transaction fraud (issue 24): the scoring route is the issue's exact path, before the router's
+# ``transactions/<pk>/``.
+from .fraud_views import (  # noqa: E402
+    FraudDecisionViewSet,
+    FraudModelTrainView,
+    TransactionScoreView,
+    TransactionViewSet,
+)
+
+router.register("transactions", TransactionViewSet, basename="transaction")
+router.register("fraud-decisions", FraudDecisionViewSet, basename="fraud-decision")
+urlpatterns = [
+    path("transactions/score", TransactionScoreView.as_view(), name="transaction-score"),
+    path("fraud-models/", FraudModelTrainView.as_view(), name="fraud-model-train"),
+    *router.urls,
+]

@@ -32,6 +32,7 @@ from apps.financial_risk.models import (
     Decision,
     FindingKind,
     FraudRing,
+    ModelPurpose,
     ModelState,
     MonitoringFinding,
     Outcome,
@@ -108,10 +109,11 @@ class DatasetViewSet(TenantScopedCreateListRetrieveViewSet):
 class RiskModelFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=ModelState.choices)
     name = django_filters.CharFilter()
+    purpose = django_filters.ChoiceFilter(choices=ModelPurpose.choices)  # credit or fraud
 
     class Meta:
         model = RiskModel
-        fields = ["state", "name"]
+        fields = ["state", "name", "purpose"]
 
 
 class RiskModelViewSet(TenantScopedCreateListRetrieveViewSet):

@@ -201,7 +201,10 @@ def monitoring_start(*, tenant, model: RiskModel) -> Job:
 def monitored_models():
     """Every live model (champions and challengers) of every tenant: the scheduled run."""
     return (
-        RiskModel.objects.filter(state__in=[ModelState.CHAMPION, ModelState.CHALLENGER])
+        # credit models only: a fraud model's drift is not measured on credit decisions
+        RiskModel.objects.filter(
+            state__in=[ModelState.CHAMPION, ModelState.CHALLENGER], purpose="credit"
+        )
         .select_related("tenant")
         .defer("booster")
     )

@@ -311,3 +311,46 @@ def risk_model_promote(*, tenant, model: RiskModel, state: str) -> RiskModel:
         locked.promoted_at = timezone.now()
         locked.save(update_fields=["state", "promoted_at"])
     return locked
+
+
+# ---------------------------------------------------------------------------- other purposes
+
+
+def risk_model_register(
+    *,
+    tenant,
+    name: str,
+    purpose: str,
+    fitted_state: dict,
+    booster: bytes,
+    card: dict,
+    decision_config: dict,
+    feature_config: dict | None = None,
+    training_config: dict | None = None,
+    job: Job | None = None,
+    row_count: int | None = None,
+) -> RiskModel:
+    """Register a draft version trained outside ``risk_model_train`` (the transaction-fraud
+    models of ``services.fraud_models``), audited like a training; it is promoted through
+    ``risk_model_promote`` like every other version."""
+    with audited(
+        tenant=tenant, action="financial_risk.model.train", resource_type="financial_risk.riskmodel"
+    ) as event:
+        model = _create_version(
+            tenant=tenant,
+            name=name,
+            purpose=purpose,
+            dataset=None,
+            job=job,
+            feature_config=feature_config or {},
+            training_config=training_config or {},
+            decision_config=decision_config,
+            fitted_state=fitted_state,
+            booster=booster,
+            card=card,
+        )
+        event.resource_id = model.pk
+        event.model_name, event.model_revision = model.name, f"v{model.version}"
+        event.row_count = row_count
+        event.details = {"purpose": purpose}
+    return model

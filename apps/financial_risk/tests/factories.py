@@ -129,3 +129,66 @@ def transaction(tenant):
         device_id="dev-1",
         occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
+
+
+# ---------------------------------------------------------------------------- transaction fraud
+
+# A small labelled history: enough fraud in every time slice to train in about a second.
+SMALL_STREAM = {"accounts": 60, "weeks": 3, "seed": 3}
+
+
+def stream_rows(stream, index=None) -> list[dict]:
+    return stream.rows(index)
+
+
+def small_stream():
+    from dataclasses import replace
+
+    from apps.financial_risk.ml.fraud_synthetic import TRAINING, synthetic_stream
+
+    dense = replace(TRAINING, episodes_per_account_week=0.15)
+    return synthetic_stream(patterns=dense, **SMALL_STREAM)
+
+
+def validated(rows: list[dict]) -> list[dict]:
+    """Through the API's serializer: tokenised cards, parsed values."""
+    from apps.financial_risk.api.fraud_serializers import TransactionInSerializer
+
+    body = TransactionInSerializer(data=rows, many=True)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+def fraud_champion(tenant, *, stream=None):
+    """Labelled history stored through the ingest service, a fraud model trained on it and
+    promoted to champion."""
+    from apps.financial_risk.services import risk_model_promote
+    from apps.financial_risk.services.fraud_models import fraud_model_train
+    from apps.financial_risk.services.fraud_transactions import transactions_ingest
+
+    stream = stream or small_stream()
+    transactions_ingest(tenant=tenant, rows=validated(stream_rows(stream)))
+    model = fraud_model_train(tenant=tenant, name="fraud")
+    return risk_model_promote(tenant=tenant, model=model, state=ModelState.CHAMPION)
+
+
+def fraud_decision(tenant):
+    from apps.financial_risk.services.fraud_scoring import transaction_score
+
+    fraud_champion(tenant)
+    row = validated(
+        [
+            {
+                "account": "acct-00001",
+                "amount": "42.00",
+                "currency": "EUR",
+                "occurred_at": "2026-02-01T12:00:00Z",
+                "merchant_category": 5411,
+                "channel": "pos",
+                "country": "GB",
+                "device_id": "dev-x",
+                "card_number": "4000000000000002",
+            }
+        ]
+    )[0]
+    return transaction_score(tenant=tenant, clean=row)[0]

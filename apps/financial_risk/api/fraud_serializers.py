@@ -1,0 +1,93 @@
+"""Bodies of the transaction-fraud endpoints. ``card_number`` is write-only, checked without
+ever being echoed back, and replaced by its token before anything else sees it."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from apps.core.serializers import StrictSerializer
+from apps.financial_risk.ml.fraud_features import CHANNELS, MAX_AMOUNT_CENTS
+from apps.financial_risk.models import FraudDecision, Transaction
+from apps.financial_risk.services.fraud_transactions import card_token
+
+MAX_BATCH = 10_000
+CARD_DIGITS = re.compile(r"^[0-9 -]{12,23}$")
+
+
+class TransactionInSerializer(StrictSerializer):
+    account = serializers.CharField(max_length=100)
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        max_value=Decimal(MAX_AMOUNT_CENTS) / 100,
+    )  # fmt: skip
+    currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
+    occurred_at = serializers.DateTimeField()
+    merchant_category = serializers.IntegerField(min_value=0, max_value=9999)
+    device_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    ip_address = serializers.IPAddressField(required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(choices=CHANNELS)
+    country = serializers.RegexField(r"^[A-Z]{2}$", max_length=2)
+    card_number = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, default="", max_length=23,
+        trim_whitespace=True,
+    )  # fmt: skip
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    is_fraud = serializers.BooleanField(required=False, default=False)
+
+    def validate_card_number(self, value: str) -> str:
+        # The message never repeats the value: a mistyped card number must not reach logs.
+        if value and not CARD_DIGITS.match(value):
+            raise serializers.ValidationError("Must be 12 to 19 digits (spaces or dashes allowed).")
+        digits = re.sub(r"\D", "", value)
+        if value and not 12 <= len(digits) <= 19:
+            raise serializers.ValidationError("Must be 12 to 19 digits (spaces or dashes allowed).")
+        return digits
+
+    def validate(self, attrs):
+        number = attrs.pop("card_number", "")
+        attrs["card"] = card_token(number) if number else ""
+        return attrs
+
+
+class ScoreInSerializer(TransactionInSerializer):
+    is_fraud = None  # a label is not known when a payment is scored
+
+
+class TransactionBatchSerializer(StrictSerializer):
+    transactions = TransactionInSerializer(many=True, allow_empty=False, max_length=MAX_BATCH)
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.external_id", read_only=True)
+    card_token = serializers.CharField(source="card", read_only=True)
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "id", "account", "reference", "amount", "currency", "occurred_at",
+            "merchant_category", "channel", "country", "device_id", "ip_address", "card_token",
+            "is_fraud",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class FraudDecisionSerializer(serializers.ModelSerializer):
+    decision = serializers.CharField(source="outcome", read_only=True)
+    transaction = TransactionSerializer(read_only=True)
+    model_label = serializers.CharField(source="model.label", read_only=True)
+
+    class Meta:
+        model = FraudDecision
+        fields = [
+            "id", "transaction", "probability", "decision", "reasons", "features",
+            "model", "model_label", "feature_path", "idempotency_key", "created_at",
+            "audited_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class FraudModelTrainSerializer(StrictSerializer):
+    name = serializers.SlugField(max_length=100, required=False, default="fraud")
