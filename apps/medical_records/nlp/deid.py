@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from . import lookalikes
 from .ontology import is_chinese
 
 # Presidio entity type -> de-identification kind
@@ -29,6 +30,8 @@ KINDS = {
     "STREET_ADDRESS": "ADDRESS",
     "IP_ADDRESS": "IP",
     "AGE_OVER_89": "AGE",
+    "LOCATION": "LOCATION",
+    "ORGANIZATION": "ORGANIZATION",
 }
 # Higher wins where detections overlap; then the longer span.
 PRIORITY = {
@@ -42,8 +45,10 @@ PRIORITY = {
     "IP": 5,
     "ADDRESS": 4,
     "NAME": 3,
+    "LOCATION": 2,
+    "ORGANIZATION": 2,
 }
-PSEUDONYM_KINDS = ("NAME", "ID", "PHONE", "EMAIL", "ADDRESS", "IP")
+PSEUDONYM_KINDS = ("NAME", "ID", "PHONE", "EMAIL", "ADDRESS", "IP", "LOCATION", "ORGANIZATION")
 # HIPAA Safe Harbor aggregates ages over 89 into one category; written without digits so that
 # no part of the real age (a 90 inside "90+") is left in the text.
 AGE_TOKEN = "[AGE-OVER-89]"
@@ -229,10 +234,17 @@ def medical_analyzer():
             if _analyzer is None:
                 # Presidio (and what it imports) loads here, not when Django starts.
                 from apps.privacy.engine import build_analyzer
+                from apps.privacy.statistical import statistical_recognizers
 
                 from .recognizers import health_recognizers
 
-                extra = [*health_recognizers("en"), *health_recognizers("zh")]
+                # Recall first: any name, place or organisation either English model reports
+                # (the general analyzer wants both to agree); LAC is in the default set.
+                extra = [
+                    *health_recognizers("en"),
+                    *health_recognizers("zh"),
+                    *statistical_recognizers("en", recall_first=True),
+                ]
                 _analyzer = build_analyzer(extra)
     return _analyzer
 
@@ -294,27 +306,41 @@ def _with_first_name(text: str, start: int) -> int:
 
 
 def detect(text: str, *, language: str | None = None, names: Iterable[str] = ()) -> list[Span]:
-    """Every identifier in ``text``, overlaps resolved (priority, then length)."""
-    from apps.privacy.masking import detect_pii
-
+    """Every identifier in ``text``, overlaps resolved (priority, then length): recall first,
+    model look-alikes (drugs, eponyms) dropped, every name masked at all its occurrences."""
     language = language or ("zh" if is_chinese(text) else "en")
+    languages = [language] + (["zh"] if language == "en" and _HAN.search(text) else [])
     candidates: list[Span] = []
-    for finding in detect_pii(text, language=language, analyzer=medical_analyzer()):
-        kind = KINDS.get(finding.entity_type, "ID")
-        if kind == "ID" and finding.entity_type in ("URL", "DATE_TIME"):
-            continue
-        priority = PRIORITY.get(finding.entity_type, PRIORITY[kind])
-        candidates.append(Span(kind, finding.start, finding.end, finding.entity_type, priority))
+    for lang in languages:
+        for finding, source in _findings(text, lang):
+            kind = KINDS.get(finding.entity_type, "ID")
+            if kind == "ID" and finding.entity_type in ("URL", "DATE_TIME"):
+                continue
+            start, end = finding.start, finding.end
+            if kind in ("NAME", "LOCATION", "ORGANIZATION"):
+                start, end = _trim(text, start, end)
+                if start >= end:
+                    continue
+                # A lowercase "place" is a model reading an ordinary word ("at bedside");
+                # lowercase names stay (recall first: "marta (daughter)").
+                if kind != "NAME" and lang == "en" and text[start:end].islower():
+                    continue
+                if source not in lookalikes.CUE_SOURCES and lookalikes.is_lookalike(
+                    text, text[start:end], end
+                ):
+                    continue
+            priority = PRIORITY.get(finding.entity_type, PRIORITY[kind])
+            candidates.append(Span(kind, start, end, source, priority))
+    detected = [text[c.start : c.end] for c in candidates if c.kind == "NAME"]
     variants = _name_variants([*header_names(text), *names])
-    if variants:
-        alternatives = "|".join(regex.escape(v) for v in sorted(variants, key=len, reverse=True))
-        pattern = regex.compile(rf"(?<![\p{{L}}])(?:{alternatives})(?![\p{{L}}])", regex.IGNORECASE)
-        if language == "zh":
-            pattern = regex.compile(rf"(?:{alternatives})", regex.IGNORECASE)
+    chinese = language == "zh"
+    spread = lookalikes.name_variants([*variants, *detected], chinese=chinese)
+    pattern = lookalikes.propagation_pattern(spread, chinese=chinese)
+    if pattern is not None:
         for match in pattern.finditer(text):
             start = _with_first_name(text, match.start())
             candidates.append(
-                Span("NAME", start, match.end(), "header name", PRIORITY["HEADER_NAME"])
+                Span("NAME", start, match.end(), "propagated name", PRIORITY["HEADER_NAME"])
             )
     for date in find_dates(text):
         candidates.append(
@@ -324,7 +350,41 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
     for span in sorted(candidates, key=lambda s: (-s.priority, -(s.end - s.start), s.start)):
         if all(span.end <= other.start or span.start >= other.end for other in chosen):
             chosen.append(span)
+    if _HAN.search(text):
+        chosen = lookalikes.merge_chinese_addresses(
+            text,
+            chosen,
+            lambda kind, start, end: Span(kind, start, end, "address", PRIORITY["ADDRESS"]),
+        )
     return sorted(chosen, key=lambda s: s.start)
+
+
+_HAN = regex.compile(r"\p{Han}")
+# Words a model sometimes takes into a name span: "Pt Zhang Wei", "Patient Marcus".
+_LEADING_CUE = regex.compile(
+    r"^(?i:(?:pt|patient|mr|mrs|ms|dr|husband|wife|son|daughter|the|and)\.?[ \t]+)+"
+)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    value = text[start:end]
+    cue = _LEADING_CUE.match(value)
+    if cue:
+        start += cue.end()
+    value = text[start:end]
+    stripped = value.rstrip(" \t.,;:)")
+    return start, start + len(stripped)
+
+
+def _findings(text: str, language: str):
+    """Findings with the name of the recognizer that made them (``apps.privacy``'s analysis,
+    with its Chinese-text and URL-encoding pass)."""
+    from apps.privacy.masking import Finding, analyze_results
+
+    for result in analyze_results(medical_analyzer(), text, language):
+        source = (result.recognition_metadata or {}).get("recognizer_name", "")
+        finding = Finding(result.entity_type, result.start, result.end, result.score)
+        yield finding, source
 
 
 def deidentify(

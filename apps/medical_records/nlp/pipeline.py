@@ -21,6 +21,7 @@ import regex
 from loguru import logger
 
 from . import attributes as attrs
+from . import vocab_matcher
 from .ontology import Concept, is_chinese
 
 # PyRuSH logs every sentence at DEBUG through loguru.
@@ -143,8 +144,9 @@ def _target_rules(concepts: Iterable[Concept], chinese: bool):
     return rules
 
 
-def build_nlp(concepts: Mapping[str, Concept], language: str):
-    """A new medspaCy pipeline for ``language`` ("en" or "zh") that finds ``concepts``."""
+def build_nlp(concepts: Mapping[str, Concept], language: str, *, vocabulary: bool = True):
+    """A new medspaCy pipeline for ``language`` ("en" or "zh") that finds ``concepts`` and,
+    with ``vocabulary``, every surface of the full vocabularies (``vocab_matcher``)."""
     import medspacy
     import spacy
 
@@ -175,14 +177,18 @@ def build_nlp(concepts: Mapping[str, Concept], language: str):
         # what a section means, the same way for both languages.
         nlp.add_pipe("medspacy_sectionizer", config={"rules": "default", "span_attrs": None})
     nlp.get_pipe("medspacy_target_matcher").add(_target_rules(concepts.values(), chinese))
+    if vocabulary:
+        vocab_matcher.register()
+        nlp.add_pipe(f"{vocab_matcher.COMPONENT}_{language}", after="medspacy_target_matcher")
     return nlp
 
 
 class Extractor:
     """Both languages' pipelines over one version of the ontology."""
 
-    def __init__(self, concepts: Mapping[str, Concept]):
+    def __init__(self, concepts: Mapping[str, Concept], *, vocabulary: bool = True):
         self.concepts = dict(concepts)
+        self.vocabulary = vocabulary
         self._nlp: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -190,7 +196,9 @@ class Extractor:
         if language not in self._nlp:
             with self._lock:
                 if language not in self._nlp:
-                    self._nlp[language] = build_nlp(self.concepts, language)
+                    self._nlp[language] = build_nlp(
+                        self.concepts, language, vocabulary=self.vocabulary
+                    )
         return self._nlp[language]
 
     def extract(self, text: str, language: str | None = None) -> list[dict]:
@@ -223,11 +231,23 @@ class Extractor:
         for number, ent in enumerate(doc.ents, start=1):
             rule = ent._.target_rule
             concept = self.concepts.get((rule.metadata or {}).get("key")) if rule else None
-            if concept is None:
+            entry = ent._.vocab_entry
+            if concept is None and entry is None:
                 continue
+            if concept is not None:
+                found = {
+                    "concept": concept.key,
+                    "label": concept.label,
+                    "code": concept.code,
+                    "generic": concept.label.casefold() if concept.node_type == "drug" else "",
+                    "found_by": "ontology",
+                }
+                entity_type, literal = concept.entity_type, rule.literal
+            else:
+                found = {**vocab_matcher.entry_entity(entry), "found_by": "vocabulary"}
+                entity_type, literal = entry.entity_type, ent.text
             section = ent._.section_category or ""
             sentence = ent.sent
-            entity_type = concept.entity_type
             modifiers = [
                 {
                     "category": m.category,
@@ -242,13 +262,11 @@ class Extractor:
                 "start": ent.start_char,
                 "end": ent.end_char,
                 "type": entity_type,
-                "concept": concept.key,
-                "label": concept.label,
-                "code": concept.code,
+                **found,
                 "assertion": assertion_of(ent, section),
                 "section": section,
                 "sentence": [sentence.start_char, sentence.end_char],
-                "rule": {"target": rule.literal, "context": modifiers},
+                "rule": {"target": literal, "context": modifiers},
                 "language": language,
                 "attributes": {},
             }
@@ -277,6 +295,10 @@ def assertion_of(ent, section: str) -> str:
     wins ("no family history of diabetes" is negated), then family, hypothetical, uncertain,
     historical."""
     if ent._.is_negated:
+        # "History of pyelonephritis in 2010, resolved": it was there and is gone, which is
+        # history, not a negation.
+        if ent._.is_historical and _only_resolved(ent):
+            return "historical"
         return "negated"
     if ent._.is_family or section in FAMILY_SECTIONS:
         return "family"
@@ -287,6 +309,14 @@ def assertion_of(ent, section: str) -> str:
     if ent._.is_historical or section in HISTORY_SECTIONS:
         return "historical"
     return "present"
+
+
+def _only_resolved(ent) -> bool:
+    negations = [m for m in ent._.modifiers if m.category == "NEGATED_EXISTENCE"]
+    doc = ent.doc
+    return bool(negations) and all(
+        doc[m.modifier_span[0] : m.modifier_span[1]].text.lower() == "resolved" for m in negations
+    )
 
 
 _SPACES = regex.compile(r"\s+")

@@ -1,0 +1,125 @@
+"""Concept recognition over the full vocabularies: a spaCy component that looks every token
+n-gram up in one dictionary of surfaces (``vocabulary.full_lexicon``), built once per process.
+
+A dictionary of about 400,000 surfaces is built in a few seconds and answers each lookup in
+constant time, where a spaCy ``PhraseMatcher`` over the same surfaces first has to tokenise every
+one of them (minutes per process here); the matching itself is the same: longest surface first,
+case-insensitive, never overlapping an entity already found by the curated ontology's target
+rules. Matches become ``doc.ents`` before ConText and the sectionizer run, so assertions and
+sections apply to them exactly as to the ontology's.
+"""
+
+from __future__ import annotations
+
+from .vocabulary import VocabularyEntry, full_lexicon, surface_key
+
+COMPONENT = "medical_vocabulary_matcher"
+MAX_TOKENS = {"en": 8, "zh": 10}
+# Single English words that are in the drug or ICD lists but are ordinary words in notes.
+COMMON_WORDS = frozenset(
+    """
+    plan date care home well able sure most none normal stable today water oxygen sodium
+    potassium iron calcium zinc magnesium alcohol sugar salt food meal diet rest sleep mass
+    pain other unspecified history acute chronic disease disorder left right lower upper
+    status allergy test labs exam note daily complete urine blood heart lung liver kidney
+    """.split()
+)
+ENTITY_TYPES = {"condition": "condition", "medication": "medication", "allergy": "allergy"}
+
+
+def _candidates(doc, language: str):
+    lexicon = full_lexicon()
+    text = doc.text
+    limit = MAX_TOKENS[language]
+    for start in range(len(doc)):
+        first = doc[start]
+        if first.is_punct or first.is_space:
+            continue
+        for end in range(min(len(doc), start + limit), start, -1):
+            last = doc[end - 1]
+            if last.is_punct or last.is_space:
+                continue
+            surface = text[first.idx : last.idx + len(last.text)]
+            entry = lexicon.get(surface_key(surface))
+            if entry is None:
+                continue
+            if language == "en" and end - start == 1 and _too_common(first):
+                continue
+            yield start, end, entry
+            break
+
+
+def _too_common(token) -> bool:
+    lowered = token.lower_
+    return token.is_stop or lowered in COMMON_WORDS or len(lowered) < 4
+
+
+def vocabulary_spans(doc, language: str) -> tuple[list, list]:
+    """Non-overlapping vocabulary matches, longest first, and the ontology entities they
+    replace: a longer vocabulary surface that contains an ontology match wins ("ventricular
+    tachycardia" over "tachycardia", "血小板减少" over "血小板"); otherwise the ontology wins."""
+    taken = [False] * len(doc)
+    for ent in doc.ents:
+        for i in range(ent.start, ent.end):
+            taken[i] = True
+    found = sorted(_candidates(doc, language), key=lambda c: (-(c[1] - c[0]), c[0]))
+    spans, replaced = [], []
+    for start, end, entry in found:
+        inside = [e for e in doc.ents if start <= e.start and e.end <= end]
+        if any(taken[start:end]):
+            covered = {i for e in inside for i in range(e.start, e.end)}
+            blocked = any(taken[i] and i not in covered for i in range(start, end))
+            if blocked or not inside or any(e in replaced for e in inside):
+                continue
+            replaced.extend(inside)
+        for i in range(start, end):
+            taken[i] = True
+        # The Span class without importing spaCy at module level.
+        span_class = type(doc[start:end])
+        span = span_class(doc, start, end, label=ENTITY_TYPES.get(entry.entity_type, "condition"))
+        span._.vocab_entry = entry
+        spans.append(span)
+    return spans, replaced
+
+
+def register() -> None:
+    """Register the two spaCy components and the ``vocab_entry`` span attribute (once; spaCy is
+    imported here, when a pipeline is built, not when Django starts)."""
+    from spacy.language import Language
+    from spacy.tokens import Span
+
+    if not Span.has_extension("vocab_entry"):
+        Span.set_extension("vocab_entry", default=None)
+    for language in MAX_TOKENS:
+        name = f"{COMPONENT}_{language}"
+        if name not in Language.factories:
+            Language.component(name, func=_matcher(language))
+
+
+def _matcher(language: str):
+    def match(doc):
+        """Vocabulary matches into ``doc.ents``."""
+        spans, replaced = vocabulary_spans(doc, language)
+        if spans:
+            kept = [e for e in doc.ents if e not in replaced]
+            doc.ents = sorted([*kept, *spans], key=lambda s: s.start)
+        return doc
+
+    return match
+
+
+def entry_entity(entry: VocabularyEntry) -> dict:
+    """The concept fields of an extracted entity found by the vocabulary."""
+    uri = {
+        "ICD-10-CM": ("http://hl7.org/fhir/sid/icd-10-cm", "I10C"),
+        "ATC": ("http://www.whocc.no/atc", "WC"),
+        "DrugBank": ("https://go.drugbank.com/drugs", "DB"),
+        "LOINC": ("http://loinc.org", "LN"),
+        "SNOMED-CT": ("http://snomed.info/sct", "SCT"),
+    }.get(entry.system, ("", ""))
+    return {
+        "concept": f"vocabulary:{entry.system}:{entry.code or entry.label}",
+        "label": entry.label,
+        "code": {"system": entry.system, "uri": uri[0], "hl7": uri[1], "code": entry.code},
+        "generic": entry.label if entry.entity_type == "medication" else "",
+    }
