@@ -337,11 +337,14 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
     spread = lookalikes.name_variants([*variants, *detected], chinese=chinese)
     pattern = lookalikes.propagation_pattern(spread, chinese=chinese)
     if pattern is not None:
+        from_header = {v.casefold() for v in lookalikes.name_variants(variants, chinese=chinese)}
         for match in pattern.finditer(text):
             start = _with_first_name(text, match.start())
-            candidates.append(
-                Span("NAME", start, match.end(), "propagated name", PRIORITY["HEADER_NAME"])
-            )
+            # A header's name outranks everything; a name a model found once outranks other
+            # names but not a longer address it sits in ("42 Willow Creek Road").
+            header = match.group().casefold() in from_header
+            priority = PRIORITY["HEADER_NAME"] if header else PRIORITY["NAME"]
+            candidates.append(Span("NAME", start, match.end(), "propagated name", priority))
     for date in find_dates(text):
         candidates.append(
             Span("DATE", date.start, date.end, f"date {date.style}", PRIORITY["DATE"], date)

@@ -21,7 +21,7 @@ import regex
 from loguru import logger
 
 from . import attributes as attrs
-from . import vocab_matcher
+from . import clinical, vocab_matcher
 from .ontology import Concept, is_chinese
 
 # PyRuSH logs every sentence at DEBUG through loguru.
@@ -165,7 +165,7 @@ def build_nlp(concepts: Mapping[str, Concept], language: str, *, vocabulary: boo
         )
         sectionizer.add(section_rules())
     else:
-        from .english import context_rules
+        from .english import context_rules, english_section_rules
 
         _register_sentences()
         nlp = medspacy.load(
@@ -175,7 +175,10 @@ def build_nlp(concepts: Mapping[str, Concept], language: str, *, vocabulary: boo
         nlp.get_pipe("medspacy_context").add(context_rules())
         # Sections set no ConText flags themselves (span_attrs None): ``assertion_of`` decides
         # what a section means, the same way for both languages.
-        nlp.add_pipe("medspacy_sectionizer", config={"rules": "default", "span_attrs": None})
+        sectionizer = nlp.add_pipe(
+            "medspacy_sectionizer", config={"rules": "default", "span_attrs": None}
+        )
+        sectionizer.add(english_section_rules())
     nlp.get_pipe("medspacy_target_matcher").add(_target_rules(concepts.values(), chinese))
     if vocabulary:
         vocab_matcher.register()
@@ -228,6 +231,7 @@ class Extractor:
         text = doc.text
         entities = []
         starts = [ent.start_char for ent in doc.ents] + [len(text)]
+        bounds = _section_bounds(doc)
         for number, ent in enumerate(doc.ents, start=1):
             rule = ent._.target_rule
             concept = self.concepts.get((rule.metadata or {}).get("key")) if rule else None
@@ -248,13 +252,14 @@ class Extractor:
                 entity_type, literal = entry.entity_type, ent.text
             section = ent._.section_category or ""
             sentence = ent.sent
+            in_section = _in_section(ent, bounds)
             modifiers = [
                 {
                     "category": m.category,
                     "text": doc[m.modifier_span[0] : m.modifier_span[1]].text,
                     "direction": m.direction,
                 }
-                for m in ent._.modifiers
+                for m in in_section
             ]
             entity = {
                 "id": f"e{number}",
@@ -263,7 +268,7 @@ class Extractor:
                 "end": ent.end_char,
                 "type": entity_type,
                 **found,
-                "assertion": assertion_of(ent, section),
+                "assertion": assertion_of(in_section, section, doc),
                 "section": section,
                 "sentence": [sentence.start_char, sentence.end_char],
                 "rule": {"target": literal, "context": modifiers},
@@ -281,7 +286,10 @@ class Extractor:
                     entity["rule"]["section"] = section
             elif entity_type == "test":
                 entity["attributes"] = attrs.test_attributes(text, ent.end_char, sentence.end_char)
+            if entity["type"] == "allergy":
+                clinical.code_allergy(entity)
             entities.append(entity)
+        clinical.add_clinical_status(entities, text)
         return entities
 
 
@@ -290,30 +298,44 @@ def _line_end(text: str, position: int) -> int:
     return len(text) if end < 0 else end
 
 
-def assertion_of(ent, section: str) -> str:
-    """One assertion from ConText's flags and the section, most specific first: a negation
-    wins ("no family history of diabetes" is negated), then family, hypothetical, uncertain,
-    historical."""
-    if ent._.is_negated:
+def _section_bounds(doc) -> list[tuple[int, int]]:
+    """Token ranges of the note's sections (title and body), in order."""
+    return [section.section_span for section in getattr(doc._, "sections", None) or []]
+
+
+def _in_section(ent, bounds) -> list:
+    """ConText modifiers of ``ent`` inside its own section: assertion scope never crosses a
+    section header ("家族史：父亲有高血压 检查：血压 160/100": the family cue stays in 家族史)."""
+    own = next((b for b in bounds if b[0] <= ent.start < b[1]), None)
+    if own is None:
+        return list(ent._.modifiers)
+    return [m for m in ent._.modifiers if own[0] <= m.modifier_span[0] < own[1]]
+
+
+def assertion_of(modifiers, section: str, doc) -> str:
+    """One assertion from the ConText modifiers of the entity's own section and the section,
+    most specific first: a negation wins ("no family history of diabetes" is negated), then
+    family, hypothetical, uncertain, historical."""
+    categories = {m.category for m in modifiers}
+    if "NEGATED_EXISTENCE" in categories:
         # "History of pyelonephritis in 2010, resolved": it was there and is gone, which is
         # history, not a negation.
-        if ent._.is_historical and _only_resolved(ent):
+        if "HISTORICAL" in categories and _only_resolved(modifiers, doc):
             return "historical"
         return "negated"
-    if ent._.is_family or section in FAMILY_SECTIONS:
+    if "FAMILY" in categories or section in FAMILY_SECTIONS:
         return "family"
-    if ent._.is_hypothetical:
+    if "HYPOTHETICAL" in categories:
         return "hypothetical"
-    if ent._.is_uncertain:
+    if "POSSIBLE_EXISTENCE" in categories:
         return "uncertain"
-    if ent._.is_historical or section in HISTORY_SECTIONS:
+    if "HISTORICAL" in categories or section in HISTORY_SECTIONS:
         return "historical"
     return "present"
 
 
-def _only_resolved(ent) -> bool:
-    negations = [m for m in ent._.modifiers if m.category == "NEGATED_EXISTENCE"]
-    doc = ent.doc
+def _only_resolved(modifiers, doc) -> bool:
+    negations = [m for m in modifiers if m.category == "NEGATED_EXISTENCE"]
     return bool(negations) and all(
         doc[m.modifier_span[0] : m.modifier_span[1]].text.lower() == "resolved" for m in negations
     )

@@ -22,6 +22,7 @@ COMMON_WORDS = frozenset(
     potassium iron calcium zinc magnesium alcohol sugar salt food meal diet rest sleep mass
     pain other unspecified history acute chronic disease disorder left right lower upper
     status allergy test labs exam note daily complete urine blood heart lung liver kidney
+    illness problem problems symptoms findings impression assessment condition conditions
     """.split()
 )
 ENTITY_TYPES = {"condition": "condition", "medication": "medication", "allergy": "allergy"}
