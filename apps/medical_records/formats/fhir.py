@@ -2,9 +2,10 @@
 
 Out: a ``collection`` Bundle of a pseudonymised Patient, an Encounter, Conditions (negated
 findings ``verificationStatus`` refuted, historical ones' ``clinicalStatus`` from evidence
-(active unless resolved), uncertain ones provisional), FamilyMemberHistory for family findings, Observations (tests with their
-values), MedicationStatements (dose, route, frequency), AllergyIntolerances, Procedures and a
-Provenance naming the pipeline version. Validated before it is returned or stored.
+(active unless resolved), uncertain ones provisional), FamilyMemberHistory for family
+findings, Observations (tests with their values), MedicationStatements (dose, route,
+frequency), AllergyIntolerances, Procedures and a Provenance naming the pipeline version.
+Validated before it is returned or stored.
 
 In: a DocumentReference whose first attachment holds the note (base64 ``data``).
 """
