@@ -463,6 +463,61 @@ def _lookalike_rows():
     return rows
 
 
+def _dev_lookalike_rows():
+    en = [
+        (
+            "Wilson disease on penicillamine; her cousin Anesu Moyo came along.",
+            ["Anesu Moyo"],
+            ["Wilson", "penicillamine"],
+        ),
+        (
+            "Tourette syndrome since childhood. Mother Folasade Ogunleye present.",
+            ["Folasade Ogunleye"],
+            ["Tourette"],
+        ),
+        (
+            "Ewing sarcoma of the femur treated; uncle Yerlan Nurpeisov visits.",
+            ["Yerlan Nurpeisov"],
+            ["Ewing"],
+        ),
+        (
+            "Hashimoto thyroiditis on Synthroid; wife Zsofia Szabo at bedside.",
+            ["Zsofia Szabo"],
+            ["Hashimoto", "Synthroid"],
+        ),
+        (
+            "Takes Crestor, Plavix and Norvasc; son Olumide Adebowale helps.",
+            ["Olumide Adebowale"],
+            ["Crestor", "Plavix", "Norvasc"],
+        ),
+        (
+            "Positive Murphy sign, McBurney point tender; daughter Ifeoma Ekwueme called.",
+            ["Ifeoma Ekwueme"],
+            ["Murphy", "McBurney"],
+        ),
+        (
+            "Sjogren syndrome and Raynaud; friend Kudzai Chigumba drove her.",
+            ["Kudzai Chigumba"],
+            ["Sjogren", "Raynaud"],
+        ),
+        (
+            "On Coumadin and Zoloft for years; brother Nurlan Seitkali here.",
+            ["Nurlan Seitkali"],
+            ["Coumadin", "Zoloft"],
+        ),
+    ]
+    zh = [
+        ("川崎病病史，父亲祁沐宸陪同。", ["祁沐宸"], ["川崎病"]),
+        ("亨廷顿病家族史，女儿庞翊珩在场。", ["庞翊珩"], ["亨廷顿"]),
+        ("服用氯吡格雷和阿托伐他汀，丈夫阮煜祺管理药物。", ["阮煜祺"], ["氯吡格雷", "阿托伐他汀"]),
+        ("桥本甲状腺炎，服用左甲状腺素，儿子伍钧澈探视。", ["伍钧澈"], ["桥本", "左甲状腺素"]),
+    ]
+    return [
+        {"text": text, "phi": [[n, "NAME"] for n in names], "lookalikes": lookalikes}
+        for text, names, lookalikes in en + zh
+    ]
+
+
 ASSERTION_EN = [
     ("Denies {a}.", "negated"),
     ("No evidence of {a} on imaging.", "negated"),
@@ -539,6 +594,7 @@ def main() -> None:
     sets["../dev/entities_en.jsonl"] = _entity_rows(DEV_EN_TERMS, EN_TEMPLATES, rng)
     sets["../dev/entities_zh.jsonl"] = _entity_rows(DEV_ZH_TERMS, ZH_TEMPLATES, rng)
     sets["../dev/assertions.jsonl"] = _assertion_rows(rng, DEV_EN_TERMS, DEV_ZH_TERMS)
+    sets["../dev/lookalikes.jsonl"] = _dev_lookalike_rows()
     for filename, rows in sets.items():
         with (OUT / filename).open("w", encoding="utf-8") as handle:
             for row in rows:

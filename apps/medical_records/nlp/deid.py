@@ -311,6 +311,7 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
     language = language or ("zh" if is_chinese(text) else "en")
     languages = [language] + (["zh"] if language == "en" and _HAN.search(text) else [])
     candidates: list[Span] = []
+    rejected: set[tuple[int, int]] = set()
     for lang in languages:
         for finding, source in _findings(text, lang):
             kind = KINDS.get(finding.entity_type, "ID")
@@ -325,12 +326,24 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
                 # lowercase names stay (recall first: "marta (daughter)").
                 if kind != "NAME" and lang == "en" and text[start:end].islower():
                     continue
-                if source not in lookalikes.CUE_SOURCES and lookalikes.is_lookalike(
-                    text, text[start:end], end
-                ):
-                    continue
+                if source not in lookalikes.CUE_SOURCES:
+                    if lookalikes.is_lookalike(text, text[start:end], end):
+                        continue
+                    trimmed = lookalikes.trim_medical(text, start, end)
+                    if trimmed[0] >= trimmed[1]:
+                        # The other model's reading of the same words goes too ("Takes" of
+                        # "Takes Crestor").
+                        rejected.add((start, end))
+                        continue
+                    start, end = trimmed
             priority = PRIORITY.get(finding.entity_type, PRIORITY[kind])
             candidates.append(Span(kind, start, end, source, priority))
+    candidates = [
+        c
+        for c in candidates
+        if c.source in lookalikes.CUE_SOURCES
+        or not any(s <= c.start and c.end <= e for s, e in rejected)
+    ]
     detected = [text[c.start : c.end] for c in candidates if c.kind == "NAME"]
     variants = _name_variants([*header_names(text), *names])
     chinese = language == "zh"
@@ -365,11 +378,19 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
 _HAN = regex.compile(r"\p{Han}")
 # Words a model sometimes takes into a name span: "Pt Zhang Wei", "Patient Marcus".
 _LEADING_CUE = regex.compile(
-    r"^(?i:(?:pt|patient|mr|mrs|ms|dr|husband|wife|son|daughter|the|and)\.?[ \t]+)+"
+    r"^(?i:(?:pt|patient|mr|mrs|ms|dr|husband|wife|son|daughter|mother|father|brother|sister|"
+    r"uncle|aunt|cousin|friend|nephew|niece|the|and)\.?[ \t]+)+"
 )
 
 
+_FIELD_BREAK = regex.compile(r"\n|[ \t]{2,}|\t")
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    # A model span never runs across a line or a column gap ("Margaret Oyelaran   MRN").
+    gap = _FIELD_BREAK.search(text, start, end)
+    if gap:
+        end = gap.start()
     value = text[start:end]
     cue = _LEADING_CUE.match(value)
     if cue:

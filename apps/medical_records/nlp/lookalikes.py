@@ -16,6 +16,9 @@ from functools import lru_cache
 
 import regex
 
+from apps.privacy.gazetteer import get_gazetteer
+from apps.privacy.statistical import spacy_ner
+
 from .vocabulary import drug_lexicon, english_condition_words
 
 # Eponyms of diseases, signs, tests and procedures that are also surnames. Kept short and
@@ -88,6 +91,34 @@ def is_lookalike(text: str, span_text: str, end: int) -> bool:
     if all(w in lexicon for w in words):
         return True
     return words[-1] in EPONYMS and bool(_CLINICAL_NEXT.match(text[end : end + 40]))
+
+
+_SENTENCE_START = regex.compile(r"(?:^|[.;:!?\n])[ \t]*$")
+
+
+def trim_medical(text: str, start: int, end: int) -> tuple[int, int]:
+    """A model span with medical words at its edges, without them ("Takes Crestor" -> "Takes");
+    empty (start == end) when what is left is one ordinary English word that only opens a
+    sentence."""
+    words = list(_WORD.finditer(text, start, end))
+    lexicon = medical_words()
+    trimmed = False
+    while words and words[-1].group().casefold().strip("'’") in lexicon:
+        words.pop()
+        trimmed = True
+    while words and words[0].group().casefold().strip("'’") in lexicon:
+        words.pop(0)
+        trimmed = True
+    if not words:
+        return start, start
+    new_start, new_end = words[0].start(), words[-1].end()
+    if trimmed and len(words) == 1 and _SENTENCE_START.search(text[:new_start]):
+        word = words[0].group()
+        # An English word ("Takes", a surname in the census too) that is capitalised only
+        # because it opens the sentence; a first name ("Marcus") stays.
+        if not get_gazetteer().is_first_name(word) and spacy_ner().vocab.has_vector(word.lower()):
+            return start, start
+    return (new_start, new_end) if trimmed else (start, end)
 
 
 def name_variants(names: Iterable[str], *, chinese: bool) -> set[str]:

@@ -93,6 +93,7 @@ class Command(BaseCommand):
             "phi_items": phi_report["phi_items"],
             "phi_notes": phi_report["phi_notes"],
             "phi_per_kind": {k: v["recall"] for k, v in phi_report["phi_per_kind"].items()},
+            "per_language_accuracy": {k: v["accuracy"] for k, v in report["per_language"].items()},
         }
         for key in ("entity_recall", "entity_precision", "coding_accuracy", "entity_mentions"):
             summary[key] = entity_report.get("all", {}).get(key, 0.0)
