@@ -133,7 +133,8 @@ class NoteAdmin(ReadOnlyAdmin):
 
 @admin.register(Extraction)
 class ExtractionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "note", "pipeline_version", "created_at"]
+    list_display = ["id", "note", "pipeline_version", "summary_unsafe", "created_at"]
+    list_filter = ["summary_unsafe"]
 
 
 @admin.register(Finding)

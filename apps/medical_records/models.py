@@ -149,6 +149,9 @@ class Extraction(models.Model):
     summary = models.TextField(blank=True, default="")
     summary_model = models.CharField(max_length=200, blank=True, default="")
     summary_flags = models.JSONField(default=list, blank=True)
+    summary_unsafe = models.BooleanField(
+        default=False, help_text="The shown summary still names something the note does not say"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
