@@ -59,10 +59,10 @@ def _names_of(extractor, entity: dict) -> set[str]:
     return names | {entity["text"].casefold()}
 
 
-def assertion_scores(rows: list[dict], extractor) -> dict:
+def assertion_scores(rows: list[dict], extractor, *, tenant_id=None) -> dict:
     """Accuracy, per-assertion and per-language precision/recall/F1, concept detection F1."""
     texts = list(dict.fromkeys(row["text"] for row in rows))
-    extracted = dict(zip(texts, extractor.extract_many(texts), strict=True))
+    extracted = dict(zip(texts, extractor.extract_many(texts, tenant_id=tenant_id), strict=True))
     annotated = defaultdict(set)
     for row in rows:
         annotated[row["text"]].add(row["concept"].casefold())

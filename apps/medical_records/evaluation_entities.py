@@ -67,10 +67,10 @@ def _spans_of(text: str, value: str) -> list[tuple[int, int]]:
     return out
 
 
-def entity_scores(rows: list[dict], extractor) -> dict:
+def entity_scores(rows: list[dict], extractor, *, tenant_id=None) -> dict:
     """entity_recall, entity_precision, coding_accuracy, overall and per language."""
     texts = [row["text"] for row in rows]
-    extracted = extractor.extract_many(texts)
+    extracted = extractor.extract_many(texts, tenant_id=tenant_id)
     tallies = defaultdict(lambda: {"gold": 0, "found": 0, "coded": 0, "predicted": 0, "true": 0})
     misses = []
     for row, entities in zip(rows, extracted, strict=True):

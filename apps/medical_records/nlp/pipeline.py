@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import regex
 from loguru import logger
@@ -189,9 +189,17 @@ def build_nlp(concepts: Mapping[str, Concept], language: str, *, vocabulary: boo
 class Extractor:
     """Both languages' pipelines over one version of the ontology."""
 
-    def __init__(self, concepts: Mapping[str, Concept], *, vocabulary: bool = True):
+    def __init__(
+        self,
+        concepts: Mapping[str, Concept],
+        *,
+        vocabulary: bool = True,
+        model_spans: Callable | None = None,
+    ):
         self.concepts = dict(concepts)
         self.vocabulary = vocabulary
+        # (texts, tenant_id) -> NER spans per text, e.g. ``ner.model_spans`` (models_runtime).
+        self.model_spans = model_spans
         self._nlp: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -204,11 +212,11 @@ class Extractor:
                     )
         return self._nlp[language]
 
-    def extract(self, text: str, language: str | None = None) -> list[dict]:
-        return self.extract_many([text], [language])[0]
+    def extract(self, text: str, language: str | None = None, *, tenant_id=None) -> list[dict]:
+        return self.extract_many([text], [language], tenant_id=tenant_id)[0]
 
     def extract_many(
-        self, texts: list[str], languages: list[str | None] | None = None
+        self, texts: list[str], languages: list[str | None] | None = None, *, tenant_id=None
     ) -> list[list[dict]]:
         """Entities of each text; texts of one language go through ``nlp.pipe`` together."""
         languages = languages or [None] * len(texts)
@@ -221,7 +229,15 @@ class Extractor:
             indexes = [i for i, lang in enumerate(langs) if lang == language]
             if not indexes:
                 continue
-            docs = self.nlp(language).pipe([texts[i] for i in indexes], batch_size=32)
+            nlp = self.nlp(language)
+            docs = [nlp.make_doc(texts[i]) for i in indexes]
+            if self.model_spans is not None and self.vocabulary and language == "en":
+                # One call for the whole batch: the worker batches the texts together.
+                for doc, spans in zip(
+                    docs, self.model_spans([d.text for d in docs], tenant_id=tenant_id), strict=True
+                ):
+                    doc.user_data["model_spans"] = spans
+            docs = nlp.pipe(docs, batch_size=32)
             for i, doc in zip(indexes, docs, strict=True):
                 results[i] = self._entities(doc, language)
         return results
@@ -248,8 +264,11 @@ class Extractor:
                 }
                 entity_type, literal = concept.entity_type, rule.literal
             else:
-                found = {**vocab_matcher.entry_entity(entry), "found_by": "vocabulary"}
+                source = "model" if ent._.model_found == "only" else "vocabulary"
+                found = {**vocab_matcher.entry_entity(entry), "found_by": source}
                 entity_type, literal = entry.entity_type, ent.text
+            if ent._.model_found is True:
+                found["found_by"] += "+model"
             section = ent._.section_category or ""
             sentence = ent.sent
             in_section = _in_section(ent, bounds)

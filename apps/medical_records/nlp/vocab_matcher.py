@@ -11,7 +11,7 @@ sections apply to them exactly as to the ontology's.
 
 from __future__ import annotations
 
-from .vocabulary import VocabularyEntry, full_lexicon, surface_key
+from .vocabulary import VocabularyEntry, full_lexicon, normalise, surface_key
 
 COMPONENT = "medical_vocabulary_matcher"
 MAX_TOKENS = {"en": 8, "zh": 10}
@@ -91,6 +91,8 @@ def register() -> None:
 
     if not Span.has_extension("vocab_entry"):
         Span.set_extension("vocab_entry", default=None)
+    if not Span.has_extension("model_found"):
+        Span.set_extension("model_found", default=False)
     for language in MAX_TOKENS:
         name = f"{COMPONENT}_{language}"
         if name not in Language.factories:
@@ -104,9 +106,50 @@ def _matcher(language: str):
         if spans:
             kept = [e for e in doc.ents if e not in replaced]
             doc.ents = sorted([*kept, *spans], key=lambda s: s.start)
+        model = model_entities(doc, doc.user_data.get("model_spans") or [])
+        if model:
+            doc.ents = sorted([*doc.ents, *model], key=lambda s: s.start)
         return doc
 
     return match
+
+
+MODEL_TYPES = {"CONDITION": "condition", "MEDICATION": "medication"}
+MODEL_MIN_SCORE = 0.5
+
+
+def model_entities(doc, spans: list[dict]) -> list:
+    """The NER model's spans: those on an entity already found mark it (``model_found``); the
+    others become entities, normalised to a code (``vocabulary.normalise``) or left uncoded."""
+    new = []
+    taken = [False] * len(doc)
+    for ent in doc.ents:
+        for i in range(ent.start, ent.end):
+            taken[i] = True
+    for found in spans:
+        entity_type = MODEL_TYPES.get(found["label"])
+        if entity_type is None or found["score"] < MODEL_MIN_SCORE:
+            continue
+        span = doc.char_span(found["start"], found["end"], alignment_mode="expand")
+        if span is None or not span.text.strip():
+            continue
+        overlapping = [e for e in doc.ents if e.start < span.end and span.start < e.end]
+        if overlapping:
+            for ent in overlapping:
+                ent._.model_found = True
+            continue
+        if any(taken[span.start : span.end]):
+            continue
+        entry = normalise(span.text, entity_type) or VocabularyEntry(
+            entity_type, "", "", span.text, "model"
+        )
+        made = type(span)(doc, span.start, span.end, label=entity_type)
+        made._.vocab_entry = entry
+        made._.model_found = "only"
+        for i in range(span.start, span.end):
+            taken[i] = True
+        new.append(made)
+    return new
 
 
 def entry_entity(entry: VocabularyEntry) -> dict:

@@ -226,3 +226,28 @@ def counts() -> dict[str, int]:
         "ATC (project data)": len(atc_codes()),
         "project terms": len(project_lexicon()),
     }
+
+
+def normalise(surface: str, entity_type: str) -> VocabularyEntry | None:
+    """A code for a mention the NER model found: the exact surface, then a synonym form (without
+    qualifiers or a plural "s"), then the nearest vocabulary surface of the same type by string
+    similarity (rapidfuzz, score >= NEAREST_THRESHOLD); None when nothing is close enough."""
+    lexicon = full_lexicon()
+    key = surface_key(surface)
+    for form in (key, *_icd_variants(surface), key.rstrip("s"), key.removesuffix("es")):
+        entry = lexicon.get(form)
+        if entry is not None and entry.entity_type == entity_type:
+            return entry
+    from rapidfuzz import fuzz, process  # deferred: only model-only mentions get here
+
+    choices = _surfaces_of_type(entity_type)
+    best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=NEAREST_THRESHOLD)
+    return lexicon[best[0]] if best else None
+
+
+NEAREST_THRESHOLD = 88
+
+
+@lru_cache(maxsize=4)
+def _surfaces_of_type(entity_type: str) -> list[str]:
+    return [s for s, e in full_lexicon().items() if e.entity_type == entity_type]

@@ -53,7 +53,7 @@ def _flag(mention: dict, reason: str) -> dict:
     }
 
 
-def summary_flags(summary: str, entities: list[dict], extractor) -> list[dict]:
+def summary_flags(summary: str, entities: list[dict], extractor, *, tenant_id=None) -> list[dict]:
     """Conditions, medications, findings and procedures named in ``summary`` that the note's
     entities do not support: absent from them, negated in the note but not in the summary
     ("possible chest pain" of a denied chest pain), or the family's or hypothetical in the note
@@ -62,7 +62,7 @@ def summary_flags(summary: str, entities: list[dict], extractor) -> list[dict]:
     by_label = {e["label"].casefold(): e for e in entities}
     by_text = {e["text"].casefold(): e for e in entities}
     flags = []
-    for mention in extractor.extract(summary):
+    for mention in extractor.extract(summary, tenant_id=tenant_id):
         source = (
             by_concept.get(mention["concept"])
             or by_label.get(mention["label"].casefold())
@@ -121,13 +121,15 @@ def template_summary(entities: list[dict]) -> str:
     return " ".join(parts) or "No findings were extracted."
 
 
-def summary_check(summary: str, entities: list[dict], extractor, *, fallback: bool = True):
+def summary_check(
+    summary: str, entities: list[dict], extractor, *, fallback: bool = True, tenant_id=None
+):
     """(shown summary, flags, unsafe, source). Repeated sentences are cut; sentences that carry
     a flag are dropped; when nothing safe is left and ``fallback`` is on (the offline default
     model), the template summary is shown instead. ``unsafe`` says whether the shown summary
     still carries a flag (only without ``fallback``)."""
     text, repeat_flags = cut_repetitions(summary)
-    flags = summary_flags(text, entities, extractor)
+    flags = summary_flags(text, entities, extractor, tenant_id=tenant_id)
     if not flags:
         return text, repeat_flags, False, "model"
     if not fallback:
@@ -138,7 +140,7 @@ def summary_check(summary: str, entities: list[dict], extractor, *, fallback: bo
         for m in _SENTENCE.finditer(text)
         if m.group().strip() and not any(m.start() <= s < m.end() for s, _ in flagged_spans)
     ]
-    if safe and not summary_flags(" ".join(safe), entities, extractor):
+    if safe and not summary_flags(" ".join(safe), entities, extractor, tenant_id=tenant_id):
         return " ".join(safe), repeat_flags + flags, False, "model (flagged sentences removed)"
     return template_summary(entities), repeat_flags + flags, False, "template"
 
@@ -159,7 +161,11 @@ def extraction_summarize(*, tenant, extraction: Extraction, model: str = "chat")
     raw = (result.output.get("text") or "").strip()
     extractor, _, _ = extractor_for(medical_graph(tenant=tenant))
     summary, flags, unsafe, source = summary_check(
-        raw, extraction.entities, extractor, fallback=model == DEFAULT_MODEL
+        raw,
+        extraction.entities,
+        extractor,
+        fallback=model == DEFAULT_MODEL,
+        tenant_id=str(tenant.pk),
     )
     with audited(
         tenant=tenant,

@@ -51,7 +51,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--show-errors", action="store_true")
 
-    def handle(self, *args, assertions, phi, entities, lookalikes, tenant, show_errors, **options):
+    def handle(self, *args, **options):
+        # The evaluation runs its models (the NER model included) in this process, like the
+        # tests: it needs no inference worker, and what it sends is the evaluation's own text.
+        from celery import current_app
+
+        eager = current_app.conf.task_always_eager
+        current_app.conf.task_always_eager = True
+        try:
+            self._evaluate(**options)
+        finally:
+            current_app.conf.task_always_eager = eager
+
+    def _evaluate(self, *, assertions, phi, entities, lookalikes, tenant, show_errors, **options):
         try:
             assertion_rows = read_jsonl(Path(assertions))
             phi_rows = read_jsonl(Path(phi))
@@ -72,8 +84,11 @@ class Command(BaseCommand):
             corrected = corrections_as_eval_rows(tenant_slug=tenant)
             entity_rows += corrected["entities"]
             phi_rows += corrected["phi"]
-        report = assertion_scores(assertion_rows, extractor)
-        entity_report = entity_scores(entity_rows, extractor) if entity_rows else {}
+        tenant_id = str(eval_tenant.pk)
+        report = assertion_scores(assertion_rows, extractor, tenant_id=tenant_id)
+        entity_report = (
+            entity_scores(entity_rows, extractor, tenant_id=tenant_id) if entity_rows else {}
+        )
         pseudonymizer = Pseudonymizer(eval_tenant)
         try:
             phi_report = phi_scores(phi_rows, pseudonymizer)
