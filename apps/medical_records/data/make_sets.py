@@ -506,6 +506,48 @@ def _dev_lookalike_rows():
             ["Coumadin", "Zoloft"],
         ),
     ]
+    en += [
+        (
+            "Marfan syndrome, on losartan. Her partner Temitope Babatunde drove.",
+            ["Temitope Babatunde"],
+            ["Marfan", "losartan"],
+        ),
+        (
+            "Reiter arthritis years ago; Lyme disease last summer. Son Chukwuemeka Onyekachi here.",
+            ["Chukwuemeka Onyekachi"],
+            ["Reiter", "Lyme"],
+        ),
+        (
+            "Started Humira and Otezla; Paget disease of bone. Niece Lungile Mthembu called.",
+            ["Lungile Mthembu"],
+            ["Humira", "Otezla", "Paget"],
+        ),
+        (
+            "Doppler of the legs and Holter monitor done; wife Navneet Sandhu asked questions.",
+            ["Navneet Sandhu"],
+            ["Doppler", "Holter"],
+        ),
+        (
+            "Glasgow coma scale 15, Wells score low. Friend Akosua Asante visited.",
+            ["Akosua Asante"],
+            ["Glasgow", "Wells"],
+        ),
+        (
+            "Ativan at night, Lasix in the morning; daughter Ngozi Ekwueme manages.",
+            ["Ngozi Ekwueme"],
+            ["Ativan", "Lasix"],
+        ),
+        (
+            "Foley catheter removed; Apgar scores were normal at birth. Mother Yetunde Oyelowo.",
+            ["Yetunde Oyelowo"],
+            ["Foley", "Apgar"],
+        ),
+        (
+            "Tinel sign and Phalen test positive; husband Harpreet Grewal at bedside.",
+            ["Harpreet Grewal"],
+            ["Tinel", "Phalen"],
+        ),
+    ]
     zh = [
         ("川崎病病史，父亲祁沐宸陪同。", ["祁沐宸"], ["川崎病"]),
         ("亨廷顿病家族史，女儿庞翊珩在场。", ["庞翊珩"], ["亨廷顿"]),

@@ -329,6 +329,8 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
                 if source not in lookalikes.CUE_SOURCES:
                     if lookalikes.is_lookalike(text, text[start:end], end):
                         continue
+                    if lookalikes.is_ordinary_lowercase(text[start:end]):
+                        continue
                     trimmed = lookalikes.trim_medical(text, start, end)
                     if trimmed[0] >= trimmed[1]:
                         # The other model's reading of the same words goes too ("Takes" of

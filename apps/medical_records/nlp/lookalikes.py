@@ -121,6 +121,19 @@ def trim_medical(text: str, start: int, end: int) -> tuple[int, int]:
     return (new_start, new_end) if trimmed else (start, end)
 
 
+def is_ordinary_lowercase(value: str) -> bool:
+    """A lowercase model span made only of ordinary English words ("drove", "bedside"): not a
+    name. Lowercase first names ("marta") and words outside English ("oluwaseun") stay."""
+    if not value.islower():
+        return False
+    gazetteer = get_gazetteer()
+    vocab = spacy_ner().vocab
+    words = [w.group() for w in _WORD.finditer(value)]
+    return bool(words) and all(
+        vocab.has_vector(w) and not gazetteer.is_first_name(w) for w in words
+    )
+
+
 def name_variants(names: Iterable[str], *, chinese: bool) -> set[str]:
     """Each detected name and, outside Chinese, each part of three letters or more, minus
     parts that are medical words or ordinary clinical words."""

@@ -120,7 +120,7 @@ MODEL_MIN_SCORE = 0.5
 
 def model_entities(doc, spans: list[dict]) -> list:
     """The NER model's spans: those on an entity already found mark it (``model_found``); the
-    others become entities, normalised to a code (``vocabulary.normalise``) or left uncoded."""
+    others become entities when they normalise to a code (``vocabulary.normalise``)."""
     new = []
     taken = [False] * len(doc)
     for ent in doc.ents:
@@ -140,9 +140,11 @@ def model_entities(doc, spans: list[dict]) -> list:
             continue
         if any(taken[span.start : span.end]):
             continue
-        entry = normalise(span.text, entity_type) or VocabularyEntry(
-            entity_type, "", "", span.text, "model"
-        )
+        # A model-only mention must normalise to a code: on the development set every
+        # uncoded one was an ordinary word of the note ("reviewed", "the morning").
+        entry = normalise(span.text, entity_type)
+        if entry is None:
+            continue
         made = type(span)(doc, span.start, span.end, label=entity_type)
         made._.vocab_entry = entry
         made._.model_found = "only"
