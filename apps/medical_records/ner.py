@@ -59,11 +59,40 @@ def model_spans(texts: list[str], *, tenant_id, model: str = MODEL_NAME) -> list
 
     if not texts:
         return []
-    result = client.token_classify(texts, tenant_id=tenant_id, model=model)
-    return [
-        [span for span in spans if span["label"] in ("CONDITION", "MEDICATION")]
-        for spans in result.outputs
-    ]
+    # The model reads 256 tokens: each note goes as pieces of at most CHUNK_CHARS characters,
+    # cut at line breaks (or spaces), all in one call; spans come back in note offsets.
+    pieces, owners = [], []
+    for index, text in enumerate(texts):
+        for start, end in _chunks(text):
+            pieces.append(text[start:end])
+            owners.append((index, start))
+    result = client.token_classify(pieces, tenant_id=tenant_id, model=model)
+    spans: list[list[dict]] = [[] for _ in texts]
+    for (index, offset), found in zip(owners, result.outputs, strict=True):
+        for span in found:
+            if span["label"] in ("CONDITION", "MEDICATION"):
+                spans[index].append(
+                    {**span, "start": span["start"] + offset, "end": span["end"] + offset}
+                )
+    return spans
+
+
+# 200 characters stay under 256 tokens even where every character is a token (Han text).
+CHUNK_CHARS = 200
+
+
+def _chunks(text: str) -> list[tuple[int, int]]:
+    """(start, end) pieces of ``text`` of at most CHUNK_CHARS, cut at a line break or a space."""
+    out, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + CHUNK_CHARS)
+        if end < len(text):
+            cut = max(text.rfind("\n", start, end), text.rfind(" ", start, end))
+            end = cut + 1 if cut > start else end
+        if text[start:end].strip():
+            out.append((start, end))
+        start = end
+    return out
 
 
 def _evaluation_terms() -> set[str]:
