@@ -17,6 +17,8 @@ import json
 import random
 from pathlib import Path
 
+import regex
+
 from .nlp.vocabulary import drug_lexicon, icd_lexicon
 
 MODEL_NAME = "medical-ner"
@@ -77,15 +79,20 @@ def model_spans(texts: list[str], *, tenant_id, model: str = MODEL_NAME) -> list
     return spans
 
 
-# 200 characters stay under 256 tokens even where every character is a token (Han text).
-CHUNK_CHARS = 200
+# Pieces stay under 256 tokens: English WordPiece takes about one token per four characters
+# where every character is a token (Han text), 200 characters.
+CHUNK_CHARS = 400
+HAN_CHUNK_CHARS = 200
+_HAN = regex.compile(r"\p{Han}")
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
-    """(start, end) pieces of ``text`` of at most CHUNK_CHARS, cut at a line break or a space."""
+    """(start, end) pieces of ``text`` the model can read whole, cut at a line break or a
+    space."""
+    size = HAN_CHUNK_CHARS if _HAN.search(text) else CHUNK_CHARS
     out, start = [], 0
     while start < len(text):
-        end = min(len(text), start + CHUNK_CHARS)
+        end = min(len(text), start + size)
         if end < len(text):
             cut = max(text.rfind("\n", start, end), text.rfind(" ", start, end))
             end = cut + 1 if cut > start else end

@@ -349,16 +349,19 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
     detected = [text[c.start : c.end] for c in candidates if c.kind == "NAME"]
     variants = _name_variants([*header_names(text), *names])
     chinese = language == "zh"
-    spread = lookalikes.name_variants([*variants, *detected], chinese=chinese)
-    pattern = lookalikes.propagation_pattern(spread, chinese=chinese)
-    if pattern is not None:
-        from_header = {v.casefold() for v in lookalikes.name_variants(variants, chinese=chinese)}
+    # A header's name outranks everything; a name a model found once outranks other names but
+    # not a longer address it sits in ("42 Willow Creek Road"). Two passes, so that a model's
+    # longer reading ("Goldberg denies") never hides the header's "Goldberg".
+    header_variants = lookalikes.name_variants(variants, chinese=chinese)
+    for names_found, priority in (
+        (header_variants, PRIORITY["HEADER_NAME"]),
+        (lookalikes.name_variants(detected, chinese=chinese), PRIORITY["NAME"]),
+    ):
+        pattern = lookalikes.propagation_pattern(names_found, chinese=chinese)
+        if pattern is None:
+            continue
         for match in pattern.finditer(text):
             start = _with_first_name(text, match.start())
-            # A header's name outranks everything; a name a model found once outranks other
-            # names but not a longer address it sits in ("42 Willow Creek Road").
-            header = match.group().casefold() in from_header
-            priority = PRIORITY["HEADER_NAME"] if header else PRIORITY["NAME"]
             candidates.append(Span("NAME", start, match.end(), "propagated name", priority))
     for date in find_dates(text):
         candidates.append(
@@ -399,7 +402,13 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start += cue.end()
     value = text[start:end]
     stripped = value.rstrip(" \t.,;:)")
-    return start, start + len(stripped)
+    end = start + len(stripped)
+    # "Goldberg denies": a capitalised name followed by ordinary lowercase words.
+    words = list(regex.finditer(r"\S+", text[start:end]))
+    while len(words) > 1 and lookalikes.is_ordinary_lowercase(words[-1].group()):
+        words.pop()
+        end = start + words[-1].end()
+    return start, end
 
 
 def _findings(text: str, language: str):

@@ -180,8 +180,9 @@ def build_nlp(concepts: Mapping[str, Concept], language: str, *, vocabulary: boo
         )
         sectionizer.add(english_section_rules())
     nlp.get_pipe("medspacy_target_matcher").add(_target_rules(concepts.values(), chinese))
+    # The span attributes the entities read exist whether or not the vocabulary runs.
+    vocab_matcher.register()
     if vocabulary:
-        vocab_matcher.register()
         nlp.add_pipe(f"{vocab_matcher.COMPONENT}_{language}", after="medspacy_target_matcher")
     return nlp
 
@@ -231,7 +232,9 @@ class Extractor:
                 continue
             nlp = self.nlp(language)
             docs = [nlp.make_doc(texts[i]) for i in indexes]
-            if self.model_spans is not None and self.vocabulary and language == "en":
+            # The model call is metered to a tenant: without one, the vocabulary alone.
+            use_model = self.model_spans is not None and self.vocabulary and tenant_id
+            if use_model and language == "en":
                 # One call for the whole batch: the worker batches the texts together.
                 for doc, spans in zip(
                     docs, self.model_spans([d.text for d in docs], tenant_id=tenant_id), strict=True

@@ -11,7 +11,9 @@ sections apply to them exactly as to the ontology's.
 
 from __future__ import annotations
 
-from .vocabulary import VocabularyEntry, full_lexicon, normalise, surface_key
+from functools import lru_cache
+
+from .vocabulary import VocabularyEntry, full_lexicon, normalise
 
 COMPONENT = "medical_vocabulary_matcher"
 MAX_TOKENS = {"en": 8, "zh": 10}
@@ -28,20 +30,40 @@ COMMON_WORDS = frozenset(
 ENTITY_TYPES = {"condition": "condition", "medication": "medication", "allergy": "allergy"}
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    """The first word of every surface (and the first character, for Chinese): a token that
+    starts none is skipped without building its n-grams."""
+    firsts = set()
+    for surface in full_lexicon():
+        firsts.add(surface.split(" ", 1)[0])
+        firsts.add(surface[0])
+    return frozenset(firsts)
+
+
 def _candidates(doc, language: str):
     lexicon = full_lexicon()
-    text = doc.text
+    firsts = _first_words()
     limit = MAX_TOKENS[language]
+    lowered = [t.lower_ for t in doc]
+    spaces = [" " if t.whitespace_ else "" for t in doc]
     for start in range(len(doc)):
         first = doc[start]
-        if first.is_punct or first.is_space:
+        if first.is_punct or first.is_space or lowered[start] not in firsts:
             continue
-        for end in range(min(len(doc), start + limit), start, -1):
+        # n-grams built as surfaces are keyed: lower case, one blank between words.
+        grams, text = [], ""
+        for end in range(start, min(len(doc), start + limit)):
+            if doc[end].is_space:
+                break
+            text += lowered[end]
+            grams.append((end + 1, text))
+            text += spaces[end]
+        for end, surface in reversed(grams):
             last = doc[end - 1]
-            if last.is_punct or last.is_space:
+            if last.is_punct:
                 continue
-            surface = text[first.idx : last.idx + len(last.text)]
-            entry = lexicon.get(surface_key(surface))
+            entry = lexicon.get(surface)
             if entry is None:
                 continue
             if language == "en" and end - start == 1 and _too_common(first):

@@ -238,9 +238,13 @@ def normalise(surface: str, entity_type: str) -> VocabularyEntry | None:
         entry = lexicon.get(form)
         if entry is not None and entry.entity_type == entity_type:
             return entry
+    if len(key) < 5:
+        return None
     from rapidfuzz import fuzz, process  # deferred: only model-only mentions get here
 
-    choices = _surfaces_of_type(entity_type)
+    # Candidates sharing the first three characters: a misspelling rarely starts wrong, and
+    # scanning all 229,000 surfaces for every mention would cost tens of milliseconds.
+    choices = _surfaces_by_prefix(entity_type).get(key[:3], [])
     best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=NEAREST_THRESHOLD)
     return lexicon[best[0]] if best else None
 
@@ -249,5 +253,9 @@ NEAREST_THRESHOLD = 88
 
 
 @lru_cache(maxsize=4)
-def _surfaces_of_type(entity_type: str) -> list[str]:
-    return [s for s, e in full_lexicon().items() if e.entity_type == entity_type]
+def _surfaces_by_prefix(entity_type: str) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for surface, entry in full_lexicon().items():
+        if entry.entity_type == entity_type:
+            index.setdefault(surface[:3], []).append(surface)
+    return index
