@@ -71,7 +71,9 @@ def vocabulary_records() -> tuple[list[dict], list[dict]]:
             properties["atc"] = atc[generic]
         nodes.append(
             {
-                "key": f"drug:{generic}",
+                # Not "drug:": the curated ontology's drug nodes use that prefix and must keep their
+                # own rows (ATC, Chinese name, target rules).
+                "key": f"generic:{generic}",
                 "type": "drug",
                 "label": generic,
                 "aliases": variants[generic][:20],
