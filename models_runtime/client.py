@@ -380,6 +380,28 @@ def classify(
     )
 
 
+def token_classify(
+    texts: Sequence[str],
+    *,
+    tenant_id,
+    model: str,
+    timeout_s: float | None = None,
+    use_cache: bool = True,
+) -> InferenceResult:
+    """Entity spans (``label``, ``start``, ``end``, ``score``, ``text``) per text, in order;
+    the texts batch with other callers' on the worker."""
+    if isinstance(texts, str):
+        raise errors.InvalidInput("texts must be a list of strings, not one string")
+    return _call(
+        "token-classify",
+        model=model,
+        payload={"texts": list(texts)},
+        tenant_id=tenant_id,
+        timeout_s=timeout_s,
+        use_cache=use_cache,
+    )
+
+
 def chat_job(messages, *, tenant, model: str = "chat", **params):
     """The async form: a Job (202 + job URL in the API) whose result is the chat output."""
     from apps.jobs.services import job_create

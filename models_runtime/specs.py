@@ -208,12 +208,13 @@ def specs_from_settings(settings: Mapping[str, Any] | None) -> dict[str, ModelSp
         expected = ", ".join(sorted(SETTINGS_KEYS))
         raise InvalidSpec("(settings)", unknown[0], f"unknown key; expected {expected}")
     models = settings.get("models")
+    defaults = {**DEFAULT_MODELS, **REGISTERED_MODELS}
     if models is None:
-        specs = dict(DEFAULT_MODELS)
+        specs = dict(defaults)
     elif not isinstance(models, Mapping):
         raise InvalidSpec("(settings)", "models", "must map model names to their fields")
     else:
-        specs = dict(DEFAULT_MODELS) if settings.get("include_defaults") else {}
+        specs = dict(defaults) if settings.get("include_defaults") else {}
         for name, entry in models.items():
             specs[name] = spec_from_dict(name, entry)
     override = settings.get("max_batch_size_override")
@@ -250,3 +251,13 @@ DEFAULT_MODELS: dict[str, ModelSpec] = {
         max_new_tokens=512,
     ),
 }
+
+
+# Models that apps register at start (``AppConfig.ready``) beside the defaults, such as the
+# medical vertical's NER model; served whenever the defaults are.
+REGISTERED_MODELS: dict[str, ModelSpec] = {}
+
+
+def register_model(spec: ModelSpec) -> None:
+    """Serve ``spec`` with the defaults (idempotent; a later registration replaces it)."""
+    REGISTERED_MODELS[spec.name] = spec

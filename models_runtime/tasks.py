@@ -85,6 +85,11 @@ def infer_task(
             output = outcomes[0].output
             outputs = [_chat_output(output)]
             tokens_in, tokens_out = output.tokens_in, output.tokens_out
+        elif kind == "token-classify":
+            # Each text is its own request, so it batches with other callers' texts.
+            outcomes = rt.embed(model, payload["texts"], timeout_s=payload.get("timeout_s"))
+            outputs = [o.output.entities for o in outcomes]
+            tokens_in, tokens_out = sum(o.output.tokens_in for o in outcomes), 0
         elif kind == "classify":
             outcomes = [rt.classify(model, payload["text"], timeout_s=payload.get("timeout_s"))]
             outputs = [

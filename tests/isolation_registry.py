@@ -178,6 +178,7 @@ def _medical_records_factories() -> dict[str, Callable]:
         "medical_records.pseudonymentry": lazy("pseudonym"),
         "medical_records.checkruleset": lazy("check_set"),
         "medical_records.reidentificationgrant": lazy("grant"),
+        "medical_records.correction": lazy("correction"),
     }
 
 

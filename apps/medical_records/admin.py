@@ -12,8 +12,17 @@ from django.utils.safestring import mark_safe
 from apps.accounts.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 from apps.accounts.roles import Role
 
-from .models import CheckRuleSet, Extraction, Finding, Note, NoteBatch, ReidentificationGrant
+from .models import (
+    CheckRuleSet,
+    Correction,
+    Extraction,
+    Finding,
+    Note,
+    NoteBatch,
+    ReidentificationGrant,
+)
 from .services.checks import RuleSetError, rules_parse
+from .services.corrections import correction_create, correction_problems
 
 READERS = frozenset({Role.ADMIN, Role.CLINICIAN})
 COLOURS = {
@@ -66,12 +75,26 @@ class ReadOnlyAdmin(ServiceWrittenAdmin):
         return False
 
 
+class CorrectionInline(admin.TabularInline):
+    """The note's corrections, read-only; new ones are added on the Correction page."""
+
+    model = Correction
+    fields = ["kind", "entity_id", "start", "end", "code", "assertion", "created_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Note)
 class NoteAdmin(ReadOnlyAdmin):
     list_display = ["id", "title", "source", "language", "patient", "created_at"]
     list_filter = ["source", "language"]
     extra_readonly = ("highlighted_entities", "entity_table")
     exclude = ["text"]
+    inlines = [CorrectionInline]
 
     @admin.display(description="Note (de-identified) with its entities")
     def highlighted_entities(self, obj):
@@ -110,7 +133,8 @@ class NoteAdmin(ReadOnlyAdmin):
 
 @admin.register(Extraction)
 class ExtractionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "note", "pipeline_version", "created_at"]
+    list_display = ["id", "note", "pipeline_version", "summary_unsafe", "created_at"]
+    list_filter = ["summary_unsafe"]
 
 
 @admin.register(Finding)
@@ -184,3 +208,64 @@ class ReidentificationGrantAdmin(TenantScopedAdmin):
         if not change:
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class CorrectionForm(forms.ModelForm):
+    """A clinician's correction, entered on the admin site; validated and applied by
+    ``correction_create`` (the same service as the API), never saved directly."""
+
+    class Meta:
+        model = Correction
+        fields = [
+            "note",
+            "kind",
+            "entity_id",
+            "start",
+            "end",
+            "entity_type",
+            "code_system",
+            "code",
+            "assertion",
+            "phi_kind",
+            "comment",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        note = data.get("note")
+        if note is not None and hasattr(note, "extraction"):
+            given = {k: v for k, v in data.items() if k != "note" and v not in (None, "")}
+            for field, messages in correction_problems(note, given).items():
+                self.add_error(field if field in self.fields else None, messages)
+        return data
+
+
+@admin.register(Correction)
+class CorrectionAdmin(TenantScopedAdmin):
+    """Corrections of extractions: clinicians add them here or through the API; each is applied
+    to the extraction, audited, and counted in the error-rate report."""
+
+    form = CorrectionForm
+    allowed_roles = READERS
+    write_roles = READERS
+    list_display = ["kind", "note", "entity_id", "code", "assertion", "created_by", "created_at"]
+    list_filter = ["kind"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "note" and not request.user.is_superuser:
+            kwargs["queryset"] = Note.objects.filter(tenant__in=self.tenants_for(request, READERS))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        # A correction is a record of what a clinician said: a new one supersedes it.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data.get(f) for f in CorrectionForm.Meta.fields if f != "note"}
+        data = {k: v for k, v in data.items() if v not in (None, "")}
+        made = correction_create(tenant=obj.note.tenant, note=obj.note, user=request.user, **data)
+        obj.pk = made.pk
+        obj._state.adding = False

@@ -9,4 +9,10 @@ class MedicalRecordsConfig(AppConfig):
     def ready(self):
         # Register the tasks in every process (jobs are sent by name; in-process mode must
         # find them), as apps.audit does. The module imports no NLP library at import time.
+        # The clinical-entity NER model is served by models_runtime beside its defaults.
+        from models_runtime.specs import register_model
+
         from . import tasks  # noqa: F401
+        from .ner import model_spec
+
+        register_model(model_spec())

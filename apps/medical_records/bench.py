@@ -6,6 +6,9 @@ raw again; report.
   default engine needs a spaCy model that cannot be downloaded here) and anonymizer on each
   note, then ``medspacy.load()`` (PyRuSH, target matcher with the same ontology rules,
   ConText) over the anonymized texts with ``nlp.pipe``;
+- full over old: extraction of the stored (de-identified) notes with the full vocabularies and
+  the NER model (through ``models_runtime`` and the inference worker this benchmark starts)
+  against the old pipeline (demo ontology, no vocabulary, no NER), in the same run;
 - pipeline: ``note_batch_start`` with the notes as JSONL (validation, encryption), the job in a
   ``celery worker -Q default`` process: de-identification with the health recognizers and
   pseudonyms, extraction (sections, both ConText rule sets, attributes, codes), checks, the
@@ -27,14 +30,16 @@ from django.db import transaction
 from apps.accounts.benchmark import bench_tenant
 from apps.core.context import Actor, actor_scope
 from apps.jobs.models import Job
+from apps.medical_records import ner
 from apps.medical_records.models import BatchFormat, Note, NoteBatch
-from apps.medical_records.nlp.pipeline import _quiet_pyfastner, _target_rules
+from apps.medical_records.nlp.pipeline import Extractor, _quiet_pyfastner, _target_rules
 from apps.medical_records.services import extractor_for, medical_graph, note_batch_start
 from apps.medical_records.synthetic import synthetic_notes
 from models_runtime.bench.processes import (
     ManagedProcess,
     platform_env,
     start_default_worker,
+    start_worker,
 )
 
 BENCH_TENANT = "bench-medical"
@@ -128,6 +133,27 @@ class MedicalBenchmark:
         self.processes.append(worker)
         return worker
 
+    def _full_over_old(self, tenant, extractor) -> dict:
+        """Notes per second of extraction with the full vocabularies and the NER model (served
+        by the inference worker) over the old pipeline (the demo ontology alone, no NER), on
+        the same de-identified notes the batch stored, in this run."""
+        texts = list(Note.objects.filter(tenant=tenant).values_list("text", flat=True))
+        old = Extractor(extractor.concepts, vocabulary=False)
+        full = Extractor(extractor.concepts, model_spans=ner.model_spans)
+        timings = {}
+        for name, candidate in (("old", old), ("full", full), ("old", old), ("full", full)):
+            candidate.extract_many(texts[:8], tenant_id=str(tenant.pk))  # loads, warms up
+            started = time.perf_counter()
+            for start in range(0, len(texts), 32):
+                candidate.extract_many(texts[start : start + 32], tenant_id=str(tenant.pk))
+            timings.setdefault(name, []).append(time.perf_counter() - started)
+        old_s, full_s = min(timings["old"]), min(timings["full"])
+        return {
+            "full_over_old": round(old_s / full_s, 3),
+            "full_notes_per_s": round(len(texts) / full_s, 2),
+            "old_notes_per_s": round(len(texts) / old_s, 2),
+        }
+
     def _cleanup(self, tenant) -> None:
         Note.objects.filter(tenant=tenant).delete()
         NoteBatch.objects.filter(tenant=tenant).delete()
@@ -149,8 +175,17 @@ class MedicalBenchmark:
             raw, batches = [], []
             env = platform_env(max_batch_size=None, settings_module=self.settings_module)
             try:
-                self.say("starting a default-queue worker")
+                self.say("starting a default-queue worker and an inference worker (NER model)")
                 self._start_worker(env, current_app._get_current_object())
+                self.processes.append(
+                    start_worker(
+                        env,
+                        self.log_dir,
+                        self.repo_root,
+                        "medical",
+                        current_app._get_current_object(),
+                    )
+                )
                 self._batch(tenant, warm, 10)  # the worker loads medSpaCy and Presidio once
                 for round_ in range(self.plan.rounds):
                     seconds, raw_entities = self._raw(tools, notes)
@@ -162,6 +197,8 @@ class MedicalBenchmark:
                         f"(job itself {inside:.2f}s)"
                     )
                 raw.append(self._raw(tools, notes)[0])
+                depth = self._full_over_old(tenant, extractor)
+                self.say(f"full over old: {depth['full_over_old']}")
             finally:
                 for process in reversed(self.processes):
                     process.stop()
@@ -181,6 +218,7 @@ class MedicalBenchmark:
         pipeline_s = statistics.median(w for w, _ in batches)
         raw_s = statistics.median(raw)
         return {
+            **depth,
             "pipeline_over_raw": round(statistics.median(ratios), 3),
             "pipeline_over_raw_rounds": [round(r, 3) for r in ratios],
             "notes_per_s": round(len(notes) / pipeline_s, 2),

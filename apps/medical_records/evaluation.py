@@ -19,7 +19,23 @@ from apps.medical_records.nlp.pipeline import ASSERTIONS
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_ASSERTIONS = DATA / "eval_assertions.jsonl"
 DEFAULT_PHI = DATA / "eval_phi.jsonl"
-PHI_KINDS = ("NAME", "DATE", "AGE", "PHONE", "EMAIL", "ADDRESS", "ID", "IP")
+PHI_KINDS = (
+    "NAME",
+    "DATE",
+    "AGE",
+    "PHONE",
+    "EMAIL",
+    "ADDRESS",
+    "ID",
+    "IP",
+    "LOCATION",
+    "ORGANIZATION",
+)
+HELDOUT = DATA / "heldout"
+HELDOUT_PHI = HELDOUT / "phi.jsonl"
+HELDOUT_LOOKALIKES = HELDOUT / "lookalikes.jsonl"
+HELDOUT_ASSERTIONS = HELDOUT / "assertions.jsonl"
+HELDOUT_ENTITIES = (HELDOUT / "entities_en.jsonl", HELDOUT / "entities_zh.jsonl")
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -37,10 +53,16 @@ def _f1(p: float, r: float) -> float:
     return 0.0 if p + r == 0 else 2 * p * r / (p + r)
 
 
-def assertion_scores(rows: list[dict], extractor) -> dict:
+def _names_of(extractor, entity: dict) -> set[str]:
+    concept = extractor.concepts.get(entity["concept"])
+    names = concept.names_casefolded() if concept else {entity["label"].casefold()}
+    return names | {entity["text"].casefold()}
+
+
+def assertion_scores(rows: list[dict], extractor, *, tenant_id=None) -> dict:
     """Accuracy, per-assertion and per-language precision/recall/F1, concept detection F1."""
     texts = list(dict.fromkeys(row["text"] for row in rows))
-    extracted = dict(zip(texts, extractor.extract_many(texts), strict=True))
+    extracted = dict(zip(texts, extractor.extract_many(texts, tenant_id=tenant_id), strict=True))
     annotated = defaultdict(set)
     for row in rows:
         annotated[row["text"]].add(row["concept"].casefold())
@@ -48,12 +70,7 @@ def assertion_scores(rows: list[dict], extractor) -> dict:
     for row in rows:
         wanted = row["concept"].casefold()
         match = next(
-            (
-                e
-                for e in extracted[row["text"]]
-                if wanted in extractor.concepts[e["concept"]].names_casefolded()
-                or wanted == e["text"].casefold()
-            ),
+            (e for e in extracted[row["text"]] if wanted in _names_of(extractor, e)),
             None,
         )
         details.append(
@@ -93,10 +110,7 @@ def assertion_scores(rows: list[dict], extractor) -> dict:
         1
         for text, entities in extracted.items()
         for e in entities
-        if not (
-            annotated[text]
-            & (extractor.concepts[e["concept"]].names_casefolded() | {e["text"].casefold()})
-        )
+        if not (annotated[text] & _names_of(extractor, e))
     )
     precision = (predicted - extra) / predicted if predicted else 0.0
     recall = found / max(1, len(details))
@@ -128,6 +142,7 @@ def phi_scores(rows: list[dict], pseudonymizer) -> dict:
     """Recall of planted identifiers per kind and language (found = no longer in the text)."""
     per_kind = defaultdict(lambda: [0, 0])
     per_language = defaultdict(lambda: [0, 0])
+    split = defaultdict(lambda: [0, 0])  # (language, "names"/"identifiers") -> found, n
     missed = []
     for index, row in enumerate(rows):
         language = "zh" if is_chinese(row["text"]) else "en"
@@ -140,6 +155,9 @@ def phi_scores(rows: list[dict], pseudonymizer) -> dict:
             per_kind[kind][1] += 1
             per_language[language][0] += hit
             per_language[language][1] += 1
+            group = "names" if kind == "NAME" else "identifiers"
+            split[(language, group)][0] += hit
+            split[(language, group)][1] += 1
             if not hit:
                 missed.append({"note": index + 1, "kind": kind, "value_length": len(value)})
     identifiers = [v for k, v in per_kind.items() if k != "NAME"]
@@ -159,5 +177,17 @@ def phi_scores(rows: list[dict], pseudonymizer) -> dict:
             for k, v in sorted(per_language.items())
         },
         "phi_notes": len(rows),
+        "phi_items": sum(v[1] for v in per_kind.values()),
+        "phi_by_language": {
+            language: {
+                f"phi_recall_{group}": round(
+                    split[(language, group)][0] / split[(language, group)][1], 4
+                )
+                if split[(language, group)][1]
+                else 0.0
+                for group in ("names", "identifiers")
+            }
+            for language in sorted({language for language, _ in split})
+        },
         "phi_missed": missed,
     }

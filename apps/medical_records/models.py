@@ -149,6 +149,9 @@ class Extraction(models.Model):
     summary = models.TextField(blank=True, default="")
     summary_model = models.CharField(max_length=200, blank=True, default="")
     summary_flags = models.JSONField(default=list, blank=True)
+    summary_unsafe = models.BooleanField(
+        default=False, help_text="The shown summary still names something the note does not say"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -227,3 +230,47 @@ class ReidentificationGrant(models.Model):
 
     def __str__(self) -> str:
         return f"re-identification grant {self.pk}"
+
+
+class CorrectionKind(models.TextChoices):
+    WRONG_SPAN = "wrong_span", "Wrong span"
+    WRONG_CODE = "wrong_code", "Wrong code"
+    WRONG_ASSERTION = "wrong_assertion", "Wrong assertion"
+    MISSED_ENTITY = "missed_entity", "Missed entity"
+    MISSED_PHI = "missed_phi", "Missed PHI"
+
+
+class Correction(models.Model):
+    """A clinician's correction of an extraction: the entity it fixes (or a missed one), what
+    was wrong and what is right. Corrections are applied to the extraction, audited, and become
+    the tenant's evaluation and training data (``services.corrections``). For missed PHI the
+    value is kept only encrypted (Fernet, like the pseudonym map) and masked in the note."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.CASCADE, related_name="medical_corrections"
+    )
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=16, choices=CorrectionKind.choices)
+    entity_id = models.CharField(max_length=20, blank=True, default="")
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    entity_type = models.CharField(max_length=20, blank=True, default="")
+    code_system = models.CharField(max_length=20, blank=True, default="")
+    code = models.CharField(max_length=40, blank=True, default="")
+    assertion = models.CharField(max_length=16, blank=True, default="")
+    phi_kind = models.CharField(max_length=12, blank=True, default="")
+    encrypted_value = models.TextField(blank=True, default="")
+    before = models.JSONField(default=dict, blank=True)
+    comment = models.CharField(max_length=300, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.note_id}"

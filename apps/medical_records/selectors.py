@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import CheckRuleSet, Extraction, Finding, Note, NoteBatch, Patient
+from .models import CheckRuleSet, Correction, Extraction, Finding, Note, NoteBatch, Patient
 
 
 def notes_of(*, tenant):
@@ -27,3 +27,7 @@ def patients_of(*, tenant):
 
 def check_sets_of(*, tenant):
     return CheckRuleSet.objects.filter(tenant=tenant).order_by("name")
+
+
+def corrections_of(*, tenant):
+    return Correction.objects.filter(tenant=tenant).select_related("note").order_by("-created_at")

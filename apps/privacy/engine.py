@@ -3,7 +3,9 @@
 Presidio's default ``AnalyzerEngine()`` loads (and tries to download) the spaCy model
 ``en_core_web_lg``. Here the NLP engine is a blank spaCy pipeline: it tokenises, which is all the
 context-word scoring of the pattern recognizers needs, and it needs no model package and no
-network. Names come from ``GazetteerNameRecognizer`` instead of NER.
+network. Names come from ``GazetteerNameRecognizer`` and from the statistical models of
+``apps.privacy.statistical`` (spaCy's en_core_web_md, the Rampart ONNX model, Baidu LAC), which
+load from installed packages on first use.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from apps.privacy.recognizers import (
     OfflineEmailRecognizer,
     StreetAddressRecognizer,
 )
+from apps.privacy.statistical import statistical_recognizers
 
 SUPPORTED_LANGUAGES = ("en", "zh")
 
@@ -190,9 +193,12 @@ def _instantiate(recognizer_class: type[EntityRecognizer], language: str) -> Ent
 
 
 def default_recognizers(language: str) -> list[EntityRecognizer]:
-    """New instances of the predefined and custom recognizers, for one language."""
+    """New instances of the predefined and custom recognizers, for one language, plus the
+    statistical name/place/organisation models (``apps.privacy.statistical``) in their general
+    policy: log masking and every other caller use the same detectors as clinical notes."""
     classes = (*PREDEFINED_RECOGNIZERS, *CUSTOM_RECOGNIZERS)
-    return [_instantiate(recognizer_class, language) for recognizer_class in classes]
+    recognizers = [_instantiate(recognizer_class, language) for recognizer_class in classes]
+    return [*recognizers, *statistical_recognizers(language)]
 
 
 def build_analyzer(

@@ -17,8 +17,9 @@ from apps.privacy.gazetteer import get_gazetteer
 # returned without running Presidio: an "@" (or "%40"); five or more digits close together
 # (phones, cards, IBANs, national and account numbers); a letters-and-digits token (fiscal codes,
 # passport and PAN numbers, crypto wallets); an IP address; a house number before a capitalised
-# word; a title; a naming phrase; or a capitalised census first name (checked separately, by set
-# lookup). tests/test_precheck.py checks that every positive example of the tests passes it.
+# word; a title; a naming phrase; Chinese text; or a census first name in any case (checked
+# separately, by set lookup). tests/test_precheck.py checks that every positive example of the
+# tests passes it.
 _MAY_CONTAIN_PII = re.compile(
     r"@|%40"
     r"|\d(?:[ \t\-.()/+:]{0,3}\d){4,}"
@@ -31,7 +32,13 @@ _MAY_CONTAIN_PII = re.compile(
     r"|(?i:(?<![a-z])(?:name|i'?m|i[ \t]+am|called|named)(?![a-z]))"
 )
 # Letter look-arounds rather than \b: in "联系人John" there is no word boundary before "John".
-_CAPITALISED_WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?![A-Za-z])")
+# Any case: the statistical name models find "marta lopez" as well as "Marta Lopez", so the
+# pre-check must let lowercase names through too.
+_NAME_SHAPED_WORD = re.compile(
+    r"(?<![A-Za-z])[A-Za-z][a-z]+(?![A-Za-z])|(?<![A-Z])[A-Z]{3,}(?![A-Z])"
+)
+# LAC finds Chinese names without cues, so any run of two Han characters may hold one.
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 # Longer messages are cut before analysis: Presidio's cost grows with the text, and one huge
 # payload dumped into a log line must not stall the request that logs it.
@@ -44,8 +51,10 @@ def may_contain_pii(text: str) -> bool:
     """A fast, conservative test: False only when no recognizer could match in ``text``."""
     if _MAY_CONTAIN_PII.search(text):
         return True
+    if _HAN_RUN.search(text):
+        return True
     gazetteer = get_gazetteer()
-    return any(gazetteer.is_first_name(word.group()) for word in _CAPITALISED_WORD.finditer(text))
+    return any(gazetteer.is_first_name(word.group()) for word in _NAME_SHAPED_WORD.finditer(text))
 
 
 def _mask_for_log_uncached(text: str) -> str:
@@ -55,7 +64,15 @@ def _mask_for_log_uncached(text: str) -> str:
         return text
     from apps.privacy import masking
 
-    return masking.mask_pii(text)
+    if not _HAN_RUN.search(text):
+        return masking.mask_pii(text)
+    # Chinese (or mixed) text: the Chinese detectors (LAC, the Chinese patterns) and the English
+    # ones both look, and every finding is masked.
+    findings = [
+        *masking.detect_pii(text, language="en"),
+        *masking.detect_pii(text, language="zh"),
+    ]
+    return masking.mask_findings(text, findings)
 
 
 _mask_for_log_cached = functools.lru_cache(maxsize=LOG_CACHE_SIZE)(_mask_for_log_uncached)

@@ -72,6 +72,14 @@ def _analyze(
     return EntityRecognizer.remove_duplicates(copy_results + from_original)
 
 
+def analyze_results(
+    analyzer: AnalyzerEngine, text: str, language: str = "en"
+) -> list[RecognizerResult]:
+    """Presidio's results (with the recognizer's name in ``recognition_metadata``) for callers
+    that weigh detections by where they came from, such as clinical de-identification."""
+    return _analyze(analyzer, text, language, None) if text else []
+
+
 def detect_pii(
     text: str,
     *,

@@ -73,6 +73,7 @@ class ExtractionSerializer(serializers.ModelSerializer):
             "summary",
             "summary_model",
             "summary_flags",
+            "summary_unsafe",
             "created_at",
         ]
 
@@ -117,6 +118,7 @@ class SummarySerializer(serializers.Serializer):
     summary = serializers.CharField()
     model = serializers.CharField()
     flags = serializers.ListField(child=serializers.DictField())
+    unsafe = serializers.BooleanField()
 
 
 class ReidentifiedSerializer(serializers.Serializer):

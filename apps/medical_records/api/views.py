@@ -248,6 +248,7 @@ class NoteViewSet(
                 "summary": extraction.summary,
                 "model": extraction.summary_model,
                 "flags": extraction.summary_flags,
+                "unsafe": extraction.summary_unsafe,
             }
         )
 

@@ -1,10 +1,11 @@
 """FHIR R4B in and out, through ``fhir.resources.R4B``.
 
 Out: a ``collection`` Bundle of a pseudonymised Patient, an Encounter, Conditions (negated
-findings ``verificationStatus`` refuted, historical ones ``clinicalStatus`` inactive, uncertain
-ones provisional), FamilyMemberHistory for family findings, Observations (tests with their
-values), MedicationStatements (dose, route, frequency), AllergyIntolerances, Procedures and a
-Provenance naming the pipeline version. Validated before it is returned or stored.
+findings ``verificationStatus`` refuted, historical ones' ``clinicalStatus`` from evidence
+(active unless resolved), uncertain ones provisional), FamilyMemberHistory for family
+findings, Observations (tests with their values), MedicationStatements (dose, route,
+frequency), AllergyIntolerances, Procedures and a Provenance naming the pipeline version.
+Validated before it is returned or stored.
 
 In: a DocumentReference whose first attachment holds the note (base64 ``data``).
 """
@@ -65,7 +66,9 @@ def _condition(entity, subject, encounter) -> dict | None:
     if assertion == "negated":
         resource["verificationStatus"] = _status(CONDITION_VERIFICATION, "refuted")
     elif assertion == "historical":
-        resource["clinicalStatus"] = _status(CONDITION_CLINICAL, "inactive")
+        # From evidence (nlp/clinical.py): "history of" alone does not make it inactive.
+        status = entity.get("clinical_status") or "active"
+        resource["clinicalStatus"] = _status(CONDITION_CLINICAL, status)
         resource["verificationStatus"] = _status(CONDITION_VERIFICATION, "confirmed")
     elif assertion == "uncertain":
         resource["clinicalStatus"] = _status(CONDITION_CLINICAL, "active")

@@ -204,6 +204,18 @@ _SECTIONS = {
     "药物过敏史": "allergy",
     "体格检查": "physical_exam",
     "查体": "physical_exam",
+    # Short headers end the section before them too ("检查：血压 160/100" after 家族史 is the
+    # patient's own measurement, not the family's).
+    "检查": "physical_exam",
+    "体检": "physical_exam",
+    "专科检查": "physical_exam",
+    "检验": "labs_and_studies",
+    "化验": "labs_and_studies",
+    "影像": "labs_and_studies",
+    "评估": "assessment",
+    "医嘱": "plan",
+    "建议": "plan",
+    "处置": "plan",
     "辅助检查": "labs_and_studies",
     "实验室检查": "labs_and_studies",
     "诊断": "diagnoses",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from . import lookalikes
 from .ontology import is_chinese
 
 # Presidio entity type -> de-identification kind
@@ -29,6 +30,8 @@ KINDS = {
     "STREET_ADDRESS": "ADDRESS",
     "IP_ADDRESS": "IP",
     "AGE_OVER_89": "AGE",
+    "LOCATION": "LOCATION",
+    "ORGANIZATION": "ORGANIZATION",
 }
 # Higher wins where detections overlap; then the longer span.
 PRIORITY = {
@@ -42,8 +45,10 @@ PRIORITY = {
     "IP": 5,
     "ADDRESS": 4,
     "NAME": 3,
+    "LOCATION": 2,
+    "ORGANIZATION": 2,
 }
-PSEUDONYM_KINDS = ("NAME", "ID", "PHONE", "EMAIL", "ADDRESS", "IP")
+PSEUDONYM_KINDS = ("NAME", "ID", "PHONE", "EMAIL", "ADDRESS", "IP", "LOCATION", "ORGANIZATION")
 # HIPAA Safe Harbor aggregates ages over 89 into one category; written without digits so that
 # no part of the real age (a 90 inside "90+") is left in the text.
 AGE_TOKEN = "[AGE-OVER-89]"
@@ -229,10 +234,17 @@ def medical_analyzer():
             if _analyzer is None:
                 # Presidio (and what it imports) loads here, not when Django starts.
                 from apps.privacy.engine import build_analyzer
+                from apps.privacy.statistical import statistical_recognizers
 
                 from .recognizers import health_recognizers
 
-                extra = [*health_recognizers("en"), *health_recognizers("zh")]
+                # Recall first: any name, place or organisation either English model reports
+                # (the general analyzer wants both to agree); LAC is in the default set.
+                extra = [
+                    *health_recognizers("en"),
+                    *health_recognizers("zh"),
+                    *statistical_recognizers("en", recall_first=True),
+                ]
                 _analyzer = build_analyzer(extra)
     return _analyzer
 
@@ -294,28 +306,63 @@ def _with_first_name(text: str, start: int) -> int:
 
 
 def detect(text: str, *, language: str | None = None, names: Iterable[str] = ()) -> list[Span]:
-    """Every identifier in ``text``, overlaps resolved (priority, then length)."""
-    from apps.privacy.masking import detect_pii
-
+    """Every identifier in ``text``, overlaps resolved (priority, then length): recall first,
+    model look-alikes (drugs, eponyms) dropped, every name masked at all its occurrences."""
     language = language or ("zh" if is_chinese(text) else "en")
+    languages = [language] + (["zh"] if language == "en" and _HAN.search(text) else [])
     candidates: list[Span] = []
-    for finding in detect_pii(text, language=language, analyzer=medical_analyzer()):
-        kind = KINDS.get(finding.entity_type, "ID")
-        if kind == "ID" and finding.entity_type in ("URL", "DATE_TIME"):
-            continue
-        priority = PRIORITY.get(finding.entity_type, PRIORITY[kind])
-        candidates.append(Span(kind, finding.start, finding.end, finding.entity_type, priority))
+    rejected: set[tuple[int, int]] = set()
+    for lang in languages:
+        for finding, source in _findings(text, lang):
+            kind = KINDS.get(finding.entity_type, "ID")
+            if kind == "ID" and finding.entity_type in ("URL", "DATE_TIME"):
+                continue
+            start, end = finding.start, finding.end
+            if kind in ("NAME", "LOCATION", "ORGANIZATION"):
+                start, end = _trim(text, start, end)
+                if start >= end:
+                    continue
+                # A lowercase "place" is a model reading an ordinary word ("at bedside");
+                # lowercase names stay (recall first: "marta (daughter)").
+                if kind != "NAME" and lang == "en" and text[start:end].islower():
+                    continue
+                if source not in lookalikes.CUE_SOURCES:
+                    if lookalikes.is_lookalike(text, text[start:end], end):
+                        continue
+                    if lookalikes.is_ordinary_lowercase(text[start:end]):
+                        continue
+                    trimmed = lookalikes.trim_medical(text, start, end)
+                    if trimmed[0] >= trimmed[1]:
+                        # The other model's reading of the same words goes too ("Takes" of
+                        # "Takes Crestor").
+                        rejected.add((start, end))
+                        continue
+                    start, end = trimmed
+            priority = PRIORITY.get(finding.entity_type, PRIORITY[kind])
+            candidates.append(Span(kind, start, end, source, priority))
+    candidates = [
+        c
+        for c in candidates
+        if c.source in lookalikes.CUE_SOURCES
+        or not any(s <= c.start and c.end <= e for s, e in rejected)
+    ]
+    detected = [text[c.start : c.end] for c in candidates if c.kind == "NAME"]
     variants = _name_variants([*header_names(text), *names])
-    if variants:
-        alternatives = "|".join(regex.escape(v) for v in sorted(variants, key=len, reverse=True))
-        pattern = regex.compile(rf"(?<![\p{{L}}])(?:{alternatives})(?![\p{{L}}])", regex.IGNORECASE)
-        if language == "zh":
-            pattern = regex.compile(rf"(?:{alternatives})", regex.IGNORECASE)
+    chinese = language == "zh"
+    # A header's name outranks everything; a name a model found once outranks other names but
+    # not a longer address it sits in ("42 Willow Creek Road"). Two passes, so that a model's
+    # longer reading ("Goldberg denies") never hides the header's "Goldberg".
+    header_variants = lookalikes.name_variants(variants, chinese=chinese)
+    for names_found, priority in (
+        (header_variants, PRIORITY["HEADER_NAME"]),
+        (lookalikes.name_variants(detected, chinese=chinese), PRIORITY["NAME"]),
+    ):
+        pattern = lookalikes.propagation_pattern(names_found, chinese=chinese)
+        if pattern is None:
+            continue
         for match in pattern.finditer(text):
             start = _with_first_name(text, match.start())
-            candidates.append(
-                Span("NAME", start, match.end(), "header name", PRIORITY["HEADER_NAME"])
-            )
+            candidates.append(Span("NAME", start, match.end(), "propagated name", priority))
     for date in find_dates(text):
         candidates.append(
             Span("DATE", date.start, date.end, f"date {date.style}", PRIORITY["DATE"], date)
@@ -324,7 +371,55 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
     for span in sorted(candidates, key=lambda s: (-s.priority, -(s.end - s.start), s.start)):
         if all(span.end <= other.start or span.start >= other.end for other in chosen):
             chosen.append(span)
+    if _HAN.search(text):
+        chosen = lookalikes.merge_chinese_addresses(
+            text,
+            chosen,
+            lambda kind, start, end: Span(kind, start, end, "address", PRIORITY["ADDRESS"]),
+        )
     return sorted(chosen, key=lambda s: s.start)
+
+
+_HAN = regex.compile(r"\p{Han}")
+# Words a model sometimes takes into a name span: "Pt Zhang Wei", "Patient Marcus".
+_LEADING_CUE = regex.compile(
+    r"^(?i:(?:pt|patient|mr|mrs|ms|dr|husband|wife|son|daughter|mother|father|brother|sister|"
+    r"uncle|aunt|cousin|friend|nephew|niece|the|and)\.?[ \t]+)+"
+)
+
+
+_FIELD_BREAK = regex.compile(r"\n|[ \t]{2,}|\t")
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    # A model span never runs across a line or a column gap ("Margaret Oyelaran   MRN").
+    gap = _FIELD_BREAK.search(text, start, end)
+    if gap:
+        end = gap.start()
+    value = text[start:end]
+    cue = _LEADING_CUE.match(value)
+    if cue:
+        start += cue.end()
+    value = text[start:end]
+    stripped = value.rstrip(" \t.,;:)")
+    end = start + len(stripped)
+    # "Goldberg denies": a capitalised name followed by ordinary lowercase words.
+    words = list(regex.finditer(r"\S+", text[start:end]))
+    while len(words) > 1 and lookalikes.is_ordinary_lowercase(words[-1].group()):
+        words.pop()
+        end = start + words[-1].end()
+    return start, end
+
+
+def _findings(text: str, language: str):
+    """Findings with the name of the recognizer that made them (``apps.privacy``'s analysis,
+    with its Chinese-text and URL-encoding pass)."""
+    from apps.privacy.masking import Finding, analyze_results
+
+    for result in analyze_results(medical_analyzer(), text, language):
+        source = (result.recognition_metadata or {}).get("recognizer_name", "")
+        finding = Finding(result.entity_type, result.start, result.end, result.score)
+        yield finding, source
 
 
 def deidentify(

@@ -164,3 +164,37 @@ def context_rules() -> list[ConTextRule]:
         for literal, category, direction, pattern in _PATTERNS
     )
     return rules
+
+
+# Headers medSpaCy's shipped section patterns lack in the case notes write them ("Plan:" only
+# exists as "PLAN/DISPOSITION"), so the section before them ran on ("Plan: ECG today" was filed
+# under the labs). Each header ends the section before it.
+_SECTION_HEADERS = {
+    "Plan": "observation_and_plan",
+    "PLAN": "observation_and_plan",
+    "Assessment": "observation_and_plan",
+    "Assessment and Plan": "observation_and_plan",
+    "Impression": "observation_and_plan",
+    "Exam": "physical_exam",
+    "Physical Exam": "physical_exam",
+    "Vitals": "physical_exam",
+    "Labs": "labs_and_studies",
+    "Imaging": "imaging",
+    "Diagnosis": "diagnoses",
+    "Diagnoses": "diagnoses",
+    "Allergies": "allergies",
+    "Medications": "medications",
+    "Social History": "social_history",
+    "Follow-up": "patient_instructions",
+    "Follow up": "patient_instructions",
+}
+
+
+def english_section_rules():
+    """Short English headers ("Plan:", "Assessment:", "Exam:") as section rules."""
+    from medspacy.section_detection import SectionRule
+
+    return [
+        SectionRule(f"{header}:", category, pattern=None)
+        for header, category in _SECTION_HEADERS.items()
+    ]

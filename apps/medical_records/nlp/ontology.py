@@ -78,6 +78,9 @@ def concepts_from_networkx(graph) -> dict[str, Concept]:
     for key, attrs in graph.nodes(data=True):
         if attrs.get("type") not in ENTITY_TYPES:
             continue
+        # The full vocabularies are matched by the vocabulary matcher, not by target rules.
+        if (attrs.get("properties") or {}).get("source") == "vocabulary":
+            continue
         concepts[key] = Concept(
             key=key,
             node_type=attrs["type"],

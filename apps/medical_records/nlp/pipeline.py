@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import regex
 from loguru import logger
 
 from . import attributes as attrs
+from . import clinical, vocab_matcher
 from .ontology import Concept, is_chinese
 
 # PyRuSH logs every sentence at DEBUG through loguru.
@@ -143,8 +144,9 @@ def _target_rules(concepts: Iterable[Concept], chinese: bool):
     return rules
 
 
-def build_nlp(concepts: Mapping[str, Concept], language: str):
-    """A new medspaCy pipeline for ``language`` ("en" or "zh") that finds ``concepts``."""
+def build_nlp(concepts: Mapping[str, Concept], language: str, *, vocabulary: bool = True):
+    """A new medspaCy pipeline for ``language`` ("en" or "zh") that finds ``concepts`` and,
+    with ``vocabulary``, every surface of the full vocabularies (``vocab_matcher``)."""
     import medspacy
     import spacy
 
@@ -163,7 +165,7 @@ def build_nlp(concepts: Mapping[str, Concept], language: str):
         )
         sectionizer.add(section_rules())
     else:
-        from .english import context_rules
+        from .english import context_rules, english_section_rules
 
         _register_sentences()
         nlp = medspacy.load(
@@ -173,16 +175,32 @@ def build_nlp(concepts: Mapping[str, Concept], language: str):
         nlp.get_pipe("medspacy_context").add(context_rules())
         # Sections set no ConText flags themselves (span_attrs None): ``assertion_of`` decides
         # what a section means, the same way for both languages.
-        nlp.add_pipe("medspacy_sectionizer", config={"rules": "default", "span_attrs": None})
+        sectionizer = nlp.add_pipe(
+            "medspacy_sectionizer", config={"rules": "default", "span_attrs": None}
+        )
+        sectionizer.add(english_section_rules())
     nlp.get_pipe("medspacy_target_matcher").add(_target_rules(concepts.values(), chinese))
+    # The span attributes the entities read exist whether or not the vocabulary runs.
+    vocab_matcher.register()
+    if vocabulary:
+        nlp.add_pipe(f"{vocab_matcher.COMPONENT}_{language}", after="medspacy_target_matcher")
     return nlp
 
 
 class Extractor:
     """Both languages' pipelines over one version of the ontology."""
 
-    def __init__(self, concepts: Mapping[str, Concept]):
+    def __init__(
+        self,
+        concepts: Mapping[str, Concept],
+        *,
+        vocabulary: bool = True,
+        model_spans: Callable | None = None,
+    ):
         self.concepts = dict(concepts)
+        self.vocabulary = vocabulary
+        # (texts, tenant_id) -> NER spans per text, e.g. ``ner.model_spans`` (models_runtime).
+        self.model_spans = model_spans
         self._nlp: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -190,14 +208,16 @@ class Extractor:
         if language not in self._nlp:
             with self._lock:
                 if language not in self._nlp:
-                    self._nlp[language] = build_nlp(self.concepts, language)
+                    self._nlp[language] = build_nlp(
+                        self.concepts, language, vocabulary=self.vocabulary
+                    )
         return self._nlp[language]
 
-    def extract(self, text: str, language: str | None = None) -> list[dict]:
-        return self.extract_many([text], [language])[0]
+    def extract(self, text: str, language: str | None = None, *, tenant_id=None) -> list[dict]:
+        return self.extract_many([text], [language], tenant_id=tenant_id)[0]
 
     def extract_many(
-        self, texts: list[str], languages: list[str | None] | None = None
+        self, texts: list[str], languages: list[str | None] | None = None, *, tenant_id=None
     ) -> list[list[dict]]:
         """Entities of each text; texts of one language go through ``nlp.pipe`` together."""
         languages = languages or [None] * len(texts)
@@ -210,7 +230,17 @@ class Extractor:
             indexes = [i for i, lang in enumerate(langs) if lang == language]
             if not indexes:
                 continue
-            docs = self.nlp(language).pipe([texts[i] for i in indexes], batch_size=32)
+            nlp = self.nlp(language)
+            docs = [nlp.make_doc(texts[i]) for i in indexes]
+            # The model call is metered to a tenant: without one, the vocabulary alone.
+            use_model = self.model_spans is not None and self.vocabulary and tenant_id
+            if use_model and language == "en":
+                # One call for the whole batch: the worker batches the texts together.
+                for doc, spans in zip(
+                    docs, self.model_spans([d.text for d in docs], tenant_id=tenant_id), strict=True
+                ):
+                    doc.user_data["model_spans"] = spans
+            docs = nlp.pipe(docs, batch_size=32)
             for i, doc in zip(indexes, docs, strict=True):
                 results[i] = self._entities(doc, language)
         return results
@@ -220,21 +250,38 @@ class Extractor:
         text = doc.text
         entities = []
         starts = [ent.start_char for ent in doc.ents] + [len(text)]
+        bounds = _section_bounds(doc)
         for number, ent in enumerate(doc.ents, start=1):
             rule = ent._.target_rule
             concept = self.concepts.get((rule.metadata or {}).get("key")) if rule else None
-            if concept is None:
+            entry = ent._.vocab_entry
+            if concept is None and entry is None:
                 continue
+            if concept is not None:
+                found = {
+                    "concept": concept.key,
+                    "label": concept.label,
+                    "code": concept.code,
+                    "generic": concept.label.casefold() if concept.node_type == "drug" else "",
+                    "found_by": "ontology",
+                }
+                entity_type, literal = concept.entity_type, rule.literal
+            else:
+                source = "model" if ent._.model_found == "only" else "vocabulary"
+                found = {**vocab_matcher.entry_entity(entry), "found_by": source}
+                entity_type, literal = entry.entity_type, ent.text
+            if ent._.model_found is True:
+                found["found_by"] += "+model"
             section = ent._.section_category or ""
             sentence = ent.sent
-            entity_type = concept.entity_type
+            in_section = _in_section(ent, bounds)
             modifiers = [
                 {
                     "category": m.category,
                     "text": doc[m.modifier_span[0] : m.modifier_span[1]].text,
                     "direction": m.direction,
                 }
-                for m in ent._.modifiers
+                for m in in_section
             ]
             entity = {
                 "id": f"e{number}",
@@ -242,13 +289,11 @@ class Extractor:
                 "start": ent.start_char,
                 "end": ent.end_char,
                 "type": entity_type,
-                "concept": concept.key,
-                "label": concept.label,
-                "code": concept.code,
-                "assertion": assertion_of(ent, section),
+                **found,
+                "assertion": assertion_of(in_section, section, doc),
                 "section": section,
                 "sentence": [sentence.start_char, sentence.end_char],
-                "rule": {"target": rule.literal, "context": modifiers},
+                "rule": {"target": literal, "context": modifiers},
                 "language": language,
                 "attributes": {},
             }
@@ -263,7 +308,10 @@ class Extractor:
                     entity["rule"]["section"] = section
             elif entity_type == "test":
                 entity["attributes"] = attrs.test_attributes(text, ent.end_char, sentence.end_char)
+            if entity["type"] == "allergy":
+                clinical.code_allergy(entity)
             entities.append(entity)
+        clinical.add_clinical_status(entities, text)
         return entities
 
 
@@ -272,21 +320,47 @@ def _line_end(text: str, position: int) -> int:
     return len(text) if end < 0 else end
 
 
-def assertion_of(ent, section: str) -> str:
-    """One assertion from ConText's flags and the section, most specific first: a negation
-    wins ("no family history of diabetes" is negated), then family, hypothetical, uncertain,
-    historical."""
-    if ent._.is_negated:
+def _section_bounds(doc) -> list[tuple[int, int]]:
+    """Token ranges of the note's sections (title and body), in order."""
+    return [section.section_span for section in getattr(doc._, "sections", None) or []]
+
+
+def _in_section(ent, bounds) -> list:
+    """ConText modifiers of ``ent`` inside its own section: assertion scope never crosses a
+    section header ("家族史：父亲有高血压 检查：血压 160/100": the family cue stays in 家族史)."""
+    own = next((b for b in bounds if b[0] <= ent.start < b[1]), None)
+    if own is None:
+        return list(ent._.modifiers)
+    return [m for m in ent._.modifiers if own[0] <= m.modifier_span[0] < own[1]]
+
+
+def assertion_of(modifiers, section: str, doc) -> str:
+    """One assertion from the ConText modifiers of the entity's own section and the section,
+    most specific first: a negation wins ("no family history of diabetes" is negated), then
+    family, hypothetical, uncertain, historical."""
+    categories = {m.category for m in modifiers}
+    if "NEGATED_EXISTENCE" in categories:
+        # "History of pyelonephritis in 2010, resolved": it was there and is gone, which is
+        # history, not a negation.
+        if "HISTORICAL" in categories and _only_resolved(modifiers, doc):
+            return "historical"
         return "negated"
-    if ent._.is_family or section in FAMILY_SECTIONS:
+    if "FAMILY" in categories or section in FAMILY_SECTIONS:
         return "family"
-    if ent._.is_hypothetical:
+    if "HYPOTHETICAL" in categories:
         return "hypothetical"
-    if ent._.is_uncertain:
+    if "POSSIBLE_EXISTENCE" in categories:
         return "uncertain"
-    if ent._.is_historical or section in HISTORY_SECTIONS:
+    if "HISTORICAL" in categories or section in HISTORY_SECTIONS:
         return "historical"
     return "present"
+
+
+def _only_resolved(modifiers, doc) -> bool:
+    negations = [m for m in modifiers if m.category == "NEGATED_EXISTENCE"]
+    return bool(negations) and all(
+        doc[m.modifier_span[0] : m.modifier_span[1]].text.lower() == "resolved" for m in negations
+    )
 
 
 _SPACES = regex.compile(r"\s+")

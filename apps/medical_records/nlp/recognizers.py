@@ -197,6 +197,12 @@ _ZH_SURNAMES = (
     "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
     "戴莫孔向汤"
 )
+# Compound surnames (复姓): jieba and a one-character surname pattern split 欧阳娜娜 wrongly.
+_ZH_COMPOUND = (
+    "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|轩辕|端木|南宫|西门|"
+    "独孤|钟离|申屠|闻人|澹台|公冶|太史|百里|呼延|万俟|赫连|单于"
+)
+_ZH_NAME = rf"(?:(?:{_ZH_COMPOUND})\p{{Han}}{{1,2}}?|[{{surnames}}]\p{{Han}}{{1,2}}?)"
 _ZH_TITLES = "医生|医师|大夫|主任|护士|护士长|教授|先生|女士|小姐|老师|同志|院长"
 _ZH_BEFORE = (
     "患者|病人|病患|姓名|家属|联系人|签名|主治医师|主治医生|经治医师|责任护士|记录者|医师|医生"
@@ -208,16 +214,24 @@ class ChineseNameRecognizer(LocalRecognizer):
     医生/主任/护士/先生/女士..., a common surname and one or two given-name characters."""
 
     ENTITY = "PERSON"
+    _NAME = _ZH_NAME.replace("{surnames}", _ZH_SURNAMES)
     _AFTER_CUE = regex.compile(
-        rf"(?:{_ZH_BEFORE})[ \t]*[:：]?[ \t]*(?P<name>[{_ZH_SURNAMES}]\p{{Han}}{{1,2}}?)"
+        rf"(?:{_ZH_BEFORE}|陪同)[ \t]*[:：]?[ \t]*(?P<name>{_NAME})"
         r"(?=[，,。、；;：:（( \t\n]|男|女|\d|$|因|于|今|自|诉|主|入|来|，)"
     )
     _AFTER_RELATION = regex.compile(
         rf"(?:女儿|儿子|妻子|丈夫|爱人|哥哥|姐姐|弟弟|妹妹|孙子|孙女|儿媳|女婿|家属|陪同人)"
-        rf"[ \t]*(?P<name>[{_ZH_SURNAMES}]\p{{Han}}{{1,2}}?)"
-        r"(?=陪同|同来|代诉|来院|电话|联系|[，,。；;（(\s]|$)"
+        rf"[ \t]*(?P<name>{_NAME})"
+        r"(?=陪同|同来|代诉|来院|电话|联系|说|[，,。；;（(\s]|$)"
     )
-    _BEFORE_TITLE = regex.compile(rf"(?P<name>[{_ZH_SURNAMES}]\p{{Han}}{{0,2}}?)(?:{_ZH_TITLES})")
+    # "张三丰说…": a name that opens a sentence or clause and speaks.
+    _BEFORE_SPEECH = regex.compile(
+        rf"(?:^|(?<=[。！？；，,\n：:]))(?P<name>{_NAME})(?=说|诉|表示|称)"
+    )
+    _BEFORE_TITLE = regex.compile(
+        rf"(?P<name>(?:{_ZH_COMPOUND})\p{{Han}}{{0,2}}?|[{_ZH_SURNAMES}]\p{{Han}}{{0,2}}?)"
+        rf"(?:{_ZH_TITLES})"
+    )
 
     def __init__(self, supported_language: str = "zh") -> None:
         super().__init__(
@@ -231,7 +245,12 @@ class ChineseNameRecognizer(LocalRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         results = []
-        for pattern in (self._AFTER_CUE, self._AFTER_RELATION, self._BEFORE_TITLE):
+        for pattern in (
+            self._AFTER_CUE,
+            self._AFTER_RELATION,
+            self._BEFORE_TITLE,
+            self._BEFORE_SPEECH,
+        ):
             for match in pattern.finditer(text):
                 start, end = match.span("name")
                 results.append(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audited, input_digest
+from apps.medical_records import ner
 from apps.medical_records.formats.fhir import bundle_build
 from apps.medical_records.models import Extraction, Finding, Note, NoteBatch, Patient
 from apps.medical_records.nlp.deid import deidentify, header_mrn, header_names
@@ -105,7 +106,7 @@ def extractor_for(graph) -> tuple[Extractor, object, int]:
         with _extractors_lock:
             extractor = _extractors.get(key)
             if extractor is None:
-                extractor = Extractor(concepts)
+                extractor = Extractor(concepts, model_spans=ner.model_spans)
                 while len(_extractors) >= MAX_EXTRACTORS:
                     _extractors.pop(next(iter(_extractors)))
                 _extractors[key] = extractor
@@ -179,8 +180,11 @@ def notes_structure(
     prepared = [
         _prepare(item, pseudonymizer, tenant=tenant, source=source, batch=batch) for item in items
     ]
+    # On de-identified text only: the NER model runs on the inference worker.
     entity_lists = extractor.extract_many(
-        [p.note.text for p in prepared], [p.note.language for p in prepared]
+        [p.note.text for p in prepared],
+        [p.note.language for p in prepared],
+        tenant_id=str(tenant.pk),
     )
     now = timezone.now()
     recorded = now.isoformat()

@@ -19,3 +19,29 @@ def clinician(tenant, make_api_client):
 @pytest.fixture
 def demo_note():
     return DEMO_NOTE
+
+
+@pytest.fixture(scope="session")
+def extractor():
+    """The pipeline over the seed ontology and the full vocabularies, built once per test
+    session (the vocabularies load once per process anyway): for tests that need no database."""
+    import csv
+    import io
+    import json
+
+    import networkx as nx
+
+    from apps.medical_records.nlp.ontology import concepts_from_networkx
+    from apps.medical_records.nlp.pipeline import Extractor
+    from knowledge.services.seeds import seed_definition
+
+    graph = nx.DiGraph()
+    for row in csv.DictReader(io.StringIO(seed_definition("medical")["files"]["nodes.csv"])):
+        graph.add_node(
+            row["key"],
+            type=row["type"],
+            label=row["label"],
+            aliases=[a for a in row["aliases"].split("|") if a],
+            properties=json.loads(row["properties"] or "{}"),
+        )
+    return Extractor(concepts_from_networkx(graph))

@@ -64,3 +64,17 @@ def grant(tenant):
 
     key = api_key_create(tenant=tenant, name="clinician", role=Role.CLINICIAN).api_key
     return grant_create(tenant=tenant, reason="isolation test", api_key=key)
+
+
+def correction(tenant):
+    from apps.medical_records.services.corrections import correction_create
+
+    made = note(tenant)
+    entity = made.extraction.entities[0]
+    return correction_create(
+        tenant=tenant,
+        note=made,
+        kind="wrong_assertion",
+        entity_id=entity["id"],
+        assertion="present",
+    )

@@ -46,9 +46,10 @@ def test_the_bundle_validates_and_maps_assertions(tenant, demo_note):
     Bundle.model_validate(bundle)  # raises if invalid
     conditions = {c["code"]["text"]: c for c in _resources(bundle, "Condition")}
     assert conditions["Chest pain"]["verificationStatus"]["coding"][0]["code"] == "refuted"
+    # Issue 20: "history of" alone does not make it inactive (nlp/clinical.py).
     assert (
         conditions["Essential (primary) hypertension"]["clinicalStatus"]["coding"][0]["code"]
-        == "inactive"
+        == "active"
     )
     assert conditions["Palpitations"]["clinicalStatus"]["coding"][0]["code"] == "active"
     assert (

@@ -1,0 +1,199 @@
+"""What the name detectors must not mask, and what they must mask everywhere once found.
+
+- Look-alikes: statistical models call drug names ("apixaban") and eponyms ("Parkinson",
+  "Crohn", "Hodgkin") names. A model-only name span made wholly of medical words is dropped;
+  a span that a cue found ("Dr. Parkinson", "son Crohn") is kept.
+- Propagation: every name detected once is masked at every occurrence in the note, whatever
+  its case, and so is each of its parts (a surname alone, "Ms. Adeyemi").
+- Chinese addresses: LAC splits "浙江省杭州市西湖区文三路478号华星时代广场A座1203室" into five
+  places; adjacent address and place spans become one address, so it is replaced whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+import regex
+
+from apps.privacy.gazetteer import get_gazetteer
+from apps.privacy.statistical import spacy_ner
+
+from .vocabulary import drug_lexicon, english_condition_words
+
+# Eponyms of diseases, signs, tests and procedures that are also surnames. Kept short and
+# general; the look-alike precision set uses others too.
+EPONYMS = frozenset(
+    """
+    addison alzheimer apgar asperger babinski baker barrett bell brugada buerger burkitt chagas
+    charcot cheyne cushing creutzfeldt crohn dupuytren ewing fallot graves guillain barre hashimoto
+    hodgkin huntington kaposi kawasaki korsakoff lyme marfan meniere munchausen osgood paget
+    parkinson peyronie raynaud reiter reye sjogren stevens johnson tourette turner whipple wilms
+    wilson wernicke down klinefelter horner kernig brudzinski murphy mcburney rovsing homan homans
+    trendelenburg glasgow child pugh wells epley heimlich holter doppler foley swan ganz
+    hartmann whipple nissen billroth roux kocher pfannenstiel bankart colles smith galeazzi
+    monteggia jones boutonniere bouchard heberden tinel phalen finkelstein lachman mcmurray
+    apley thompson romberg weber rinne dix hallpike valsalva mallory weiss zollinger ellison
+    kussmaul kernohan broca guyon bartholin skene cowper meckel hirschsprung tay sachs gaucher
+    niemann pick fabry pompe hurler hunter legg calve perthes scheuermann sever kienbock
+    """.split()
+)
+# Words around an eponym that make it a disease, not a person.
+_CLINICAL_NEXT = regex.compile(
+    r"^['’]?s?[ \t]+(?:disease|syndrome|sign|test|lymphoma|sarcoma|palsy|phenomenon|"
+    r"disorder|triad|maneuver|manoeuvre|score|criteria|esophagus|oesophagus|fracture|"
+    r"tumou?r|reflex|cyst|node|procedure|repair|operation|classification|scale|catheter|"
+    r"monitor|dementia|ulcer|tetralogy|encephalopathy|psychosis|thyroiditis|contracture)",
+    regex.IGNORECASE,
+)
+_WORD = regex.compile(r"[\p{L}][\p{L}'’\-]*")
+# Sources that saw a cue in the text (a title, a relation word, a header, "name is"): their
+# spans are names whatever the words are.
+CUE_SOURCES = frozenset(
+    {
+        "header name",
+        "GazetteerNameRecognizer",
+        "RelationNameRecognizer",
+        "ChineseNameRecognizer",
+        "propagated name",
+    }
+)
+# Short words no name part may be on its own, whatever a model says.
+_NOT_PARTS = frozenset(
+    """
+    the and for with from pt patient pts mr mrs ms dr doctor nurse son daughter wife husband
+    mother father brother sister family history left right
+    """.split()
+)
+
+
+@lru_cache(maxsize=1)
+def medical_words() -> frozenset[str]:
+    """Lowercase single words of the drug vocabulary (generic and brand names) and the
+    condition vocabulary, plus the eponyms."""
+    words = set(EPONYMS)
+    for variant in drug_lexicon():
+        if " " not in variant and len(variant) > 3:
+            words.add(variant)
+    words |= english_condition_words()
+    return frozenset(words)
+
+
+def is_lookalike(text: str, span_text: str, end: int) -> bool:
+    """True when a model's name or place span is a medical word, not a person or a place:
+    every word is a drug, condition word or eponym, or an eponym is followed by "disease",
+    "syndrome", "sign"..."""
+    words = [w.group().casefold().strip("'’") for w in _WORD.finditer(span_text)]
+    words = [w[:-2] if w.endswith("'s") else w for w in words]
+    if not words:
+        return False
+    lexicon = medical_words()
+    if all(w in lexicon for w in words):
+        return True
+    return words[-1] in EPONYMS and bool(_CLINICAL_NEXT.match(text[end : end + 40]))
+
+
+_SENTENCE_START = regex.compile(r"(?:^|[.;:!?\n])[ \t]*$")
+
+
+def trim_medical(text: str, start: int, end: int) -> tuple[int, int]:
+    """A model span with medical words at its edges, without them ("Takes Crestor" -> "Takes");
+    empty (start == end) when what is left is one ordinary English word that only opens a
+    sentence."""
+    words = list(_WORD.finditer(text, start, end))
+    lexicon = medical_words()
+    trimmed = False
+    while words and words[-1].group().casefold().strip("'’") in lexicon:
+        words.pop()
+        trimmed = True
+    while words and words[0].group().casefold().strip("'’") in lexicon:
+        words.pop(0)
+        trimmed = True
+    if not words:
+        return start, start
+    new_start, new_end = words[0].start(), words[-1].end()
+    if trimmed and len(words) == 1 and _SENTENCE_START.search(text[:new_start]):
+        word = words[0].group()
+        # An English word ("Takes", a surname in the census too) that is capitalised only
+        # because it opens the sentence; a first name ("Marcus") stays.
+        if not get_gazetteer().is_first_name(word) and spacy_ner().vocab.has_vector(word.lower()):
+            return start, start
+    return (new_start, new_end) if trimmed else (start, end)
+
+
+def is_ordinary_lowercase(value: str) -> bool:
+    """A lowercase model span made only of ordinary English words ("drove", "bedside"): not a
+    name. Lowercase first names ("marta") and words outside English ("oluwaseun") stay."""
+    if not value.islower():
+        return False
+    gazetteer = get_gazetteer()
+    vocab = spacy_ner().vocab
+    words = [w.group() for w in _WORD.finditer(value)]
+    return bool(words) and all(
+        vocab.has_vector(w) and not gazetteer.is_first_name(w) for w in words
+    )
+
+
+def name_variants(names: Iterable[str], *, chinese: bool) -> set[str]:
+    """Each detected name and, outside Chinese, each part of three letters or more, minus
+    parts that are medical words or ordinary clinical words."""
+    out: set[str] = set()
+    lexicon = medical_words()
+    for name in names:
+        name = name.strip(" \t.,;:()")
+        if len(name) < 2:
+            continue
+        out.add(name)
+        if chinese:
+            continue
+        for part in regex.split(r"[ \t]+", name):
+            part = part.strip(".,()")
+            lowered = part.casefold()
+            if len(part) >= 3 and lowered not in _NOT_PARTS and lowered not in lexicon:
+                out.add(part)
+    return out
+
+
+def propagation_pattern(variants: set[str], *, chinese: bool) -> regex.Pattern | None:
+    """A case-insensitive pattern over every variant (longest first), bounded by non-letters
+    outside Chinese."""
+    if not variants:
+        return None
+    alternatives = "|".join(regex.escape(v) for v in sorted(variants, key=len, reverse=True))
+    if chinese:
+        return regex.compile(rf"(?:{alternatives})", regex.IGNORECASE)
+    return regex.compile(rf"(?<![\p{{L}}])(?:{alternatives})(?![\p{{L}}])", regex.IGNORECASE)
+
+
+# What may sit between two parts of one Chinese address, or follow its last part.
+_ZH_ADDRESS_GLUE = regex.compile(r"^[ \t]*$")
+_ZH_ADDRESS_TAIL = regex.compile(
+    r"^(?:[ \t]*[0-9A-Za-z\-]+[ \t]*(?:号楼|号|栋|幢|座|楼|单元|单|层|室|房|弄|栋楼)?)+"
+)
+
+
+def merge_chinese_addresses(text: str, spans: list, make_span) -> list:
+    """Join adjacent ADDRESS/LOCATION spans of a Chinese note into one ADDRESS span covering
+    building and room numbers after it ("…广场A座1203室")."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    merged: list = []
+    for span in ordered:
+        if (
+            merged
+            and span.kind in ("ADDRESS", "LOCATION")
+            and merged[-1].kind in ("ADDRESS", "LOCATION")
+            and _ZH_ADDRESS_GLUE.match(text[merged[-1].end : span.start])
+            and span.start >= merged[-1].end
+        ):
+            previous = merged.pop()
+            merged.append(make_span("ADDRESS", previous.start, span.end))
+            continue
+        merged.append(span)
+    out = []
+    for span in merged:
+        if span.kind == "ADDRESS":
+            tail = _ZH_ADDRESS_TAIL.match(text[span.end : span.end + 30])
+            if tail and tail.group().strip():
+                span = make_span("ADDRESS", span.start, span.end + len(tail.group().rstrip()))
+        out.append(span)
+    return out
