@@ -166,6 +166,22 @@ AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="") or SECRET_KEY
 # Per-tenant input digests are HMACs under keys derived from this one.
 AUDIT_DIGEST_KEY = env("AUDIT_DIGEST_KEY", default="") or SECRET_KEY
 AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=15)
+# Anchors outside the database (apps.audit.anchors): file:///path (a WORM volume) or
+# s3://bucket/prefix (S3 Object Lock, compliance mode). Empty: no anchors; a warning at start,
+# an error in `check --deploy`.
+AUDIT_ANCHOR_URL = env("AUDIT_ANCHOR_URL", default="")
+# A chain is checkpointed and anchored every this many events or seconds, whichever comes first.
+AUDIT_ANCHOR_EVERY_EVENTS = env.int("AUDIT_ANCHOR_EVERY_EVENTS", default=1000)
+AUDIT_ANCHOR_SECONDS = env.int("AUDIT_ANCHOR_SECONDS", default=60)
+# audit_verify fails for events older than this that no anchor covers (anchoring stopped).
+AUDIT_ANCHOR_MAX_LAG_SECONDS = env.int("AUDIT_ANCHOR_MAX_LAG_SECONDS", default=15 * 60)
+AUDIT_ANCHOR_S3_ENDPOINT_URL = env("AUDIT_ANCHOR_S3_ENDPOINT_URL", default="")
+AUDIT_ANCHOR_S3_RETENTION_DAYS = env.int("AUDIT_ANCHOR_S3_RETENTION_DAYS", default=7 * 365 + 2)
+# Ed25519 keys signing checkpoints and anchors, "KEY_ID:SEED" (manage.py audit_keygen); the
+# first signs. Retired keys' "KEY_ID:PUBLIC" keep old anchors verifiable. Empty: derived from
+# AUDIT_SIGNING_KEY.
+AUDIT_ED25519_KEYS = env.list("AUDIT_ED25519_KEYS", default=[])
+AUDIT_ED25519_RETIRED_PUBLIC_KEYS = env.list("AUDIT_ED25519_RETIRED_PUBLIC_KEYS", default=[])
 # Recording a denied request must never turn a 4xx into a 500: failures are logged. Tests raise.
 AUDIT_RAISE_ERRORS = env.bool("AUDIT_RAISE_ERRORS", default=False)
 # Fernet key (urlsafe base64, 32 bytes) for the medical pseudonym mapping; empty: derived
@@ -317,6 +333,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {
         "task": "apps.audit.tasks.audit_checkpoint_task",
         "schedule": timedelta(minutes=AUDIT_CHECKPOINT_MINUTES),
+    },
+    # Checkpoint and anchor outside the database every AUDIT_ANCHOR_SECONDS.
+    "audit-anchor": {
+        "task": "apps.audit.tasks.audit_anchor_task",
+        "schedule": timedelta(seconds=AUDIT_ANCHOR_SECONDS),
     },
 }
 # Financial risk: PSI and adversarial validation of every live model on the last

@@ -12,6 +12,9 @@ from apps.audit.hashing import canonical_json, event_hash, normalise_details
 from apps.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, Outcome, chain_key
 from apps.core.context import Actor, get_actor, get_request_id
 
+from .anchoring import anchor_if_due
+from .checkpoints import audit_checkpoint_chain
+
 logger = logging.getLogger("apps.audit.services")
 
 # ``details`` is for a few counts, ids and reasons; anything bigger is probably data that does
@@ -157,6 +160,8 @@ def audit_event_record(
                     key,
                 ],
             )
+        # Every AUDIT_ANCHOR_EVERY_EVENTS events or AUDIT_ANCHOR_SECONDS, after commit.
+        anchor_if_due(key, event.seq, checkpoint_chain=audit_checkpoint_chain)
     return event
 
 
