@@ -4,7 +4,7 @@
   same run with anchoring off (AUDIT_ANCHOR_URL empty) and on at its production cadence (a
   checkpoint and anchor every AUDIT_ANCHOR_EVERY_EVENTS events per chain, inline after commit,
   and a beat thread running ``audit_anchor_run`` every AUDIT_ANCHOR_SECONDS). Rounds alternate
-  off/on so that load on a shared machine falls on both alike.
+  off/on/on/off so that load on a shared machine, and the table's growth, fall on both alike.
 - Anchoring lag: for every event of the anchored rounds, the time from its commit to the
   ``time`` of the first anchor record of its chain at or past its seq.
 - Verification: ``audit_chains_verify`` over every chain (against the anchors), in seconds
@@ -95,10 +95,13 @@ def run_bench(*, per_writer: int, rounds: int, anchor_seconds: float) -> dict:
     store = open_store(url)
     tenants = [tenant_create(name=f"bench audit {i}") for i in range(WRITERS)]
     plain, anchored, anchored_commits = [], [], []
-    for _ in range(rounds):
-        settings.AUDIT_ANCHOR_URL = ""
-        rate, _ = _round(tenants, per_writer)
-        plain.append(rate)
+    # Off, on, on, off, ...: the table grows as the run goes on, and load on a shared machine
+    # comes and goes; alternating in pairs puts both on each side alike.
+    for anchoring in ([False, True, True, False] * rounds)[: 2 * rounds]:
+        if not anchoring:
+            settings.AUDIT_ANCHOR_URL = ""
+            plain.append(_round(tenants, per_writer)[0])
+            continue
         settings.AUDIT_ANCHOR_URL = url
         beat = _Beat(anchor_seconds)
         beat.start()
@@ -114,6 +117,7 @@ def run_bench(*, per_writer: int, rounds: int, anchor_seconds: float) -> dict:
             time.sleep(0.5)
         beat.stopped.set()
         beat.join()
+    settings.AUDIT_ANCHOR_URL = url
     lags = _lags(anchored_commits, store)
     started = time.perf_counter()
     result = audit_chains_verify()
