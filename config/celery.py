@@ -10,6 +10,9 @@ import os
 from celery import Celery
 from kombu import Queue
 
+from apps.privacy.queue_serializer import NAME as ENCRYPTED_JSON
+from apps.privacy.queue_serializer import register_encrypted_json
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("config")
@@ -21,4 +24,9 @@ app.conf.task_routes = {
     "models_runtime.*": {"queue": "inference"},
     "apps.adaptation.tasks.*": {"queue": "inference"},
 }
+# Task and result payloads (prompts, note text, generated text) are encrypted in the broker and
+# the result backend (apps.privacy.queue_serializer).
+register_encrypted_json()
+app.conf.task_serializer = app.conf.result_serializer = ENCRYPTED_JSON
+app.conf.accept_content = app.conf.result_accept_content = [ENCRYPTED_JSON]
 app.autodiscover_tasks()

@@ -60,6 +60,8 @@ LOCAL_APPS = [
     "apps.privacy",
     "apps.accounts",
     "apps.audit",
+    # Four-eyes approvals (above accounts and audit, below jobs and the verticals).
+    "apps.approvals",
     "apps.jobs",
     "models_runtime",
     "knowledge",
@@ -187,6 +189,29 @@ AUDIT_RAISE_ERRORS = env.bool("AUDIT_RAISE_ERRORS", default=False)
 # Fernet key (urlsafe base64, 32 bytes) for the medical pseudonym mapping; empty: derived
 # from the secret key (apps/medical_records/services/identity.py).
 MEDICAL_RECORDS_ENCRYPTION_KEY = env("MEDICAL_RECORDS_ENCRYPTION_KEY", default="")
+
+# ---------------------------------------------------------------------------- data lifecycle
+# Master keys wrapping the tenants' data keys, "ID:BASE64" (32 bytes); the first wraps, all
+# unwrap (rotation). Empty: derived from SECRET_KEY. PRIVACY_KEY_BACKEND="vault" uses Vault's
+# transit engine instead (VAULT_ADDR, VAULT_TOKEN, VAULT_TRANSIT_KEY; needs hvac).
+PRIVACY_KEY_BACKEND = env("PRIVACY_KEY_BACKEND", default="env")
+PRIVACY_MASTER_KEYS = env.list("PRIVACY_MASTER_KEYS", default=[])
+VAULT_ADDR = env("VAULT_ADDR", default="")
+VAULT_TOKEN = env("VAULT_TOKEN", default="")
+VAULT_TRANSIT_KEY = env("VAULT_TRANSIT_KEY", default="platform")
+# Kinds of personal data, registered by the apps that hold them (apps.privacy.lifecycle.kinds).
+PRIVACY_DATA_KINDS = env.list(
+    "PRIVACY_DATA_KINDS",
+    default=[
+        "apps.customer_service.privacy.DATA_KINDS",
+        "apps.medical_records.privacy.DATA_KINDS",
+        "apps.financial_risk.privacy.DATA_KINDS",
+    ],
+)
+# Platform retention defaults in days by data kind (a tenant's RetentionPolicy overrides).
+PRIVACY_RETENTION_DAYS = env.dict("PRIVACY_RETENTION_DAYS", cast={"value": int}, default={})
+PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=1000)
+PRIVACY_EXPORT_ROOT = Path(env("PRIVACY_EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports")))
 
 # ---------------------------------------------------------------------------- browser security
 # Content security policy on every response (django-csp): scripts only from this origin or with
@@ -333,6 +358,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {
         "task": "apps.audit.tasks.audit_checkpoint_task",
         "schedule": timedelta(minutes=AUDIT_CHECKPOINT_MINUTES),
+    },
+    # Retention: one job per tenant deletes what is past its period (daily, 03:30 UTC).
+    "privacy-retention": {
+        "task": "apps.privacy.lifecycle.tasks.privacy_retention_scheduled_task",
+        "schedule": crontab(minute=30, hour=3),
     },
     # Checkpoint and anchor outside the database every AUDIT_ANCHOR_SECONDS.
     "audit-anchor": {
