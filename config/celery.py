@@ -15,7 +15,7 @@ from apps.privacy.queue_serializer import register_encrypted_json
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = Celery("config")
+app = Celery("config", amqp="apps.privacy.queue_serializer:EncryptedPayloadAMQP")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("default"), Queue("inference"))
 app.conf.task_default_queue = "default"

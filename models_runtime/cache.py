@@ -61,7 +61,6 @@ def cache_drop_tenant(tenant_id) -> int:
         redis = client.get_client(write=True)
         keys = list(redis.scan_iter(match=cache.make_key(prefix) + "*", count=1000))
         return redis.delete(*keys) if keys else 0
-    stored = [k for k in list(getattr(cache, "_cache", {})) if prefix in k]  # locmem
-    for key in stored:
-        cache._cache.pop(key, None)
-    return len(stored)
+    # Local memory (tests, no Redis): its keys are Django's "<prefix>:<version>:<key>".
+    stored = [k.split(":", 2)[2] for k in list(getattr(cache, "_cache", {})) if prefix in k]
+    return sum(bool(cache.delete(key)) for key in stored)

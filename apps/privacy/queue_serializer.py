@@ -8,6 +8,7 @@ serializer keeps them Fernet-encrypted there under a key derived from the master
 
 from __future__ import annotations
 
+from celery.app.amqp import AMQP
 from kombu.serialization import register
 from kombu.utils.json import dumps, loads
 
@@ -32,3 +33,13 @@ def register_encrypted_json() -> None:
     register(
         NAME, encrypted_dumps, encrypted_loads, content_type=CONTENT_TYPE, content_encoding="utf-8"
     )
+
+
+class EncryptedPayloadAMQP(AMQP):
+    """Celery's AMQP with the headers that would repeat the arguments in clear (``argsrepr``,
+    ``kwargsrepr``: a repr for monitoring tools) replaced by a placeholder: the arguments
+    travel only inside the encrypted body."""
+
+    def as_task_v2(self, *args, **kwargs):
+        kwargs["argsrepr"] = kwargs["kwargsrepr"] = "<encrypted>"
+        return super().as_task_v2(*args, **kwargs)

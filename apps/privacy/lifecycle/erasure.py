@@ -134,7 +134,7 @@ def erasure_execute(*, erasure: ErasureRequest, progress=None, cache_drop=None) 
             counts[table] = counts.get(table, 0) + count
         if progress:
             progress(done, len(kinds) + 1)
-    derived = {"cached_results": cache_drop(tenant) if cache_drop else 0}
+    derived = {"cached_results": cache_drop(tenant.pk) if cache_drop else 0}
     if erasure.scope == ErasureScope.TENANT:
         derived["data_keys_destroyed"] = tenant_keys_destroy(tenant=tenant)
         Tenant.objects.filter(pk=tenant.pk).update(is_active=False)
