@@ -9,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from apps.accounts.api.viewsets import TenantScopedCreateListRetrieveViewSet
-from apps.accounts.models import Membership
+from apps.accounts.models import ApiKey, Membership
 from apps.accounts.roles import Role
 from apps.approvals.services import approval_approve, approval_reject
 from apps.privacy.lifecycle.erasure import erasure_request_create
@@ -23,11 +23,13 @@ from .serializers import (
 
 
 def _person(request):
-    """Four eyes are two people: only a signed-in member (not an API key) may request or
-    decide an erasure."""
-    if not isinstance(request.auth, Membership):
-        raise PermissionDenied("erasure requests are made and decided by signed-in people")
-    return request.auth.user
+    """Four eyes are two people: a signed-in member, or an API key acting for the person who
+    created it; a key that belongs to nobody may neither request nor decide an erasure."""
+    if isinstance(request.auth, Membership):
+        return request.auth.user
+    if isinstance(request.auth, ApiKey) and request.auth.created_by_id:
+        return request.auth.created_by
+    raise PermissionDenied("erasure requests are made and decided by people, not by a bare key")
 
 
 class ErasureRequestViewSet(TenantScopedCreateListRetrieveViewSet):
