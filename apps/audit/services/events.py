@@ -52,6 +52,15 @@ _MOVE_HEAD_SQL = (
 )
 
 
+def _pseudonymous_label(actor: Actor) -> str:
+    """A person is named in the log by their user id only, never by a username or e-mail, so
+    that erasing a person never needs to touch the hash-chained log (issue 19). API keys and
+    system actors keep their labels (a key's name and prefix, a job's name)."""
+    if actor.kind == "user":
+        return f"user:{actor.id}" if actor.id else "user"
+    return actor.label or ""
+
+
 def _locked_head(key: str, tenant) -> AuditChainHead:
     """The chain's head row, created if missing, locked until the transaction ends.
 
@@ -127,7 +136,7 @@ def audit_event_record(
             created_at=timezone.now(),
             actor_kind=actor.kind,
             actor_id=str(actor.id or ""),
-            actor_label=actor.label or "",
+            actor_label=_pseudonymous_label(actor),
             actor_role=actor.role or "",
             action=action,
             resource_type=resource_type or "",
