@@ -1,4 +1,5 @@
-"""``EncryptedTextField``: a TextField stored encrypted under its row's tenant data key.
+"""``EncryptedTextField`` (and ``EncryptedBinaryField``): stored encrypted under the row's
+tenant data key.
 
 The model keeps plaintext in memory; ``pre_save`` encrypts with the key of the instance's
 ``tenant_id`` (``apps.privacy.keys``), and values read back are decrypted. The column holds
@@ -42,3 +43,32 @@ class EncryptedTextField(models.TextField):
             return keys.decrypt(value)
         except keys.KeyUnavailable:
             return ERASED
+
+
+class EncryptedBinaryField(models.BinaryField):
+    """A BinaryField (uploaded files, dataset rows) stored encrypted under its row's tenant
+    data key; reads give the plaintext bytes (empty once the tenant's keys are destroyed)."""
+
+    def __init__(self, *args, tenant_field: str = "tenant_id", **kwargs):
+        self.tenant_field = tenant_field
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.tenant_field != "tenant_id":
+            kwargs["tenant_field"] = self.tenant_field
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if value is None or not len(value) or keys.is_encrypted(value):
+            return value
+        return keys.encrypt_bytes(getattr(model_instance, self.tenant_field), bytes(value))
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or not keys.is_encrypted(value):
+            return value
+        try:
+            return keys.decrypt_bytes(value)
+        except keys.KeyUnavailable:
+            return b""

@@ -79,34 +79,49 @@ def _current(tenant_id) -> tuple[int, Fernet]:
 
 
 def is_encrypted(value) -> bool:
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value[: len(PREFIX)]) == PREFIX.encode()
     return isinstance(value, str) and value.startswith(PREFIX)
+
+
+def encrypt_bytes(tenant_id, data: bytes) -> bytes:
+    """``data`` encrypted under the tenant's current data key: ``pv1:<tenant>:<version>:`` and
+    a Fernet token."""
+    version, fernet = _current(tenant_id)
+    return f"{PREFIX}{tenant_id}:{version}:".encode() + fernet.encrypt(bytes(data))
+
+
+def decrypt_bytes(value) -> bytes:
+    """The plaintext of an ``encrypt_bytes`` result (any key version of its tenant)."""
+    tenant_id, version, token = bytes(value)[len(PREFIX) :].split(b":", 2)
+    keys = _load_keys(tenant_id.decode())
+    if not keys:
+        raise KeyUnavailable(f"no data key of tenant {tenant_id.decode()}: destroyed or never made")
+    ordered = [keys[v] for v in sorted(keys, reverse=True)]
+    try:
+        return MultiFernet(ordered).decrypt(token)
+    except InvalidToken as exc:
+        raise KeyUnavailable(
+            f"key version {version.decode()} of tenant {tenant_id.decode()} is gone"
+        ) from exc
 
 
 def encrypt(tenant_id, text: str) -> str:
     """``text`` encrypted under the tenant's current data key."""
-    version, fernet = _current(tenant_id)
-    token = fernet.encrypt(text.encode("utf-8")).decode("ascii")
-    return f"{PREFIX}{tenant_id}:{version}:{token}"
+    return encrypt_bytes(tenant_id, text.encode("utf-8")).decode("ascii")
 
 
 def decrypt(value: str) -> str:
     """The plaintext of an ``encrypt`` result (any key version of its tenant)."""
-    tenant_id, version, token = value[len(PREFIX) :].split(":", 2)
-    keys = _load_keys(tenant_id)
-    if not keys:
-        raise KeyUnavailable(f"no data key of tenant {tenant_id}: destroyed or never made")
-    ordered = [keys[v] for v in sorted(keys, reverse=True)]
-    try:
-        return MultiFernet(ordered).decrypt(token.encode("ascii")).decode("utf-8")
-    except InvalidToken as exc:
-        raise KeyUnavailable(f"key version {version} of tenant {tenant_id} is gone") from exc
+    return decrypt_bytes(value.encode("ascii")).decode("utf-8")
 
 
 def needs_rotation(value: str, tenant_id) -> bool:
     """Whether ``value`` is encrypted under an older version than the tenant's current one."""
     if not is_encrypted(value):
         return True
-    return int(value[len(PREFIX) :].split(":", 2)[1]) < _current(tenant_id)[0]
+    raw = bytes(value) if isinstance(value, (bytes, memoryview)) else value.encode("ascii")
+    return int(raw[len(PREFIX) :].split(b":", 2)[1]) < _current(tenant_id)[0]
 
 
 def tenant_key_rotate(*, tenant) -> int:

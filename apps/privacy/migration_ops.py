@@ -37,6 +37,11 @@ def encrypt_existing_rows(model, field: str, *, tenant_field: str = "tenant_id")
             last = row_pk
             if value in (None, "") or not keys.needs_rotation(value, tenant_id):
                 continue
-            plain = keys.decrypt(value) if keys.is_encrypted(value) else value
-            model.objects.filter(pk=row_pk).update(**{field: keys.encrypt(tenant_id, plain)})
+            if isinstance(value, (bytes, memoryview)):
+                plain = keys.decrypt_bytes(value) if keys.is_encrypted(value) else bytes(value)
+                stored = keys.encrypt_bytes(tenant_id, plain)
+            else:
+                plain = keys.decrypt(value) if keys.is_encrypted(value) else value
+                stored = keys.encrypt(tenant_id, plain)
+            model.objects.filter(pk=row_pk).update(**{field: stored})
             changed += 1

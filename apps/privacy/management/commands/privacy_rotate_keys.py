@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Tenant
 from apps.audit.services import audited
-from apps.privacy.fields import EncryptedTextField
+from apps.privacy.fields import EncryptedBinaryField, EncryptedTextField
 from apps.privacy.keys import tenant_key_rotate
 from apps.privacy.migration_ops import encrypt_existing_rows
 
@@ -14,7 +14,7 @@ def encrypted_fields():
     """Every (model, field name) stored with EncryptedTextField."""
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
-            if isinstance(field, EncryptedTextField):
+            if isinstance(field, (EncryptedTextField, EncryptedBinaryField)):
                 yield model, field.name
 
 
