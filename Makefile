@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint format migrate worker worker-inference beat check-deploy clean loadtest gpu-extras gpu-check
+.PHONY: run test install lint format migrate worker worker-inference beat check-deploy clean loadtest gpu-extras gpu-check backup restore
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ beat: install
 # and REDIS_URL; it starts its own web server and workers. LOADTEST_ARGS="--users 4 --duration 30".
 loadtest: install
 	$(BIN)/python -m tests.load.run $(LOADTEST_ARGS)
+
+# Database, audit anchor store and files (scripts/backup.sh); restore with BACKUP=<folder>
+# (scripts/restore.sh: verifies the audit log against the anchors afterwards).
+backup: install
+	scripts/backup.sh
+
+restore: install
+	scripts/restore.sh
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/python manage.py check --deploy

@@ -11,9 +11,12 @@ import os
 from celery import Celery
 from kombu import Queue
 
+from apps.privacy.queue_serializer import NAME as ENCRYPTED_JSON
+from apps.privacy.queue_serializer import register_encrypted_json
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = Celery("config")
+app = Celery("config", amqp="apps.privacy.queue_serializer:EncryptedPayloadAMQP")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 INFERENCE_QUEUES = ("inference.chat", "inference.embed", "inference.classify")
 app.conf.task_queues = tuple(Queue(name) for name in ("default", *INFERENCE_QUEUES, "training"))
@@ -21,4 +24,9 @@ app.conf.task_default_queue = "default"
 # Inference tasks by their model's queue; LoRA training and evaluation on `training`, off the
 # queues of live traffic.
 app.conf.task_routes = ("models_runtime.routing.route_task",)
+# Task and result payloads (prompts, note text, generated text) are encrypted in the broker and
+# the result backend (apps.privacy.queue_serializer).
+register_encrypted_json()
+app.conf.task_serializer = app.conf.result_serializer = ENCRYPTED_JSON
+app.conf.accept_content = app.conf.result_accept_content = [ENCRYPTED_JSON]
 app.autodiscover_tasks()

@@ -16,6 +16,7 @@ handler500 = "apps.core.errors.server_error"
 api_v1 = [
     path("accounts/", include("apps.accounts.api.urls")),
     path("audit/", include("apps.audit.api.urls")),
+    path("privacy/", include("apps.privacy.api.urls")),
     path("jobs/", include("apps.jobs.api.urls")),
     path("risk/", include("apps.financial_risk.api.urls")),
     path("knowledge/", include("knowledge.api.urls")),

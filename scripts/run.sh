@@ -8,6 +8,9 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 export HF_HUB_OFFLINE=1
+# Audit anchors outside the database: a file:// store under var/ (production: a WORM volume or S3).
+mkdir -p var/audit-anchors
+export AUDIT_ANCHOR_URL=${AUDIT_ANCHOR_URL:-file://$PWD/var/audit-anchors}
 
 $BIN/python manage.py migrate --noinput
 # Converts the GGUF chat model once (about half a minute the first time, nothing afterwards).

@@ -52,6 +52,16 @@ def _audit_checkpoint(tenant):
     return audit_checkpoint_create(tenant=tenant)[0]
 
 
+def _erasure_request(tenant):
+    from apps.accounts.tests.factories import MembershipFactory
+    from apps.privacy.lifecycle.erasure import erasure_request_create
+
+    requester = MembershipFactory(tenant=tenant, role=Role.ADMIN).user
+    return erasure_request_create(
+        tenant=tenant, requested_by=requester, scope="tenant", reason="isolation test"
+    )
+
+
 def _job(tenant):
     from apps.jobs.models import Job
 
@@ -191,6 +201,7 @@ FACTORIES: dict[str, Callable] = {
     "audit.auditevent": _audit_event,
     "audit.auditcheckpoint": _audit_checkpoint,
     "jobs.job": _job,
+    "privacy.erasurerequest": _erasure_request,
     **_knowledge_factories(),
     **_financial_risk_factories(),
     **_adaptation_factories(),

@@ -6,9 +6,10 @@ from config.celery import app
 
 
 def test_json_only_and_late_acks_with_prefetch_one():
-    assert app.conf.task_serializer == "json"
-    assert app.conf.result_serializer == "json"
-    assert app.conf.accept_content == ["json"]
+    # JSON, encrypted in the broker and result backend (apps.privacy.queue_serializer).
+    assert app.conf.task_serializer == "encrypted-json"
+    assert app.conf.result_serializer == "encrypted-json"
+    assert app.conf.accept_content == ["encrypted-json"]
     assert app.conf.task_acks_late is True
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.task_reject_on_worker_lost is True

@@ -31,6 +31,8 @@ EXPECTED = {
     ("get", "/api/v1/audit/events/"): {ADMIN, AUDITOR},
     ("get", "/api/v1/audit/events/export/"): {ADMIN, AUDITOR},
     ("post", "/api/v1/audit/verifications/"): {ADMIN, AUDITOR},
+    ("get", "/api/v1/privacy/erasure-requests/"): {ADMIN},
+    ("post", "/api/v1/privacy/erasure-requests/"): {ADMIN},
     ("get", "/api/v1/jobs/"): ALL,
     ("get", "/api/v1/knowledge/graphs/"): ALL,
     ("post", "/api/v1/knowledge/graphs/"): {ADMIN, ANALYST, CLINICIAN, AGENT},

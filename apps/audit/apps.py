@@ -10,4 +10,4 @@ class AuditConfig(AppConfig):
         # Register the tasks with Celery in every process, not only in workers (which
         # autodiscover them): jobs are sent by task name, and without a broker (in-process
         # mode) an unregistered name is published to nowhere instead of run.
-        from . import tasks  # noqa: F401
+        from . import checks, tasks  # noqa: F401

@@ -99,6 +99,18 @@ def event_hash(event) -> str:
 # ---------------------------------------------------------------------------- checkpoints
 
 
+def checkpoint_payload(*, chain: str, tenant_id, seq: int, head_hash: str, created_at) -> dict:
+    """What a checkpoint signs: the chain, its head position and hash, and the time."""
+    return {
+        "v": HASH_VERSION,
+        "chain": chain,
+        "tenant_id": str(tenant_id) if tenant_id else None,
+        "seq": seq,
+        "head_hash": head_hash,
+        "created_at": iso_timestamp(created_at),
+    }
+
+
 def _signing_key() -> bytes:
     key = settings.AUDIT_SIGNING_KEY
     if not key:
@@ -106,31 +118,16 @@ def _signing_key() -> bytes:
     return key.encode()
 
 
-def checkpoint_signature(*, chain: str, tenant_id, seq: int, head_hash: str, created_at) -> str:
-    """HMAC-SHA256, under AUDIT_SIGNING_KEY, of the checkpoint's canonical content."""
+def checkpoint_hmac(*, chain: str, tenant_id, seq: int, head_hash: str, created_at) -> str:
+    """HMAC-SHA256 under AUDIT_SIGNING_KEY: how checkpoints were signed before Ed25519
+    (key id ""). Kept so that those checkpoints still verify; new ones are Ed25519
+    (``apps.audit.signing``)."""
     payload = canonical_json(
-        {
-            "v": HASH_VERSION,
-            "chain": chain,
-            "tenant_id": str(tenant_id) if tenant_id else None,
-            "seq": seq,
-            "head_hash": head_hash,
-            "created_at": iso_timestamp(created_at),
-        }
+        checkpoint_payload(
+            chain=chain, tenant_id=tenant_id, seq=seq, head_hash=head_hash, created_at=created_at
+        )
     )
     return hmac.new(_signing_key(), payload.encode("ascii"), hashlib.sha256).hexdigest()
-
-
-def checkpoint_signature_valid(checkpoint) -> bool:
-    """Whether ``checkpoint.signature`` was made with the signing key over its content."""
-    expected = checkpoint_signature(
-        chain=checkpoint.chain,
-        tenant_id=checkpoint.tenant_id,
-        seq=checkpoint.seq,
-        head_hash=checkpoint.head_hash,
-        created_at=checkpoint.created_at,
-    )
-    return hmac.compare_digest(expected, checkpoint.signature)
 
 
 # ---------------------------------------------------------------------------- input digests

@@ -159,9 +159,12 @@ class AuditChainHead(models.Model):
 class AuditCheckpoint(AppendOnlyModel):
     """A signed statement "chain X had ``head_hash`` at ``seq`` at ``created_at``".
 
-    The signature is an HMAC-SHA256 under ``settings.AUDIT_SIGNING_KEY``, which is not in the
-    database: someone able to rewrite the tables can delete the newest events and fix the head
-    row, but cannot sign a checkpoint that agrees with the shortened chain.
+    The signature is Ed25519 under the key named by ``key_id`` (``apps.audit.signing``; key id
+    "" marks the older HMAC-SHA256 under AUDIT_SIGNING_KEY). No key is in the database: someone
+    able to rewrite the tables can delete the newest events and fix the head row, but cannot
+    sign a checkpoint that agrees with the shortened chain. Every checkpoint is also written to
+    the anchor store outside the database (``apps.audit.anchors``), which catches deleting the
+    checkpoints themselves.
     """
 
     chain = models.CharField(max_length=64)
@@ -175,7 +178,8 @@ class AuditCheckpoint(AppendOnlyModel):
     seq = models.PositiveBigIntegerField()
     head_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
-    signature = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=64, blank=True, default="")
+    signature = models.CharField(max_length=200)
 
     class Meta:
         ordering = ["chain", "-seq"]

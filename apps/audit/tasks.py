@@ -4,7 +4,7 @@ from celery import shared_task
 
 from apps.jobs.runner import job_task
 
-from .services import audit_checkpoint_create
+from .services import audit_anchor_run, audit_checkpoint_create
 from .verification import audit_chains_verify
 
 
@@ -26,3 +26,10 @@ def audit_verify_task(job, progress) -> dict:
     ``VerificationResult.as_dict()``: ``ok`` and the problems found, first one first.
     """
     return audit_chains_verify(tenant=job.tenant, progress=progress).as_dict()
+
+
+@shared_task
+def audit_anchor_task() -> dict:
+    """Checkpoint every chain that grew and write every unanchored checkpoint to the anchor
+    store (AUDIT_ANCHOR_URL). celery-beat runs it every AUDIT_ANCHOR_SECONDS; idempotent."""
+    return audit_anchor_run()

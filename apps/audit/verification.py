@@ -12,7 +12,13 @@ For each chain, walking its events in ``seq`` order, the verifier tells apart:
 - ``truncated``: the chain ends before its head row's ``seq`` or before a signed checkpoint's;
 - ``head_mismatch`` / ``checkpoint_mismatch``: the head row or a checkpoint names another hash
   at that position than the chain holds (history rewritten and re-hashed);
-- ``checkpoint_forged``: a checkpoint's signature is not valid under AUDIT_SIGNING_KEY.
+- ``checkpoint_forged``: a checkpoint's signature does not verify under a trusted key.
+
+With an anchor store (``AUDIT_ANCHOR_URL``) the database is also held against the anchors kept
+outside it (``apps.audit.anchors``): ``chain_erased`` (a chain of the manifest is gone),
+``truncated`` (shorter than anchored), ``anchor_mismatch`` (diverges from an anchored hash),
+``unanchored`` (events older than the allowed lag with no anchor), and the store's own
+``anchor_forged`` / ``anchor_broken`` / ``anchor_missing`` / ``manifest_missing``.
 
 Once one link of a chain is broken, later link errors are mostly its echoes, so only the first
 link problem per chain is reported; content (hash) checks go on for every event.
@@ -20,10 +26,14 @@ link problem per chain is reported; content (hash) checks go on for every event.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .hashing import checkpoint_signature_valid, event_hash
+from .anchors.checks import AnchorReport, anchors_check
+from .anchors.compare import anchored_seqs, compare_chain
+from .anchors.store import AnchorStore, anchor_store
+from .hashing import event_hash
 from .models import (
     GENESIS_HASH,
     PLATFORM_CHAIN,
@@ -32,6 +42,7 @@ from .models import (
     AuditEvent,
     chain_key,
 )
+from .signing import checkpoint_signature_valid
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -45,6 +56,11 @@ CHECKPOINT_MISMATCH = "checkpoint_mismatch"
 CHECKPOINT_FORGED = "checkpoint_forged"
 
 PROGRESS_EVERY = 1000
+# What the verifier reads of each event: everything ``event_hash`` hashes, plus seq and hash.
+_EventRow = namedtuple(
+    "_EventRow",
+    [f.attname for f in AuditEvent._meta.concrete_fields],
+)
 _CHUNK = 2000
 
 
@@ -100,33 +116,61 @@ class VerificationResult:
         }
 
 
+_SETTINGS_STORE = object()
+
+
 def audit_chains_verify(
-    *, tenant=None, progress: ProgressCallback | None = None
+    *,
+    tenant=None,
+    progress: ProgressCallback | None = None,
+    store: AnchorStore | None = _SETTINGS_STORE,
 ) -> VerificationResult:
-    """Verify every chain (the platform's and each tenant's), or only ``tenant``'s.
+    """Verify every chain (the platform's and each tenant's), or only ``tenant``'s, against
+    its head, its checkpoints and the anchor store (``store``; AUDIT_ANCHOR_URL's by default,
+    None for none). Without ``tenant`` every chain the anchor store's manifest names is
+    verified too, so a chain missing from the database is reported.
 
     ``progress(done, total)`` is called every few thousand events and at the end, with events
     as the unit, so a background job can report how far it got.
     """
+    if store is _SETTINGS_STORE:
+        store = anchor_store()
     if tenant is not None:
         keys = [chain_key(tenant.pk)]
     else:
-        keys = sorted(
-            set(AuditEvent.objects.values_list("chain", flat=True).distinct())
-            | set(AuditChainHead.objects.values_list("chain", flat=True))
-            | set(AuditCheckpoint.objects.values_list("chain", flat=True).distinct()),
-            key=lambda key: (key != PLATFORM_CHAIN, key),
-        )
+        keys = set(AuditEvent.objects.values_list("chain", flat=True).distinct())
+        keys |= set(AuditChainHead.objects.values_list("chain", flat=True))
+        keys |= set(AuditCheckpoint.objects.values_list("chain", flat=True).distinct())
+    report = anchors_check(store, chains=keys if tenant is not None else None) if store else None
+    if report is not None:
+        keys = set(keys) | set(report.chains)
+    keys = sorted(keys, key=lambda key: (key != PLATFORM_CHAIN, key))
     events = AuditEvent.objects.filter(chain__in=keys)
     total = events.count()
     result = VerificationResult(chains=len(keys))
     tick = _Progress(progress, total)
     if progress:
         progress(0, total)
+    if report is not None:
+        _store_problems(report, result)
     for key in keys:
-        _ChainVerifier(key, result, tick).run()
+        anchors = report.chains.get(key) if report is not None else None
+        _ChainVerifier(key, result, tick, anchors).run()
     tick.finish()
     return result
+
+
+def audit_anchors_verify(store: AnchorStore) -> VerificationResult:
+    """``audit_verify --anchors-only``: the anchor store's own continuity, no database."""
+    report = anchors_check(store)
+    result = VerificationResult(chains=len(report.chains), checkpoints=report.records)
+    _store_problems(report, result)
+    return result
+
+
+def _store_problems(report: AnchorReport, result: VerificationResult) -> None:
+    for kind, chain, seq, message in report.problems:
+        result.problems.append(ChainProblem(kind, chain, seq, None, message))
 
 
 class _Progress:
@@ -147,8 +191,10 @@ class _Progress:
 
 
 class _ChainVerifier:
-    def __init__(self, key: str, result: VerificationResult, progress: _Progress):
+    def __init__(self, key: str, result: VerificationResult, progress: _Progress, anchors=None):
         self.key = key
+        self.anchors = anchors
+        self.events_seen = 0
         self.result = result
         self.progress = progress
         self.problems: list[ChainProblem] = []
@@ -163,6 +209,7 @@ class _ChainVerifier:
         self.head = AuditChainHead.objects.filter(chain=key).first()
         # Stored hashes are kept only at the positions checkpoints name: memory stays flat.
         self.checkpoint_seqs = {checkpoint.seq for checkpoint in self.checkpoints}
+        self.checkpoint_seqs |= anchored_seqs(anchors)
         self.stored_hash_by_seq: dict[int, str] = {}
 
     def problem(self, kind: str, seq, event_id, message: str) -> None:
@@ -174,12 +221,25 @@ class _ChainVerifier:
         events = AuditEvent.objects.filter(chain=self.key).order_by("seq")
         if self.head is not None:
             events = events.filter(seq__lte=self.head.last_seq)
-        for event in events.iterator(chunk_size=_CHUNK):
+        # Plain rows, not model instances: building a model costs as much as hashing it.
+        rows = events.values_list(*_EventRow._fields).iterator(chunk_size=_CHUNK)
+        for event in map(_EventRow._make, rows):
             self.check_event(event)
+            self.events_seen += 1
             self.result.events += 1
             self.progress.step()
         self.check_head()
         self.check_checkpoints()
+        if self.anchors is not None:
+            for kind, seq, message in compare_chain(
+                chain=self.key,
+                anchors=self.anchors,
+                events_seen=self.events_seen,
+                last_seq=self.last_seq,
+                stored_hash_by_seq=self.stored_hash_by_seq,
+                head_exists=self.head is not None,
+            ):
+                self.problem(kind, seq, None, message)
         self.problems.sort(key=lambda p: p.seq if p.seq is not None else 0)
         self.result.problems.extend(self.problems)
 

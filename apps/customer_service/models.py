@@ -9,6 +9,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from apps.privacy.fields import EncryptedTextField
+
 
 class Intent(models.Model):
     """What a user may want (``order_status``, ``refund``…). ``required_slots`` is the intent's
@@ -135,7 +137,7 @@ class Turn(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="turns")
     seq = models.PositiveIntegerField()
     role = models.CharField(max_length=16, choices=TurnRole.choices)
-    text = models.TextField()
+    text = EncryptedTextField()  # at rest under the tenant's data key (apps.privacy)
     masked_text = models.TextField(blank=True, default="")
     intent = models.CharField(max_length=64, blank=True, default="")
     confidence = models.FloatField(null=True, blank=True)

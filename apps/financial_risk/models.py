@@ -8,6 +8,8 @@ import uuid
 
 from django.db import models
 
+from apps.privacy.fields import EncryptedBinaryField
+
 
 class DatasetKind(models.TextChoices):
     APPLICATIONS = "applications", "Credit applications"
@@ -28,7 +30,8 @@ class Dataset(models.Model):
         max_length=16, choices=DatasetKind.choices, default=DatasetKind.APPLICATIONS
     )
     schema = models.JSONField(help_text="columns (name → kind), protected, positive")
-    data = models.BinaryField(editable=False)
+    # The uploaded rows (Parquet), at rest under the tenant's data key (apps.privacy).
+    data = EncryptedBinaryField(editable=False)
     digest = models.CharField(max_length=64, editable=False)
     row_count = models.PositiveIntegerField()
     source_filename = models.CharField(max_length=255, blank=True, default="")

@@ -8,6 +8,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from apps.privacy.fields import EncryptedTextField
+
 
 class Source(models.TextChoices):
     API = "api", "API (text)"
@@ -118,7 +120,8 @@ class Note(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices)
     language = models.CharField(max_length=4)
     title = models.CharField(max_length=200, blank=True, default="")
-    text = models.TextField(help_text="De-identified text")
+    # At rest under the tenant's data key (apps.privacy).
+    text = EncryptedTextField(help_text="De-identified text")
     phi_counts = models.JSONField(default=dict, blank=True)
     phi_spans = models.JSONField(
         default=list, blank=True, help_text="Kinds and offsets in the original text; no values"

@@ -60,6 +60,8 @@ LOCAL_APPS = [
     "apps.privacy",
     "apps.accounts",
     "apps.audit",
+    # Four-eyes approvals (above accounts and audit, below jobs and the verticals).
+    "apps.approvals",
     "apps.jobs",
     "models_runtime",
     "knowledge",
@@ -166,11 +168,50 @@ AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="") or SECRET_KEY
 # Per-tenant input digests are HMACs under keys derived from this one.
 AUDIT_DIGEST_KEY = env("AUDIT_DIGEST_KEY", default="") or SECRET_KEY
 AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=15)
+# Anchors outside the database (apps.audit.anchors): file:///path (a WORM volume) or
+# s3://bucket/prefix (S3 Object Lock, compliance mode). Empty: no anchors; a warning at start,
+# an error in `check --deploy`.
+AUDIT_ANCHOR_URL = env("AUDIT_ANCHOR_URL", default="")
+# A chain is checkpointed and anchored every this many events or seconds, whichever comes first.
+AUDIT_ANCHOR_EVERY_EVENTS = env.int("AUDIT_ANCHOR_EVERY_EVENTS", default=1000)
+AUDIT_ANCHOR_SECONDS = env.int("AUDIT_ANCHOR_SECONDS", default=60)
+# audit_verify fails for events older than this that no anchor covers (anchoring stopped).
+AUDIT_ANCHOR_MAX_LAG_SECONDS = env.int("AUDIT_ANCHOR_MAX_LAG_SECONDS", default=15 * 60)
+AUDIT_ANCHOR_S3_ENDPOINT_URL = env("AUDIT_ANCHOR_S3_ENDPOINT_URL", default="")
+AUDIT_ANCHOR_S3_RETENTION_DAYS = env.int("AUDIT_ANCHOR_S3_RETENTION_DAYS", default=7 * 365 + 2)
+# Ed25519 keys signing checkpoints and anchors, "KEY_ID:SEED" (manage.py audit_keygen); the
+# first signs. Retired keys' "KEY_ID:PUBLIC" keep old anchors verifiable. Empty: derived from
+# AUDIT_SIGNING_KEY.
+AUDIT_ED25519_KEYS = env.list("AUDIT_ED25519_KEYS", default=[])
+AUDIT_ED25519_RETIRED_PUBLIC_KEYS = env.list("AUDIT_ED25519_RETIRED_PUBLIC_KEYS", default=[])
 # Recording a denied request must never turn a 4xx into a 500: failures are logged. Tests raise.
 AUDIT_RAISE_ERRORS = env.bool("AUDIT_RAISE_ERRORS", default=False)
 # Fernet key (urlsafe base64, 32 bytes) for the medical pseudonym mapping; empty: derived
 # from the secret key (apps/medical_records/services/identity.py).
 MEDICAL_RECORDS_ENCRYPTION_KEY = env("MEDICAL_RECORDS_ENCRYPTION_KEY", default="")
+
+# ---------------------------------------------------------------------------- data lifecycle
+# Master keys wrapping the tenants' data keys, "ID:BASE64" (32 bytes); the first wraps, all
+# unwrap (rotation). Empty: derived from SECRET_KEY. PRIVACY_KEY_BACKEND="vault" uses Vault's
+# transit engine instead (VAULT_ADDR, VAULT_TOKEN, VAULT_TRANSIT_KEY; needs hvac).
+PRIVACY_KEY_BACKEND = env("PRIVACY_KEY_BACKEND", default="env")
+PRIVACY_MASTER_KEYS = env.list("PRIVACY_MASTER_KEYS", default=[])
+VAULT_ADDR = env("VAULT_ADDR", default="")
+VAULT_TOKEN = env("VAULT_TOKEN", default="")
+VAULT_TRANSIT_KEY = env("VAULT_TRANSIT_KEY", default="platform")
+# Kinds of personal data, registered by the apps that hold them (apps.privacy.lifecycle.kinds).
+PRIVACY_DATA_KINDS = env.list(
+    "PRIVACY_DATA_KINDS",
+    default=[
+        "apps.customer_service.privacy.DATA_KINDS",
+        "apps.medical_records.privacy.DATA_KINDS",
+        "apps.financial_risk.privacy.DATA_KINDS",
+    ],
+)
+# Platform retention defaults in days by data kind (a tenant's RetentionPolicy overrides).
+PRIVACY_RETENTION_DAYS = env.dict("PRIVACY_RETENTION_DAYS", cast={"value": int}, default={})
+PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=1000)
+PRIVACY_EXPORT_ROOT = Path(env("PRIVACY_EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports")))
 
 # ---------------------------------------------------------------------------- browser security
 # Content security policy on every response (django-csp): scripts only from this origin or with
@@ -317,6 +358,16 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {
         "task": "apps.audit.tasks.audit_checkpoint_task",
         "schedule": timedelta(minutes=AUDIT_CHECKPOINT_MINUTES),
+    },
+    # Retention: one job per tenant deletes what is past its period (daily, 03:30 UTC).
+    "privacy-retention": {
+        "task": "apps.privacy.lifecycle.tasks.privacy_retention_scheduled_task",
+        "schedule": crontab(minute=30, hour=3),
+    },
+    # Checkpoint and anchor outside the database every AUDIT_ANCHOR_SECONDS.
+    "audit-anchor": {
+        "task": "apps.audit.tasks.audit_anchor_task",
+        "schedule": timedelta(seconds=AUDIT_ANCHOR_SECONDS),
     },
 }
 # Financial risk: PSI and adversarial validation of every live model on the last

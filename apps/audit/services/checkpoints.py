@@ -1,4 +1,4 @@
-"""Signing checkpoints of the chains' heads."""
+"""Signing checkpoints of the chains' heads (Ed25519), each also written to the anchor store."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.audit.hashing import checkpoint_signature
 from apps.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent, chain_key
+from apps.audit.signing import checkpoint_sign
+
+from .anchoring import audit_anchor_checkpoints
 
 logger = logging.getLogger("apps.audit.services")
 
@@ -29,7 +31,18 @@ def audit_checkpoint_create(*, tenant=None) -> list[AuditCheckpoint]:
         checkpoint = _checkpoint_head(head)
         if checkpoint is not None:
             created.append(checkpoint)
+    audit_anchor_checkpoints(created)
     return created
+
+
+def audit_checkpoint_chain(chain: str) -> AuditCheckpoint | None:
+    """Sign and anchor the head of one chain (by key) if it grew: the inline anchoring that
+    ``audit_event_record`` schedules every AUDIT_ANCHOR_EVERY_EVENTS events."""
+    head = AuditChainHead.objects.filter(chain=chain, last_seq__gt=0).first()
+    checkpoint = _checkpoint_head(head) if head is not None else None
+    if checkpoint is not None:
+        audit_anchor_checkpoints([checkpoint])
+    return checkpoint
 
 
 def _checkpoint_head(head: AuditChainHead) -> AuditCheckpoint | None:
@@ -53,13 +66,7 @@ def _checkpoint_head(head: AuditChainHead) -> AuditCheckpoint | None:
         head_hash=head.last_hash,
         created_at=timezone.now(),
     )
-    checkpoint.signature = checkpoint_signature(
-        chain=checkpoint.chain,
-        tenant_id=checkpoint.tenant_id,
-        seq=checkpoint.seq,
-        head_hash=checkpoint.head_hash,
-        created_at=checkpoint.created_at,
-    )
+    checkpoint_sign(checkpoint)
     try:
         with transaction.atomic():
             checkpoint.save()

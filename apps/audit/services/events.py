@@ -12,6 +12,9 @@ from apps.audit.hashing import canonical_json, event_hash, normalise_details
 from apps.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, Outcome, chain_key
 from apps.core.context import Actor, get_actor, get_request_id
 
+from .anchoring import anchor_if_due
+from .checkpoints import audit_checkpoint_chain
+
 logger = logging.getLogger("apps.audit.services")
 
 # ``details`` is for a few counts, ids and reasons; anything bigger is probably data that does
@@ -47,6 +50,15 @@ _MOVE_HEAD_SQL = (
     f"UPDATE {AuditChainHead._meta.db_table} SET last_seq = %s, last_hash = %s, updated_at = %s "
     "WHERE chain = %s"
 )
+
+
+def _pseudonymous_label(actor: Actor) -> str:
+    """A person is named in the log by their user id only, never by a username or e-mail, so
+    that erasing a person never needs to touch the hash-chained log (issue 19). API keys and
+    system actors keep their labels (a key's name and prefix, a job's name)."""
+    if actor.kind == "user":
+        return f"user:{actor.id}" if actor.id else "user"
+    return actor.label or ""
 
 
 def _locked_head(key: str, tenant) -> AuditChainHead:
@@ -124,7 +136,7 @@ def audit_event_record(
             created_at=timezone.now(),
             actor_kind=actor.kind,
             actor_id=str(actor.id or ""),
-            actor_label=actor.label or "",
+            actor_label=_pseudonymous_label(actor),
             actor_role=actor.role or "",
             action=action,
             resource_type=resource_type or "",
@@ -157,6 +169,8 @@ def audit_event_record(
                     key,
                 ],
             )
+        # Every AUDIT_ANCHOR_EVERY_EVENTS events or AUDIT_ANCHOR_SECONDS, after commit.
+        anchor_if_due(key, event.seq, checkpoint_chain=audit_checkpoint_chain)
     return event
 
 

@@ -7,9 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from apps.audit.hashing import checkpoint_signature_valid
 from apps.audit.models import AuditCheckpoint, chain_key
 from apps.audit.services import audit_event_record
+from apps.audit.signing import checkpoint_signature_valid
 from apps.audit.tasks import audit_checkpoint_task
 from apps.audit.verification import CHECKPOINT_FORGED, audit_chains_verify
 

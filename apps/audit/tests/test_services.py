@@ -126,3 +126,9 @@ def test_a_chain_thought_known_whose_head_is_missing_is_created(tenant, monkeypa
     monkeypatch.setattr(events, "_known_chains", {chain_key(tenant.pk)})
     event = audit_event_record(tenant=tenant, action="first")
     assert event.seq == 1
+
+
+def test_user_actor_is_named_by_id_only(tenant):
+    actor = Actor("user", id=42, label="alice@example.com", tenant_id=tenant.pk, role="admin")
+    event = audit_event_record(tenant=tenant, action="test.a", actor=actor)
+    assert (event.actor_id, event.actor_label) == ("42", "user:42")

@@ -1,0 +1,24 @@
+"""Note.text encrypted at rest under each tenant's data key (apps.privacy); rows stored in clear
+before are encrypted here, in batches."""
+
+import apps.privacy.fields
+from django.db import migrations
+
+from apps.privacy.migration_ops import encrypt_existing_rows
+
+
+def encrypt_rows(apps, schema_editor):
+    encrypt_existing_rows(apps.get_model("medical_records", "Note"), "text")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("medical_records", "0001_initial"), ("privacy", "0001_lifecycle")]
+
+    operations = [
+        migrations.AlterField(
+            model_name="note",
+            name="text",
+            field=apps.privacy.fields.EncryptedTextField(help_text="De-identified text"),
+        ),
+        migrations.RunPython(encrypt_rows, migrations.RunPython.noop),
+    ]

@@ -1,0 +1,40 @@
+from rest_framework import serializers
+
+from apps.privacy.models import ErasureRequest, ErasureScope
+
+
+class ErasureRequestCreateSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=ErasureScope.choices)
+    subject_kind = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    subject_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    reason = serializers.CharField(max_length=2000)
+
+
+class ErasureDecisionSerializer(serializers.Serializer):
+    justification = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ErasureRequestSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(source="approval.state", read_only=True)
+    requested_by = serializers.CharField(source="approval.requested_by_id", read_only=True)
+    decided_by = serializers.CharField(source="approval.decided_by_id", read_only=True)
+    reason = serializers.CharField(source="approval.reason", read_only=True)
+    job = serializers.CharField(source="job_id", read_only=True)
+
+    class Meta:
+        model = ErasureRequest
+        fields = [
+            "id",
+            "scope",
+            "subject_kind",
+            "subject_digest",
+            "state",
+            "requested_by",
+            "decided_by",
+            "reason",
+            "job",
+            "certificate",
+            "created_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
