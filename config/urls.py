@@ -6,6 +6,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from apps.accounts.admin_tenant import admin_tenant_switch
 from apps.core import health
 
 handler400 = "apps.core.errors.bad_request"
@@ -28,9 +29,15 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path(
+        "admin/tenant/switch/",
+        admin.site.admin_view(admin_tenant_switch),
+        name="admin_tenant_switch",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("knowledge/", include("knowledge.urls")),
+    path("accounts/", include("apps.accounts.urls")),
     path("customer-service/", include("apps.customer_service.urls")),
     path("ops/", include("apps.operations.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

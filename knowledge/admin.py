@@ -18,6 +18,7 @@ from .views import neighbourhood_context
 
 @admin.register(Graph)
 class GraphAdmin(TenantScopedAdmin):
+    domain_field = "domain"
     list_display = ("name", "tenant", "domain", "version", "updated_at", "drawing")
     list_filter = ("domain",)
     search_fields = ("name", "description")
@@ -80,6 +81,7 @@ class _ReadOnlyGraphPartAdmin(TenantScopedAdmin):
     the admin shows them."""
 
     tenant_field = "graph__tenant"
+    domain_field = "graph__domain"
 
     def has_add_permission(self, request):
         return False

@@ -23,6 +23,22 @@ def _api_key(tenant):
     return api_key_create(tenant=tenant, name="isolation key", role=Role.ANALYST).api_key
 
 
+def _invitation(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.accounts.models import Invitation
+    from apps.accounts.tests.factories import UserFactory
+
+    return Invitation.objects.create(
+        tenant=tenant,
+        user=UserFactory(),
+        role=Role.AGENT,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+
+
 def _quota(tenant):
     from apps.accounts.models import Quota
 
@@ -184,6 +200,7 @@ FACTORIES: dict[str, Callable] = {
     "accounts.tenant": lambda tenant: tenant,
     "accounts.membership": _membership,
     "accounts.apikey": _api_key,
+    "accounts.invitation": _invitation,
     "accounts.quota": _quota,
     "accounts.usagecounter": _usage,
     "audit.auditevent": _audit_event,

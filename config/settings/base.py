@@ -103,6 +103,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The admin's tenant switcher (apps.accounts.admin_tenant).
+                "apps.accounts.admin_tenant.admin_tenant_context",
             ],
         },
     },
@@ -211,6 +213,17 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 CSRF_FAILURE_VIEW = "apps.core.errors.csrf_failure"
+# What an upload may expand into (apps.core.upload_guard): rows, columns, cells, pages and the
+# bytes and members an archive inflates to. Every parser checks these; 413 names the limit.
+UPLOAD_LIMITS = {
+    "max_rows": env.int("UPLOAD_MAX_ROWS", default=200_000),
+    "max_columns": env.int("UPLOAD_MAX_COLUMNS", default=500),
+    "max_cell_chars": env.int("UPLOAD_MAX_CELL_CHARS", default=20_000),
+    "max_pages": env.int("UPLOAD_MAX_PAGES", default=500),
+    "max_decompressed_bytes": env.int("UPLOAD_MAX_DECOMPRESSED_BYTES", default=100 * 2**20),
+    "max_archive_members": env.int("UPLOAD_MAX_ARCHIVE_MEMBERS", default=1_000),
+    "max_compression_ratio": env.int("UPLOAD_MAX_COMPRESSION_RATIO", default=200),
+}
 
 # ---------------------------------------------------------------------------- REST framework
 REST_FRAMEWORK = {
