@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import (
@@ -5,6 +6,7 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from apps.accounts.admin_tenant import admin_tenant_switch
 from apps.core import health
@@ -40,9 +42,19 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("customer-service/", include("apps.customer_service.urls")),
     path("ops/", include("apps.operations.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", health.metrics, name="prometheus-django-metrics"),
 ]
+
+# The schema and docs follow API_DOCS: public, authenticated (401 without credentials) or off.
+if settings.API_DOCS != "off":
+    docs = {"permission_classes": [AllowAny if settings.API_DOCS == "public" else IsAuthenticated]}
+    urlpatterns += [
+        path("api/schema/", SpectacularAPIView.as_view(**docs), name="schema"),
+        # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+        path(
+            "api/docs/",
+            SpectacularSwaggerSplitView.as_view(url_name="schema", **docs),
+            name="swagger-ui",
+        ),
+        path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", **docs), name="redoc"),
+    ]

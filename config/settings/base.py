@@ -389,6 +389,24 @@ LOGGING = {
 }
 
 # ---------------------------------------------------------------------------- health
+# /metrics: with METRICS_BEARER_TOKEN set, only "Authorization: Bearer <token>" reads it (401
+# otherwise); without a token it is public only where METRICS_PUBLIC is true (development), else
+# 404. The other way to keep it private is a separate listen address: METRICS_EXPORT_PORT (with
+# METRICS_EXPORT_ADDRESS) makes django-prometheus serve it from each process on an internal port,
+# and METRICS_PUBLIC=false closes the web path (README: Security).
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=True)
+if env("METRICS_EXPORT_PORT", default=""):
+    PROMETHEUS_METRICS_EXPORT_PORT_RANGE = range(
+        env.int("METRICS_EXPORT_PORT"), env.int("METRICS_EXPORT_PORT") + 32
+    )
+    PROMETHEUS_METRICS_EXPORT_ADDRESS = env("METRICS_EXPORT_ADDRESS", default="127.0.0.1")
+# /readyz runs every readiness check (one of them pings the workers); each process answers from
+# a result at most this old, and only staff sessions or the metrics token see the details.
+READINESS_CACHE_SECONDS = env.int("READINESS_CACHE_SECONDS", default=5)
+# The OpenAPI schema and its docs pages: "public", "authenticated" (an API key or a session;
+# 401 otherwise) or "off" (404).
+API_DOCS = env("API_DOCS", default="public")
 READINESS_CHECKS = {
     "database": "apps.core.health.check_database",
     "broker": "apps.core.health.check_broker",
