@@ -120,9 +120,10 @@ def _audit_denied(request, status_code: int, exc) -> None:
     if request is None or status_code not in (401, 403, 404, 429):
         return
     # Imported here: the audit app's models are not ready when settings import this module.
-    from apps.audit.services import audit_denied_request
+    # Counted per source and minute, at most two rows each (apps.audit.services.denials).
+    from apps.audit.services.denials import denial_record
 
-    audit_denied_request(request=request, status_code=status_code, reason=str(exc))
+    denial_record(request=request, status_code=status_code, reason=str(exc))
 
 
 # A lost or terminated database connection, a deadlock or a serialization failure: the request

@@ -156,6 +156,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+# Failed API-key authentications per client address (429 past it, before any lookup or write).
+AUTH_FAILURES_PER_ADDRESS = env("AUTH_FAILURES_PER_ADDRESS", default="30/min")
 
 # API keys are hashed with HMAC-SHA256 under this key (not a slow password hash: it is checked
 # on every request). Separate from SECRET_KEY so that rotating one does not revoke the other.
