@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from apps.accounts.admin_tenant import admin_tenant_switch
+from apps.accounts.mfa import mfa_verify
 from apps.core import health
 
 handler400 = "apps.core.errors.bad_request"
@@ -36,6 +37,7 @@ urlpatterns = [
         admin.site.admin_view(admin_tenant_switch),
         name="admin_tenant_switch",
     ),
+    path("admin/mfa/verify/", mfa_verify, name="admin_mfa_verify"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("knowledge/", include("knowledge.urls")),

@@ -17,6 +17,8 @@ class Tenant(models.Model):
     # someone who reads the database still cannot brute-force digests of names or dates.
     digest_salt = models.CharField(max_length=64, default=secrets.token_hex, editable=False)
     is_active = models.BooleanField(default=True)
+    # Staff of this tenant must pass a second factor (TOTP) before any admin page.
+    require_staff_mfa = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

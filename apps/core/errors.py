@@ -10,13 +10,17 @@ rewritten by ``ApiErrorFormatMiddleware`` and the handlers below.
 
 from __future__ import annotations
 
+import functools
 import logging
 from http import HTTPStatus
+
+from django.conf import settings
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.module_loading import import_string
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -82,6 +86,9 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, DATABASE_UNAVAILABLE):
         logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
         exc = DatabaseUnavailable()
+    elif (mapped := dependency_error(exc)) is not None:
+        logger.warning("dependency refused the request: %s: %s", type(exc).__name__, exc)
+        exc = mapped
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -104,6 +111,8 @@ def api_exception_handler(exc, context):
         body["retry_after_s"] = int(exc.wait)
     if isinstance(exc, DatabaseUnavailable):
         response["Retry-After"] = "1"
+    if isinstance(exc, (ModelTimeout, ModelUnavailable)):
+        response["Retry-After"] = str(exc.retry_after_s)
     if getattr(exc, "quota", None):
         body["quota"] = exc.quota
 
@@ -145,6 +154,51 @@ def database_unavailable_response():
     )
     response["Retry-After"] = "1"
     return response
+
+
+class ModelTimeout(exceptions.APIException):
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    default_detail = "The model did not answer in time; retry the request."
+    default_code = "model_timeout"
+
+
+class ModelUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The model is unavailable right now; retry the request."
+    default_code = "model_unavailable"
+
+
+_KINDS = {"timeout": ModelTimeout, "unavailable": ModelUnavailable}
+
+
+@functools.cache
+def _dependency_classes() -> tuple[tuple[type, type], ...]:
+    """API_DEPENDENCY_ERRORS resolved to classes (a path that no longer imports is skipped, so
+    a renamed error class degrades to a 500, never to a start-up failure)."""
+    pairs = []
+    for path, kind in settings.API_DEPENDENCY_ERRORS.items():
+        try:
+            pairs.append((import_string(path), _KINDS[kind]))
+        except ImportError:
+            logger.warning("API_DEPENDENCY_ERRORS names %s, which does not import", path)
+    return tuple(pairs)
+
+
+def dependency_error(exc) -> exceptions.APIException | None:
+    """A model time-out or an unavailable model (or broker) as its 504/503 in the one error
+    format, on every endpoint, whichever layer raised it (settings.API_DEPENDENCY_ERRORS;
+    any TimeoutError is a 504)."""
+    for cls, answer in _dependency_classes():
+        if isinstance(exc, cls):
+            error = answer()
+            break
+    else:
+        if not isinstance(exc, TimeoutError):
+            return None
+        error = ModelTimeout()
+    retry_after = getattr(exc, "retry_after", None)
+    error.retry_after_s = int(retry_after) if retry_after else 1
+    return error
 
 
 class PayloadTooLarge(exceptions.APIException):

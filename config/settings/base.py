@@ -54,6 +54,8 @@ THIRD_PARTY_APPS = [
     "django_celery_beat",
     "django_prometheus",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 LOCAL_APPS = [
     "apps.core",
@@ -85,6 +87,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor (django-otp): marks verified sessions; the admin refuses staff without it
+    # where their tenant or superuser status requires it (apps.accounts.mfa).
+    "django_otp.middleware.OTPMiddleware",
+    "apps.accounts.mfa.AdminSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.ApiErrorFormatMiddleware",
@@ -152,10 +158,16 @@ LOGIN_URL = "admin:login"
 # django-axes: lock an account+address pair after repeated failed logins.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Each parameter locks on its own: an account after AXES_FAILURE_LIMIT failures from any
+# addresses, and an address after as many failures across any accounts (password spraying).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+# Superusers always need a second factor (TOTP) in the admin; tenants require it for their staff
+# with Tenant.require_staff_mfa.
+MFA_REQUIRED_FOR_SUPERUSERS = env.bool("MFA_REQUIRED_FOR_SUPERUSERS", default=True)
+OTP_TOTP_ISSUER = "Vertical AI platform"
 # Failed API-key authentications per client address (429 past it, before any lookup or write).
 AUTH_FAILURES_PER_ADDRESS = env("AUTH_FAILURES_PER_ADDRESS", default="30/min")
 
@@ -215,6 +227,16 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 CSRF_FAILURE_VIEW = "apps.core.errors.csrf_failure"
+# Errors of lower layers that every endpoint answers as 504 ("timeout") or 503 ("unavailable")
+# in the one error format (apps.core.errors.dependency_error); any TimeoutError is a 504.
+API_DEPENDENCY_ERRORS = {
+    "models_runtime.errors.RequestTimeout": "timeout",
+    "models_runtime.errors.ModelLoadError": "unavailable",
+    "models_runtime.errors.BackendError": "unavailable",
+    "models_runtime.errors.QueueFull": "unavailable",
+    "celery.exceptions.TimeoutError": "timeout",
+    "kombu.exceptions.OperationalError": "unavailable",
+}
 # What an upload may expand into (apps.core.upload_guard): rows, columns, cells, pages and the
 # bytes and members an archive inflates to. Every parser checks these; 413 names the limit.
 UPLOAD_LIMITS = {

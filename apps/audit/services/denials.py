@@ -25,7 +25,8 @@ from django.db import transaction
 from apps.audit.models import Outcome
 from apps.core.context import Actor, get_actor
 
-from .events import MAX_REASON_CHARS, WITHHELD, audit_event_record
+from . import events
+from .events import MAX_REASON_CHARS, WITHHELD
 
 logger = logging.getLogger("apps.audit.services")
 
@@ -79,7 +80,7 @@ def _actor(request) -> Actor:
     return actor
 
 
-def denial_record(*, request, status_code: int, reason: str):
+def denial_record(*, request, status_code: int, reason: str, action: str = ""):
     """Count one refused request; write an audit row only when the limits above allow it.
 
     Returns the event written for this request, or None (counted only). Never raises in
@@ -97,9 +98,9 @@ def denial_record(*, request, status_code: int, reason: str):
             return None
         with transaction.atomic():
             _flush_previous(request, source, minute)
-            return audit_event_record(
+            return events.audit_event_record(
                 tenant=_tenant_for(request, status_code),
-                action=f"http.{request.method.lower()}.denied",
+                action=action or f"http.{request.method.lower()}.denied",
                 resource_type="http.path",
                 resource_id=_mask(request.path),
                 outcome=Outcome.DENIED,
@@ -121,7 +122,7 @@ def _flush_previous(request, source: str, minute: int) -> None:
         return
     if not cache.add(f"audit:denials:{source}:{minute - 1}:flushed", 1, BUCKET_TTL_S):
         return
-    audit_event_record(
+    events.audit_event_record(
         tenant=None,
         action="http.denied.aggregate",
         resource_type="http.source",
