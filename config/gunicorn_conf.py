@@ -1,4 +1,4 @@
-"""gunicorn settings shared by `make run`, the Dockerfile and Kubernetes (`-c config/gunicorn_conf.py`).
+"""gunicorn settings for `make run`, the Dockerfile and Kubernetes (`-c config/gunicorn_conf.py`).
 
 The access log records the path without its query string (``%(U)s``, not ``%(r)s``) and no
 referrer: query strings and referrers carry card numbers, e-mail addresses and search terms,

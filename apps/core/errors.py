@@ -15,7 +15,6 @@ import logging
 from http import HTTPStatus
 
 from django.conf import settings
-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
