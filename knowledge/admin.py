@@ -47,6 +47,16 @@ class GraphAdmin(TenantScopedAdmin):
     def delete_model(self, request, obj):
         services.graph_delete(graph=obj)
 
+    def delete_queryset(self, request, queryset):
+        for graph in queryset:
+            services.graph_delete(graph=graph)
+
+    def get_deleted_objects(self, objs, request):
+        # A graph's nodes and edges go with it (their admins are read-only, which Django would
+        # otherwise read as "you may not delete the related objects").
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def get_urls(self):
         extra = [
             path(

@@ -6,6 +6,7 @@ admin, and fail for a model missing here: a new model must say how to make one.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from apps.accounts.roles import Role
@@ -128,7 +129,8 @@ def _knowledge_factories() -> dict[str, Callable]:
     def graph(tenant):
         from knowledge.services import graph_create, graph_upsert
 
-        made = graph_create(tenant=tenant, name=f"isolation-{tenant.slug}")
+        # A fresh name each time: the walkers make several rows per tenant.
+        made = graph_create(tenant=tenant, name=f"isolation-{tenant.slug}-{uuid.uuid4().hex[:8]}")
         graph_upsert(
             graph=made,
             nodes=[{"key": "n1", "type": "thing"}, {"key": "n2", "type": "thing"}],

@@ -12,6 +12,7 @@ from __future__ import annotations
 from rest_framework import exceptions, mixins, viewsets
 
 from apps.accounts.authz import authorize, readable_domains
+from apps.audit.services import audited
 
 
 class TenantScopedMixin:
@@ -58,6 +59,40 @@ class TenantScopedMixin:
         for part in self.domain_field.split("__"):
             value = getattr(value, part)
         return value
+
+    # Writes through DRF's generic mixins are audited here, so that a viewset using them cannot
+    # forget it (views with their own create/update/destroy call an audited service).
+    def _audit_label(self) -> str:
+        return self.get_tenant_queryset(self.request.tenant).model._meta.label_lower
+
+    def perform_create(self, serializer):
+        label = self._audit_label()
+        with audited(
+            tenant=self.request.tenant, action=f"{label}.create", resource_type=label
+        ) as event:
+            instance = serializer.save()
+            event.resource_id = str(instance.pk)
+
+    def perform_update(self, serializer):
+        label = self._audit_label()
+        with audited(
+            tenant=self.request.tenant,
+            action=f"{label}.update",
+            resource_type=label,
+            resource_id=str(serializer.instance.pk),
+            details={"fields": sorted(serializer.validated_data)[:50]},
+        ):
+            serializer.save()
+
+    def perform_destroy(self, instance):
+        label = self._audit_label()
+        with audited(
+            tenant=self.request.tenant,
+            action=f"{label}.delete",
+            resource_type=label,
+            resource_id=str(instance.pk),
+        ):
+            instance.delete()
 
     def require_domain_write(self, domain: str) -> None:
         """403 unless the request's role may write data of ``domain`` in its tenant."""
