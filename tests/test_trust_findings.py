@@ -464,3 +464,18 @@ def test_superusers_always_need_the_second_factor(admin_client, settings):
     settings.MFA_REQUIRED_FOR_SUPERUSERS = True
     response = admin_client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/mfa/verify/")
+
+
+@pytest.mark.django_db
+def test_07_graph_imports_go_through_the_upload_guard(tenant, make_api_client, settings):
+    settings.UPLOAD_LIMITS = {**settings.UPLOAD_LIMITS, "max_rows": 10}
+    graph = graph_create(tenant=tenant, name="shop", domain="general")
+    nodes = "key,type,label,aliases,properties\n" + "".join(f"n{i},t,,,{{}}\n" for i in range(20))
+    response = make_api_client(tenant, Role.ADMIN).post(
+        f"{GRAPHS}{graph.pk}/import/",
+        {"format": "csv", "files": {"nodes.csv": nodes}},
+        format="json",
+    )
+    assert response.status_code == 413
+    assert "UPLOAD_LIMITS['max_rows']" in response.json()["errors"]["nodes.csv"][0]
+    assert not graph.nodes.exists()

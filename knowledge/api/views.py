@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from apps.accounts.api.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
 from apps.audit.services import audited
+from apps.core.upload_guard import check_count
 from apps.jobs.api.serializers import JobSerializer
 from knowledge import selectors, services
 from knowledge.graphs import formats
@@ -200,6 +201,8 @@ class GraphViewSet(TenantScopedModelViewSet):
         body = s.ImportSerializer(data=data)
         body.is_valid(raise_exception=True)
         fmt, files = body.validated_data["format"], body.validated_data["files"]
+        for file_name, text in files.items():  # the upload guard's caps, before parsing
+            check_count("max_rows", text.count("\n"), field=file_name)
         try:
             services.graph_import_check(graph=graph, fmt=fmt, files=files)
         except GraphValidationError as exc:
