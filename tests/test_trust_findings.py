@@ -479,3 +479,14 @@ def test_07_graph_imports_go_through_the_upload_guard(tenant, make_api_client, s
     assert response.status_code == 413
     assert "UPLOAD_LIMITS['max_rows']" in response.json()["errors"]["nodes.csv"][0]
     assert not graph.nodes.exists()
+
+
+@pytest.mark.django_db
+def test_12_four_hundred_bodies_go_through_the_masker(tenant, make_api_client):
+    """DRF quotes an invalid choice back; the name in it is masked like in the logs."""
+    response = make_api_client(tenant, Role.ADMIN).post(
+        "/api/v1/accounts/api-keys/", {"name": "crm", "role": "Ann Lee"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "Ann Lee" not in response.content.decode()
+    assert response.json()["errors"]["role"]

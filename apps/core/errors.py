@@ -106,6 +106,12 @@ def api_exception_handler(exc, context):
             body = problem(response.status_code, "Invalid request.", errors=_flatten(detail))
         else:
             body = problem(response.status_code, detail, code=code)
+    if 400 <= response.status_code < 500:
+        body["detail"] = mask_error_text(body["detail"])
+        body["errors"] = {
+            field: [mask_error_text(m) for m in messages]
+            for field, messages in body["errors"].items()
+        }
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         body["retry_after_s"] = int(exc.wait)
     if isinstance(exc, DatabaseUnavailable):
@@ -122,6 +128,25 @@ def api_exception_handler(exc, context):
     new.content_type = "application/problem+json"
     _audit_denied(context.get("request"), response.status_code, exc)
     return new
+
+
+@functools.cache
+def _error_masker():
+    return import_string(settings.ERROR_BODY_MASKER) if settings.ERROR_BODY_MASKER else None
+
+
+def mask_error_text(text: str) -> str:
+    """A 4xx message with personal data masked (DRF quotes what the client sent, and clients
+    send names and numbers): through the masker the log lines use (ERROR_BODY_MASKER, a dotted
+    path, since this module sits below apps.privacy). If masking fails, the text is withheld."""
+    masker = _error_masker()
+    if masker is None or not text:
+        return text
+    try:
+        return masker(text)
+    except Exception:
+        logger.exception("could not mask an error message; withheld")
+        return "<withheld>"
 
 
 def _audit_denied(request, status_code: int, exc) -> None:

@@ -227,6 +227,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 CSRF_FAILURE_VIEW = "apps.core.errors.csrf_failure"
+# Every 4xx body's messages go through this masker (personal data that clients send and DRF
+# quotes back); empty turns it off.
+ERROR_BODY_MASKER = env("ERROR_BODY_MASKER", default="apps.privacy.logmask.mask_for_log")
 # Errors of lower layers that every endpoint answers as 504 ("timeout") or 503 ("unavailable")
 # in the one error format (apps.core.errors.dependency_error); any TimeoutError is a 504.
 API_DEPENDENCY_ERRORS = {
