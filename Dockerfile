@@ -27,5 +27,5 @@ RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
 RUN useradd --create-home --uid 1000 platform && chown -R platform /app
 USER platform
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", \
+CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn_conf.py", "--bind", "0.0.0.0:8000", \
      "--worker-class", "gthread", "--workers", "4", "--threads", "8", "--timeout", "120"]

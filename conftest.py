@@ -99,3 +99,13 @@ def make_api_client(db):
 @pytest.fixture
 def admin_client_for(tenant, make_api_client):
     return make_api_client(tenant, Role.ADMIN)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the per-address budgets and the denial counters
+    (apps.accounts.authentication, apps.audit.services.denials) live there, per minute."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

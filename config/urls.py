@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import (
@@ -5,7 +6,10 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from apps.accounts.admin_tenant import admin_tenant_switch
+from apps.accounts.mfa import mfa_verify
 from apps.core import health
 
 handler400 = "apps.core.errors.bad_request"
@@ -29,14 +33,31 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path(
+        "admin/tenant/switch/",
+        admin.site.admin_view(admin_tenant_switch),
+        name="admin_tenant_switch",
+    ),
+    path("admin/mfa/verify/", mfa_verify, name="admin_mfa_verify"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("knowledge/", include("knowledge.urls")),
+    path("accounts/", include("apps.accounts.urls")),
     path("customer-service/", include("apps.customer_service.urls")),
     path("ops/", include("apps.operations.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", health.metrics, name="prometheus-django-metrics"),
 ]
+
+# The schema and docs follow API_DOCS: public, authenticated (401 without credentials) or off.
+if settings.API_DOCS != "off":
+    docs = {"permission_classes": [AllowAny if settings.API_DOCS == "public" else IsAuthenticated]}
+    urlpatterns += [
+        path("api/schema/", SpectacularAPIView.as_view(**docs), name="schema"),
+        # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+        path(
+            "api/docs/",
+            SpectacularSwaggerSplitView.as_view(url_name="schema", **docs),
+            name="swagger-ui",
+        ),
+        path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", **docs), name="redoc"),
+    ]

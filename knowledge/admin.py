@@ -18,6 +18,7 @@ from .views import neighbourhood_context
 
 @admin.register(Graph)
 class GraphAdmin(TenantScopedAdmin):
+    domain_field = "domain"
     list_display = ("name", "tenant", "domain", "version", "updated_at", "drawing")
     list_filter = ("domain",)
     search_fields = ("name", "description")
@@ -45,6 +46,16 @@ class GraphAdmin(TenantScopedAdmin):
 
     def delete_model(self, request, obj):
         services.graph_delete(graph=obj)
+
+    def delete_queryset(self, request, queryset):
+        for graph in queryset:
+            services.graph_delete(graph=graph)
+
+    def get_deleted_objects(self, objs, request):
+        # A graph's nodes and edges go with it (their admins are read-only, which Django would
+        # otherwise read as "you may not delete the related objects").
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
     def get_urls(self):
         extra = [
@@ -80,6 +91,7 @@ class _ReadOnlyGraphPartAdmin(TenantScopedAdmin):
     the admin shows them."""
 
     tenant_field = "graph__tenant"
+    domain_field = "graph__domain"
 
     def has_add_permission(self, request):
         return False

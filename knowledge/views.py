@@ -7,10 +7,12 @@ node on click through the REST API, with the session's tenant in ``X-Tenant``.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 
-from apps.accounts.roles import ALL_ROLES
+from apps.accounts.authz import readable_domains
+from apps.accounts.models import Membership
 from apps.accounts.selectors import tenants_of
 
 from . import selectors
@@ -22,10 +24,14 @@ MAX_DRAWN_NODES = 150
 
 
 def graphs_visible_to(user):
-    """Graphs of the tenants where ``user`` holds any role (all for superusers)."""
+    """Graphs of the user's active tenants in the domains its role there reads (all for
+    superusers)."""
     if user.is_superuser:
         return Graph.objects.all()
-    return Graph.objects.filter(tenant__in=tenants_of(user, ALL_ROLES))
+    visible = Q(pk__in=[])
+    for membership in Membership.objects.filter(user=user, tenant__in=tenants_of(user)):
+        visible |= Q(tenant_id=membership.tenant_id, domain__in=readable_domains(membership.role))
+    return Graph.objects.filter(visible)
 
 
 def neighbourhood_context(graph: Graph, node: str | None, hops: int = DEFAULT_HOPS) -> dict:

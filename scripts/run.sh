@@ -49,7 +49,8 @@ else
 fi
 
 # gthread workers: a streamed response (server-sent events) holds a thread, not the process.
-$BIN/gunicorn config.wsgi:application --bind "$HOST:$PORT" --worker-class gthread \
+# config/gunicorn_conf.py: an access log without query strings (they carry personal data).
+$BIN/gunicorn config.wsgi:application -c config/gunicorn_conf.py --bind "$HOST:$PORT" --worker-class gthread \
   --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-8}" --timeout 120 \
   --access-logfile - &
 pids+=($!)

@@ -6,6 +6,7 @@ admin, and fail for a model missing here: a new model must say how to make one.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from apps.accounts.roles import Role
@@ -21,6 +22,22 @@ def _api_key(tenant):
     from apps.accounts.services import api_key_create
 
     return api_key_create(tenant=tenant, name="isolation key", role=Role.ANALYST).api_key
+
+
+def _invitation(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.accounts.models import Invitation
+    from apps.accounts.tests.factories import UserFactory
+
+    return Invitation.objects.create(
+        tenant=tenant,
+        user=UserFactory(),
+        role=Role.AGENT,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
 
 
 def _quota(tenant):
@@ -123,7 +140,8 @@ def _knowledge_factories() -> dict[str, Callable]:
     def graph(tenant):
         from knowledge.services import graph_create, graph_upsert
 
-        made = graph_create(tenant=tenant, name=f"isolation-{tenant.slug}")
+        # A fresh name each time: the walkers make several rows per tenant.
+        made = graph_create(tenant=tenant, name=f"isolation-{tenant.slug}-{uuid.uuid4().hex[:8]}")
         graph_upsert(
             graph=made,
             nodes=[{"key": "n1", "type": "thing"}, {"key": "n2", "type": "thing"}],
@@ -196,6 +214,7 @@ FACTORIES: dict[str, Callable] = {
     "accounts.tenant": lambda tenant: tenant,
     "accounts.membership": _membership,
     "accounts.apikey": _api_key,
+    "accounts.invitation": _invitation,
     "accounts.quota": _quota,
     "accounts.usagecounter": _usage,
     "audit.auditevent": _audit_event,

@@ -64,3 +64,38 @@ def api_routes() -> list[ApiRoute]:
         }
         routes.append(ApiRoute(pattern, entry.name or "", view_class, dict(actions)))
     return routes
+
+
+# ------------------------------------------------------------------------------------ admin
+
+ADMIN_ROW_VIEWS = ("change", "delete", "history")
+
+
+def tenant_admins() -> list[tuple]:
+    """Every registered admin of tenant rows, as (model, model_admin), by model label."""
+    from django.contrib import admin
+
+    from apps.accounts.admin_base import TenantScopedAdmin
+
+    return sorted(
+        (
+            (model, model_admin)
+            for model, model_admin in admin.site._registry.items()
+            if isinstance(model_admin, TenantScopedAdmin)
+        ),
+        key=lambda item: item[0]._meta.label_lower,
+    )
+
+
+def admin_url(model, view: str, *args) -> str:
+    from django.urls import reverse
+
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def admin_actions(model_admin) -> list[str]:
+    """The names of an admin's actions, Django's delete_selected included."""
+    names = [name for name, _ in model_admin.admin_site.actions]
+    for action in model_admin.actions or ():
+        names.append(action if isinstance(action, str) else action.__name__)
+    return names

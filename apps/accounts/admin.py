@@ -1,25 +1,24 @@
 from django.contrib import admin, messages
 
-from .admin_base import TenantScopedAdmin
-from .models import ApiKey, Membership, Quota, Tenant, UsageCounter
+from .admin_base import ServiceWrittenAdmin, TenantScopedAdmin
+from .models import ApiKey, Invitation, Membership, Quota, Tenant, UsageCounter
 from .roles import Role
-from .services import api_key_revoke, quota_limits_forget
+from .services import api_key_revoke, quota_limits_forget, tenant_set_active
 
 
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
-    """Tenants themselves: staff see the tenants they belong to; only superusers create them."""
+    """Tenants themselves: staff see the tenant they act for; only superusers (platform staff)
+    create, delete, activate or deactivate tenants (``tenant_set_active``, audited)."""
 
+    tenant_field = "pk"  # the row is the tenant
     list_display = ["name", "slug", "is_active", "created_at"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["id", "created_at"]
     exclude = ["digest_salt"]
 
-    def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(pk__in=self.tenants_for(request))
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["id", "created_at"]
+        return fields if request.user.is_superuser else [*fields, "is_active"]
 
     def has_add_permission(self, request):
         return request.user.is_superuser
@@ -27,13 +26,40 @@ class TenantAdmin(TenantScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    def save_model(self, request, obj, form, change):
+        if change and "is_active" in form.changed_data:
+            wanted = obj.is_active
+            obj.is_active = not wanted  # saved by the service, with its audit event
+            super().save_model(request, obj, form, change)
+            tenant_set_active(tenant=obj, is_active=wanted, by=request.user)
+            return
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Membership)
 class MembershipAdmin(TenantScopedAdmin):
+    """Members and their roles. Tenant admins change roles and remove members (audited);
+    adding someone is an invitation (the API's members endpoint), which the user accepts."""
+
     list_display = ["user", "tenant", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "tenant__name"]
     allowed_roles = {Role.ADMIN}
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "tenant"] if obj is not None else []
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ServiceWrittenAdmin):
+    list_display = ["user", "tenant", "role", "created_at", "expires_at", "accepted_at"]
+    allowed_roles = {Role.ADMIN}
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ApiKey)

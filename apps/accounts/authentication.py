@@ -7,6 +7,10 @@ default permission, selectors, audit) reads the tenant from one place.
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
+from django.core.cache import cache
 from rest_framework import authentication, exceptions
 
 from apps.core.context import Actor, set_actor
@@ -16,6 +20,34 @@ from .selectors import api_key_for_token, api_key_problem, memberships_of
 from .services import api_key_touch
 
 TENANT_HEADER = "HTTP_X_TENANT"
+
+
+class AuthFailureBudget:
+    """Failed authentications per client address and window (AUTH_FAILURES_PER_ADDRESS, e.g.
+    "30/min"): over it, the address gets 429 before its keys are even looked up."""
+
+    def __init__(self, request):
+        count, _, period = settings.AUTH_FAILURES_PER_ADDRESS.partition("/")
+        self.limit = int(count)
+        self.window_s = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600}[period]
+        now = time.time()
+        self.window = int(now // self.window_s)
+        self.remaining_s = (self.window + 1) * self.window_s - now
+        address = request.META.get("REMOTE_ADDR", "") or "unknown"
+        self.key = f"accounts:auth-failures:{address}:{self.window}"
+
+    def exhausted(self) -> bool:
+        return (cache.get(self.key) or 0) >= self.limit
+
+    def spend(self) -> None:
+        if not cache.add(self.key, 1, 2 * self.window_s):
+            try:
+                cache.incr(self.key)
+            except ValueError:
+                cache.add(self.key, 1, 2 * self.window_s)
+
+    def wait_s(self) -> float:
+        return max(1.0, self.remaining_s)
 
 
 class ApiKeyUser:
@@ -67,11 +99,17 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         token = self._token_from(request)
         if token is None:
             return None
+        # An address that keeps sending bad keys is refused before any lookup or write.
+        budget = AuthFailureBudget(request)
+        if budget.exhausted():
+            raise exceptions.Throttled(wait=budget.wait_s())
         api_key = api_key_for_token(token)
         if api_key is None:
+            budget.spend()
             raise exceptions.AuthenticationFailed("Invalid API key.")
         problem = api_key_problem(api_key)
         if problem:
+            budget.spend()
             raise exceptions.AuthenticationFailed(problem)
         api_key_touch(api_key=api_key)
         set_actor(actor_for(api_key))

@@ -17,6 +17,8 @@ class Tenant(models.Model):
     # someone who reads the database still cannot brute-force digests of names or dates.
     digest_salt = models.CharField(max_length=64, default=secrets.token_hex, editable=False)
     is_active = models.BooleanField(default=True)
+    # Staff of this tenant must pass a second factor (TOTP) before any admin page.
+    require_staff_mfa = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -116,3 +118,30 @@ class UsageCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} {self.metric} {self.day}: {self.value}"
+
+
+class Invitation(models.Model):
+    """An offer of a role in a tenant to an existing user, who must accept it.
+
+    A tenant admin cannot place someone in its tenant by username alone (forced membership),
+    and the answer to an invitation is the same whether the username exists or not.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.tenant} ({self.role})"

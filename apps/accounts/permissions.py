@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from .authz import authorize
 from .models import ApiKey, Membership
 from .roles import ALL_ROLES
 
@@ -39,4 +40,5 @@ class IsTenantMember(BasePermission):
             return False
         request.tenant = credential.tenant
         request.role = credential.role
-        return credential.role in roles_for(view, request)
+        verb = "read" if request.method in SAFE_METHODS else "write"
+        return authorize(credential, verb, tenant=credential.tenant, roles=roles_for(view, request))

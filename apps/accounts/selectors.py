@@ -87,11 +87,14 @@ def memberships_of(user) -> QuerySet[Membership]:
 
 
 def tenants_of(user, roles=None) -> QuerySet[Tenant]:
-    """Tenants in which ``user`` holds one of ``roles`` (any role when None)."""
+    """Active tenants in which ``user`` holds one of ``roles`` (any role when None).
+
+    A deactivated tenant is never among them: the admin, the console, the chat page and the
+    knowledge pages all start here, so deactivation shuts every one of them at once."""
     memberships = Membership.objects.filter(user=user)
     if roles is not None:
         memberships = memberships.filter(role__in=list(roles))
-    return Tenant.objects.filter(pk__in=memberships.values("tenant_id"))
+    return Tenant.objects.filter(is_active=True, pk__in=memberships.values("tenant_id"))
 
 
 def api_keys_of(*, tenant: Tenant) -> QuerySet[ApiKey]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,7 +16,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import ApiKey, Membership, Quota, QuotaMetric, Tenant, UsageCounter
+from apps.audit.services import audited
+from apps.core.context import Actor
+
+from .models import ApiKey, Invitation, Membership, Quota, QuotaMetric, Tenant, UsageCounter
 from .roles import Role
 
 API_KEY_PREFIX = "vap"
@@ -45,6 +49,29 @@ class CreatedApiKey:
 def tenant_create(*, name: str, slug: str | None = None) -> Tenant:
     """Create a tenant; the slug defaults to the slugified name."""
     return Tenant.objects.create(name=name, slug=slug or slugify(name))
+
+
+def tenant_set_active(*, tenant: Tenant, is_active: bool, by) -> Tenant:
+    """Activate or deactivate a tenant; only platform staff (superusers) may, both ways audited.
+
+    A deactivated tenant reaches nothing: its API keys and sessions are refused, its rows leave
+    the admin, console, chat and knowledge pages (``selectors.tenants_of``), and its jobs refuse
+    new work (``apps.jobs.runner``).
+    """
+    if not (getattr(by, "is_superuser", False) and getattr(by, "is_active", False)):
+        raise PermissionError("only platform staff may activate or deactivate a tenant")
+    action = "accounts.tenant.activate" if is_active else "accounts.tenant.deactivate"
+    with audited(
+        tenant=None,
+        action=action,
+        resource_type="accounts.tenant",
+        resource_id=str(tenant.pk),
+        details={"tenant": tenant.slug, "is_active": is_active},
+        actor=Actor("user", id=by.pk, label=by.get_username(), role="superuser"),
+    ):
+        Tenant.objects.filter(pk=tenant.pk).update(is_active=is_active)
+        tenant.is_active = is_active
+    return tenant
 
 
 def membership_set(*, tenant: Tenant, user, role: str) -> Membership:
@@ -98,11 +125,69 @@ def api_key_create(
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
-    """Revoke a key from now on; revoking twice keeps the first time."""
+    """Revoke a key from now on; revoking twice keeps the first time. Audited."""
     if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
+        with audited(
+            tenant=api_key.tenant,
+            action="accounts.api_key.revoke",
+            resource_type="api_key",
+            resource_id=str(api_key.pk),
+        ):
+            api_key.revoked_at = timezone.now()
+            api_key.save(update_fields=["revoked_at"])
     return api_key
+
+
+# How long an invitation may be accepted.
+INVITATION_DAYS = 14
+
+
+def invitation_create(*, tenant: Tenant, username: str, role: str, invited_by=None) -> None:
+    """Invite the user called ``username`` to ``tenant`` in ``role``, if such a user exists.
+
+    Returns nothing and records the same audit event either way (with a fresh id), so neither
+    the answer nor the tenant's own audit log tells the inviter whether the username exists.
+    """
+    if role not in Role.values:
+        raise ValueError(f"unknown role {role!r}")
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    with audited(
+        tenant=tenant,
+        action="accounts.invitation.create",
+        resource_type="accounts.invitation",
+        details={"role": role},
+    ) as event:
+        invitation_id = uuid.uuid4()
+        if user is not None and not Membership.objects.filter(tenant=tenant, user=user).exists():
+            Invitation.objects.create(
+                id=invitation_id,
+                tenant=tenant,
+                user=user,
+                role=role,
+                invited_by=invited_by,
+                expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+            )
+        event.resource_id = str(invitation_id)
+
+
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """The invited user accepts: the membership is created (audited in the tenant's chain)."""
+    if invitation.user_id != user.pk:
+        raise PermissionError("this invitation is for another user")
+    if invitation.accepted_at is not None or invitation.expires_at <= timezone.now():
+        raise ValueError("this invitation is no longer open")
+    with audited(
+        tenant=invitation.tenant,
+        action="accounts.invitation.accept",
+        resource_type="accounts.invitation",
+        resource_id=str(invitation.pk),
+        details={"role": invitation.role},
+        actor=Actor("user", id=user.pk, label=user.get_username(), role=invitation.role),
+    ):
+        membership = membership_set(tenant=invitation.tenant, user=user, role=invitation.role)
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+    return membership
 
 
 def api_key_touch(*, api_key: ApiKey) -> None:

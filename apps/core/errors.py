@@ -10,13 +10,16 @@ rewritten by ``ApiErrorFormatMiddleware`` and the handlers below.
 
 from __future__ import annotations
 
+import functools
 import logging
 from http import HTTPStatus
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.module_loading import import_string
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -82,6 +85,9 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, DATABASE_UNAVAILABLE):
         logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
         exc = DatabaseUnavailable()
+    elif (mapped := dependency_error(exc)) is not None:
+        logger.warning("dependency refused the request: %s: %s", type(exc).__name__, exc)
+        exc = mapped
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -100,10 +106,18 @@ def api_exception_handler(exc, context):
             body = problem(response.status_code, "Invalid request.", errors=_flatten(detail))
         else:
             body = problem(response.status_code, detail, code=code)
+    if 400 <= response.status_code < 500:
+        body["detail"] = mask_error_text(body["detail"])
+        body["errors"] = {
+            field: [mask_error_text(m) for m in messages]
+            for field, messages in body["errors"].items()
+        }
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         body["retry_after_s"] = int(exc.wait)
     if isinstance(exc, DatabaseUnavailable):
         response["Retry-After"] = "1"
+    if isinstance(exc, (ModelTimeout, ModelUnavailable)):
+        response["Retry-After"] = str(exc.retry_after_s)
     if getattr(exc, "quota", None):
         body["quota"] = exc.quota
 
@@ -116,13 +130,33 @@ def api_exception_handler(exc, context):
     return new
 
 
+@functools.cache
+def _error_masker():
+    return import_string(settings.ERROR_BODY_MASKER) if settings.ERROR_BODY_MASKER else None
+
+
+def mask_error_text(text: str) -> str:
+    """A 4xx message with personal data masked (DRF quotes what the client sent, and clients
+    send names and numbers): through the masker the log lines use (ERROR_BODY_MASKER, a dotted
+    path, since this module sits below apps.privacy). If masking fails, the text is withheld."""
+    masker = _error_masker()
+    if masker is None or not text:
+        return text
+    try:
+        return masker(text)
+    except Exception:
+        logger.exception("could not mask an error message; withheld")
+        return "<withheld>"
+
+
 def _audit_denied(request, status_code: int, exc) -> None:
     if request is None or status_code not in (401, 403, 404, 429):
         return
     # Imported here: the audit app's models are not ready when settings import this module.
-    from apps.audit.services import audit_denied_request
+    # Counted per source and minute, at most two rows each (apps.audit.services.denials).
+    from apps.audit.services.denials import denial_record
 
-    audit_denied_request(request=request, status_code=status_code, reason=str(exc))
+    denial_record(request=request, status_code=status_code, reason=str(exc))
 
 
 # A lost or terminated database connection, a deadlock or a serialization failure: the request
@@ -144,6 +178,51 @@ def database_unavailable_response():
     )
     response["Retry-After"] = "1"
     return response
+
+
+class ModelTimeout(exceptions.APIException):
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    default_detail = "The model did not answer in time; retry the request."
+    default_code = "model_timeout"
+
+
+class ModelUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The model is unavailable right now; retry the request."
+    default_code = "model_unavailable"
+
+
+_KINDS = {"timeout": ModelTimeout, "unavailable": ModelUnavailable}
+
+
+@functools.cache
+def _dependency_classes() -> tuple[tuple[type, type], ...]:
+    """API_DEPENDENCY_ERRORS resolved to classes (a path that no longer imports is skipped, so
+    a renamed error class degrades to a 500, never to a start-up failure)."""
+    pairs = []
+    for path, kind in settings.API_DEPENDENCY_ERRORS.items():
+        try:
+            pairs.append((import_string(path), _KINDS[kind]))
+        except ImportError:
+            logger.warning("API_DEPENDENCY_ERRORS names %s, which does not import", path)
+    return tuple(pairs)
+
+
+def dependency_error(exc) -> exceptions.APIException | None:
+    """A model time-out or an unavailable model (or broker) as its 504/503 in the one error
+    format, on every endpoint, whichever layer raised it (settings.API_DEPENDENCY_ERRORS;
+    any TimeoutError is a 504)."""
+    for cls, answer in _dependency_classes():
+        if isinstance(exc, cls):
+            error = answer()
+            break
+    else:
+        if not isinstance(exc, TimeoutError):
+            return None
+        error = ModelTimeout()
+    retry_after = getattr(exc, "retry_after", None)
+    error.retry_after_s = int(retry_after) if retry_after else 1
+    return error
 
 
 class PayloadTooLarge(exceptions.APIException):

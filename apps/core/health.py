@@ -6,6 +6,7 @@ worker) add theirs without this module importing them.
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from django.conf import settings
@@ -14,6 +15,9 @@ from django.http import JsonResponse
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
+
+from .errors import problem_response
 
 
 def check_database() -> dict:
@@ -58,12 +62,55 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+_last_run: dict = {}
+
+
+def run_checks_cached() -> tuple[bool, dict]:
+    """``run_checks()`` at most once per READINESS_CACHE_SECONDS in this process: a probe
+    storm must not turn into a storm of worker broadcasts."""
+    ttl = settings.READINESS_CACHE_SECONDS
+    now = time.monotonic()
+    if ttl and _last_run and now - _last_run["at"] < ttl:
+        return _last_run["healthy"], _last_run["checks"]
+    healthy, checks = run_checks()
+    _last_run.update(at=now, healthy=healthy, checks=checks)
+    return healthy, checks
+
+
+def has_metrics_token(request) -> bool:
+    """The request carries ``Authorization: Bearer <METRICS_BEARER_TOKEN>``."""
+    token = settings.METRICS_BEARER_TOKEN
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), token)
+
+
+def _is_staff(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
 @never_cache
 @require_GET
 def readyz(request):
-    """Ready to take traffic: every named dependency answers."""
-    healthy, checks = run_checks()
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    """Ready to take traffic: every named dependency answers. The per-check details (versions,
+    errors) only for staff sessions or the metrics token; probes get the status alone."""
+    healthy, checks = run_checks_cached()
+    body = {"status": "ok" if healthy else "unavailable"}
+    if _is_staff(request) or has_metrics_token(request):
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus metrics: the bearer token when one is configured (401 otherwise), public only
+    where METRICS_PUBLIC allows it (404 otherwise, as if the path did not exist)."""
+    if settings.METRICS_BEARER_TOKEN:
+        if not has_metrics_token(request):
+            response = problem_response(401, "Metrics need the bearer token.", code="unauthorized")
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+    elif not settings.METRICS_PUBLIC:
+        return problem_response(404, f"No resource at {request.path}.", code="not_found")
+    return ExportToDjangoView(request)

@@ -1,7 +1,10 @@
 from django.contrib import admin
 
 from apps.accounts.admin_base import TenantScopedAdmin
+from apps.accounts.admin_tenant import admin_tenant
+from apps.accounts.authz import is_platform_staff, role_in
 
+from .access import readable_kinds_q
 from .models import Job
 
 
@@ -14,3 +17,10 @@ class JobAdmin(TenantScopedAdmin):
 
     def has_add_permission(self, request):  # jobs are started by the API, not by hand
         return False
+
+    def get_queryset(self, request):
+        # The same per-kind rule as the API (apps.jobs.access): an agent sees no audit jobs.
+        queryset = super().get_queryset(request)
+        if is_platform_staff(request.user):
+            return queryset
+        return queryset.filter(readable_kinds_q(role_in(request.user, admin_tenant(request))))

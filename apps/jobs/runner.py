@@ -41,6 +41,10 @@ def job_task(*, name: str, max_retries: int | None = None, retry_delay_s: float 
             if job is None:
                 logger.info("job %s already finished or missing; nothing to do", job_id)
                 return None
+            if not job.tenant.is_active:
+                # A deactivated tenant refuses new work, including jobs queued before.
+                job_fail(job=job, error="the tenant is deactivated")
+                return None
             if job.attempts > retries + 1:
                 # Every attempt that ended normally was counted and retried or failed above, so
                 # the ones beyond that never came back: the task took its worker process down

@@ -54,6 +54,8 @@ THIRD_PARTY_APPS = [
     "django_celery_beat",
     "django_prometheus",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 LOCAL_APPS = [
     "apps.core",
@@ -87,6 +89,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor (django-otp): marks verified sessions; the admin refuses staff without it
+    # where their tenant or superuser status requires it (apps.accounts.mfa).
+    "django_otp.middleware.OTPMiddleware",
+    "apps.accounts.mfa.AdminSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.ApiErrorFormatMiddleware",
@@ -105,6 +111,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The admin's tenant switcher (apps.accounts.admin_tenant).
+                "apps.accounts.admin_tenant.admin_tenant_context",
             ],
         },
     },
@@ -152,10 +160,18 @@ LOGIN_URL = "admin:login"
 # django-axes: lock an account+address pair after repeated failed logins.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Each parameter locks on its own: an account after AXES_FAILURE_LIMIT failures from any
+# addresses, and an address after as many failures across any accounts (password spraying).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+# Superusers always need a second factor (TOTP) in the admin; tenants require it for their staff
+# with Tenant.require_staff_mfa.
+MFA_REQUIRED_FOR_SUPERUSERS = env.bool("MFA_REQUIRED_FOR_SUPERUSERS", default=True)
+OTP_TOTP_ISSUER = "Vertical AI platform"
+# Failed API-key authentications per client address (429 past it, before any lookup or write).
+AUTH_FAILURES_PER_ADDRESS = env("AUTH_FAILURES_PER_ADDRESS", default="30/min")
 
 # API keys are hashed with HMAC-SHA256 under this key (not a slow password hash: it is checked
 # on every request). Separate from SECRET_KEY so that rotating one does not revoke the other.
@@ -252,6 +268,30 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 CSRF_FAILURE_VIEW = "apps.core.errors.csrf_failure"
+# Every 4xx body's messages go through this masker (personal data that clients send and DRF
+# quotes back); empty turns it off.
+ERROR_BODY_MASKER = env("ERROR_BODY_MASKER", default="apps.privacy.logmask.mask_for_log")
+# Errors of lower layers that every endpoint answers as 504 ("timeout") or 503 ("unavailable")
+# in the one error format (apps.core.errors.dependency_error); any TimeoutError is a 504.
+API_DEPENDENCY_ERRORS = {
+    "models_runtime.errors.RequestTimeout": "timeout",
+    "models_runtime.errors.ModelLoadError": "unavailable",
+    "models_runtime.errors.BackendError": "unavailable",
+    "models_runtime.errors.QueueFull": "unavailable",
+    "celery.exceptions.TimeoutError": "timeout",
+    "kombu.exceptions.OperationalError": "unavailable",
+}
+# What an upload may expand into (apps.core.upload_guard): rows, columns, cells, pages and the
+# bytes and members an archive inflates to. Every parser checks these; 413 names the limit.
+UPLOAD_LIMITS = {
+    "max_rows": env.int("UPLOAD_MAX_ROWS", default=200_000),
+    "max_columns": env.int("UPLOAD_MAX_COLUMNS", default=500),
+    "max_cell_chars": env.int("UPLOAD_MAX_CELL_CHARS", default=20_000),
+    "max_pages": env.int("UPLOAD_MAX_PAGES", default=500),
+    "max_decompressed_bytes": env.int("UPLOAD_MAX_DECOMPRESSED_BYTES", default=100 * 2**20),
+    "max_archive_members": env.int("UPLOAD_MAX_ARCHIVE_MEMBERS", default=1_000),
+    "max_compression_ratio": env.int("UPLOAD_MAX_COMPRESSION_RATIO", default=200),
+}
 
 # ---------------------------------------------------------------------------- REST framework
 REST_FRAMEWORK = {
@@ -442,6 +482,24 @@ LOGGING = {
 }
 
 # ---------------------------------------------------------------------------- health
+# /metrics: with METRICS_BEARER_TOKEN set, only "Authorization: Bearer <token>" reads it (401
+# otherwise); without a token it is public only where METRICS_PUBLIC is true (development), else
+# 404. The other way to keep it private is a separate listen address: METRICS_EXPORT_PORT (with
+# METRICS_EXPORT_ADDRESS) makes django-prometheus serve it from each process on an internal port,
+# and METRICS_PUBLIC=false closes the web path (README: Security).
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=True)
+if env("METRICS_EXPORT_PORT", default=""):
+    PROMETHEUS_METRICS_EXPORT_PORT_RANGE = range(
+        env.int("METRICS_EXPORT_PORT"), env.int("METRICS_EXPORT_PORT") + 32
+    )
+    PROMETHEUS_METRICS_EXPORT_ADDRESS = env("METRICS_EXPORT_ADDRESS", default="127.0.0.1")
+# /readyz runs every readiness check (one of them pings the workers); each process answers from
+# a result at most this old, and only staff sessions or the metrics token see the details.
+READINESS_CACHE_SECONDS = env.int("READINESS_CACHE_SECONDS", default=5)
+# The OpenAPI schema and its docs pages: "public", "authenticated" (an API key or a session;
+# 401 otherwise) or "off" (404).
+API_DOCS = env("API_DOCS", default="public")
 READINESS_CHECKS = {
     "database": "apps.core.health.check_database",
     "broker": "apps.core.health.check_broker",

@@ -14,6 +14,12 @@ API_KEY_HASH_KEY = env("API_KEY_HASH_KEY", default=SECRET_KEY)
 AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default=SECRET_KEY)
 AUDIT_DIGEST_KEY = env("AUDIT_DIGEST_KEY", default=SECRET_KEY)
 
+# ---------------------------------------------------------------------------- exposed surface
+# Metrics need the bearer token (or a separate listen address); the schema and docs need
+# credentials unless the environment says otherwise (README: Security).
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
+API_DOCS = env("API_DOCS", default="authenticated")
+
 # ---------------------------------------------------------------------------- HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -31,3 +31,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"credential": "10000/min"}  # noqa: 
 # Serve static files from the apps (no collectstatic before tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Every /readyz in a test runs its checks (no per-process reuse between tests).
+READINESS_CACHE_SECONDS = 0
+# pytest-django's admin_client is a superuser without a device; the second-factor tests turn
+# this on (tests/test_trust_findings.py) and every other test reaches the admin as before.
+MFA_REQUIRED_FOR_SUPERUSERS = False

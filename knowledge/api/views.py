@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from apps.accounts.api.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
 from apps.audit.services import audited
+from apps.core.upload_guard import check_count
 from apps.jobs.api.serializers import JobSerializer
 from knowledge import selectors, services
 from knowledge.graphs import formats
@@ -32,8 +33,14 @@ from knowledge.models import Edge, Graph, Node
 from . import serializers as s
 
 READERS = set(Role.values)
-# The domain roles curate their own knowledge; auditors read.
+# The domain roles curate their own domain's knowledge (apps.accounts.domains says which domain
+# each role reads and writes; the base viewset applies it to every graph, node and edge);
+# auditors only read.
 WRITERS = {Role.ADMIN, Role.ANALYST, Role.CLINICIAN, Role.AGENT}
+WRITE_ACTIONS = frozenset({"import_files", "upsert", "delete_nodes", "embeddings"})
+# Keys named in an audit event of a graph change (the graphs behind safety checks, such as a
+# drug-allergy graph, must show which keys changed); more are counted, not listed.
+MAX_AUDITED_KEYS = 100
 READ_ACTIONS = (
     "neighbours",
     "khop",
@@ -77,6 +84,18 @@ def _khop(graph, q: dict):
         raise _node_missing(exc) from exc
 
 
+def _changed_keys(body: dict) -> dict:
+    """The node keys and edge triples a write touches, for its audit event (bounded)."""
+    nodes = [str(n.get("key")) for n in body.get("nodes") or []]
+    edges = [
+        f"{e.get('source')}-{e.get('type')}->{e.get('target')}" for e in body.get("edges") or []
+    ]
+    return {
+        "domain_keys": (nodes + edges)[:MAX_AUDITED_KEYS],
+        "keys_total": len(nodes) + len(edges),
+    }
+
+
 def _job_response(job, request) -> Response:
     body = JobSerializer(job, context={"request": request}).data
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
@@ -90,6 +109,8 @@ class GraphViewSet(TenantScopedModelViewSet):
     filterset_fields = ["domain", "name"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     allowed_roles = {**{name: READERS for name in READ_ACTIONS}, "read": READERS, "write": WRITERS}
+    domain_field = "domain"
+    write_actions = WRITE_ACTIONS
 
     def get_tenant_queryset(self, tenant):
         return selectors.graphs_of(tenant=tenant)
@@ -102,6 +123,7 @@ class GraphViewSet(TenantScopedModelViewSet):
     def create(self, request):
         body = s.GraphCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        self.require_domain_write(body.validated_data.get("domain", "general"))
         taken = serializers.ValidationError({"name": ["a graph with this name exists"]})
         if (
             selectors.graphs_of(tenant=request.tenant)
@@ -126,6 +148,8 @@ class GraphViewSet(TenantScopedModelViewSet):
         graph = self.get_object()
         body = s.GraphUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        if "domain" in body.validated_data:  # moving a graph needs write on both domains
+            self.require_domain_write(body.validated_data["domain"])
         try:
             with audited(
                 tenant=request.tenant,
@@ -177,6 +201,8 @@ class GraphViewSet(TenantScopedModelViewSet):
         body = s.ImportSerializer(data=data)
         body.is_valid(raise_exception=True)
         fmt, files = body.validated_data["format"], body.validated_data["files"]
+        for file_name, text in files.items():  # the upload guard's caps, before parsing
+            check_count("max_rows", text.count("\n"), field=file_name)
         try:
             services.graph_import_check(graph=graph, fmt=fmt, files=files)
         except GraphValidationError as exc:
@@ -203,6 +229,7 @@ class GraphViewSet(TenantScopedModelViewSet):
                 action="knowledge.graph.upsert",
                 resource_type="knowledge.graph",
                 resource_id=str(graph.pk),
+                details=_changed_keys(body.validated_data),
             ) as event:
                 result = services.graph_upsert(graph=graph, **body.validated_data)
                 event.row_count = result.nodes + result.edges
@@ -222,6 +249,7 @@ class GraphViewSet(TenantScopedModelViewSet):
             action="knowledge.graph.delete_nodes",
             resource_type="knowledge.graph",
             resource_id=str(graph.pk),
+            details=_changed_keys({"nodes": [{"key": k} for k in body.validated_data["keys"]]}),
         ) as event:
             deleted = services.nodes_delete(graph=graph, keys=body.validated_data["keys"])
             event.row_count = deleted
@@ -403,6 +431,7 @@ class NodeViewSet(TenantScopedReadOnlyViewSet):
     queryset = Node.objects.order_by("graph_id", "key")
     serializer_class = s.NodeSerializer
     tenant_field = "graph__tenant"
+    domain_field = "graph__domain"
     filterset_fields = ["graph", "type", "key"]
     allowed_roles = READERS
 
@@ -416,6 +445,7 @@ class EdgeViewSet(TenantScopedReadOnlyViewSet):
     queryset = Edge.objects.order_by("graph_id", "id")
     serializer_class = s.EdgeSerializer
     tenant_field = "graph__tenant"
+    domain_field = "graph__domain"
     filterset_fields = ["graph", "type"]
     allowed_roles = READERS
 

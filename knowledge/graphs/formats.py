@@ -17,6 +17,8 @@ from collections.abc import Mapping
 
 import networkx as nx
 
+from apps.core.csv_safe import csv_writer
+
 from .records import EdgeRecord, NodeRecord
 from .validation import MAX_KEY, MAX_LABEL, TYPE_RE, Problems, edge_record, node_record
 
@@ -400,7 +402,7 @@ def _csv_records(text, name, columns, required, problems):
 
 def write_csv(graph: nx.MultiDiGraph) -> dict[str, str]:
     nodes_out, edges_out = io.StringIO(), io.StringIO()
-    writer = csv.writer(nodes_out, lineterminator="\n")
+    writer = csv_writer(nodes_out, lineterminator="\n")
     writer.writerow(NODE_COLUMNS)
     for key, attrs in graph.nodes(data=True):
         aliases = attrs.get("aliases") or []
@@ -419,7 +421,7 @@ def write_csv(graph: nx.MultiDiGraph) -> dict[str, str]:
                 json.dumps(attrs.get("properties") or {}, ensure_ascii=False),
             ]
         )
-    writer = csv.writer(edges_out, lineterminator="\n")
+    writer = csv_writer(edges_out, lineterminator="\n")
     writer.writerow(EDGE_COLUMNS)
     for source, target, type_, attrs in graph.edges(keys=True, data=True):
         writer.writerow(

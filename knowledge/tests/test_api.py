@@ -227,7 +227,10 @@ def test_roles(tenant, make_api_client):
     )
     assert forbidden.status_code == 403
     agent = make_api_client(tenant, Role.AGENT)
-    assert agent.post(BASE, {"name": "faq"}, format="json").status_code == 201
+    # Agents curate customer-service knowledge; general graphs are the admins' (domain table).
+    assert agent.post(BASE, {"name": "faq"}, format="json").status_code == 403
+    created = agent.post(BASE, {"name": "faq", "domain": "customer_service"}, format="json")
+    assert created.status_code == 201
 
 
 def test_other_tenants_graph_is_404_everywhere(tenant, other_tenant, make_api_client):

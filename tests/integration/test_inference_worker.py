@@ -50,7 +50,7 @@ def _concurrently(count, call):
     return results
 
 
-def test_concurrent_requests_are_batched_by_the_worker(tenant, make_api_client, client):
+def test_concurrent_requests_are_batched_by_the_worker(tenant, make_api_client, admin_client):
     from models_runtime.tasks import status_task
 
     api = make_api_client(tenant, Role.AGENT)
@@ -79,7 +79,7 @@ def test_concurrent_requests_are_batched_by_the_worker(tenant, make_api_client, 
         ) as (_proc, log),
         real_broker(celery_app),
     ):
-        ready = client.get("/readyz").json()
+        ready = admin_client.get("/readyz").json()  # the details are for staff
         assert ready["checks"]["inference_worker"]["ok"] is True, ready
         warm_up = embed(-1)  # load the model before the concurrent burst
         results = _concurrently(12, embed)
@@ -130,13 +130,13 @@ def test_chat_streams_across_processes(tenant, make_api_client):
     assert "".join(deltas) == done["message"]["content"]
 
 
-def test_readyz_says_when_no_inference_worker_answers(client, settings):
+def test_readyz_says_when_no_inference_worker_answers(admin_client, settings):
     import os
 
     settings.REDIS_URL = os.environ["REDIS_URL"]
     settings.CELERY_TASK_ALWAYS_EAGER = False
     with real_broker(celery_app):
-        response = client.get("/readyz")
+        response = admin_client.get("/readyz")
     assert response.status_code == 503
     check = response.json()["checks"]["inference_worker"]
     assert check["ok"] is False and "inference" in check["error"]

@@ -1,4 +1,3 @@
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -66,11 +65,9 @@ class MembershipCreateSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
 
-    def validate_username(self, value):
-        user = get_user_model().objects.filter(username=value).first()
-        if user is None:
-            raise serializers.ValidationError("No user with this username.")
-        return user
+
+class InvitationSentSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class MembershipUpdateSerializer(StrictSerializer):

@@ -15,7 +15,12 @@ from apps.accounts.selectors import (
     usage_of,
     usage_today,
 )
-from apps.accounts.services import api_key_create, api_key_revoke, membership_set
+from apps.accounts.services import (
+    api_key_create,
+    api_key_revoke,
+    invitation_create,
+    membership_set,
+)
 from apps.audit.services import audited
 from apps.core.context import get_actor
 
@@ -23,6 +28,7 @@ from .serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
+    InvitationSentSerializer,
     MembershipCreateSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,
@@ -32,6 +38,7 @@ from .serializers import (
 from .viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 
 ADMINS = {Role.ADMIN}
+INVITATION_SENT = "If a user with this username exists, they have been invited to this tenant."
 
 
 class WhoAmIView(APIView):
@@ -84,13 +91,7 @@ class ApiKeyViewSet(TenantScopedReadOnlyViewSet, mixins.CreateModelMixin):
     def revoke(self, request, pk=None):
         """Revoke the key at once; requests with it are refused from now on."""
         api_key = self.get_object()
-        with audited(
-            tenant=request.tenant,
-            action="accounts.api_key.revoke",
-            resource_type="api_key",
-            resource_id=str(api_key.pk),
-        ):
-            api_key_revoke(api_key=api_key)
+        api_key_revoke(api_key=api_key)  # audited by the service
         return Response(ApiKeySerializer(api_key).data)
 
 
@@ -114,20 +115,20 @@ class MembershipViewSet(
     def get_tenant_queryset(self, tenant):
         return members_of(tenant=tenant)
 
-    @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
+    @extend_schema(request=MembershipCreateSerializer, responses={202: InvitationSentSerializer})
     def create(self, request):
+        """Invite a user by username; they join when they accept. The answer is the same
+        whether or not the username exists (no enumeration, no forced membership)."""
         body = MembershipCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with audited(
-            tenant=request.tenant, action="accounts.membership.set", resource_type="membership"
-        ) as event:
-            membership = membership_set(
-                tenant=request.tenant,
-                user=body.validated_data["username"],
-                role=body.validated_data["role"],
-            )
-            event.resource_id = str(membership.pk)
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        user = request.user if getattr(request.user, "pk", None) else None
+        invitation_create(
+            tenant=request.tenant,
+            username=body.validated_data["username"],
+            role=body.validated_data["role"],
+            invited_by=user,
+        )
+        return Response({"detail": INVITATION_SENT}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=MembershipUpdateSerializer, responses=MembershipSerializer)
     def partial_update(self, request, pk=None):

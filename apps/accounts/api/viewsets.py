@@ -1,67 +1,105 @@
 """Tenant scoping in one place: every API view over tenant rows derives from these.
 
 ``get_queryset`` filters by the request's tenant before anything else can see the rows, and
-``get_object`` answers 404, never 403, for another tenant's object (and audits the attempt), so
-that ids of other tenants' rows cannot even be confirmed to exist.
+``get_object`` answers 404, never 403, for another tenant's object, exactly as for an id that
+does not exist. Nothing about the other tenant's row is recorded in the requester's chain (that
+would tell the requester, who reads its own chain, that the id exists); the refused request is
+counted in the platform chain's denial aggregates instead (``apps.audit.services.denials``).
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from rest_framework import mixins, viewsets
+from rest_framework import exceptions, mixins, viewsets
 
-from apps.core.context import get_request_id
+from apps.accounts.authz import authorize, readable_domains
+from apps.audit.services import audited
 
 
 class TenantScopedMixin:
     """Set ``queryset`` (unscoped) or override ``get_tenant_queryset(tenant)``.
 
     ``tenant_field`` names the path from the model to its tenant (default ``tenant``).
+    ``domain_field``, for data that carries a domain (knowledge graphs), names the path to it:
+    rows of a domain the role may not read are absent (404), and writes to a domain the role may
+    not write are refused (403), as ``apps.accounts.authz`` and its domain table say.
     """
 
     tenant_field = "tenant"
+    domain_field: str | None = None
+    # Actions that change the object they fetch (besides the HTTP verbs that do).
+    write_actions: frozenset[str] = frozenset()
 
     def get_tenant_queryset(self, tenant):
         return self.queryset.model._default_manager.filter(**{self.tenant_field: tenant})
 
     def get_queryset(self):
         queryset = self.get_tenant_queryset(self.request.tenant)
+        if self.domain_field:
+            domains = readable_domains(self.request.role)
+            queryset = queryset.filter(**{f"{self.domain_field}__in": domains})
         base = getattr(self, "queryset", None)
         if base is not None and base.query.order_by and not queryset.query.order_by:
             queryset = queryset.order_by(*base.query.order_by)
         return queryset
 
     def get_object(self):
-        try:
-            return super().get_object()
-        except Http404:  # get_object_or_404 raises Django's, not DRF's, NotFound
-            self._audit_cross_tenant_lookup()
-            raise
+        obj = super().get_object()
+        if self.domain_field and self._is_write():
+            self.require_domain_write(self._domain_of(obj))
+        return obj
 
-    def _audit_cross_tenant_lookup(self):
-        """If the object exists in another tenant, record the denied attempt."""
-        lookup = self.lookup_url_kwarg or self.lookup_field
-        value = self.kwargs.get(lookup)
-        model = self.get_tenant_queryset(self.request.tenant).model
-        try:
-            exists = model._default_manager.filter(**{self.lookup_field: value}).exists()
-        except (ValueError, TypeError, DjangoValidationError):  # a malformed id is not found
-            exists = False
-        if not exists:
-            return
-        from apps.audit.services import audit_event_record
-
-        audit_event_record(
-            tenant=self.request.tenant,
-            action=f"{model._meta.label_lower}.read",
-            resource_type=model._meta.label_lower,
-            resource_id=str(value),
-            outcome="denied",
-            status_code=404,
-            details={"reason": "object belongs to another tenant"},
-            request_id=get_request_id(),
+    def _is_write(self) -> bool:
+        return self.request.method not in ("GET", "HEAD", "OPTIONS") and (
+            self.action in self.write_actions
+            or self.action in ("update", "partial_update", "destroy")
         )
+
+    def _domain_of(self, obj) -> str:
+        value = obj
+        for part in self.domain_field.split("__"):
+            value = getattr(value, part)
+        return value
+
+    # Writes through DRF's generic mixins are audited here, so that a viewset using them cannot
+    # forget it (views with their own create/update/destroy call an audited service).
+    def _audit_label(self) -> str:
+        return self.get_tenant_queryset(self.request.tenant).model._meta.label_lower
+
+    def perform_create(self, serializer):
+        label = self._audit_label()
+        with audited(
+            tenant=self.request.tenant, action=f"{label}.create", resource_type=label
+        ) as event:
+            instance = serializer.save()
+            event.resource_id = str(instance.pk)
+
+    def perform_update(self, serializer):
+        label = self._audit_label()
+        with audited(
+            tenant=self.request.tenant,
+            action=f"{label}.update",
+            resource_type=label,
+            resource_id=str(serializer.instance.pk),
+            details={"fields": sorted(serializer.validated_data)[:50]},
+        ):
+            serializer.save()
+
+    def perform_destroy(self, instance):
+        label = self._audit_label()
+        with audited(
+            tenant=self.request.tenant,
+            action=f"{label}.delete",
+            resource_type=label,
+            resource_id=str(instance.pk),
+        ):
+            instance.delete()
+
+    def require_domain_write(self, domain: str) -> None:
+        """403 unless the request's role may write data of ``domain`` in its tenant."""
+        if not authorize(self.request.auth, "write", tenant=self.request.tenant, domain=domain):
+            raise exceptions.PermissionDenied(
+                f"Your role ({self.request.role}) may not change {domain} data."
+            )
 
 
 class TenantScopedModelViewSet(TenantScopedMixin, viewsets.ModelViewSet):

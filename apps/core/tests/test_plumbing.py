@@ -30,17 +30,25 @@ def test_healthz(client):
 
 
 @pytest.mark.django_db
-def test_readyz_reports_each_check_by_name(client):
-    body = client.get("/readyz").json()
+def test_readyz_reports_each_check_by_name(admin_client):
+    body = admin_client.get("/readyz").json()
     assert body["status"] == "ok"
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["broker"]["ok"] is True
 
 
 @pytest.mark.django_db
-def test_readyz_fails_with_the_broken_check_named(client, settings):
+def test_readyz_details_only_for_staff_or_the_token(client, settings):
+    settings.METRICS_BEARER_TOKEN = "scrape-token"
+    assert client.get("/readyz").json() == {"status": "ok"}
+    with_token = client.get("/readyz", HTTP_AUTHORIZATION="Bearer scrape-token").json()
+    assert with_token["checks"]["database"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_readyz_fails_with_the_broken_check_named(admin_client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    response = client.get("/readyz")
+    response = admin_client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
     assert body["checks"]["broker"]["ok"] is False
@@ -50,11 +58,11 @@ def test_readyz_fails_with_the_broken_check_named(client, settings):
 
 @pytest.mark.redis
 @pytest.mark.django_db
-def test_readyz_pings_real_redis(client, settings):
+def test_readyz_pings_real_redis(admin_client, settings):
     import os
 
     settings.REDIS_URL = os.environ["REDIS_URL"]
-    body = client.get("/readyz").json()
+    body = admin_client.get("/readyz").json()
     assert body["checks"]["broker"] == {**body["checks"]["broker"], "ok": True, "mode": "redis"}
 
 

@@ -27,6 +27,7 @@ from apps.accounts.api.viewsets import (
     TenantScopedReadOnlyViewSet,
 )
 from apps.accounts.roles import Role
+from apps.audit.services import audited
 from apps.customer_service import selectors, services
 from apps.customer_service.models import (
     Conversation,
@@ -332,7 +333,13 @@ class IntentModelViewSet(TenantScopedCreateListRetrieveViewSet):
     def create(self, request):
         body = s.IntentTrainSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        job = services.intent_model_train_start(tenant=request.tenant, **body.validated_data)
+        with audited(  # starting a training is a privileged write (tests/test_audit_of_writes.py)
+            tenant=request.tenant,
+            action="customer_service.intent_model.train.start",
+            resource_type="jobs.job",
+        ) as event:
+            job = services.intent_model_train_start(tenant=request.tenant, **body.validated_data)
+            event.resource_id = str(job.pk)
         data = JobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 

@@ -3,7 +3,6 @@ bulk-inserted (PostgreSQL COPY), one audit event for the whole batch, results as
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -15,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.audit.services import audited, input_digest
+from apps.core.csv_safe import csv_writer
 from apps.financial_risk.ml.data import NUMERIC, SchemaError, table_rows, table_take
 from apps.financial_risk.ml.scoring import OUTCOMES
 from apps.financial_risk.models import BatchScoring, Dataset, Decision, RiskModel
@@ -295,7 +295,7 @@ def _insert_decisions(*, batch: BatchScoring, chunks, written) -> None:
 def batch_results_csv(batch: BatchScoring):
     """The batch's decisions as CSV lines (a generator, for a streaming response)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)  # formula cells neutralised (apps.core.csv_safe)
     writer.writerow(CSV_COLUMNS)
     yield buffer.getvalue()
     rows = (

@@ -44,7 +44,7 @@ def test_job_runs_and_reports_progress(tenant, make_api_client):
     assert job.result == {"counted": 5}
     assert job.result_url == "/somewhere/"
 
-    body = make_api_client(tenant, Role.AGENT).get(f"/api/v1/jobs/{job.pk}/").json()
+    body = make_api_client(tenant, Role.ADMIN).get(f"/api/v1/jobs/{job.pk}/").json()
     assert body["state"] == "succeeded"
     assert body["progress"] == {"done": 5, "total": 5, "fraction": 1.0, "message": ""}
     assert body["result_url"] == "/somewhere/"

@@ -74,7 +74,9 @@ def _precheck(segments: list[str]) -> None:
             len(segment) > 3 and segment[3] != sep
         ):
             errors.setdefault(f"segment {number}", []).append(
-                f"{segment[:12]!r} is not a segment (three capitals then '{sep}')."
+                # The segment's content is never echoed: it may hold patient data.
+                f"Segment {number} does not start with a segment name (three capitals then "
+                f"'{sep}')."
             )
     obx = [s for s in segments if s.startswith("OBX")]
     if not obx:

@@ -1,0 +1,153 @@
+"""One guard for what an upload expands into, shared by every parser (CSV, JSONL, Parquet, HL7,
+FHIR, GraphML, zip, and any format added later).
+
+``apps.core.uploads.UploadField`` caps the bytes that arrive; this module caps what they become:
+rows, columns, cell sizes, pages, and the bytes and members an archive inflates to. A 43 KB
+Parquet file can declare four million rows, and a 1 MB zip can inflate to gigabytes, so every
+parser asks here before (or while) it materialises anything.
+
+The limits are the ``UPLOAD_LIMITS`` setting (defaults in ``config/settings/base.py``). A file
+over a limit is a 413 naming the field, the value, the limit and the setting's key; a malformed
+archive is a 400 naming the field.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import stat
+import zipfile
+
+from django.conf import settings
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+DEFAULT_UPLOAD_LIMITS = {
+    "max_rows": 200_000,
+    "max_columns": 500,
+    "max_cell_chars": 20_000,
+    "max_pages": 500,
+    "max_decompressed_bytes": 100 * 2**20,
+    "max_archive_members": 1_000,
+    "max_compression_ratio": 200,
+}
+
+_WHAT = {
+    "max_rows": "row count",
+    "max_columns": "column count",
+    "max_cell_chars": "cell length",
+    "max_pages": "page count",
+    "max_decompressed_bytes": "decompressed size",
+    "max_archive_members": "archive member count",
+    "max_compression_ratio": "compression ratio",
+}
+
+# Inflate in pieces of this size, so a bomb is stopped after at most one piece past its limit.
+_CHUNK = 64 * 1024
+
+
+class UploadLimitExceeded(APIException):
+    """413 (or 400 for a malformed archive) with ``detail = {field: [message]}``."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The upload exceeds a limit."
+    default_code = "upload_limit_exceeded"
+
+    def __init__(self, field: str, message: str, *, status_code: int | None = None):
+        if status_code is not None:
+            self.status_code = status_code
+        super().__init__({field: [message]})
+
+
+def upload_limit(name: str) -> int:
+    """The limit called ``name`` from ``UPLOAD_LIMITS`` (the default when the setting omits it)."""
+    limits = getattr(settings, "UPLOAD_LIMITS", None) or {}
+    if name not in DEFAULT_UPLOAD_LIMITS:
+        raise KeyError(f"unknown upload limit {name!r}")
+    return int(limits.get(name, DEFAULT_UPLOAD_LIMITS[name]))
+
+
+def _over(limit: str, value, *, field: str, where: str = "") -> UploadLimitExceeded:
+    what = _WHAT[limit] + (f" {where}" if where else "")
+    return UploadLimitExceeded(
+        field,
+        f"{what} is {value}; the limit is {upload_limit(limit)} (UPLOAD_LIMITS['{limit}'])",
+    )
+
+
+def check_count(limit: str, value: int, *, field: str) -> None:
+    """Refuse ``value`` rows/columns/pages/members over ``limit`` (413 naming ``field``)."""
+    if limit not in ("max_rows", "max_columns", "max_pages", "max_archive_members"):
+        raise KeyError(f"{limit!r} is not a count limit")
+    if value > upload_limit(limit):
+        raise _over(limit, value, field=field)
+
+
+def check_cell(value: str, *, field: str, where: str = "") -> None:
+    """Refuse one cell (or segment, or field value) longer than ``max_cell_chars``."""
+    if value is not None and len(value) > upload_limit("max_cell_chars"):
+        raise _over("max_cell_chars", len(value), field=field, where=where)
+
+
+def _malformed(field: str, why: str) -> UploadLimitExceeded:
+    return UploadLimitExceeded(field, why, status_code=status.HTTP_400_BAD_REQUEST)
+
+
+def _unsafe_name(name: str) -> bool:
+    normal = posixpath.normpath(name.replace("\\", "/"))
+    return (
+        name.startswith(("/", "\\"))
+        or (len(name) > 1 and name[1] == ":")  # C:\...
+        or normal == ".."
+        or normal.startswith("../")
+        or "/../" in f"/{normal}/"
+    )
+
+
+def read_zip_members(fileobj, *, field: str) -> list[tuple[str, bytes]]:
+    """The regular files of a zip archive as ``(name, bytes)``, within every archive limit.
+
+    Decompressed bytes are counted while inflating, never taken from the headers (which the
+    archive's author writes). Absolute or parent paths, symlinks and nested zips are refused
+    with a 400 naming ``field``; directories are skipped.
+    """
+    try:
+        archive = zipfile.ZipFile(fileobj)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _malformed(field, f"is not a readable zip archive ({exc})") from exc
+    with archive:
+        infos = archive.infolist()
+        check_count("max_archive_members", len(infos), field=field)
+        max_total = upload_limit("max_decompressed_bytes")
+        max_ratio = upload_limit("max_compression_ratio")
+        total = 0
+        members: list[tuple[str, bytes]] = []
+        for info in infos:
+            name = info.filename
+            if _unsafe_name(name):
+                raise _malformed(field, f"member {name!r} has an absolute or parent path")
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise _malformed(field, f"member {name!r} is a symbolic link")
+            if info.is_dir():
+                continue
+            if name.lower().endswith((".zip", ".jar")):
+                raise _malformed(field, f"member {name!r} is a nested archive")
+            chunks = []
+            size = 0
+            try:
+                with archive.open(info) as member:
+                    while chunk := member.read(_CHUNK):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if total > max_total:
+                            raise _over("max_decompressed_bytes", f"over {max_total}", field=field)
+                        ratio = size / max(info.compress_size, 1)
+                        if size > _CHUNK and ratio > max_ratio:
+                            raise _over("max_compression_ratio", f"over {int(ratio)}", field=field)
+                        chunks.append(chunk)
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+                raise _malformed(field, f"member {name!r} cannot be read ({exc})") from exc
+            if chunks and chunks[0][:4] == b"PK\x03\x04":
+                raise _malformed(field, f"member {name!r} is a nested archive")
+            members.append((name, b"".join(chunks)))
+        return members
