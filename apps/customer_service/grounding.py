@@ -11,8 +11,10 @@ scored lexical and embedding overlap, sentence by sentence.
 * **Semantic support** — the best cosine similarity between the sentence's embedding and the
   embeddings of the sources' sentences (MiniLM through the inference worker).
 
-A sentence is supported when the numbers rule holds and lexical ≥ ``LEXICAL_MIN`` or semantic
-≥ ``SEMANTIC_MIN`` (MiniLM is weak in Chinese, so a Chinese sentence needs the lexical test).
+A sentence is supported when the numbers rule holds and lexical ≥ ``LEXICAL_MIN``, or lexical
+≥ ``LEXICAL_FLOOR`` with semantic ≥ ``SEMANTIC_MIN`` (a close paraphrase; new names and details
+still fail the lexical floor). MiniLM is weak in Chinese, so a Chinese sentence needs the
+lexical test.
 The reply keeps its supported sentences; when none is left, or the question's answer is not
 among them, the caller falls back to the best extractive sentence of the sources. Django-free.
 """
@@ -27,8 +29,11 @@ import numpy as np
 
 from knowledge.graphs.text import has_cjk, search_terms
 
-LEXICAL_MIN = 0.6
-SEMANTIC_MIN = 0.75
+# Set on the development questions (demo/eval/dev_questions.jsonl), never on the reported set.
+LEXICAL_MIN = 0.75
+LEXICAL_FLOOR = 0.5
+SEMANTIC_MIN = 0.8
+CJK_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])")
 NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 SIZE = re.compile(r"\b(?:X{0,3}S|X{1,3}L|XXS|[2-6]XL)(?:\s*-\s*(?:X{0,3}S|X{1,3}L|M|L))?\b")
@@ -124,6 +129,20 @@ def content_terms(text: str) -> set[str]:
     }
 
 
+STOP_CHARS = set("的了是在我您你们吗呢吧啊和与或也都就请要有这那个一把被给什么怎么多少哪吗？")
+
+
+def coverage(query: str, text: str) -> float:
+    """The share of the query's content found in ``text``: stemmed words, plus for Chinese
+    its characters (jieba's words are too coarse to match a paraphrase: 退书 vs 退货)."""
+    wanted = {t for t in content_terms(query) if not has_cjk(t)}
+    chars = {c for c in "".join(CJK_CHARS.findall(query)) if c not in STOP_CHARS}
+    if not wanted and not chars:
+        return 0.0
+    found = len(wanted & content_terms(text)) + sum(c in text for c in chars)
+    return found / (len(wanted) + len(chars))
+
+
 def check(
     reply: str,
     sources: list[str],
@@ -149,7 +168,9 @@ def check(
         terms = content_terms(sentence)
         lexical = len(terms & source_terms) / len(terms) if terms else 1.0
         meaning = float(semantic[i]) if not has_cjk(sentence) else 0.0
-        ok = not missing and (lexical >= LEXICAL_MIN or meaning >= SEMANTIC_MIN)
+        ok = not missing and (
+            lexical >= LEXICAL_MIN or (lexical >= LEXICAL_FLOOR and meaning >= SEMANTIC_MIN)
+        )
         checks.append(SentenceCheck(sentence, ok, lexical, float(semantic[i]), missing))
     return GroundingResult(checks)
 

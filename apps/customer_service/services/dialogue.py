@@ -302,12 +302,7 @@ def _help_centre(plan: Plan, conversation, graph) -> bool:
     plan.timings["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 2)
     # BM25 is normalised by its best hit, so some chunk always scores 1.0: without an intent
     # to vouch for the topic, half of the message's content words must be in the chunk.
-    wanted = grounding.content_terms(plan.text)
-    retrieved = [
-        fact
-        for fact in retrieved
-        if wanted and len(wanted & grounding.content_terms(fact["text"])) / len(wanted) >= 0.5
-    ]
+    retrieved = [f for f in retrieved if grounding.coverage(plan.text, f["text"]) >= 0.5]
     if not retrieved:
         return False
     plan.intent, plan.fallback = HELP_CENTRE, False

@@ -79,9 +79,10 @@ def ground_reply(plan: Plan, generated: str) -> str:
     fallback = not _states(kept, extractive, plan.text)
     if fallback:
         reply = say(config, "extractive", plan.language, text=extractive)
+        claims = extractive
         plan.citations = plan.citations[:1]
     else:
-        reply = kept
+        reply = claims = kept
     spent = (time.perf_counter() - started) * 1000 - (plan.model_ms - model_before)
     plan.timings["grounding_ms"] = round((time.perf_counter() - started) * 1000, 2)
     plan.timings["grounding_overhead_ms"] = round(spent, 2)
@@ -93,5 +94,9 @@ def ground_reply(plan: Plan, generated: str) -> str:
         "extractive_fallback": fallback,
         "generated": generated,
         "sentences": result.as_dict()["sentences"],
+        # What the final reply claims, and the facts it was checked against (the evaluation
+        # re-checks the one against the other).
+        "final_claims": claims,
+        "facts": sources,
     }
     return reply

@@ -174,7 +174,8 @@ def retrieve(
     hits = [
         h
         for h in answer["hits"]
-        if (not scope or h["key"] in scope)
+        # Document chunks are not linked to products in the graph: they stay in scope.
+        if (not scope or h["key"] in scope or h["type"] == "chunk")
         and same_language(h["key"])
         and relevant(h, cjk=cjk, min_semantic=min_semantic)
     ][:top_k]

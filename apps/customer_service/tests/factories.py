@@ -73,6 +73,43 @@ def demo_order(tenant):
     return m.DemoOrder.objects.create(tenant=tenant, number=str(20000 + next(_counter)))
 
 
+def document(tenant):
+    from apps.customer_service.services import documents_upload
+
+    text = f"# Opening hours\n\nWe open at {next(_counter)} o'clock.\n".encode()
+    return documents_upload(tenant=tenant, filename="hours.md", data=text)[0].document
+
+
+def connector(tenant):
+    return m.Connector.objects.create(
+        tenant=tenant, name=f"orders-{next(_counter)}", kind=m.ConnectorKind.DEMO_TABLE
+    )
+
+
+def assistant_settings(tenant):
+    from apps.customer_service.services.assistant import assistant_settings_update
+
+    return assistant_settings_update(tenant=tenant, brand_name=f"Shop {next(_counter)}")
+
+
+def notification_destination(tenant):
+    from apps.notifications.services import destination_create
+
+    return destination_create(tenant=tenant, kind="email", emails=["agents@example.com"])
+
+
+def notification_delivery(tenant):
+    from apps.notifications.models import Delivery
+
+    return Delivery.objects.create(
+        tenant=tenant,
+        destination=notification_destination(tenant),
+        topic="isolation",
+        dedup_key=str(next(_counter)),
+        subject="isolation",
+    )
+
+
 # A tenant set up like the demo: the shop graph with node embeddings, the demo intents and
 # orders, and an intent model. Training embeds ~560 texts; it is done once per test process and
 # its fitted state stored for each test's tenant (the same state ``intent_model_train`` stores;
