@@ -73,6 +73,16 @@ def _dig(data, path: str):
     return data
 
 
+def _optional(data, path: str | None):
+    """An optional field (tracking): absent or null along the path means none."""
+    if not path:
+        return ""
+    try:
+        return _dig(data, path)
+    except KeyError:
+        return ""
+
+
 class DemoTableConnector:
     """The demo orders table of the tenant."""
 
@@ -162,7 +172,7 @@ class HttpConnector:
             fields = spec["fields"]
             status = str(_dig(data, fields["status"]))
             status = (spec.get("status_map") or {}).get(status, status)
-            tracking = _dig(data, fields["tracking"]) if "tracking" in fields else ""
+            tracking = _optional(data, fields.get("tracking"))
             record = OrderRecord(str(_dig(data, fields["number"])), status, str(tracking or ""))
         except (ValueError, KeyError, TypeError) as exc:
             raise ConnectorError(f"the answer does not match the mapping ({exc})") from exc
@@ -188,18 +198,38 @@ def connector_for(tenant):
     return KINDS[row.kind](tenant, row)
 
 
+def _name(connector) -> str:
+    return connector.row.name if connector.row else "demo_table"
+
+
+def _called(tenant, connector, operation: str, call):
+    """Run a connector call, then audit it (operation, connector and outcome only). The call
+    runs outside the audit block: a failure's breaker count must stay when the error
+    propagates."""
+    try:
+        record = call()
+    except ConnectorError as exc:
+        with audited(
+            tenant=tenant,
+            action=f"customer_service.connector.{operation}",
+            resource_type="connector",
+            resource_id=_name(connector),
+        ) as event:
+            event.details = {"outcome": "error", "error": type(exc).__name__}
+        raise
+    return record
+
+
 def order_lookup(*, tenant, number: str) -> OrderRecord | None:
     """An order through the tenant's connector, audited (operation and outcome only)."""
     connector = connector_for(tenant)
+    record = _called(tenant, connector, "order_get", lambda: connector.order_get(number))
     with audited(
-        tenant=tenant, action="customer_service.connector.order_get", resource_type="connector"
+        tenant=tenant,
+        action="customer_service.connector.order_get",
+        resource_type="connector",
+        resource_id=_name(connector),
     ) as event:
-        event.resource_id = connector.row.name if connector.row else "demo_table"
-        try:
-            record = connector.order_get(number)
-        except ConnectorError as exc:
-            event.details = {"outcome": "error", "error": type(exc).__name__}
-            raise
         event.details = {"outcome": "found" if record else "not_found"}
     return record
 
@@ -211,15 +241,15 @@ def order_cancel(*, tenant, number: str, key: str) -> OrderRecord | None:
     if done is not None:
         return OrderRecord(**done.result) if done.result else None
     connector = connector_for(tenant)
+    record = _called(
+        tenant, connector, "order_cancel", lambda: connector.order_cancel(number, key=key)
+    )
     with audited(
-        tenant=tenant, action="customer_service.connector.order_cancel", resource_type="connector"
+        tenant=tenant,
+        action="customer_service.connector.order_cancel",
+        resource_type="connector",
+        resource_id=_name(connector),
     ) as event:
-        event.resource_id = connector.row.name if connector.row else "demo_table"
-        try:
-            record = connector.order_cancel(number, key=key)
-        except ConnectorError as exc:
-            event.details = {"outcome": "error", "error": type(exc).__name__}
-            raise
         event.details = {"outcome": record.status if record else "not_found"}
         if connector.row is not None:
             ConnectorCall.objects.get_or_create(

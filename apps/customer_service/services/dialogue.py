@@ -120,6 +120,8 @@ def _understand_step(plan: Plan, tenant, conversation, text):
         and (decision.fallback or decision.intent == pending_intent)
     ):
         plan.intent, plan.fallback = pending_intent, False  # "actually order 10046"
+    elif decision.fallback and "order_number" in extracted:
+        plan.intent, plan.fallback = "order_status", False  # "订单10045？": about that order
     plan.timings["nlu_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return graph, understood, extracted
 
