@@ -90,6 +90,16 @@ class GroundingResult:
         }
 
 
+# Text in a document that speaks to the assistant instead of the customer: never quoted back,
+# never support for a reply (documents are data, not instructions).
+INJECTION = re.compile(
+    r"ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|rules)|"
+    r"system prompt|reveal (the|your) (prompt|instructions)|you are now|disregard (the|your)|"
+    r"100% discount|忽略.{0,6}(指令|规则|说明)|系统提示|提示词|你现在是|100%的?折扣|<<<|>>>",
+    re.IGNORECASE,
+)
+
+
 def split_sentences(text: str) -> list[str]:
     return [p.strip() for p in SENTENCE_END.split(text.strip()) if p and p.strip()]
 
@@ -168,8 +178,10 @@ def check(
         terms = content_terms(sentence)
         lexical = len(terms & source_terms) / len(terms) if terms else 1.0
         meaning = float(semantic[i]) if not has_cjk(sentence) else 0.0
-        ok = not missing and (
-            lexical >= LEXICAL_MIN or (lexical >= LEXICAL_FLOOR and meaning >= SEMANTIC_MIN)
+        ok = (
+            not missing
+            and not INJECTION.search(sentence)
+            and (lexical >= LEXICAL_MIN or (lexical >= LEXICAL_FLOOR and meaning >= SEMANTIC_MIN))
         )
         checks.append(SentenceCheck(sentence, ok, lexical, float(semantic[i]), missing))
     return GroundingResult(checks)
@@ -205,7 +217,7 @@ def best_sentence(question: str, sources: list[dict], *, max_sentences: int = 2)
         body = source.get("body") or source.get("text", "")
         for sentence in [p.strip() for p in EXTRACT_END.split(body) if p.strip()]:
             position += 1
-            if sentence.endswith(("?", "？")):
+            if sentence.endswith(("?", "？")) or INJECTION.search(sentence):
                 continue
             terms = content_terms(sentence)
             overlap = len(wanted & terms) + 0.5 * len(wanted & (heading - terms))
@@ -216,6 +228,11 @@ def best_sentence(question: str, sources: list[dict], *, max_sentences: int = 2)
             scored.append((overlap, -rank, -position, sentence))
     if not scored:
         return ""
+    # Retrieval's ranking decides the source (it weighs meaning and the whole chunk); overlap
+    # with the question picks the sentence inside it. A lower-ranked source answers only when
+    # the best one shares nothing with the question.
+    best_rank = max((row[1] for row in scored if row[0] > 0), default=scored[0][1])
+    scored = [row for row in scored if row[1] == best_rank]
     top = sorted(scored, reverse=True)[:max_sentences]
     if len(top) > 1 and (top[1][0] < max(0.5, top[0][0] * 0.75) or top[1][1] != top[0][1]):
         top = top[:1]

@@ -102,10 +102,12 @@ def _understand_step(plan: Plan, tenant, conversation, text):
     )
     form, wanted = conversation.active_form, conversation.requested_slot
     pending_intent = "cancel_order" if conversation.pending_action else ""
+    # A new intent interrupts the form when it is confident, or when the message does not
+    # answer the form's question at all (Chinese intents score lower, but are no answer).
     interrupts = (
         not decision.fallback
         and decision.intent != form
-        and decision.confidence >= INTERRUPT_CONFIDENCE
+        and (decision.confidence >= INTERRUPT_CONFIDENCE or wanted not in extracted)
     )
     if form and wanted in extracted and not interrupts and decision.intent not in FORM_BREAKERS:
         plan.intent, plan.fallback = form, False  # the user answered the form's question
@@ -229,6 +231,7 @@ def message_prepare(*, conversation: Conversation, text: str) -> Plan:
         # way); only a strongly relevant document chunk or FAQ counts.
         if _help_centre(plan, conversation, graph):
             plan.fallback_streak = 0
+            plan.paused_form = conversation.active_form or conversation.paused_form
             return plan
     if plan.fallback:
         plan.reply = say(config, "fallback", plan.language)
