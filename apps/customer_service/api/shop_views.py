@@ -18,7 +18,7 @@ from apps.accounts.api.viewsets import TenantScopedMixin, TenantScopedReadOnlyVi
 from apps.accounts.roles import Role
 from apps.customer_service.assistant import assistant_settings
 from apps.customer_service.ingest import DocumentError
-from apps.customer_service.models import Connector, Document
+from apps.customer_service.models import AssistantSettings, Connector, Document
 from apps.customer_service.services import documents as document_services
 from apps.customer_service.services.assistant import (
     AssistantConfigError,
@@ -39,16 +39,17 @@ def config_error(exc: AssistantConfigError) -> ValidationError:
 
 
 class AssistantSettingsViewSet(TenantScopedMixin, viewsets.GenericViewSet):
-    """The tenant's assistant settings: ``GET`` shows them (defaults when never saved),
-    ``PATCH`` changes the given fields."""
+    """The tenant's assistant settings: ``GET current/`` shows them (defaults when never
+    saved), ``PATCH update/`` changes the given fields."""
 
-    queryset = Document.objects.none()
+    queryset = AssistantSettings.objects.all()
     allowed_roles = ROLES
     serializer_class = s.AssistantSettingsSerializer
     pagination_class = None
 
     @extend_schema(responses=s.AssistantSettingsSerializer)
-    def list(self, request):
+    @action(detail=False, methods=["get"], url_path="current")
+    def current(self, request):
         return Response(s.AssistantSettingsSerializer(assistant_settings(request.tenant)).data)
 
     @extend_schema(
