@@ -25,6 +25,7 @@ api_v1 = [
     path("risk/", include("apps.financial_risk.api.urls")),
     path("knowledge/", include("knowledge.api.urls")),
     path("customer-service/", include("apps.customer_service.api.urls")),
+    path("notifications/", include("apps.notifications.api.urls")),
     path("medical/", include("apps.medical_records.api.urls")),
     path("adaptation/", include("apps.adaptation.api.urls")),
     path("", include("models_runtime.api.urls")),

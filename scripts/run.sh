@@ -25,10 +25,15 @@ risk_seed=$($BIN/python manage.py risk_seed_demo --tenant demo)
 # Customer service: demo intents (train + held-out), demo orders, shop-graph embeddings and a
 # trained intent model (about 15 s the first time; model calls in-process); idempotent.
 $BIN/python manage.py customer_service_seed --tenant demo >/dev/null
+# The second demo shop (a bookshop, tenant "books") and its own order API, which its HTTP
+# connector calls (port CUSTOMER_SERVICE_DEMO_ORDER_API_PORT, default 8765).
+$BIN/python manage.py customer_service_seed --tenant books --profile books --create "Inkwell Books" >/dev/null
 api_key=$(echo "$seed" | sed -n 's/^DEMO_API_KEY=//p')
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null; }
+$BIN/python -m apps.customer_service.demo.order_api --port "${CUSTOMER_SERVICE_DEMO_ORDER_API_PORT:-8765}" &
+order_api_pid=$!
+cleanup() { kill "$order_api_pid" 2>/dev/null || true; for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null; }
 trap cleanup EXIT INT TERM
 
 if [ -n "${REDIS_URL:-}" ]; then

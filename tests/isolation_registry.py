@@ -131,6 +131,11 @@ def _customer_service_factories() -> dict[str, Callable]:
         "customer_service.reviewitem": lazy("review_item"),
         "customer_service.ratingsreport": lazy("ratings_report"),
         "customer_service.demoorder": lazy("demo_order"),
+        "customer_service.document": lazy("document"),
+        "customer_service.connector": lazy("connector"),
+        "customer_service.assistantsettings": lazy("assistant_settings"),
+        "notifications.destination": lazy("notification_destination"),
+        "notifications.delivery": lazy("notification_delivery"),
     }
 
 

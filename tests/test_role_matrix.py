@@ -79,6 +79,15 @@ EXPECTED = {
     ("post", "/api/v1/customer-service/models/"): {ADMIN, AGENT},
     ("post", "/api/v1/customer-service/models/predict/"): {ADMIN, AGENT},
     ("post", "/api/v1/customer-service/reports/"): {ADMIN, AGENT},
+    ("get", "/api/v1/customer-service/assistant-settings/current/"): {ADMIN, AGENT, AUDITOR},
+    ("patch", "/api/v1/customer-service/assistant-settings/update/"): {ADMIN},
+    ("get", "/api/v1/customer-service/documents/"): {ADMIN, AGENT, AUDITOR},
+    ("post", "/api/v1/customer-service/documents/"): {ADMIN, AGENT},
+    ("get", "/api/v1/customer-service/connectors/"): {ADMIN, AGENT, AUDITOR},
+    ("post", "/api/v1/customer-service/connectors/"): {ADMIN},
+    ("get", "/api/v1/notifications/destinations/"): {ADMIN, AUDITOR},
+    ("post", "/api/v1/notifications/destinations/"): {ADMIN},
+    ("get", "/api/v1/notifications/deliveries/"): {ADMIN, AUDITOR},
 }
 
 

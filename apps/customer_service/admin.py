@@ -323,3 +323,7 @@ class DemoOrderAdmin(TenantScopedAdmin):
     list_display = ["number", "tenant", "status", "product_key", "tracking"]
     list_filter = ["status"]
     search_fields = ["number"]
+
+
+# The per-shop configuration's pages live in their own module (this one is long enough).
+from . import shop_admin  # noqa: E402, F401

@@ -111,6 +111,11 @@ class Conversation(models.Model):
     active_form = models.CharField(max_length=64, blank=True, default="")
     requested_slot = models.CharField(max_length=64, blank=True, default="")
     fallback_streak = models.PositiveIntegerField(default=0)
+    # The language of the last message (detected per message) and the forms interrupted by a
+    # digression, to resume when the customer wants; a change waiting for "yes".
+    language = models.CharField(max_length=16, blank=True, default="")
+    paused_form = models.CharField(max_length=64, blank=True, default="")
+    pending_action = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -149,6 +154,11 @@ class Turn(models.Model):
     sentiment_score = models.FloatField(null=True, blank=True)
     model_name = models.CharField(max_length=200, blank=True, default="")
     timings = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=16, blank=True, default="")
+    # The grounding check of a generated reply: the share of its sentences supported by the
+    # cited sources (None for fixed texts and actions), and what it did.
+    support_score = models.FloatField(null=True, blank=True)
+    grounding = models.JSONField(default=dict, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -167,6 +177,7 @@ class HandoffReason(models.TextChoices):
     NEGATIVE_SENTIMENT = "negative_sentiment", "Strongly negative sentiment"
     REPEATED_FALLBACK = "repeated_fallback", "Repeated fallback"
     NO_ANSWER = "no_answer", "Nothing relevant known"
+    CONNECTOR_ERROR = "connector_error", "The shop's system did not answer"
 
 
 class HandoffState(models.TextChoices):
@@ -302,3 +313,14 @@ class DemoOrder(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.number}"
+
+
+# The per-tenant assistant settings, connectors and help-centre documents live in their own
+# modules (this one would pass 400 lines); importing them here registers them with the app.
+from .assistant_models import (  # noqa: E402, F401
+    AssistantSettings,
+    Connector,
+    ConnectorCall,
+    ConnectorKind,
+)
+from .document_models import Chunk, Document, DocumentVersion  # noqa: E402, F401

@@ -122,4 +122,44 @@ def handoff_queue_open(*, tenant=None, limit: int = 20) -> list[dict]:
     ]
 
 
-__all__ = ["CorrectionKind", "approved_training_pairs", "handoff_queue_open"]
+def handoff_queue_detail(*, tenant, limit: int = 20, turns: int = 12) -> list[dict]:
+    """The agent view's queue: each open handoff with what the agent needs, the transcript
+    (last ``turns`` messages), the detected intent, language and slots, and the sources the
+    assistant used."""
+    handoffs = (
+        Handoff.objects.filter(tenant=tenant, state=HandoffState.OPEN)
+        .select_related("conversation")
+        .order_by("-created_at")[: max(0, int(limit))]
+    )
+    rows = []
+    for handoff in handoffs:
+        conversation = handoff.conversation
+        transcript = list(
+            Turn.objects.filter(conversation=conversation)
+            .order_by("-seq")
+            .values("role", "text", "intent", "sources")[:turns]
+        )[::-1]
+        said = [t for t in transcript if t["role"] == "user" and t["intent"]]
+        sources = [s for t in transcript for s in (t["sources"] or [])]
+        rows.append(
+            {
+                "conversation_id": str(conversation.pk),
+                "handoff_id": str(handoff.pk),
+                "reason": handoff.reason,
+                "waiting_since": handoff.created_at,
+                "intent": said[-1]["intent"] if said else "",
+                "language": conversation.language,
+                "slots": {k: v for k, v in conversation.slots.items() if not k.endswith("_label")},
+                "sources": list(dict.fromkeys(sources)),
+                "transcript": [{"role": t["role"], "text": t["text"]} for t in transcript],
+            }
+        )
+    return rows
+
+
+__all__ = [
+    "CorrectionKind",
+    "approved_training_pairs",
+    "handoff_queue_detail",
+    "handoff_queue_open",
+]

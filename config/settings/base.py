@@ -68,6 +68,7 @@ LOCAL_APPS = [
     "models_runtime",
     "knowledge",
     "apps.financial_risk",
+    "apps.notifications",
     "apps.customer_service",
     "apps.medical_records",
     "apps.adaptation",
@@ -450,6 +451,19 @@ CUSTOMER_SERVICE_MIN_SEMANTIC = env.float("CUSTOMER_SERVICE_MIN_SEMANTIC", defau
 # Greedy replies and message embeddings are cached per tenant; the benchmark turns this off
 # so that every reply is generated.
 CUSTOMER_SERVICE_MODEL_CACHE = env.bool("CUSTOMER_SERVICE_MODEL_CACHE", default=True)
+# Customer service for any shop: the hosts connectors may call (no server-side request forgery;
+# host or host:port), the environment variables that may hold a connector's auth secret, and
+# the grounding check's thresholds (apps/customer_service/grounding.py).
+CUSTOMER_SERVICE_CONNECTOR_ALLOWED_HOSTS = env.list(
+    "CUSTOMER_SERVICE_CONNECTOR_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"]
+)
+CUSTOMER_SERVICE_CONNECTOR_SECRETS = env.list("CUSTOMER_SERVICE_CONNECTOR_SECRETS", default=[])
+CUSTOMER_SERVICE_DEMO_ORDER_API_PORT = env.int("CUSTOMER_SERVICE_DEMO_ORDER_API_PORT", default=8765)
+# Notifications (apps/notifications): webhook hosts the platform admin allows, the window in
+# which the same (tenant, topic, key) is sent once, and the webhook time-out.
+NOTIFICATIONS_ALLOWED_HOSTS = env.list("NOTIFICATIONS_ALLOWED_HOSTS", default=["127.0.0.1"])
+NOTIFICATIONS_DEDUP_S = env.int("NOTIFICATIONS_DEDUP_S", default=3600)
+NOTIFICATIONS_TIMEOUT_S = env.float("NOTIFICATIONS_TIMEOUT_S", default=5.0)
 JOB_MAX_RETRIES = env.int("JOB_MAX_RETRIES", default=3)
 
 # ---------------------------------------------------------------------------- logging

@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from .shop_views import AssistantSettingsViewSet, ConnectorViewSet, DocumentViewSet
 from .views import (
     ConversationViewSet,
     DemoOrderViewSet,
@@ -24,4 +25,7 @@ router.register("examples", TrainingExampleViewSet, basename="example")
 router.register("models", IntentModelViewSet, basename="model")
 router.register("reports", RatingsReportViewSet, basename="report")
 router.register("orders", DemoOrderViewSet, basename="order")
+router.register("assistant-settings", AssistantSettingsViewSet, basename="assistant-settings")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("connectors", ConnectorViewSet, basename="connector")
 urlpatterns = router.urls

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-ORDER_NUMBER = re.compile(r"(?<![\w.-])#?(\d{5,8})(?![\w-])")
+# Latin letters and digits bound a number; Chinese characters do not ("订单10045到了吗").
+ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9_.-])#?(\d{5,8})(?![A-Za-z0-9_-])")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # What the assistant asks when a form needs the slot.
 QUESTIONS = {

@@ -10,6 +10,7 @@ from .dialogue import (
     message_reply,
     message_stream,
 )
+from .documents import document_delete, documents_embed, documents_upload, knowledge_graph
 from .feedback import (
     ReviewError,
     rating_create,
@@ -38,6 +39,10 @@ __all__ = [
     "conversation_start",
     "demo_orders_load",
     "demo_setup",
+    "document_delete",
+    "documents_embed",
+    "documents_upload",
+    "knowledge_graph",
     "example_add",
     "examples_import_csv",
     "fit_and_evaluate",

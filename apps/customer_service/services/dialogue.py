@@ -1,114 +1,65 @@
 """The dialogue: a message in, a reply out, through these steps (model calls first, outside any
-transaction; then every row and the audit event in one transaction):
+transaction; then every row and the audit event in one transaction, ``turns.message_record``):
 
-1. understand: intent ranking with fallback, sentiment (one embedding call);
-2. slots: patterns and entity linking, validated by the intent's action, carried across turns;
-   a form (the intent's required slots) asks for what is missing and continues once it is given;
-3. handoff when asked, on strongly negative sentiment or on repeated fallback;
-4. the answer: an action over the system of record, a fixed text (greeting, fallback, "I do
-   not know"), or a grounded reply generated from retrieved facts, citing them as sources.
+1. language: detected per message (the tenant's default when unsure); every fixed text comes
+   from that language's template and the model is prompted in it;
+2. a pending change ("Shall I cancel order 10045?") takes the customer's yes or no;
+3. understand: intent ranking with fallback, sentiment (one embedding call);
+4. slots: patterns and entity linking, validated through the connector, carried across turns; a
+   form asks for what is missing; a new intent with high confidence interrupts the form (Rasa's
+   unhappy paths): a question is served and the form offered again, another form replaces it,
+   and a corrected value ("actually order 10045") replaces the old one;
+5. handoff when asked, on strongly negative sentiment, on repeated fallback (the tenant's
+   escalation rules) or when the shop's system fails;
+6. the answer: an action through the connector, a fixed text, or a reply generated from
+   retrieved facts and checked sentence by sentence against them (``grounded.py``).
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
-from django.db.models import Max
-
-from apps.audit.services import audited, input_digest
-from apps.customer_service.actions import action_for
+from apps.customer_service import grounding
+from apps.customer_service.actions import ActionResult, action_for, confirm
+from apps.customer_service.assistant import (
+    answer_yes_no,
+    assistant_settings,
+    detect_language,
+    say,
+)
+from apps.customer_service.connectors import ConnectorError
+from apps.customer_service.demo import REQUIRED_SLOTS
 from apps.customer_service.models import (
     Conversation,
     ConversationStatus,
-    Handoff,
     HandoffReason,
-    HandoffState,
     Intent,
     Turn,
-    TurnRole,
 )
-from apps.customer_service.nlu.fallback import FALLBACK, OUT_OF_SCOPE
-from apps.customer_service.nlu.slots import QUESTIONS, extract_patterns, extract_product
+from apps.customer_service.nlu.fallback import OUT_OF_SCOPE
+from apps.customer_service.nlu.slots import extract_patterns, extract_product
 
-from .privacy import mask_text
-from .replies import cs_setting, generate, prompt_messages, retrieve, shop_graph
+from .grounded import ground_reply
+from .plan import Plan
+from .replies import HELP_CENTRE, cs_setting, generate, prompt_messages, retrieve, shop_graph
+from .turns import agent_reply, conversation_start, handoff_close, message_record
 from .understanding import understand
 
-logger = logging.getLogger(__name__)
-
-TEXTS = {
-    "greeting": (
-        "Hello! I am Demo Shop's assistant. I can help with orders, returns, refunds, "
-        "shipping, payments, warranty and our products."
-    ),
-    "goodbye": "Thank you for contacting Demo Shop. Goodbye!",
-    "fallback": (
-        "Sorry, I did not understand that. Could you say it another way? You can also ask "
-        "for a person."
-    ),
-    OUT_OF_SCOPE: (
-        "I can only help with Demo Shop: orders, returns, refunds, shipping, payments, "
-        "warranty and our products."
-    ),
-    "no_answer": (
-        "I could not find this in Demo Shop's information, so I will not guess. Would you "
-        "like me to connect you with a person?"
-    ),
-    "complaint": (
-        "I am sorry that this went wrong. I can connect you with a person from our team "
-        "who can look into it; just say so."
-    ),
-    "handoff": "I am passing this conversation to a person from our team; they will answer here.",
-}
 # Intents that end a form even while the form's slot is being given.
 FORM_BREAKERS = {"human_handoff", "goodbye", "complaint"}
+# A new intent at least this confident interrupts a form (below it, a message carrying the
+# form's slot continues the form).
+INTERRUPT_CONFIDENCE = 0.6
+SLOT_QUESTIONS = {
+    "order_number": "ask_order_number",
+    "product": "ask_product",
+    "email": "ask_email",
+}
 
 
 class ConversationClosed(ValueError):
     """Messages to a closed conversation are refused."""
-
-
-@dataclass
-class Plan:
-    """What one message turns into before anything is written."""
-
-    conversation: Conversation
-    text: str
-    started: float
-    intent: str = ""
-    confidence: float | None = None
-    ranking: list = field(default_factory=list)
-    fallback: bool = False
-    slots: dict = field(default_factory=dict)
-    sentiment: str = ""
-    sentiment_score: float | None = None
-    reply: str | None = None  # a fixed reply; None with ``messages``: generated
-    messages: list | None = None
-    sources: list = field(default_factory=list)
-    handoff_reason: str = ""
-    form: str = ""
-    requested_slot: str = ""
-    fallback_streak: int = 0
-    no_answer: bool = False
-    timings: dict = field(default_factory=dict)
-    model_ms: float = 0.0
-    model_name: str = ""
-    model_revision: str = ""
-
-
-def conversation_start(*, tenant, channel: str = "api") -> Conversation:
-    """A new conversation."""
-    with audited(
-        tenant=tenant,
-        action="customer_service.conversation.create",
-        resource_type="customer_service.conversation",
-    ) as event:
-        conversation = Conversation.objects.create(tenant=tenant, channel=channel)
-        event.resource_id = conversation.pk
-    return conversation
 
 
 def _history(conversation) -> list[dict]:
@@ -120,11 +71,21 @@ def _history(conversation) -> list[dict]:
 
 def _required_slots(tenant, intent: str) -> list[str]:
     row = Intent.objects.filter(tenant=tenant, name=intent).values("required_slots").first()
-    return list(row["required_slots"]) if row else []
+    if row is not None:
+        return list(row["required_slots"])
+    return list(REQUIRED_SLOTS.get(intent, []))
+
+
+def _ask(plan: Plan, slot: str) -> str:
+    key = SLOT_QUESTIONS.get(slot)
+    if key:
+        return say(plan.config, key, plan.language)
+    return say(plan.config, "ask_slot", plan.language, slot=slot.replace("_", " "))
 
 
 def _understand_step(plan: Plan, tenant, conversation, text):
-    """Intent (or the form being continued), sentiment and new slots."""
+    """Intent (or the form being continued, or the change being corrected), sentiment and
+    new slots."""
     graph = shop_graph(tenant)
     started = time.perf_counter()
     understood = understand(tenant=tenant, text=text)
@@ -140,22 +101,99 @@ def _understand_step(plan: Plan, tenant, conversation, text):
         decision.fallback,
     )
     form, wanted = conversation.active_form, conversation.requested_slot
-    if form and wanted in extracted and (decision.fallback or decision.intent not in FORM_BREAKERS):
+    pending_intent = "cancel_order" if conversation.pending_action else ""
+    # A new intent interrupts the form when it is confident, or when the message does not
+    # answer the form's question at all (Chinese intents score lower, but are no answer).
+    interrupts = (
+        not decision.fallback
+        and decision.intent != form
+        and (decision.confidence >= INTERRUPT_CONFIDENCE or wanted not in extracted)
+    )
+    if form and wanted in extracted and not interrupts and decision.intent not in FORM_BREAKERS:
         plan.intent, plan.fallback = form, False  # the user answered the form's question
+    elif form and interrupts and decision.intent not in FORM_BREAKERS:
+        # A digression: a question is served and the form offered again afterwards; another
+        # form (or a form's own slot given with a new intent) replaces it.
+        if not _required_slots(tenant, decision.intent):
+            plan.paused_form = form
+    elif (
+        pending_intent
+        and "order_number" in extracted
+        and (decision.fallback or decision.intent == pending_intent)
+    ):
+        plan.intent, plan.fallback = pending_intent, False  # "actually order 10046"
+    elif decision.fallback and "order_number" in extracted:
+        plan.intent, plan.fallback = "order_status", False  # "订单10045？": about that order
     plan.timings["nlu_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return graph, understood, extracted
 
 
 def _fill_slots(plan: Plan, tenant, conversation, extracted) -> str | None:
-    """Validated slots merged into the conversation's; an error text for an invalid one."""
+    """Validated slots merged into the conversation's (a new value replaces the old one); an
+    error text for an invalid one."""
     plan.slots = dict(conversation.slots)
     action = action_for(plan.intent)
     for name, value in extracted.items():
-        if action is not None and (error := action.validate(tenant=tenant, slot=name, value=value)):
+        if action is not None and (
+            error := action.validate(
+                tenant=tenant, slot=name, value=value, config=plan.config, language=plan.language
+            )
+        ):
             plan.requested_slot, plan.form = name, plan.intent
             return error
         plan.slots[name] = value
     return None
+
+
+def _handoff(plan: Plan, reason: str, text_key: str = "handoff") -> Plan:
+    plan.handoff_reason = reason
+    plan.reply = say(plan.config, text_key, plan.language)
+    if plan.config.handoff_hours:
+        hours = say(plan.config, "hours", plan.language, hours=plan.config.handoff_hours)
+        plan.reply = plan.reply if plan.reply.endswith(hours) else plan.reply + hours
+    plan.pending, plan.paused_form = {}, ""
+    return plan
+
+
+def _answered_change(plan: Plan, tenant, conversation) -> bool:
+    """A yes or no to the pending change: run it (once) or drop it."""
+    pending = conversation.pending_action
+    if not pending:
+        return False
+    yes = answer_yes_no(plan.text, plan.config, plan.language)
+    if yes is None:
+        return False
+    plan.intent, plan.slots = "cancel_order", dict(conversation.slots)
+    try:
+        done = confirm(
+            tenant=tenant, pending=pending, yes=yes, config=plan.config, language=plan.language
+        )
+    except ConnectorError:
+        _handoff(plan, HandoffReason.CONNECTOR_ERROR, "connector_error")
+        return True
+    plan.reply, plan.sources = done.text, done.sources
+    return True
+
+
+def _resumed_form(plan: Plan, tenant, conversation) -> bool:
+    """A yes or no to "shall we go back to your earlier question?"."""
+    paused = conversation.paused_form
+    if not paused or conversation.active_form:
+        return False
+    yes = answer_yes_no(plan.text, plan.config, plan.language)
+    if yes is None:
+        return False
+    plan.slots = dict(conversation.slots)
+    if not yes:
+        plan.reply = say(plan.config, "form_dropped", plan.language)
+        return True
+    plan.intent = paused
+    missing = [s for s in _required_slots(tenant, paused) if not plan.slots.get(s)]
+    if missing:
+        plan.form, plan.requested_slot = paused, missing[0]
+        plan.reply = _ask(plan, missing[0])
+        return True
+    return False  # nothing missing: answer the resumed intent below
 
 
 def message_prepare(*, conversation: Conversation, text: str) -> Plan:
@@ -164,222 +202,171 @@ def message_prepare(*, conversation: Conversation, text: str) -> Plan:
     plan = Plan(conversation=conversation, text=text, started=time.perf_counter())
     if conversation.status == ConversationStatus.CLOSED:
         raise ConversationClosed("this conversation is closed")
+    plan.config = config = assistant_settings(tenant)
+    plan.language = detect_language(text, config, conversation.language)
     plan.fallback_streak = conversation.fallback_streak
+    plan.slots = dict(conversation.slots)
     if conversation.status == ConversationStatus.HANDOFF:
-        plan.slots = dict(conversation.slots)
         return plan  # with a person: the message joins the transcript, no assistant reply
+    if _answered_change(plan, tenant, conversation):
+        return plan
+    resumed = _resumed_form(plan, tenant, conversation)
+    if resumed and plan.reply:
+        return plan
     graph, understood, extracted = _understand_step(plan, tenant, conversation, text)
+    if resumed:
+        plan.intent, plan.fallback = conversation.paused_form, False
 
     # Only fallbacks repeat into a handoff: an out-of-scope question was understood.
-    if plan.fallback:
-        plan.fallback_streak += 1
-    else:
-        plan.fallback_streak = 0
+    plan.fallback_streak = plan.fallback_streak + 1 if plan.fallback else 0
     if plan.intent == "human_handoff":
-        plan.handoff_reason = HandoffReason.REQUESTED
-    elif understood.negative >= cs_setting("NEGATIVE_HANDOFF", 0.7):
-        plan.handoff_reason = HandoffReason.NEGATIVE_SENTIMENT
-    elif plan.fallback_streak >= cs_setting("FALLBACK_HANDOFF", 2):
-        plan.handoff_reason = HandoffReason.REPEATED_FALLBACK
-    if plan.handoff_reason:
+        return _handoff(plan, HandoffReason.REQUESTED)
+    if understood.negative >= config.negative_handoff_threshold:
         plan.slots = {**conversation.slots, **extracted}
-        plan.reply = TEXTS["handoff"]
-        return plan
-
+        return _handoff(plan, HandoffReason.NEGATIVE_SENTIMENT)
+    if plan.fallback_streak >= config.fallback_handoff_count:
+        return _handoff(plan, HandoffReason.REPEATED_FALLBACK)
+    if plan.fallback or plan.intent == OUT_OF_SCOPE:
+        # Not one of the trained intents: the help centre may still answer it (an answer bot's
+        # way); only a strongly relevant document chunk or FAQ counts.
+        if _help_centre(plan, conversation, graph):
+            plan.fallback_streak = 0
+            plan.paused_form = conversation.active_form or conversation.paused_form
+            return plan
     if plan.fallback:
-        plan.slots, plan.reply = dict(conversation.slots), TEXTS["fallback"]
+        plan.reply = say(config, "fallback", plan.language)
+        plan.paused_form = conversation.paused_form
         return plan
+    try:
+        return _answer(plan, tenant, conversation, graph, extracted)
+    except ConnectorError:
+        return _handoff(plan, HandoffReason.CONNECTOR_ERROR, "connector_error")
+
+
+def _answer(plan: Plan, tenant, conversation, graph, extracted) -> Plan:
+    config = plan.config
     error = _fill_slots(plan, tenant, conversation, extracted)
     if error:
         plan.reply = error
         return plan
     if plan.intent in (OUT_OF_SCOPE, "greeting", "goodbye"):
-        plan.reply = TEXTS[plan.intent]
-        return plan
+        plan.reply = say(config, plan.intent, plan.language)
+        return _with_resume(plan)
 
     missing = [s for s in _required_slots(tenant, plan.intent) if not plan.slots.get(s)]
     if missing:
         plan.form, plan.requested_slot = plan.intent, missing[0]
-        plan.reply = QUESTIONS.get(missing[0], f"Could you tell me the {missing[0]}?")
+        plan.reply = _ask(plan, missing[0])
         return plan
 
-    facts, sources = [], []
     action = action_for(plan.intent)
+    done = ActionResult()
     if action is not None:
-        done = action.run(tenant=tenant, slots=plan.slots)
+        done = action.run(
+            tenant=tenant,
+            slots=plan.slots,
+            config=config,
+            language=plan.language,
+            conversation=conversation,
+        )
+        plan.pending = done.pending
         if done.text:
             plan.reply, plan.sources = done.text, done.sources
             return plan
-        facts.extend(done.facts)
-        sources.extend(done.sources)
     started = time.perf_counter()
     # Retrieval is narrowed to a product the message itself names; a product carried from an
     # earlier turn would hide the answer to a question about something else.
-    product = extracted.get("product", "")
-    query = text
-    retrieved = retrieve(graph=graph, query=query, intent=plan.intent, product=product)
+    retrieved = retrieve(
+        graph=graph,
+        query=plan.text,
+        intent=plan.intent,
+        product=extracted.get("product", ""),
+        language=plan.language,
+    )
     plan.timings["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 2)
-    facts.extend(retrieved)
-    sources.extend(fact["key"] for fact in retrieved)
     if not retrieved:
         plan.no_answer = True
-        plan.reply = TEXTS["complaint" if plan.intent == "complaint" else "no_answer"]
-        plan.sources = []
-        return plan
-    plan.sources = list(dict.fromkeys(sources))
-    plan.messages = prompt_messages(
-        facts=facts, history=_history(conversation), text=text, sentiment=plan.sentiment
-    )
+        plan.reply = say(
+            config, "complaint" if plan.intent == "complaint" else "no_answer", plan.language
+        )
+        return _with_resume(plan)
+    plan.sources = list(done.sources)
+    _prompt(plan, conversation, done.facts, retrieved)
     return plan
 
 
-def _state_after(plan: Plan) -> dict:
-    conversation = plan.conversation
-    if conversation.status == ConversationStatus.HANDOFF:
-        return {}
-    changes = {
-        "slots": plan.slots,
-        "fallback_streak": plan.fallback_streak,
-        "active_form": plan.form,
-        "requested_slot": plan.requested_slot,
-    }
-    if plan.handoff_reason:
-        changes.update(
-            status=ConversationStatus.HANDOFF, active_form="", requested_slot="", fallback_streak=0
-        )
-    return changes
-
-
-def _record(plan: Plan, reply: str | None, result=None) -> dict:
-    """Write the user's turn, the reply's turn, the conversation's new state, a handoff when
-    one starts, and the audit event, in one transaction."""
-    conversation = plan.conversation
-    tenant = conversation.tenant
-    if result is not None:
-        plan.model_name, plan.model_revision = result.model, result.revision
-        plan.timings.update(
-            queue_ms=round(result.queue_ms, 2), compute_ms=round(result.compute_ms, 2)
-        )
-    stored = time.perf_counter()
-    masked = mask_text(plan.text)
-    masked_reply = mask_text(reply) if reply else ""
-    with audited(
-        tenant=tenant,
-        action="customer_service.message",
-        resource_type="customer_service.conversation",
-        resource_id=str(conversation.pk),
-        model_name=plan.model_name,
-        model_revision=plan.model_revision,
-        input_digest=input_digest(tenant=tenant, data={"text": plan.text}),
-    ) as event:
-        Conversation.objects.select_for_update().filter(pk=conversation.pk).values("id").first()
-        seq = Turn.objects.filter(conversation=conversation).aggregate(m=Max("seq"))["m"] or 0
-        user_turn = Turn.objects.create(
-            tenant=tenant,
-            conversation=conversation,
-            seq=seq + 1,
-            role=TurnRole.USER,
-            text=plan.text,
-            masked_text=masked,
-            intent=plan.intent,
-            confidence=plan.confidence,
-            ranking=plan.ranking,
-            fallback=plan.fallback,
-            sentiment=plan.sentiment,
-            sentiment_score=plan.sentiment_score,
-        )
-        reply_turn = None
-        if reply is not None:
-            reply_turn = Turn.objects.create(
-                tenant=tenant,
-                conversation=conversation,
-                seq=seq + 2,
-                role=TurnRole.ASSISTANT,
-                text=reply,
-                masked_text=masked_reply,
-                intent=plan.intent,
-                confidence=plan.confidence,
-                fallback=plan.fallback,
-                slots=plan.slots,
-                sources=plan.sources,
-                model_name=f"{plan.model_name}@{plan.model_revision}" if plan.model_name else "",
-                timings=plan.timings,
-            )
-        changes = _state_after(plan)
-        if changes:
-            for name, value in changes.items():
-                setattr(conversation, name, value)
-            conversation.save(update_fields=[*changes, "updated_at"])
-        if plan.handoff_reason:
-            Handoff.objects.create(
-                tenant=tenant, conversation=conversation, reason=plan.handoff_reason
-            )
-        event.details = {
-            "intent": plan.intent,
-            "fallback": plan.fallback,
-            "sources": len(plan.sources),
-            "handoff": plan.handoff_reason or None,
-            "sentiment": plan.sentiment,
-        }
-    plan.timings["store_ms"] = round((time.perf_counter() - stored) * 1000, 2)
-    plan.timings["model_ms"] = round(plan.model_ms, 2)
-    plan.timings["total_ms"] = round((time.perf_counter() - plan.started) * 1000, 2)
-    if reply_turn is not None:
-        Turn.objects.filter(pk=reply_turn.pk).update(timings=plan.timings)
-    logger.info(
-        "customer-service reply: intent=%s fallback=%s sources=%d handoff=%s total_ms=%.0f",
-        plan.intent,
-        plan.fallback,
-        len(plan.sources),
-        plan.handoff_reason or "-",
-        plan.timings["total_ms"],
+def _help_centre(plan: Plan, conversation, graph) -> bool:
+    started = time.perf_counter()
+    retrieved = retrieve(
+        graph=graph,
+        query=plan.text,
+        intent=HELP_CENTRE,
+        language=plan.language,
+        min_semantic=cs_setting("HELP_CENTRE_MIN_SEMANTIC", 0.5),
     )
-    return {
-        "conversation": str(conversation.pk),
-        "status": conversation.status,
-        "user_turn": str(user_turn.pk),
-        "turn": str(reply_turn.pk) if reply_turn else None,
-        "reply": reply,
-        "intent": plan.intent or None,
-        "confidence": plan.confidence,
-        "fallback": plan.fallback,
-        "ranking": plan.ranking,
-        "slots": {k: v for k, v in plan.slots.items() if not k.endswith("_label")},
-        "requested_slot": plan.requested_slot or None,
-        "sources": plan.sources,
-        "no_answer": plan.no_answer,
-        "sentiment": {"label": plan.sentiment or None, "score": plan.sentiment_score},
-        "handoff": conversation.status == ConversationStatus.HANDOFF,
-        "handoff_reason": plan.handoff_reason or None,
-        "timings": plan.timings,
-    }
+    plan.timings["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    # BM25 is normalised by its best hit, so some chunk always scores 1.0: without an intent
+    # to vouch for the topic, half of the message's content words must be in the chunk.
+    retrieved = [f for f in retrieved if grounding.coverage(plan.text, f["text"]) >= 0.5]
+    if not retrieved:
+        return False
+    plan.intent, plan.fallback = HELP_CENTRE, False
+    _prompt(plan, conversation, [], retrieved)
+    return True
+
+
+def _prompt(plan: Plan, conversation, facts: list, retrieved: list) -> None:
+    plan.facts = facts + retrieved
+    plan.sources = list(dict.fromkeys([*plan.sources, *(f["key"] for f in retrieved)]))
+    plan.citations = [f["citation"] for f in retrieved]
+    plan.messages = prompt_messages(
+        config=plan.config,
+        language=plan.language,
+        facts=plan.facts,
+        history=_history(conversation),
+        text=plan.text,
+        sentiment=plan.sentiment,
+    )
+
+
+def _with_resume(plan: Plan) -> Plan:
+    if plan.paused_form and plan.reply is not None:
+        plan.reply += say(plan.config, "resume_form", plan.language, form=plan.paused_form)
+    return plan
+
+
+def _finish(plan: Plan, generated: str, result) -> dict:
+    reply = ground_reply(plan, generated)
+    if plan.paused_form:
+        reply += say(plan.config, "resume_form", plan.language, form=plan.paused_form)
+    return message_record(plan, reply, result)
 
 
 def message_reply(*, conversation: Conversation, text: str) -> dict:
     """Handle one message and answer it (the reply's whole text at once)."""
     plan = message_prepare(conversation=conversation, text=text)
     if plan.messages is None:
-        return _record(plan, plan.reply)
+        return message_record(plan, plan.reply)
     started = time.perf_counter()
     result = generate(plan.messages, tenant=conversation.tenant)
     spent = (time.perf_counter() - started) * 1000
     plan.model_ms += spent
     plan.timings["generation_ms"] = round(spent, 2)
-    reply = result.output["text"].strip() or TEXTS["no_answer"]
-    return _record(plan, reply, result)
+    return _finish(plan, result.output["text"], result)
 
 
 def message_stream(*, conversation: Conversation, text: str) -> Iterator[dict]:
     """Handle one message and stream the reply: ``{"delta": text}`` events, then
-    ``{"done": body}`` with the same body as ``message_reply``. Errors before the first event
-    (bad state, quota, backpressure) raise at once."""
+    ``{"done": body}`` with the same body as ``message_reply``; its ``reply`` is the checked
+    text, which replaces what was streamed when the grounding check changed it. Errors before
+    the first event (bad state, quota, backpressure) raise at once."""
     plan = message_prepare(conversation=conversation, text=text)
     if plan.messages is None:
 
         def fixed():
             if plan.reply:
                 yield {"delta": plan.reply}
-            yield {"done": _record(plan, plan.reply)}
+            yield {"done": message_record(plan, plan.reply)}
 
         return fixed()
     started = time.perf_counter()
@@ -395,61 +382,12 @@ def message_stream(*, conversation: Conversation, text: str) -> Iterator[dict]:
         spent = (time.perf_counter() - started) * 1000
         plan.model_ms += spent
         plan.timings["generation_ms"] = round(spent, 2)
-        reply = "".join(pieces).strip() or TEXTS["no_answer"]
-        yield {"done": _record(plan, reply, event["done"])}
+        yield {"done": _finish(plan, "".join(pieces), event["done"])}
 
     return streamed()
 
 
-def agent_reply(*, conversation: Conversation, user, text: str) -> Turn:
-    """An agent's message joins the transcript; the handoff is marked assigned to them."""
-    tenant = conversation.tenant
-    with audited(
-        tenant=tenant,
-        action="customer_service.agent_reply",
-        resource_type="customer_service.conversation",
-        resource_id=str(conversation.pk),
-    ):
-        Conversation.objects.select_for_update().filter(pk=conversation.pk).values("id").first()
-        seq = Turn.objects.filter(conversation=conversation).aggregate(m=Max("seq"))["m"] or 0
-        turn = Turn.objects.create(
-            tenant=tenant,
-            conversation=conversation,
-            seq=seq + 1,
-            role=TurnRole.AGENT,
-            text=text,
-            masked_text=mask_text(text),
-            author=user if getattr(user, "pk", None) else None,
-        )
-        Handoff.objects.filter(conversation=conversation, state=HandoffState.OPEN).update(
-            state=HandoffState.ASSIGNED, agent=user if getattr(user, "pk", None) else None
-        )
-    return turn
-
-
-def handoff_close(*, conversation: Conversation, back_to_assistant: bool = True) -> Conversation:
-    """Close the conversation's handoffs; the assistant answers again (or the conversation
-    closes)."""
-    from django.utils import timezone
-
-    with audited(
-        tenant=conversation.tenant,
-        action="customer_service.handoff.close",
-        resource_type="customer_service.conversation",
-        resource_id=str(conversation.pk),
-    ):
-        Handoff.objects.filter(conversation=conversation).exclude(state=HandoffState.CLOSED).update(
-            state=HandoffState.CLOSED, closed_at=timezone.now()
-        )
-        conversation.status = (
-            ConversationStatus.ACTIVE if back_to_assistant else ConversationStatus.CLOSED
-        )
-        conversation.save(update_fields=["status", "updated_at"])
-    return conversation
-
-
 __all__ = [
-    "FALLBACK",
     "ConversationClosed",
     "agent_reply",
     "conversation_start",

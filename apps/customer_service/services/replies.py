@@ -1,12 +1,15 @@
 """Grounded replies: facts retrieved from the tenant's ``shop`` knowledge graph (hybrid
-retrieval filtered by node type and, when the conversation names one, by product), a prompt with
-the facts, the tone that the sentiment calls for and the recent turns, and the chat model
-through ``models_runtime``. ``generate`` is the one place a reply is generated."""
+retrieval filtered by node type and, when the conversation names one, by product; the chunks of
+uploaded help-centre documents are nodes of type ``chunk`` there), a prompt in the message's
+language with the facts in a quoted, delimited block, the tone that the sentiment calls for and
+the recent turns, and the chat model through ``models_runtime``. ``generate`` is the one place a
+reply is generated."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
+from apps.customer_service.assistant import say
 from knowledge.graphs.text import has_cjk
 from knowledge.models import Graph
 
@@ -14,24 +17,32 @@ SHOP_GRAPH = "shop"
 # Which kinds of node may ground an answer to each intent (Dify's most asked-for feature:
 # choosing what retrieval may use).
 NODE_TYPES = {
-    "shipping_time": ["policy", "faq"],
-    "return": ["policy", "faq"],
-    "refund": ["policy", "faq"],
-    "warranty": ["policy", "faq"],
-    "payment_problem": ["policy", "faq"],
-    "change_address": ["faq", "policy"],
-    "order_status": ["faq", "policy"],
-    "cancel_order": ["faq", "policy"],
-    "product_question": ["product", "faq", "attribute"],
-    "complaint": ["policy", "faq"],
+    "shipping_time": ["policy", "faq", "chunk"],
+    "return": ["policy", "faq", "chunk"],
+    "refund": ["policy", "faq", "chunk"],
+    "warranty": ["policy", "faq", "chunk"],
+    "payment_problem": ["policy", "faq", "chunk"],
+    "change_address": ["faq", "policy", "chunk"],
+    "order_status": ["faq", "policy", "chunk"],
+    "cancel_order": ["faq", "policy", "chunk"],
+    "product_question": ["product", "faq", "attribute", "chunk"],
+    "complaint": ["policy", "faq", "chunk"],
+    # A message no trained intent covers, answered from the help centre when it can be.
+    "help_centre": ["chunk", "faq", "policy"],
 }
+HELP_CENTRE = "help_centre"
 TONES = {
-    "negative": (
-        "The customer is upset: start with a short, sincere apology and stay calm and empathetic."
-    ),
-    "positive": "The customer is in a good mood: be warm and brief.",
-    "neutral": "Be friendly, clear and concise.",
+    "en": {
+        "negative": "The customer is upset: start with a short, sincere apology.",
+        "positive": "The customer is in a good mood: be warm and brief.",
+    },
+    "zh": {
+        "negative": "顾客不满意：先简短真诚地道歉。",
+        "positive": "顾客心情不错：热情而简短。",
+    },
 }
+# What could end the quoted block early; a chunk's own text never contains them.
+_DELIMITERS = ("<<<", ">>>")
 HISTORY_TURNS = 6
 
 
@@ -45,6 +56,9 @@ def shop_graph(tenant) -> Graph | None:
 
 def _node_fact(attrs: dict, key: str) -> str:
     properties = attrs.get("properties") or {}
+    if attrs.get("type") == "chunk":
+        heading = " > ".join(properties.get("heading_path") or [])
+        return f"{heading}: {properties.get('text', '')}" if heading else properties.get("text", "")
     parts = [attrs.get("label") or key]
     for name in ("text", "answer"):
         if properties.get(name):
@@ -56,7 +70,25 @@ def _node_fact(attrs: dict, key: str) -> str:
             details.append(f"{name.replace('_', ' ')}: {shown}")
     if details:
         parts.append("; ".join(details))
-    return ". ".join(parts)
+    # Sentences joined: "Can I cancel? Orders can..." not "Can I cancel?. Orders can...".
+    return " ".join(p if p.endswith((".", "?", "!")) else f"{p}." for p in parts)
+
+
+def _body(attrs: dict, key: str) -> dict:
+    """A fact's own text and its heading (for extractive answers): a chunk's text under its
+    heading path, an FAQ's answer under its question, a policy's text under its label, other
+    nodes' whole fact."""
+    properties = attrs.get("properties") or {}
+    label = attrs.get("label") or key
+    if attrs.get("type") == "chunk":
+        return {
+            "body": properties.get("text", ""),
+            "heading": " ".join(properties.get("heading_path") or []),
+        }
+    for name in ("answer", "text"):
+        if properties.get(name):
+            return {"body": str(properties[name]), "heading": label}
+    return {"body": _node_fact(attrs, key), "heading": ""}
 
 
 def product_scope(graph: Graph, product_key: str) -> set[str]:
@@ -86,9 +118,37 @@ def relevant(hit: dict, *, cjk: bool, min_semantic: float) -> bool:
     return cjk and hit["bm25"] >= 0.8
 
 
-def retrieve(*, graph: Graph | None, query: str, intent: str, product: str = "") -> list[dict]:
-    """Facts for the reply: ``{"key", "type", "score", "text"}``, best first, above the
-    threshold; an empty list when nothing relevant is known."""
+def citation(attrs: dict, key: str) -> dict:
+    """Where a fact comes from: a document chunk (document, version, heading path, chunk) or a
+    graph node."""
+    properties = attrs.get("properties") or {}
+    if attrs.get("type") != "chunk":
+        return {"key": key, "type": attrs.get("type", ""), "label": attrs.get("label", key)}
+    return {
+        "key": key,
+        "type": "chunk",
+        "label": properties.get("title") or attrs.get("label", key),
+        "document": properties.get("document", ""),
+        "version": properties.get("version"),
+        "heading_path": properties.get("heading_path") or [],
+        "chunk": properties.get("seq"),
+        "url": f"/customer-service/documents/{properties.get('document_id', '')}/#chunk-"
+        f"{properties.get('seq')}",
+    }
+
+
+def retrieve(
+    *,
+    graph: Graph | None,
+    query: str,
+    intent: str,
+    product: str = "",
+    language: str = "",
+    min_semantic: float | None = None,
+) -> list[dict]:
+    """Facts for the reply: ``{"key", "type", "score", "text", "citation"}``, best first, above
+    the threshold; an empty list when nothing relevant is known. Document chunks in another
+    language than the message's are left out (the other language's copy answers)."""
     if graph is None or intent not in NODE_TYPES:
         return []
     from knowledge.selectors import graph_networkx, knowledge_search
@@ -103,33 +163,53 @@ def retrieve(*, graph: Graph | None, query: str, intent: str, product: str = "")
         types=NODE_TYPES[intent],
     )
     cjk = has_cjk(query)
-    min_semantic = cs_setting("MIN_SEMANTIC", 0.3)
+    if min_semantic is None:
+        min_semantic = cs_setting("MIN_SEMANTIC", 0.3)
+    g = graph_networkx(graph)
+
+    def same_language(key):
+        found = (g.nodes[key].get("properties") or {}).get("language")
+        return not language or not found or found == language
+
     hits = [
         h
         for h in answer["hits"]
-        if (not scope or h["key"] in scope) and relevant(h, cjk=cjk, min_semantic=min_semantic)
+        # Document chunks are not linked to products in the graph: they stay in scope.
+        if (not scope or h["key"] in scope or h["type"] == "chunk")
+        and same_language(h["key"])
+        and relevant(h, cjk=cjk, min_semantic=min_semantic)
     ][:top_k]
-    g = graph_networkx(graph)
     return [
         {
             "key": hit["key"],
             "type": hit["type"],
             "score": hit["score"],
             "text": _node_fact(g.nodes[hit["key"]], hit["key"]),
+            **_body(g.nodes[hit["key"]], hit["key"]),
+            "citation": citation(g.nodes[hit["key"]], hit["key"]),
         }
         for hit in hits
     ]
 
 
-def prompt_messages(*, facts: list[dict], history: list[dict], text: str, sentiment: str) -> list:
-    """System instructions with the facts and the tone, then recent turns, then the message."""
-    lines = "\n".join(f"[{fact['key']}] {fact['text']}" for fact in facts)
+def _quoted(text: str) -> str:
+    for mark in _DELIMITERS:
+        text = text.replace(mark, " ")
+    return " ".join(text.split())
+
+
+def prompt_messages(
+    *, config, language: str, facts: list[dict], history: list[dict], text: str, sentiment: str
+) -> list:
+    """System instructions in the message's language (the tenant's brand, persona and tone),
+    the facts as a quoted, delimited block of data, then recent turns, then the message.
+    Retrieved text never reaches the instructions: it stays inside ``<<< >>>``, where the
+    instructions say it is data."""
+    tone = TONES.get(language, TONES["en"]).get(sentiment, "")
+    lines = "\n".join(f"[{n}] {_quoted(fact['text'])}" for n, fact in enumerate(facts, 1))
     system = (
-        "You are the customer-service assistant of Demo Shop, an outdoor-gear web shop. "
-        "Answer the customer's last message using only the facts below; if they do not "
-        "answer it, say that you do not know and offer to connect a person. "
-        f"{TONES.get(sentiment, TONES['neutral'])} Answer in at most three sentences.\n\n"
-        f"Facts:\n{lines}"
+        f"{say(config, 'system', language)} {tone}".strip()
+        + f"\n\n{say(config, 'sources', language)}:\n<<<\n{lines}\n>>>"
     )
     messages = [{"role": "system", "content": system}]
     for turn in history[-HISTORY_TURNS:]:

@@ -73,6 +73,43 @@ def demo_order(tenant):
     return m.DemoOrder.objects.create(tenant=tenant, number=str(20000 + next(_counter)))
 
 
+def document(tenant):
+    from apps.customer_service.services import documents_upload
+
+    text = f"# Opening hours\n\nWe open at {next(_counter)} o'clock.\n".encode()
+    return documents_upload(tenant=tenant, filename="hours.md", data=text)[0].document
+
+
+def connector(tenant):
+    return m.Connector.objects.create(
+        tenant=tenant, name=f"orders-{next(_counter)}", kind=m.ConnectorKind.DEMO_TABLE
+    )
+
+
+def assistant_settings(tenant):
+    from apps.customer_service.services.assistant import assistant_settings_update
+
+    return assistant_settings_update(tenant=tenant, brand_name=f"Shop {next(_counter)}")
+
+
+def notification_destination(tenant):
+    from apps.notifications.services import destination_create
+
+    return destination_create(tenant=tenant, kind="email", emails=["agents@example.com"])
+
+
+def notification_delivery(tenant):
+    from apps.notifications.models import Delivery
+
+    return Delivery.objects.create(
+        tenant=tenant,
+        destination=notification_destination(tenant),
+        topic="isolation",
+        dedup_key=str(next(_counter)),
+        subject="isolation",
+    )
+
+
 # A tenant set up like the demo: the shop graph with node embeddings, the demo intents and
 # orders, and an intent model. Training embeds ~560 texts; it is done once per test process and
 # its fitted state stored for each test's tenant (the same state ``intent_model_train`` stores;
@@ -100,15 +137,40 @@ def fitted_demo(tenant) -> dict:
     return _fitted
 
 
-def setup_demo_tenant(tenant, *, threshold: float = 0.4, ambiguity_margin: float = 0.1):
+def setup_demo_tenant(
+    tenant,
+    *,
+    threshold: float = 0.4,
+    ambiguity_margin: float = 0.1,
+    profile: str = "outdoor",
+    documents: bool = False,
+    order_api_url: str = "",
+):
+    """A tenant set up like a demo shop of ``profile`` (its assistant settings; the shop graph
+    and demo orders for ``outdoor``, the HTTP connector to ``order_api_url`` for ``books``;
+    with ``documents`` its help-centre documents, embedded) and an active intent model."""
     from apps.customer_service.models import IntentModel
     from apps.customer_service.services import demo_orders_load, intents_seed_demo
+    from apps.customer_service.services.assistant import (
+        assistant_settings_update,
+        connector_save,
+    )
+    from apps.customer_service.services.demo import demo_documents_load, demo_profile
+    from apps.customer_service.services.documents import documents_embed
     from knowledge.services import node_embeddings_compute, seed_graph_ensure
 
-    graph, _ = seed_graph_ensure(tenant=tenant, seed="customer_service")
-    node_embeddings_compute(graph=graph)
+    definition = demo_profile(profile)
+    assistant_settings_update(tenant=tenant, **definition["assistant"])
+    if definition["connector"] is None:
+        graph, _ = seed_graph_ensure(tenant=tenant, seed="customer_service")
+        node_embeddings_compute(graph=graph)
+        demo_orders_load(tenant=tenant)
+    elif order_api_url:
+        connector_save(tenant=tenant, base_url=order_api_url, **definition["connector"])
+    if documents:
+        demo_documents_load(tenant=tenant, profile=profile)
+        documents_embed(tenant=tenant, in_process=True)
     intents_seed_demo(tenant=tenant)
-    demo_orders_load(tenant=tenant)
     fitted = fitted_demo(tenant)
     return IntentModel.objects.create(
         tenant=tenant,

@@ -18,7 +18,13 @@ def test_bench_customer_service_smoke_prints_its_figures_as_the_last_line():
     lines, report = run_smoke(
         "bench_customer_service", database=SMOKE_DATABASE, redis_db=SMOKE_REDIS_DB, timeout=600
     )
-    for key in ("reply_p50_ms", "overhead_fraction", "queue_ms_p50", "compute_ms_p50"):
+    for key in (
+        "reply_p50_ms",
+        "overhead_fraction",
+        "queue_ms_p50",
+        "compute_ms_p50",
+        "grounding_ms_p50",
+    ):
         assert report[key] is not None and report[key] >= 0, key
     assert report["replies"] == 6 and report["generated_replies"] >= 1
     assert 0 <= report["overhead_fraction"] < 1

@@ -76,13 +76,16 @@ def test_evaluation_figures():
 
 
 def test_the_tone_instruction_follows_the_sentiment():
+    from apps.customer_service.models import AssistantSettings
     from apps.customer_service.services.replies import prompt_messages
 
+    config = AssistantSettings(brand_name="Acme", languages=["en", "zh"])
     facts = [{"key": "policy:payment", "text": "We accept Visa."}]
-    upset = prompt_messages(facts=facts, history=[], text="x", sentiment="negative")
-    calm = prompt_messages(facts=facts, history=[], text="x", sentiment="neutral")
+    args = {"config": config, "language": "en", "facts": facts}
+    upset = prompt_messages(**args, history=[], text="x", sentiment="negative")
+    calm = prompt_messages(**args, history=[], text="x", sentiment="neutral")
     assert "apology" in upset[0]["content"] and "apology" not in calm[0]["content"]
-    assert "[policy:payment] We accept Visa." in calm[0]["content"]
+    assert "<<<\n[1] We accept Visa.\n>>>" in calm[0]["content"]
     history = [{"role": "user", "text": "hi"}, {"role": "assistant", "text": "Hello!"}]
-    with_history = prompt_messages(facts=facts, history=history, text="x", sentiment="neutral")
+    with_history = prompt_messages(**args, history=history, text="x", sentiment="neutral")
     assert [m["role"] for m in with_history] == ["system", "user", "assistant", "user"]

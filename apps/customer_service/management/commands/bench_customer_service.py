@@ -56,6 +56,7 @@ class Command(BaseCommand):
             ("reply p50 / p95 ms", f"{report['reply_p50_ms']} / {report['reply_p95_ms']}"),
             ("generated reply p50 ms", report["generated_reply_p50_ms"]),
             ("overhead fraction", report["overhead_fraction"]),
+            ("grounding check p50 ms", report["grounding_ms_p50"]),
             (
                 "chat queue / compute p50 ms",
                 f"{report['queue_ms_p50']} / {report['compute_ms_p50']}",

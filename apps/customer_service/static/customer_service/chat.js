@@ -44,6 +44,25 @@
       (reply.confidence != null ? " (" + reply.confidence.toFixed(2) + ")" : "") +
       (reply.fallback ? " · fallback" : "") + " · sentiment " + sentiment +
       (slots ? " · slots " + slots : "") + (reply.handoff ? " · with a person" : "");
+    if (reply.citations && reply.citations.some((c) => c.url)) {
+      const cited = document.createElement("ul");
+      cited.className = "cs-citations";
+      reply.citations.filter((c) => c.url).forEach((c) => {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = c.url;
+        link.className = "cs-citation";
+        link.textContent = [c.label].concat(c.heading_path || []).join(" › ");
+        item.appendChild(link);
+        cited.appendChild(item);
+      });
+      box.appendChild(document.createTextNode(" · cited:"));
+      box.appendChild(cited);
+    }
+    if (reply.support_score != null) {
+      box.appendChild(document.createTextNode(" · support " + reply.support_score.toFixed(2) +
+        (reply.grounding && reply.grounding.extractive_fallback ? " (extractive)" : "")));
+    }
     if (reply.sources && reply.sources.length) {
       const list = document.createElement("ul");
       list.className = "cs-sources";

@@ -1,0 +1,102 @@
+"""The grounding check applied to a generated reply (``grounding.py`` holds the method): keep
+the reply when every sentence is supported by the retrieved facts, drop the unsupported
+sentences when the rest still states the answer, else fall back to the best extractive
+sentence of the sources with its citation. The support score and what was done are recorded
+on the reply's turn."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+
+from apps.customer_service import grounding
+from apps.customer_service.assistant import say
+
+from .embedding import embed_model
+from .plan import Plan
+
+METHOD = "lexical+embedding overlap per sentence, numbers rule (grounding.py)"
+# A sentence that is code, or a question back to the customer, answers nothing.
+CODE = re.compile(r"```|\bdef |\bimport |\breturn |print\(|[{};=]{1}\s*$|=>|</?\w+>")
+QUESTION_END = ("?", "？")
+
+
+def _embedder(plan: Plan):
+    from models_runtime.client import embed
+
+    def run(texts: list[str]) -> np.ndarray:
+        started = time.perf_counter()
+        result = embed(texts, tenant_id=plan.conversation.tenant_id, model=embed_model())
+        plan.model_ms += (time.perf_counter() - started) * 1000
+        return np.asarray(result.outputs, dtype=np.float64)
+
+    return run
+
+
+def _clean(text: str) -> str:
+    """The reply without repeated sentences (a small model loops) and without code."""
+    seen, kept = set(), []
+    for sentence in grounding.split_sentences(text):
+        key = sentence.casefold()
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(sentence)
+    joiner = "" if grounding.has_cjk(text) else " "
+    return joiner.join(kept)
+
+
+def _states(kept: str, extractive: str, question: str) -> bool:
+    """Whether the kept sentences state the answer: every number of the best source sentence,
+    and some of its words beyond the question's."""
+    if not kept:
+        return False
+    if not grounding.facts_of(extractive) <= grounding.facts_of(kept):
+        return False
+    beyond = grounding.content_terms(extractive) - grounding.content_terms(question)
+    return not beyond or bool(beyond & grounding.content_terms(kept))
+
+
+def ground_reply(plan: Plan, generated: str) -> str:
+    """The checked reply for ``generated`` (see the module docstring)."""
+    config = plan.config
+    text = _clean(generated.strip())
+    sources = [fact["text"] for fact in plan.facts]
+    if not config.grounding_enabled:
+        plan.grounding = {"method": "off"}
+        return text or say(config, "no_answer", plan.language)
+    started = time.perf_counter()
+    model_before = plan.model_ms
+    slots = [str(v) for k, v in plan.slots.items() if not k.endswith("_label")]
+    result = grounding.check(text, sources, slots=slots, embed=_embedder(plan))
+    for sentence in result.sentences:
+        if CODE.search(sentence.text) or sentence.text.endswith(QUESTION_END):
+            sentence.supported = False
+    extractive = grounding.best_sentence(plan.text, plan.facts)
+    kept = result.supported_text
+    fallback = not _states(kept, extractive, plan.text)
+    if fallback:
+        reply = say(config, "extractive", plan.language, text=extractive)
+        claims = extractive
+        plan.citations = plan.citations[:1]
+    else:
+        reply = claims = kept
+    spent = (time.perf_counter() - started) * 1000 - (plan.model_ms - model_before)
+    plan.timings["grounding_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    plan.timings["grounding_overhead_ms"] = round(spent, 2)
+    plan.support_score = round(result.score, 4)
+    plan.grounding = {
+        "method": METHOD,
+        "score": plan.support_score,
+        "removed": sum(not s.supported for s in result.sentences),
+        "extractive_fallback": fallback,
+        "generated": generated,
+        "sentences": result.as_dict()["sentences"],
+        # What the final reply claims, and the facts it was checked against (the evaluation
+        # re-checks the one against the other).
+        "final_claims": claims,
+        "facts": sources,
+    }
+    return reply
