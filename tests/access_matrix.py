@@ -38,6 +38,24 @@ ADMIN_EXPECTED: dict[str, dict[str, set[str]]] = {
     },
     "audit.auditcheckpoint": {"view": {ADM, AUD}, "add": set(), "change": set(), "delete": set()},
     "audit.auditevent": {"view": {ADM, AUD}, "add": set(), "change": set(), "delete": set()},
+    "customer_service.assistantsettings": {
+        "view": {ADM, AGT, AUD},
+        "add": {ADM},
+        "change": {ADM},
+        "delete": {ADM},
+    },
+    "customer_service.connector": {
+        "view": {ADM, AGT, AUD},
+        "add": set(),
+        "change": set(),
+        "delete": set(),
+    },
+    "customer_service.document": {
+        "view": {ADM, AGT, AUD},
+        "add": set(),
+        "change": set(),
+        "delete": set(),
+    },
     "customer_service.conversation": {
         "view": {ADM, AGT, AUD},
         "add": set(),
@@ -173,6 +191,12 @@ ADMIN_EXPECTED: dict[str, dict[str, set[str]]] = {
         "change": {ADM, CLN},
         "delete": {ADM, CLN},
     },
+    "medical_records.correction": {
+        "view": {ADM, CLN},
+        "add": {ADM, CLN},
+        "change": set(),
+        "delete": set(),
+    },
     "medical_records.extraction": {
         "view": {ADM, CLN},
         "add": set(),
@@ -192,5 +216,12 @@ ADMIN_EXPECTED: dict[str, dict[str, set[str]]] = {
         "add": {ADM},
         "change": {ADM},
         "delete": {ADM},
+    },
+    "notifications.delivery": {"view": {ADM, AUD}, "add": set(), "change": set(), "delete": set()},
+    "notifications.destination": {
+        "view": {ADM, AUD},
+        "add": set(),
+        "change": set(),
+        "delete": set(),
     },
 }

@@ -45,8 +45,18 @@ class DocumentAdmin(ServiceWrittenAdmin):
         )
         return format_html("<table><tbody>{}</tbody></table>", rows)
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleted through the API's service only: it also removes the chunks from retrieval
+        # (documents) or checks the allow-list and audits (connectors).
+        return False
+
 
 @admin.register(Connector)
 class ConnectorAdmin(ServiceWrittenAdmin):
     allowed_roles = READERS
     list_display = ["name", "kind", "base_url", "tenant", "failures", "open_until", "active"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleted through the API's service only: it also removes the chunks from retrieval
+        # (documents) or checks the allow-list and audits (connectors).
+        return False
