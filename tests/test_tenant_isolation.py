@@ -25,6 +25,10 @@ TENANT_FREE_VIEWS = {
     "ModelListView": "lists the platform's configured models, which all tenants share",
     "EmbedView": "stores nothing; its result cache is keyed by tenant (models_runtime tests)",
     "ChatView": "stores nothing; its result cache is keyed by tenant (models_runtime tests)",
+    "TransactionScoreView": "POST only: scores and stores for the caller's own tenant "
+    "(request.tenant); the decisions are read through the tenant-scoped FraudDecisionViewSet",
+    "FraudModelTrainView": "POST only: starts a training job for the caller's own tenant; the "
+    "versions are read through the tenant-scoped /models/",
 }
 
 ROUTES = api_routes()

@@ -349,6 +349,11 @@ SPECTACULAR_SETTINGS = {
         "ReviewStateEnum": "apps.customer_service.models.ReviewState",
         "MedicalBatchFormatEnum": "apps.medical_records.models.BatchFormat",
         "AdapterStateEnum": "apps.adaptation.models.AdapterState",
+        "TransactionChannelEnum": ["pos", "ecom", "atm", "moto"],
+        "NotificationDestinationKindEnum": "apps.notifications.models.DestinationKind",
+        "ConnectorKindEnum": "apps.customer_service.assistant_models.ConnectorKind",
+        "MedicalCorrectionKindEnum": "apps.medical_records.models.CorrectionKind",
+        "NoteLanguageEnum": "apps.medical_records.api.serializers.LANGUAGE_CHOICES",
     },
 }
 

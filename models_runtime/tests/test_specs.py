@@ -1,7 +1,13 @@
 import pytest
 
 from models_runtime.errors import InvalidSpec
-from models_runtime.specs import DEFAULT_MODELS, ModelSpec, spec_from_dict, specs_from_settings
+from models_runtime.specs import (
+    DEFAULT_MODELS,
+    REGISTERED_MODELS,
+    ModelSpec,
+    spec_from_dict,
+    specs_from_settings,
+)
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -79,12 +85,14 @@ def test_specs_from_settings_builds_named_specs():
 
 
 def test_settings_defaults_and_include_defaults():
-    assert specs_from_settings(None) == DEFAULT_MODELS
-    assert specs_from_settings({}) == DEFAULT_MODELS
+    # Apps may register models of their own (register_model) that are served with the defaults.
+    served = {**DEFAULT_MODELS, **REGISTERED_MODELS}
+    assert specs_from_settings(None) == served
+    assert specs_from_settings({}) == served
     specs = specs_from_settings(
         {"models": {"x": {"task": "embed", "source": "/m"}}, "include_defaults": True}
     )
-    assert set(specs) == {"x", *DEFAULT_MODELS}
+    assert set(specs) == {"x", *served}
 
 
 def test_settings_errors_name_the_key():
@@ -106,6 +114,6 @@ def test_default_models():
 def test_torch_threads_setting():
     from models_runtime.runtime import InferenceRuntime
 
-    assert specs_from_settings({"torch_threads": 1}) == DEFAULT_MODELS
+    assert specs_from_settings({"torch_threads": 1}) == {**DEFAULT_MODELS, **REGISTERED_MODELS}
     with pytest.raises(InvalidSpec, match="'torch_threads'"):
         InferenceRuntime.from_settings({"torch_threads": 0})

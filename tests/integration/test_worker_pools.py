@@ -55,7 +55,7 @@ def _embed(api, text: str):
 
 
 def test_chat_and_embeddings_on_separate_pools_and_a_dead_chat_pool(
-    tenant, make_api_client, client, settings
+    tenant, make_api_client, client, admin_client, settings
 ):
     api = make_api_client(tenant, Role.AGENT)
     chat_port, cpu_port = _free_port(), _free_port()
@@ -77,7 +77,7 @@ def test_chat_and_embeddings_on_separate_pools_and_a_dead_chat_pool(
                 MODELS_RUNTIME_WARM="chat,embed",  # chat is not on its queues: never loaded
             ) as (_cpu_pool, cpu_log),
         ):
-            ready = client.get("/readyz").json()["checks"]["inference_worker"]
+            ready = admin_client.get("/readyz").json()["checks"]["inference_worker"]
             assert ready["ok"] is True, ready
             assert ready["queues_without_worker"] == [], ready
             assert len(ready["queues"]["inference.chat"]) == 1
@@ -150,6 +150,6 @@ def test_chat_and_embeddings_on_separate_pools_and_a_dead_chat_pool(
             assert refused["Retry-After"]
             assert _embed(api, "embeddings are not refused").status_code == 200
 
-            ready = client.get("/readyz").json()["checks"]["inference_worker"]
+            ready = admin_client.get("/readyz").json()["checks"]["inference_worker"]
             assert ready["ok"] is True and ready["queues_without_worker"] == ["inference.chat"]
         celery_app.control.purge()

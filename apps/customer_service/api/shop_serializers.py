@@ -17,6 +17,9 @@ from apps.customer_service.models import (
 
 
 class AssistantSettingsSerializer(serializers.ModelSerializer):
+    # Null until the tenant first saves its settings (the defaults are answered unsaved).
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = AssistantSettings
         fields = [

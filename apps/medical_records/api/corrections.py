@@ -74,7 +74,7 @@ class CorrectionViewSet(
         return Response(CorrectionSerializer(correction).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def report(self, request):
         """Entities extracted, corrections and error rate per ISO week."""
         return Response(correction_error_report(tenant=request.tenant))
