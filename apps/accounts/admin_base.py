@@ -209,9 +209,15 @@ class ServiceWrittenAdmin(TenantScopedAdmin):
     inlines) or deleted."""
 
     extra_readonly: tuple = ()
+    # False where only a service may delete: it also cleans up or audits what the row alone
+    # does not (a document's chunks in retrieval, a connector's allow-list check).
+    deletable: bool = True
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] + list(self.extra_readonly)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.deletable and super().has_delete_permission(request, obj)
 
     def has_add_permission(self, request):
         return False

@@ -32,6 +32,7 @@ class AssistantSettingsAdmin(TenantScopedAdmin):
 @admin.register(Document)
 class DocumentAdmin(ServiceWrittenAdmin):
     allowed_roles = READERS
+    deletable = False
     list_display = ["name", "title", "language", "version", "tenant", "updated_at"]
     search_fields = ["name", "title"]
     extra_readonly = ("chunk_table",)
@@ -45,18 +46,9 @@ class DocumentAdmin(ServiceWrittenAdmin):
         )
         return format_html("<table><tbody>{}</tbody></table>", rows)
 
-    def has_delete_permission(self, request, obj=None):
-        # Deleted through the API's service only: it also removes the chunks from retrieval
-        # (documents) or checks the allow-list and audits (connectors).
-        return False
-
 
 @admin.register(Connector)
 class ConnectorAdmin(ServiceWrittenAdmin):
     allowed_roles = READERS
+    deletable = False
     list_display = ["name", "kind", "base_url", "tenant", "failures", "open_until", "active"]
-
-    def has_delete_permission(self, request, obj=None):
-        # Deleted through the API's service only: it also removes the chunks from retrieval
-        # (documents) or checks the allow-list and audits (connectors).
-        return False
