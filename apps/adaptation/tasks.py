@@ -3,8 +3,8 @@ workers that hold the GPU, and wait on no other task."""
 
 from __future__ import annotations
 
-from apps.adaptation.ml.lora import ConfigError
-from apps.adaptation.ml.pairs import PairsError
+from apps.adaptation.engine.lora import ConfigError
+from apps.adaptation.engine.pairs import PairsError
 from apps.adaptation.models import AdapterVersion
 from apps.adaptation.services import adapter_evaluate, adapter_train
 from apps.jobs.runner import PermanentJobError, job_task

@@ -8,8 +8,8 @@ from collections import OrderedDict
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from apps.financial_risk.ml.data import Schema, Table, table_from_parquet
-from apps.financial_risk.ml.scoring import ScoringModel
+from apps.financial_risk.engine.data import Schema, Table, table_from_parquet
+from apps.financial_risk.engine.scoring import ScoringModel
 
 from .models import (
     BatchScoring,

@@ -8,8 +8,8 @@ from celery import shared_task
 from apps.accounts.models import Tenant
 from apps.jobs.runner import PermanentJobError, job_task
 
-from .ml.data import SchemaError
-from .ml.features import FeatureConfigError
+from .engine.data import SchemaError
+from .engine.features import FeatureConfigError
 from .models import BatchScoring, Dataset, RiskModel
 from .services import batch_scoring_run, monitoring_run, risk_model_train
 from .services.fraud_models import fraud_model_train

@@ -12,9 +12,9 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from apps.medical_records.nlp.deid import deidentify
-from apps.medical_records.nlp.ontology import is_chinese
-from apps.medical_records.nlp.pipeline import ASSERTIONS
+from apps.medical_records.engine.deid import deidentify
+from apps.medical_records.engine.ontology import is_chinese
+from apps.medical_records.engine.pipeline import ASSERTIONS
 
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_ASSERTIONS = DATA / "eval_assertions.jsonl"

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from apps.medical_records.nlp.deid import deidentify
-from apps.medical_records.nlp.ontology import is_chinese
+from apps.medical_records.engine.deid import deidentify
+from apps.medical_records.engine.ontology import is_chinese
 
 TYPE_FAMILIES = {
     "CONDITION": "condition",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import regex
 
-from .nlp.vocabulary import drug_lexicon, icd_lexicon
+from .engine.vocabulary import drug_lexicon, icd_lexicon
 
 MODEL_NAME = "medical-ner"
 MODEL_DIR = Path(__file__).resolve().parent / "ner_model"

@@ -13,7 +13,7 @@ APPLICANTS = 200
 
 def prepare_risk(tenant) -> dict:
     """The German credit champion (trained once, ~20 s) and real applications to score."""
-    from apps.financial_risk.ml.data import german_credit
+    from apps.financial_risk.engine.data import german_credit
     from apps.financial_risk.services.demo import DEMO_MODEL, risk_demo_seed
 
     risk_demo_seed(tenant=tenant, log=lambda line: print(f"  {line}", flush=True))

@@ -8,7 +8,7 @@ import json
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from apps.adaptation.ml.lora import LIMITS
+from apps.adaptation.engine.lora import LIMITS
 from apps.adaptation.models import AdapterVersion, TrainingSet
 from apps.adaptation.services.data import SOURCES
 from apps.core.serializers import StrictSerializer

@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from apps.accounts.api.viewsets import TenantScopedCreateListRetrieveViewSet
 from apps.accounts.roles import Role
 from apps.adaptation import selectors, services
-from apps.adaptation.ml.lora import ConfigError
-from apps.adaptation.ml.pairs import PairsError
+from apps.adaptation.engine.lora import ConfigError
+from apps.adaptation.engine.pairs import PairsError
 from apps.adaptation.models import AdapterState, AdapterVersion, TrainingSet
 from apps.adaptation.services import PromotionError
 from apps.jobs.api.serializers import JobSerializer

@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.adaptation.ml import evaluation, lora
-from apps.adaptation.ml.pairs import Pair, PairsError, split
-from apps.adaptation.ml.pipeline import files_digest, finetune, model_card
+from apps.adaptation.engine import evaluation, lora
+from apps.adaptation.engine.pairs import Pair, PairsError, split
+from apps.adaptation.engine.pipeline import files_digest, finetune, model_card
 from apps.adaptation.models import AdapterState, AdapterVersion, TrainingSet
 from apps.audit.services import audited
 from apps.jobs.models import Job

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from apps.adaptation.ml.pairs import (
+from apps.adaptation.engine.pairs import (
     Pair,
     PairsError,
     data_digest,

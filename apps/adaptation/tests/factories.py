@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from apps.adaptation.ml.evaluation import improved
+from apps.adaptation.engine.evaluation import improved
 from apps.adaptation.models import AdapterState, AdapterVersion, TrainingSet
 
 IMPROVED = {
@@ -42,7 +42,7 @@ def adapter_version(
     """A registered version; ``files`` (from ``adapter_files_for``) make it servable."""
     import json
 
-    from apps.adaptation.ml.pipeline import files_digest
+    from apps.adaptation.engine.pipeline import files_digest
 
     if files is None:
         files = {
@@ -71,8 +71,8 @@ def adapter_files_for(base_folder, seed: int = 1, rank: int = 4) -> dict[str, by
     an identity: B starts at zero), so an adapted answer differs from the base one."""
     import torch
 
-    from apps.adaptation.ml import lora
-    from apps.adaptation.ml.pipeline import adapter_files
+    from apps.adaptation.engine import lora
+    from apps.adaptation.engine.pipeline import adapter_files
 
     model, _ = lora.load_base(str(base_folder), "cpu", torch.float32)
     peft_model = lora.attach_lora(model, lora.TrainConfig(rank=rank, alpha=2 * rank))

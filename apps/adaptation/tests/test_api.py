@@ -231,7 +231,7 @@ def test_merge_export_command_writes_full_weights(tenant, tiny_settings, tiny_ll
     import torch
     from django.core.management import call_command
 
-    from apps.adaptation.ml import lora
+    from apps.adaptation.engine import lora
     from apps.adaptation.services import load_adapted
 
     from .factories import adapter_files_for

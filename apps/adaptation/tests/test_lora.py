@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from apps.adaptation.ml import lora
-from apps.adaptation.ml.pairs import parse_jsonl
-from apps.adaptation.ml.pipeline import adapter_files, files_digest
+from apps.adaptation.engine import lora
+from apps.adaptation.engine.pairs import parse_jsonl
+from apps.adaptation.engine.pipeline import adapter_files, files_digest
 
 from .factories import adapter_files_for
 

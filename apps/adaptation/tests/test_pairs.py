@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from apps.adaptation.ml.pairs import (
+from apps.adaptation.engine.pairs import (
     PairsError,
     contains_fact,
     deduplicate,

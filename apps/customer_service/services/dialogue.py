@@ -37,8 +37,8 @@ from apps.customer_service.models import (
     Intent,
     Turn,
 )
-from apps.customer_service.nlu.fallback import OUT_OF_SCOPE
-from apps.customer_service.nlu.slots import extract_patterns, extract_product
+from apps.customer_service.engine.fallback import OUT_OF_SCOPE
+from apps.customer_service.engine.slots import extract_patterns, extract_product
 
 from .grounded import ground_reply
 from .plan import Plan

@@ -18,9 +18,9 @@ from apps.customer_service.demo import (
     demo_split,
 )
 from apps.customer_service.models import ExampleSplit, Intent, IntentModel, TrainingExample
-from apps.customer_service.nlu import classifier
-from apps.customer_service.nlu.evaluation import evaluate
-from apps.customer_service.nlu.fallback import as_label, decide
+from apps.customer_service.engine import classifier
+from apps.customer_service.engine.evaluation import evaluate
+from apps.customer_service.engine.fallback import as_label, decide
 from apps.jobs.services import job_create
 
 from .embedding import embed_texts

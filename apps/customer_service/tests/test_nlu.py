@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from apps.customer_service.nlu import classifier
-from apps.customer_service.nlu.evaluation import evaluate
-from apps.customer_service.nlu.fallback import FALLBACK, as_label, decide
-from apps.customer_service.nlu.slots import extract_patterns
+from apps.customer_service.engine import classifier
+from apps.customer_service.engine.evaluation import evaluate
+from apps.customer_service.engine.fallback import FALLBACK, as_label, decide
+from apps.customer_service.engine.slots import extract_patterns
 
 
 def ranking(*pairs):

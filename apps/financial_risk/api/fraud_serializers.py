@@ -9,7 +9,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from apps.core.serializers import StrictSerializer
-from apps.financial_risk.ml.fraud_features import CHANNELS, MAX_AMOUNT_CENTS
+from apps.financial_risk.engine.fraud_features import CHANNELS, MAX_AMOUNT_CENTS
 from apps.financial_risk.models import FraudDecision, Transaction
 from apps.financial_risk.services.fraud_transactions import card_token
 

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from apps.accounts.api.viewsets import TenantScopedMixin
 from apps.accounts.roles import Role
 from apps.core.errors import problem_response
-from apps.financial_risk.ml.data import SchemaError
+from apps.financial_risk.engine.data import SchemaError
 from apps.financial_risk.models import FraudDecision, Transaction
 from apps.financial_risk.services.fraud_models import fraud_model_train_start
 from apps.financial_risk.services.fraud_scoring import IdempotencyConflict, transaction_score

@@ -23,8 +23,8 @@ from apps.accounts.api.viewsets import (
 )
 from apps.accounts.roles import Role
 from apps.financial_risk import selectors, services
-from apps.financial_risk.ml.data import SchemaError
-from apps.financial_risk.ml.features import FeatureConfigError
+from apps.financial_risk.engine.data import SchemaError
+from apps.financial_risk.engine.features import FeatureConfigError
 from apps.financial_risk.models import (
     Alert,
     BatchScoring,

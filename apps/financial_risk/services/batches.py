@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from apps.audit.services import audited, input_digest
 from apps.core.csv_safe import csv_writer
-from apps.financial_risk.ml.data import NUMERIC, SchemaError, table_rows, table_take
-from apps.financial_risk.ml.scoring import OUTCOMES
+from apps.financial_risk.engine.data import NUMERIC, SchemaError, table_rows, table_take
+from apps.financial_risk.engine.scoring import OUTCOMES
 from apps.financial_risk.models import BatchScoring, Dataset, Decision, RiskModel
 from apps.financial_risk.selectors import dataset_schema, dataset_table, model_schema, scoring_model
 from apps.jobs.services import job_create

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from apps.audit.services import audited, input_digest
-from apps.financial_risk.ml.data import (
+from apps.financial_risk.engine.data import (
     Schema,
     read_upload,
     table_digest,

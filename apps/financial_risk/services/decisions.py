@@ -4,14 +4,14 @@ audited with the model version; the waterfall picture of a stored decision."""
 from __future__ import annotations
 
 from apps.audit.services import audited, input_digest
-from apps.financial_risk.ml import pictures
-from apps.financial_risk.ml.data import (
+from apps.financial_risk.engine import pictures
+from apps.financial_risk.engine.data import (
     SchemaError,
     table_from_records,
     table_take,
     validate_applicant,
 )
-from apps.financial_risk.ml.scoring import OUTCOMES
+from apps.financial_risk.engine.scoring import OUTCOMES
 from apps.financial_risk.models import Decision, ModelState, RiskModel
 from apps.financial_risk.selectors import (
     dataset_table,

@@ -12,9 +12,9 @@ import numpy as np
 import xgboost as xgb
 
 from apps.audit.services import audited
-from apps.financial_risk.ml.data import SchemaError
-from apps.financial_risk.ml.fraud_features import NAMES, offline_features
-from apps.financial_risk.ml.fraud_training import fit_pair
+from apps.financial_risk.engine.data import SchemaError
+from apps.financial_risk.engine.fraud_features import NAMES, offline_features
+from apps.financial_risk.engine.fraud_training import fit_pair
 from apps.financial_risk.models import ModelPurpose, RiskModel, Transaction
 from apps.jobs.models import Job
 from apps.jobs.services import job_create

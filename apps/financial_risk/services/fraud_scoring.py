@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from apps.accounts.models import Tenant
 from apps.audit.services import audited
-from apps.financial_risk.ml.data import SchemaError
-from apps.financial_risk.ml.fraud_features import online_features, reasons
-from apps.financial_risk.ml.fraud_training import FraudScorer
+from apps.financial_risk.engine.data import SchemaError
+from apps.financial_risk.engine.fraud_features import online_features, reasons
+from apps.financial_risk.engine.fraud_training import FraudScorer
 from apps.financial_risk.models import (
     FraudDecision,
     ModelPurpose,

@@ -18,7 +18,7 @@ import numpy as np
 import redis
 from django.conf import settings
 
-from apps.financial_risk.ml.fraud_features import (
+from apps.financial_risk.engine.fraud_features import (
     CHANNELS,
     RECENT_AMOUNTS,
     STATE_WINDOW_MS,

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.audit.services import audited
-from apps.financial_risk.ml import monitoring as drift
-from apps.financial_risk.ml.data import NUMERIC, table_from_records, table_take
+from apps.financial_risk.engine import monitoring as drift
+from apps.financial_risk.engine.data import NUMERIC, table_from_records, table_take
 from apps.financial_risk.models import (
     Alert,
     Decision,

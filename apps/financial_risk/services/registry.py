@@ -12,16 +12,16 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.audit.services import audited
-from apps.financial_risk.ml import metrics
-from apps.financial_risk.ml.data import NUMERIC, target_vector
-from apps.financial_risk.ml.features import (
+from apps.financial_risk.engine import metrics
+from apps.financial_risk.engine.data import NUMERIC, target_vector
+from apps.financial_risk.engine.features import (
     FeatureConfigError,
     default_feature_config,
     validate_feature_config,
 )
-from apps.financial_risk.ml.monitoring import reference_categorical, reference_numeric
-from apps.financial_risk.ml.scoring import OUTCOMES, validate_decision_config
-from apps.financial_risk.ml.training import TrainingConfig, cross_validate, fit_model, xgb_device
+from apps.financial_risk.engine.monitoring import reference_categorical, reference_numeric
+from apps.financial_risk.engine.scoring import OUTCOMES, validate_decision_config
+from apps.financial_risk.engine.training import TrainingConfig, cross_validate, fit_model, xgb_device
 from apps.financial_risk.models import Dataset, ModelState, RiskModel
 from apps.financial_risk.selectors import dataset_schema, dataset_table
 from apps.jobs.models import Job

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.audit.services import audited
-from apps.financial_risk.ml import pictures
-from apps.financial_risk.ml.rings import (
+from apps.financial_risk.engine import pictures
+from apps.financial_risk.engine.rings import (
     ACCOUNT,
     account_key,
     find_rings,

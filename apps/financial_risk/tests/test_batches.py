@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from apps.audit.models import AuditEvent
-from apps.financial_risk.ml.data import table_take
+from apps.financial_risk.engine.data import table_take
 from apps.financial_risk.models import BatchScoring, Decision
 from apps.financial_risk.selectors import dataset_table, scoring_model
 from apps.financial_risk.services import dataset_create, decision_explanation

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from apps.financial_risk.ml.data import (
+from apps.financial_risk.engine.data import (
     Schema,
     SchemaError,
     german_credit,
@@ -19,7 +19,7 @@ from apps.financial_risk.ml.data import (
     target_vector,
     validate_applicant,
 )
-from apps.financial_risk.ml.features import (
+from apps.financial_risk.engine.features import (
     FeatureConfigError,
     FeaturePipeline,
     default_feature_config,

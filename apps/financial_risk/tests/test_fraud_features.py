@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from apps.financial_risk.ml.fraud_features import (
+from apps.financial_risk.engine.fraud_features import (
     FEATURES,
     NAMES,
     Event,
@@ -17,7 +17,7 @@ from apps.financial_risk.ml.fraud_features import (
     offline_features,
     online_features,
 )
-from apps.financial_risk.ml.fraud_synthetic import TRAINING, VARIANTS, synthetic_stream
+from apps.financial_risk.engine.fraud_synthetic import TRAINING, VARIANTS, synthetic_stream
 from apps.financial_risk.models import FraudDecision, FraudRing, RiskAccount, Transaction
 from apps.financial_risk.services.fraud_scoring import transaction_score
 from apps.financial_risk.services.fraud_state import history, tenant_state_clear
@@ -57,7 +57,7 @@ def test_the_point_in_time_check_catches_a_leaking_feature(stream):
             return (ahead - s.window_start(self.hours)).astype(np.float64)
 
     FEATURES_BACKUP = list(FEATURES)
-    import apps.financial_risk.ml.fraud_features as module
+    import apps.financial_risk.engine.fraud_features as module
 
     module.FEATURES = (*FEATURES_BACKUP, Leaky("leaky_1h", "", 1))
     try:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from apps.financial_risk.ml import monitoring as drift
+from apps.financial_risk.engine import monitoring as drift
 from apps.financial_risk.models import Alert, FindingKind, MonitoringFinding
 from apps.financial_risk.services import decision_create, monitoring_run
 from apps.financial_risk.tasks import risk_monitoring_scheduled_task

@@ -6,7 +6,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from apps.financial_risk.ml.rings import find_rings, ring_score
+from apps.financial_risk.engine.rings import find_rings, ring_score
 from apps.financial_risk.models import FraudRing
 from apps.financial_risk.services.demo import synthetic_transactions_store
 from apps.financial_risk.services.rings import FRAUD_GRAPH, fraud_rings_detect

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from apps.financial_risk.ml.data import german_credit, table_from_frame, table_take, target_vector
-from apps.financial_risk.ml.features import default_feature_config, validate_feature_config
-from apps.financial_risk.ml.scoring import DEFAULT_DECISION, ScoringModel
-from apps.financial_risk.ml.training import TrainingConfig, fit_model
+from apps.financial_risk.engine.data import german_credit, table_from_frame, table_take, target_vector
+from apps.financial_risk.engine.features import default_feature_config, validate_feature_config
+from apps.financial_risk.engine.scoring import DEFAULT_DECISION, ScoringModel
+from apps.financial_risk.engine.training import TrainingConfig, fit_model
 
 FAST = TrainingConfig(cv_folds=2, inner_folds=2, max_rounds=80, early_stopping_rounds=20)
 

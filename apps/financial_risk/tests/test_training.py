@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from apps.audit.models import AuditEvent
-from apps.financial_risk.ml.data import table_take
+from apps.financial_risk.engine.data import table_take
 from apps.financial_risk.models import ModelState, RiskModel
 from apps.financial_risk.selectors import dataset_table, scoring_model
 from apps.jobs.models import Job

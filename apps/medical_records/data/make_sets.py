@@ -290,7 +290,7 @@ def _check_names():
 
 
 def _zh_detector_surnames() -> str:
-    source = (ROOT / "apps/medical_records/nlp/recognizers.py").read_text(encoding="utf-8")
+    source = (ROOT / "apps/medical_records/engine/recognizers.py").read_text(encoding="utf-8")
     start = source.index("_ZH_SURNAMES = (")
     return source[start : source.index(")", start)]
 

@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 
 from apps.audit.services import audited
-from apps.medical_records.nlp import vocabulary
+from apps.medical_records.engine import vocabulary
 from knowledge.services.graphs import graph_ensure, graph_upsert
 
 from .notes import medical_graph

@@ -31,8 +31,8 @@ def extractor():
 
     import networkx as nx
 
-    from apps.medical_records.nlp.ontology import concepts_from_networkx
-    from apps.medical_records.nlp.pipeline import Extractor
+    from apps.medical_records.engine.ontology import concepts_from_networkx
+    from apps.medical_records.engine.pipeline import Extractor
     from knowledge.services.seeds import seed_definition
 
     graph = nx.DiGraph()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.medical_records.nlp.deid import deidentify, detect
+from apps.medical_records.engine.deid import deidentify, detect
 
 
 def _deid(text: str) -> str:

@@ -8,8 +8,8 @@ import base64
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from apps.medical_records.formats.fhir import FhirInputError, document_text
-from apps.medical_records.formats.hl7 import (
+from apps.medical_records.engine.formats.fhir import FhirInputError, document_text
+from apps.medical_records.engine.formats.hl7 import (
     Hl7InputError,
     message_parse,
     oru_build,
@@ -81,7 +81,7 @@ def test_the_bundle_validates_and_maps_assertions(tenant, demo_note):
 def test_an_invalid_bundle_is_rejected():
     from pydantic import ValidationError
 
-    from apps.medical_records.formats.fhir import bundle_validate
+    from apps.medical_records.engine.formats.fhir import bundle_validate
 
     with pytest.raises(ValidationError):
         bundle_validate(

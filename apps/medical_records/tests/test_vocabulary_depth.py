@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.medical_records.nlp import vocabulary
+from apps.medical_records.engine import vocabulary
 from apps.medical_records.services import NoteInput, note_structure
 
 DEMO_CONDITIONS = ("Essential (primary) hypertension", "Type 2 diabetes mellitus")

@@ -25,9 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--smoke", action="store_true", help="tiny model, a few steps (CI)")
 
     def handle(self, *args, **options):
-        from apps.adaptation.ml import lora
-        from apps.adaptation.ml.pairs import PairsError, deduplicate, parse_jsonl, split
-        from apps.adaptation.ml.pipeline import finetune, model_card
+        from apps.adaptation.engine import lora
+        from apps.adaptation.engine.pairs import PairsError, deduplicate, parse_jsonl, split
+        from apps.adaptation.engine.pipeline import finetune, model_card
         from apps.adaptation.services.data import DEMO_PAIRS, mask_pairs
 
         started = time.monotonic()

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.financial_risk.ml.data import (
+from apps.financial_risk.engine.data import (
     CATEGORICAL,
     NUMERIC,
     TARGET,
@@ -24,9 +24,9 @@ from apps.financial_risk.ml.data import (
     table_from_frame,
     target_vector,
 )
-from apps.financial_risk.ml.features import default_feature_config, validate_feature_config
-from apps.financial_risk.ml.scoring import DEFAULT_DECISION
-from apps.financial_risk.ml.training import TrainingConfig, cross_validate
+from apps.financial_risk.engine.features import default_feature_config, validate_feature_config
+from apps.financial_risk.engine.scoring import DEFAULT_DECISION
+from apps.financial_risk.engine.training import TrainingConfig, cross_validate
 
 
 def _schema_for_csv(
