@@ -30,6 +30,8 @@ from apps.customer_service.assistant import (
 )
 from apps.customer_service.connectors import ConnectorError
 from apps.customer_service.demo import REQUIRED_SLOTS
+from apps.customer_service.engine.fallback import OUT_OF_SCOPE
+from apps.customer_service.engine.slots import extract_patterns, extract_product
 from apps.customer_service.models import (
     Conversation,
     ConversationStatus,
@@ -37,8 +39,6 @@ from apps.customer_service.models import (
     Intent,
     Turn,
 )
-from apps.customer_service.engine.fallback import OUT_OF_SCOPE
-from apps.customer_service.engine.slots import extract_patterns, extract_product
 
 from .grounded import ground_reply
 from .plan import Plan

@@ -17,10 +17,10 @@ from apps.customer_service.demo import (
     demo_sentiment,
     demo_split,
 )
-from apps.customer_service.models import ExampleSplit, Intent, IntentModel, TrainingExample
 from apps.customer_service.engine import classifier
 from apps.customer_service.engine.evaluation import evaluate
 from apps.customer_service.engine.fallback import as_label, decide
+from apps.customer_service.models import ExampleSplit, Intent, IntentModel, TrainingExample
 from apps.jobs.services import job_create
 
 from .embedding import embed_texts

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from apps.customer_service.models import IntentModel
 from apps.customer_service.engine.classifier import FittedClassifier
 from apps.customer_service.engine.fallback import FALLBACK, Decision, decide
+from apps.customer_service.models import IntentModel
 
 from .embedding import embed_model
 

@@ -21,7 +21,12 @@ from apps.financial_risk.engine.features import (
 )
 from apps.financial_risk.engine.monitoring import reference_categorical, reference_numeric
 from apps.financial_risk.engine.scoring import OUTCOMES, validate_decision_config
-from apps.financial_risk.engine.training import TrainingConfig, cross_validate, fit_model, xgb_device
+from apps.financial_risk.engine.training import (
+    TrainingConfig,
+    cross_validate,
+    fit_model,
+    xgb_device,
+)
 from apps.financial_risk.models import Dataset, ModelState, RiskModel
 from apps.financial_risk.selectors import dataset_schema, dataset_table
 from apps.jobs.models import Job

@@ -8,7 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from apps.financial_risk.engine.data import german_credit, table_from_frame, table_take, target_vector
+from apps.financial_risk.engine.data import (
+    german_credit,
+    table_from_frame,
+    table_take,
+    target_vector,
+)
 from apps.financial_risk.engine.features import default_feature_config, validate_feature_config
 from apps.financial_risk.engine.scoring import DEFAULT_DECISION, ScoringModel
 from apps.financial_risk.engine.training import TrainingConfig, fit_model

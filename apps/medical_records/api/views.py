@@ -25,8 +25,8 @@ from apps.jobs.api.serializers import JobSerializer
 from apps.medical_records import selectors, services
 from apps.medical_records.engine.formats.fhir import FhirInputError, document_text
 from apps.medical_records.engine.formats.hl7 import Hl7InputError, message_parse, oru_build
-from apps.medical_records.models import Extraction, Finding, Note, NoteBatch, Severity, Source
 from apps.medical_records.engine.pipeline import PIPELINE_VERSION
+from apps.medical_records.models import Extraction, Finding, Note, NoteBatch, Severity, Source
 from apps.medical_records.services import NoteInput, NoteInputError
 
 from . import serializers as s

@@ -14,8 +14,8 @@ from django.db import transaction
 
 from apps.accounts.models import Tenant
 from apps.audit.services import audited
-from apps.medical_records.models import Correction, CorrectionKind, Extraction, Note
 from apps.medical_records.engine.pipeline import ASSERTIONS
+from apps.medical_records.models import Correction, CorrectionKind, Extraction, Note
 
 from .identity import Pseudonymizer, decrypt, encrypt
 from .notes import NoteInputError

@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from apps.audit.services import audited, input_digest
 from apps.medical_records import ner
-from apps.medical_records.engine.formats.fhir import bundle_build
-from apps.medical_records.models import Extraction, Finding, Note, NoteBatch, Patient
 from apps.medical_records.engine.deid import deidentify, header_mrn, header_names
+from apps.medical_records.engine.formats.fhir import bundle_build
 from apps.medical_records.engine.ontology import concepts_from_networkx, is_chinese
 from apps.medical_records.engine.pipeline import PIPELINE_VERSION, Extractor
+from apps.medical_records.models import Extraction, Finding, Note, NoteBatch, Patient
 
 from .checks import record_check, rules_for
 from .identity import Pseudonymizer, offset_days, patients_resolve

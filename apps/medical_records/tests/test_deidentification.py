@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from apps.medical_records.models import PseudonymEntry
 from apps.medical_records.engine.deid import AGE_TOKEN, deidentify, find_dates, shift_date
+from apps.medical_records.models import PseudonymEntry
 from apps.medical_records.services import NoteInput, Pseudonymizer, note_structure
 from apps.medical_records.services.identity import TOKEN, decrypt
 
