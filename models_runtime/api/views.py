@@ -5,14 +5,11 @@ settings; every call is audited with the model's name, revision and a keyed inpu
 from __future__ import annotations
 
 import json
-import math
 import time
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +17,7 @@ from apps.audit.services import audit_event_record, input_digest
 from models_runtime import client, errors, routing
 from models_runtime.specs import specs_from_settings
 
+from .errors import QueueFullError, to_api_error
 from .serializers import (
     ChatRequestSerializer,
     ChatResponseSerializer,
@@ -29,45 +27,6 @@ from .serializers import (
 
 # Everyone but the read-only auditor may call models directly.
 CALLERS = {"admin", "analyst", "clinician", "agent"}
-
-
-class QueueFullError(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "queue_full"
-
-
-class UpstreamError(APIException):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_code = "model_backend_error"
-
-
-class ModelUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "model_unavailable"
-
-
-class InferenceTimeout(APIException):
-    status_code = status.HTTP_504_GATEWAY_TIMEOUT
-    default_code = "inference_timeout"
-
-
-def to_api_error(exc: errors.ModelsRuntimeError, input_field: str) -> APIException:
-    """A runtime error as the HTTP answer a client can act on."""
-    if isinstance(exc, errors.UnknownAdapter):
-        return NotFound(str(exc))
-    if isinstance(exc, errors.UnknownModel):
-        return ValidationError({"model": [str(exc)]})
-    if isinstance(exc, errors.InvalidInput):
-        return ValidationError({input_field: [str(exc)]})
-    if isinstance(exc, errors.QueueFull):
-        error = QueueFullError(str(exc))
-        error.wait = max(1, math.ceil(exc.retry_after))
-        return error
-    if isinstance(exc, errors.RequestTimeout):
-        return InferenceTimeout(str(exc))
-    if isinstance(exc, errors.ModelLoadError):
-        return ModelUnavailable(str(exc))
-    return UpstreamError(str(exc))
 
 
 def _audit(request, action, result, payload, *, outcome="success", status_code=200, details=None):

@@ -42,6 +42,7 @@ from apps.customer_service.models import (
 )
 from apps.jobs.api.serializers import JobSerializer
 from models_runtime import errors as runtime_errors
+from models_runtime.api.errors import to_api_error
 
 from . import serializers as s
 
@@ -60,8 +61,6 @@ def invalid(exc) -> ValidationError:
 
 
 def model_error(exc: runtime_errors.ModelsRuntimeError) -> APIException:
-    from models_runtime.api.views import to_api_error
-
     return to_api_error(exc, "text")
 
 
