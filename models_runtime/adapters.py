@@ -13,9 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
+from django.utils.module_loading import import_string
+
 from models_runtime import routing
-from models_runtime.errors import ModelLoadError, UnknownAdapter
-from models_runtime.gguf_cache import build_once, models_cache_dir
+from models_runtime.errors import ModelLoadError, UnknownAdapter, UnknownModel
+from models_runtime.gguf_cache import build_once, converted_copy, models_cache_dir
+from models_runtime.sources import resolve_source
+from models_runtime.specs import specs_from_settings
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,6 @@ class RemoteAdapter:
 def resolve(*, tenant_id, name: str, model: str) -> AdapterRef | RemoteAdapter:
     """The tenant's adapter ``name`` for ``model``; ``UnknownAdapter`` otherwise. For a model on
     an OpenAI-compatible server, the spec's ``lora_models`` of that tenant decide."""
-    from django.conf import settings
-    from django.utils.module_loading import import_string
-
     spec = routing.specs().get(model)
     if spec is not None and spec.backend == "openai":
         served = ((spec.lora_models or {}).get(str(tenant_id)) or {}).get(name)
@@ -104,25 +106,16 @@ def adapter_folder(ref: AdapterRef, cache_dir: Path | None = None) -> Path:
 def base_model_folder(model: str, model_settings=None) -> Path:
     """The saved transformers folder of chat model ``model`` (the converted copy for a GGUF
     source, converting it first if needed): what LoRA training starts from."""
-    from models_runtime.sources import resolve_source
-    from models_runtime.specs import specs_from_settings
-
     if model_settings is None:
-        from django.conf import settings
-
         model_settings = settings.MODELS_RUNTIME
     specs = specs_from_settings(model_settings)
     if model not in specs:
-        from models_runtime.errors import UnknownModel
-
         raise UnknownModel(model, specs)
     spec = specs[model]
     if spec.task != "chat" or spec.backend != "transformers":
         raise ModelLoadError(f"model {model!r} is not a local transformers chat model")
     source = resolve_source(spec)
     if source.is_gguf:
-        from models_runtime.gguf_cache import converted_copy
-
         return converted_copy(source.path).path
     if source.path is None:
         raise ModelLoadError(f"model {model!r}: a hub source must be downloaded to a folder first")

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from . import admission, metrics
+
 
 class ModelsRuntimeConfig(AppConfig):
     name = "models_runtime"
@@ -7,8 +9,9 @@ class ModelsRuntimeConfig(AppConfig):
     verbose_name = "Inference runtime"
 
     def ready(self):
-        from . import client, metrics, tasks  # tasks: registers the inference tasks everywhere
+        # Registers the inference tasks in every process. Django's app registry must be ready
+        # before it is imported: the tasks module reaches the jobs' models.
+        from . import tasks  # noqa: F401
 
         # The broker's queue lengths and GPU figures, on the web's /metrics and each pool's.
-        metrics.register_collectors(client.broker_queues, client.queued_requests)
-        del tasks
+        metrics.register_collectors(admission.broker_queues, admission.queued_requests)

@@ -5,9 +5,10 @@ The call goes to the inference worker pool over its model's queue (``inference.c
 returns the output with the model's name, revision, queue and compute time, so that the caller
 can write its audit event. Make these calls outside any open transaction.
 
-Before sending: the tenant's model quota (a hook), the result cache, and backpressure (429 past
-INFERENCE_MAX_QUEUED requests waiting in the model's own queue). Usage is metered per tenant and
-model by the worker (metering.py), or here when tasks run in-process.
+Before sending: the tenant's model quota and backpressure (admission.py), and the result cache.
+The answer is an ``InferenceResult`` (results.py, re-exported here), or the worker's error raised
+again. Usage is metered per tenant and model by the worker (metering.py), or here when tasks run
+in-process.
 """
 
 from __future__ import annotations
@@ -15,127 +16,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 
-from . import errors, routing, streams
+from apps.jobs.services import job_create
+
+from . import adapters, admission, errors, results, routing, streams
 from .cache import cache_get, cache_key, cache_set
 from .coalesce import Coalescer
 from .metering import usage_of, write_usage
-from .metrics import CACHE, REFUSED, TIME_TO_FIRST_TOKEN
-from .packing import is_packed, unpack_vectors
-
-ERROR_TYPES = {
-    cls.__name__: cls
-    for cls in (
-        errors.InvalidInput,
-        errors.UnknownModel,
-        errors.QueueFull,
-        errors.RequestTimeout,
-        errors.ModelLoadError,
-        errors.BackendError,
-        errors.InvalidSpec,
-        errors.UnknownAdapter,
-    )
-}
-
-
-@dataclass
-class InferenceResult:
-    """A model's answer and what the audit log needs to know about how it was made."""
-
-    model: str
-    revision: str
-    outputs: list
-    queue_ms: float
-    compute_ms: float
-    batch_size: int
-    tokens_in: int
-    tokens_out: int
-    cached: bool = False
-    compute_share_s: float = 0.0
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def output(self):
-        return self.outputs[0]
-
-    @classmethod
-    def from_task(cls, data: dict, cached: bool = False) -> InferenceResult:
-        outputs = data["outputs"]
-        return cls(
-            model=data["model"],
-            revision=data["revision"],
-            outputs=unpack_vectors(outputs) if is_packed(outputs) else outputs,
-            queue_ms=data["queue_ms"],
-            compute_ms=data["compute_ms"],
-            batch_size=data["batch_size"],
-            tokens_in=data["tokens_in"],
-            tokens_out=data["tokens_out"],
-            compute_share_s=data.get("compute_share_s", 0.0),
-            cached=cached,
-            extra={"adapter": data["adapter"]} if data.get("adapter") else {},
-        )
-
-
-def _raise_for(data: dict) -> None:
-    """Re-raise, in the caller's process, the error the worker reported as JSON."""
-    if data.get("ok"):
-        return
-    error = data.get("error") or {}
-    cls = ERROR_TYPES.get(error.get("type"), errors.BackendError)
-    exc = cls.__new__(cls)  # the message is already composed; skip each class's formatting
-    Exception.__init__(exc, error.get("message", "inference failed"))
-    if cls is errors.QueueFull:
-        exc.retry_after = error.get("retry_after", settings.INFERENCE_RETRY_AFTER_S)
-    raise exc
-
-
-# ---------------------------------------------------------------------------- guards
-
-
-def _check_quota(tenant_id) -> None:
-    hook = getattr(settings, "MODELS_RUNTIME_QUOTA_HOOK", None)
-    if hook:
-        import_string(hook)(tenant_id=tenant_id)
-
-
-def in_process() -> bool:
-    """Tasks run in this process (no broker configured, or tests without a worker)."""
-    from celery import current_app
-
-    return bool(current_app.conf.task_always_eager)
-
-
-def broker_queues() -> list[str]:
-    """Every queue the Celery app declares (none without a broker)."""
-    if in_process():
-        return []
-    from celery import current_app
-
-    return [queue.name for queue in current_app.conf.task_queues]
-
-
-def queued_requests(queue: str) -> int:
-    """Requests waiting in the broker's ``queue`` (0 without a broker): its Redis list length,
-    the figure KEDA's redis scaler reads too."""
-    if in_process():
-        return 0
-    return int(streams._redis_client().llen(queue))
-
-
-def _check_backpressure(model: str) -> str:
-    """429 when the model's own queue holds INFERENCE_MAX_QUEUED requests; returns the queue.
-    Per queue: a backlog of chat requests never refuses an embedding."""
-    queue = routing.queue_to_send(model)
-    depth = queued_requests(queue)
-    if depth >= settings.INFERENCE_MAX_QUEUED:
-        REFUSED.labels(model, "queue_full").inc()
-        raise errors.QueueFull(model, depth, settings.INFERENCE_RETRY_AFTER_S)
-    return queue
-
+from .metrics import CACHE, TIME_TO_FIRST_TOKEN
+from .results import InferenceResult
+from .tasks import infer_task
 
 # ---------------------------------------------------------------------------- metering
 
@@ -150,8 +42,6 @@ def _meter_unless_metered(tenant_id, data: dict) -> None:
 
 
 def _send(kind: str, *, model: str, payload: dict, tenant_id, stream_channel=None):
-    from .tasks import infer_task
-
     return infer_task.apply_async(
         kwargs={
             "model": model,
@@ -196,7 +86,7 @@ def _send_group(model: str, items: list[dict], timeout_s: float) -> list[dict]:
     data = _send_and_wait(
         "embed_group", model=model, payload={"items": items, "timeout_s": timeout_s}, tenant_id=""
     )
-    _raise_for(data)  # the whole group failed (an unknown model): every caller's error
+    results.raise_for(data)  # the whole group failed (an unknown model): every caller's error
     return data["items"]
 
 
@@ -208,7 +98,7 @@ def _coalescer() -> Coalescer | None:
     """The process's coalescer (see coalesce.py), or None: in-process tasks, or turned off
     with INFERENCE_COALESCE_IN_FLIGHT = 0."""
     in_flight, max_texts = settings.INFERENCE_COALESCE_IN_FLIGHT, settings.INFERENCE_COALESCE_TEXTS
-    if in_flight <= 0 or in_process():
+    if in_flight <= 0 or admission.in_process():
         return None
     with _coalescers_lock:
         key = (in_flight, max_texts)
@@ -218,7 +108,7 @@ def _coalescer() -> Coalescer | None:
 
 
 def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cache: bool):
-    _check_quota(tenant_id)
+    admission.check_quota(tenant_id)
     key = (
         cache_key(tenant_id=tenant_id, model=model, kind=kind, payload=payload)
         if use_cache
@@ -230,7 +120,7 @@ def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cac
             CACHE.labels(model, "hit").inc()
             return InferenceResult.from_task(hit, cached=True)
         CACHE.labels(model, "miss").inc()
-    _check_backpressure(model)
+    admission.check_backpressure(model)
     timeout_s = timeout_s or settings.INFERENCE_TIMEOUT_S
     # Small requests share worker tasks; a big one is a group by itself and goes on its own.
     coalescer = _coalescer() if kind == "embed" else None
@@ -241,7 +131,7 @@ def _call(kind: str, *, model: str, payload: dict, tenant_id, timeout_s, use_cac
         data = _send_and_wait(
             kind, model=model, payload={**payload, "timeout_s": timeout_s}, tenant_id=tenant_id
         )
-    _raise_for(data)
+    results.raise_for(data)
     result = InferenceResult.from_task(data)
     if key:
         cache_set(key, data)
@@ -278,9 +168,7 @@ def _with_adapter(params: dict, *, tenant_id, model: str) -> None:
     if name is None:
         params.pop("adapter", None)
         return
-    from .adapters import resolve
-
-    params["adapter_digest"] = resolve(tenant_id=tenant_id, name=name, model=model).digest
+    params["adapter_digest"] = adapters.resolve(tenant_id=tenant_id, name=name, model=model).digest
 
 
 def chat(
@@ -324,15 +212,13 @@ def chat_stream(
     if isinstance(messages, str):
         messages = [{"role": "user", "content": messages}]
     _with_adapter(params, tenant_id=tenant_id, model=model)
-    _check_quota(tenant_id)
-    _check_backpressure(model)
+    admission.check_quota(tenant_id)
+    admission.check_backpressure(model)
     timeout_s = timeout_s or settings.INFERENCE_TIMEOUT_S
     channel = streams.new_channel()
     subscription = streams.Subscription(channel, timeout_s + 5)  # before sending: miss nothing
     payload = {"messages": list(messages), **params, "timeout_s": timeout_s}
-    if in_process():
-        import threading
-
+    if admission.in_process():
         threading.Thread(
             target=_send,
             args=("chat",),
@@ -349,7 +235,7 @@ def chat_stream(
     started = time.monotonic()
     # With a broker, the web process measures what the caller sees: call -> first piece, the
     # queue in the broker included (in-process, the worker code in this process observes it).
-    first_piece = not in_process()
+    first_piece = not admission.in_process()
     for event in subscription.events():
         if "delta" in event:
             if first_piece:
@@ -363,7 +249,7 @@ def chat_stream(
             yield {"done": result}
             return
         else:
-            _raise_for({"ok": False, **event})
+            results.raise_for({"ok": False, **event})
 
 
 def classify(
@@ -404,8 +290,6 @@ def token_classify(
 
 def chat_job(messages, *, tenant, model: str = "chat", **params):
     """The async form: a Job (202 + job URL in the API) whose result is the chat output."""
-    from apps.jobs.services import job_create
-
     if isinstance(messages, str):
         messages = [{"role": "user", "content": messages}]
     return job_create(

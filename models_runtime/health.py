@@ -1,5 +1,7 @@
 """The readiness check for the inference pools (READINESS_CHECKS["inference_worker"])."""
 
+from celery import current_app
+
 from . import routing
 
 
@@ -10,8 +12,7 @@ def check_inference_worker() -> dict:
     whose pools answer (killing the chat pool leaves embeddings answering), and the answer names
     the queues no worker consumes (their requests wait in the broker, then time out or get 429).
     """
-    from config.celery import app
-
+    app = current_app  # the project's Celery app, which the library never imports by name
     if app.conf.task_always_eager:
         return {"mode": "in-process (no broker configured)"}
 

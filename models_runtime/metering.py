@@ -22,6 +22,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from .models import ModelUsage
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,8 +56,6 @@ def usage_of(result: dict) -> Usage:
 def write_usage(*, tenant_id, model: str, usage: Usage, day=None) -> None:
     """Add ``usage`` to the tenant's ModelUsage row of ``day`` (today) and to its quota
     counters through MODELS_RUNTIME_USAGE_HOOK."""
-    from .models import ModelUsage
-
     day = day or timezone.now().date()
     values = dict(
         requests=F("requests") + usage.requests,

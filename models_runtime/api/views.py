@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from apps.audit.services import audit_event_record, input_digest
 from models_runtime import client, errors, routing
 from models_runtime.specs import specs_from_settings
+from models_runtime.tasks import status_task
 
 from .errors import QueueFullError, to_api_error
 from .serializers import (
@@ -245,8 +246,6 @@ class ModelListView(APIView):
 
     @staticmethod
     def _worker_status() -> dict:
-        from models_runtime.tasks import status_task
-
         # One answer per pool: each reports the models it has loaded (the CPU pool never has
         # the chat model); a pool that does not answer leaves its models "not loaded".
         pending = [status_task.apply_async(queue=q) for q in routing.served_queues()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.module_loading import import_string
+
 from models_runtime.backends.base import (
     Backend,
     ChatRequest,
@@ -13,6 +15,7 @@ from models_runtime.backends.base import (
 from models_runtime.specs import ModelSpec
 
 __all__ = [
+    "BACKEND_CLASSES",
     "Backend",
     "ChatRequest",
     "ChatResult",
@@ -24,23 +27,29 @@ __all__ = [
 ]
 
 
+# Each backend by dotted path, imported when a model first needs it (Django's way with database
+# and cache backends): a process that never loads a model, such as the web, never imports
+# torch, transformers or the openai client that these modules import at their top.
+BACKEND_CLASSES = {
+    ("openai", None): "models_runtime.backends.openai_compat.OpenAICompatibleBackend",
+    ("transformers", "chat"): "models_runtime.backends.transformers_chat.TransformersChatBackend",
+    ("transformers", "embed"): (
+        "models_runtime.backends.transformers_encoders.TransformersEmbedBackend"
+    ),
+    ("transformers", "classify"): (
+        "models_runtime.backends.transformers_encoders.TransformersClassifyBackend"
+    ),
+    ("transformers", "token-classify"): (
+        "models_runtime.backends.transformers_encoders.TransformersTokenClassifyBackend"
+    ),
+}
+
+
 def backend_class(spec: ModelSpec) -> type[Backend]:
-    """The class serving ``spec``; torch and transformers are imported only when needed."""
+    """The class serving ``spec`` (an OpenAI-compatible server serves every task)."""
     if spec.backend == "openai":
-        from models_runtime.backends.openai_compat import OpenAICompatibleBackend
-
-        return OpenAICompatibleBackend
-    if spec.task == "chat":
-        from models_runtime.backends.transformers_chat import TransformersChatBackend
-
-        return TransformersChatBackend
-    from models_runtime.backends import transformers_encoders as encoders
-
-    return {
-        "embed": encoders.TransformersEmbedBackend,
-        "classify": encoders.TransformersClassifyBackend,
-        "token-classify": encoders.TransformersTokenClassifyBackend,
-    }[spec.task]
+        return import_string(BACKEND_CLASSES["openai", None])
+    return import_string(BACKEND_CLASSES["transformers", spec.task])
 
 
 def load_backend(spec: ModelSpec) -> Backend:

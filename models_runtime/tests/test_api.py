@@ -117,10 +117,10 @@ def test_bad_chat_input(agent):
 
 
 def test_backpressure_answers_429_with_retry_after(agent, settings, monkeypatch):
-    from models_runtime import client
+    from models_runtime import admission
 
     full = {"inference.embed": settings.INFERENCE_MAX_QUEUED}
-    monkeypatch.setattr(client, "queued_requests", lambda queue: full.get(queue, 0))
+    monkeypatch.setattr(admission, "queued_requests", lambda queue: full.get(queue, 0))
     response = agent.post(
         "/api/v1/inference/embed", {"texts": ["x"], "cache": False}, format="json"
     )

@@ -120,7 +120,7 @@ def test_settings_are_checked():
 @pytest.mark.django_db
 def test_the_client_coalesces_small_calls_and_sends_big_ones_alone(tenant, settings, monkeypatch):
     """Which path a call takes from the client (the broker round trip replaced by a recorder)."""
-    from models_runtime import client
+    from models_runtime import admission, client
     from models_runtime.packing import pack_vectors
 
     settings.INFERENCE_COALESCE_IN_FLIGHT = 2
@@ -148,8 +148,8 @@ def test_the_client_coalesces_small_calls_and_sends_big_ones_alone(tenant, setti
             return {"ok": True, "items": [answer(item["texts"]) for item in payload["items"]]}
         return answer(payload["texts"])
 
-    monkeypatch.setattr(client, "in_process", lambda: False)
-    monkeypatch.setattr(client, "queued_requests", lambda queue: 0)
+    monkeypatch.setattr(admission, "in_process", lambda: False)
+    monkeypatch.setattr(admission, "queued_requests", lambda queue: 0)
     monkeypatch.setattr(client, "_send_and_wait", round_trip)
     monkeypatch.setattr(client, "_coalescers", {})
 

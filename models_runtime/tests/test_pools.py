@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from celery import current_app
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from config.celery import INFERENCE_QUEUES
 from models_runtime import routing
 from models_runtime.errors import InvalidSpec
 from models_runtime.specs import REGISTERED_MODELS, spec_from_dict
@@ -34,7 +34,7 @@ def test_compose_pools_consume_the_queues_their_hardware_serves():
     for name, queues in pools.items():
         assert _queues(services[name]) == queues, name
     consumed = set().union(*pools.values())
-    assert consumed == {"default", *INFERENCE_QUEUES, "training"}  # every queue has a pool
+    assert consumed == {q.name for q in current_app.conf.task_queues}  # every queue has a pool
     for name in ("worker-gpu", "worker-training"):  # the GPU pools reserve a GPU
         devices = services[name]["deploy"]["resources"]["reservations"]["devices"]
         assert devices[0]["capabilities"] == ["gpu"], name

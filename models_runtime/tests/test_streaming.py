@@ -15,7 +15,7 @@ import pytest
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from models_runtime.backends import ChatRequest
+from models_runtime.backends import ChatRequest, per_row, streaming
 from models_runtime.backends import transformers_chat as tc
 from models_runtime.thinking import split_thinking
 
@@ -47,15 +47,15 @@ def plain(request: ChatRequest) -> ChatRequest:
 
 @pytest.fixture
 def streamers(monkeypatch):
-    """Every ``_Streamer`` built while the test runs (with the rows it tracks)."""
+    """Every ``Streamer`` built while the test runs (with the rows it tracks)."""
     built = []
 
-    class Spy(tc._Streamer):
+    class Spy(streaming.Streamer):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             built.append(self)
 
-    monkeypatch.setattr(tc, "_Streamer", Spy)
+    monkeypatch.setattr(tc, "Streamer", Spy)
     return built
 
 
@@ -122,7 +122,7 @@ def test_a_raising_callback_does_not_break_the_batch(chat_backend, caplog):
         ChatRequest.from_prompt("What is the capital of France?", max_new_tokens=16, on_text=first),
         ChatRequest.from_prompt("Count from 1 to 10.", max_new_tokens=12, on_text=second),
     ]
-    with caplog.at_level(logging.WARNING, logger=tc.logger.name):
+    with caplog.at_level(logging.WARNING, logger=streaming.logger.name):
         results = chat_backend.run_batch(requests)
 
     assert results == chat_backend.run_batch([plain(r) for r in requests])
@@ -234,14 +234,14 @@ def stream_script(
     prompt_ids = [tokenizer.pad_token_id] * 3
     recorder = Recorder()
     request = ChatRequest.from_prompt("x", stop=tuple(stops), on_text=recorder)
-    stop = tc._PerRowStop(
+    stop = per_row.PerRowStop(
         prompt_length=len(prompt_ids),
         limits=[len(tokens)],
         stops=[request.stop],
         eos_ids=set(),
         tokenizer=tokenizer,
     )
-    streamer = tc._Streamer([request], [prompt], stop, tokenizer, [""])
+    streamer = streaming.Streamer([request], [prompt], stop, tokenizer, [""])
     decodes = []
     for count in range(1, (steps or len(tokens)) + 1):
         ids = torch.tensor([prompt_ids + tokens[:count]])
@@ -250,7 +250,7 @@ def stream_script(
         decodes.append(tokenizer.decode(tokens[:count], skip_special_tokens=True))
         if stop.done_at[0] is not None:
             break
-    final = tc._decode_answer(tokenizer, tokens[: stop.done_at[0] or count], request.stop)[1]
+    final = per_row.decode_answer(tokenizer, tokens[: stop.done_at[0] or count], request.stop)[1]
     streamer.flush([final])
     return recorder, final, decodes
 
@@ -330,7 +330,7 @@ def test_what_was_held_back_is_sent_after_generate(chat_backend):
 def test_a_closing_tag_never_opened_is_a_known_limit(chat_backend, caplog):
     """Without ``<think>`` in the text or at the end of the prompt the text is streamed as answer;
     a later stray ``</think>`` makes split_thinking call it reasoning. That is logged."""
-    with caplog.at_level(logging.WARNING, logger=tc.logger.name):
+    with caplog.at_level(logging.WARNING, logger=streaming.logger.name):
         recorder, final, _ = stream_script(chat_backend.tokenizer, "Plain start</think>then more")
     assert final == "then more"
     assert recorder.text == "Plain start"  # sent before the tag appeared; nothing after it
@@ -340,13 +340,13 @@ def test_a_closing_tag_never_opened_is_a_known_limit(chat_backend, caplog):
 def test_incremental_decoding_matches_whole_decoding(chat_backend):
     """The byte-level shortcut: decoding only the new tokens gives what decoding all gives."""
     tokenizer = chat_backend.tokenizer
-    assert tc._decodes_by_concatenation(tokenizer)
+    assert streaming.decodes_by_concatenation(tokenizer)
     text = "Grüße 👋🏽 from 東京! <|im_end|> x\n\n\tspaces   and ✨ done"
     tokens = tokenizer(text, add_special_tokens=False)["input_ids"]
     assert tokenizer.convert_tokens_to_ids("<|im_end|>") in tokens  # a special token is skipped
     request = ChatRequest.from_prompt("x", on_text=lambda d: None)
-    stop = tc._PerRowStop(0, [len(tokens)], [()], set(), tokenizer)
-    streamer = tc._Streamer([request], ["p"], stop, tokenizer, [""])
+    stop = per_row.PerRowStop(0, [len(tokens)], [()], set(), tokenizer)
+    streamer = streaming.Streamer([request], ["p"], stop, tokenizer, [""])
     (row,) = streamer.rows
     for count in range(1, len(tokens) + 1):
         ids = torch.tensor([tokens[:count]])
@@ -376,7 +376,7 @@ def test_settled_text_only_grows_and_leads_to_the_final_answer(text, thinking_op
     final = split_thinking(text)[1]
     previous = ""
     for end in range(len(text) + 1):
-        settled = tc._settled_answer(text[:end], thinking_open)
+        settled = streaming.settled_answer(text[:end], thinking_open)
         assert final.startswith(settled), (text[:end], settled)
         assert settled.startswith(previous), (text[:end], settled)
         previous = settled
