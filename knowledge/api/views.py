@@ -6,9 +6,6 @@ Thin views: validate, call a service or selector, serialize. Every graph action 
 
 from __future__ import annotations
 
-import zipfile
-from io import BytesIO
-
 from django.db import IntegrityError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +17,6 @@ from rest_framework.response import Response
 
 from apps.accounts.api.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
-from apps.audit.services import audited
 from apps.core.upload_guard import check_count
 from apps.jobs.api.serializers import JobSerializer
 from knowledge import selectors, services
@@ -38,9 +34,6 @@ READERS = set(Role.values)
 # auditors only read.
 WRITERS = {Role.ADMIN, Role.ANALYST, Role.CLINICIAN, Role.AGENT}
 WRITE_ACTIONS = frozenset({"import_files", "upsert", "delete_nodes", "embeddings"})
-# Keys named in an audit event of a graph change (the graphs behind safety checks, such as a
-# drug-allergy graph, must show which keys changed); more are counted, not listed.
-MAX_AUDITED_KEYS = 100
 READ_ACTIONS = (
     "neighbours",
     "khop",
@@ -84,18 +77,6 @@ def _khop(graph, q: dict):
         raise _node_missing(exc) from exc
 
 
-def _changed_keys(body: dict) -> dict:
-    """The node keys and edge triples a write touches, for its audit event (bounded)."""
-    nodes = [str(n.get("key")) for n in body.get("nodes") or []]
-    edges = [
-        f"{e.get('source')}-{e.get('type')}->{e.get('target')}" for e in body.get("edges") or []
-    ]
-    return {
-        "domain_keys": (nodes + edges)[:MAX_AUDITED_KEYS],
-        "keys_total": len(nodes) + len(edges),
-    }
-
-
 def _job_response(job, request) -> Response:
     body = JobSerializer(job, context={"request": request}).data
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
@@ -132,13 +113,7 @@ class GraphViewSet(TenantScopedModelViewSet):
         ):
             raise taken
         try:
-            with audited(
-                tenant=request.tenant,
-                action="knowledge.graph.create",
-                resource_type="knowledge.graph",
-            ) as event:
-                graph = services.graph_create(tenant=request.tenant, **body.validated_data)
-                event.resource_id = str(graph.pk)
+            graph = services.graph_create_audited(tenant=request.tenant, **body.validated_data)
         except IntegrityError as exc:  # created by a concurrent request since the check
             raise taken from exc
         return Response(s.GraphSerializer(graph).data, status=status.HTTP_201_CREATED)
@@ -151,26 +126,16 @@ class GraphViewSet(TenantScopedModelViewSet):
         if "domain" in body.validated_data:  # moving a graph needs write on both domains
             self.require_domain_write(body.validated_data["domain"])
         try:
-            with audited(
-                tenant=request.tenant,
-                action="knowledge.graph.update",
-                resource_type="knowledge.graph",
-                resource_id=str(graph.pk),
-            ):
-                graph = services.graph_update(graph=graph, **body.validated_data)
+            graph = services.graph_update_audited(
+                tenant=request.tenant, graph=graph, **body.validated_data
+            )
         except IntegrityError as exc:
             raise serializers.ValidationError({"name": ["a graph with this name exists"]}) from exc
         return Response(s.GraphSerializer(graph).data)
 
     def destroy(self, request, pk=None):
         graph = self.get_object()
-        with audited(
-            tenant=request.tenant,
-            action="knowledge.graph.delete",
-            resource_type="knowledge.graph",
-            resource_id=str(graph.pk),
-        ):
-            services.graph_delete(graph=graph)
+        services.graph_delete_audited(tenant=request.tenant, graph=graph)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # ------------------------------------------------------------------ writes
@@ -204,16 +169,11 @@ class GraphViewSet(TenantScopedModelViewSet):
         for file_name, text in files.items():  # the upload guard's caps, before parsing
             check_count("max_rows", text.count("\n"), field=file_name)
         try:
-            services.graph_import_check(graph=graph, fmt=fmt, files=files)
+            job = services.graph_import_start_audited(
+                tenant=request.tenant, graph=graph, fmt=fmt, files=files
+            )
         except GraphValidationError as exc:
             raise _invalid(exc) from exc
-        with audited(
-            tenant=request.tenant,
-            action="knowledge.graph.import.start",
-            resource_type="knowledge.graph",
-            resource_id=str(graph.pk),
-        ):
-            job = services.graph_import_start(graph=graph, fmt=fmt, files=files)
         return _job_response(job, request)
 
     @extend_schema(request=s.UpsertSerializer, responses=OpenApiTypes.OBJECT)
@@ -224,15 +184,9 @@ class GraphViewSet(TenantScopedModelViewSet):
         body = s.UpsertSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            with audited(
-                tenant=request.tenant,
-                action="knowledge.graph.upsert",
-                resource_type="knowledge.graph",
-                resource_id=str(graph.pk),
-                details=_changed_keys(body.validated_data),
-            ) as event:
-                result = services.graph_upsert(graph=graph, **body.validated_data)
-                event.row_count = result.nodes + result.edges
+            result = services.graph_upsert_audited(
+                tenant=request.tenant, graph=graph, **body.validated_data
+            )
         except GraphValidationError as exc:
             raise _invalid(exc) from exc
         return Response(result.as_dict())
@@ -244,16 +198,9 @@ class GraphViewSet(TenantScopedModelViewSet):
         graph = self.get_object()
         body = s.DeleteNodesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with audited(
-            tenant=request.tenant,
-            action="knowledge.graph.delete_nodes",
-            resource_type="knowledge.graph",
-            resource_id=str(graph.pk),
-            details=_changed_keys({"nodes": [{"key": k} for k in body.validated_data["keys"]]}),
-        ) as event:
-            deleted = services.nodes_delete(graph=graph, keys=body.validated_data["keys"])
-            event.row_count = deleted
-        graph.refresh_from_db(fields=["version"])
+        deleted = services.nodes_delete_audited(
+            tenant=request.tenant, graph=graph, keys=body.validated_data["keys"]
+        )
         return Response({"deleted": deleted, "version": graph.version})
 
     @extend_schema(request=None, responses={202: JobSerializer})
@@ -261,13 +208,7 @@ class GraphViewSet(TenantScopedModelViewSet):
     def embeddings(self, request, pk=None):
         """Compute missing or stale node embeddings as a job (202)."""
         graph = self.get_object()
-        with audited(
-            tenant=request.tenant,
-            action="knowledge.graph.embeddings.start",
-            resource_type="knowledge.graph",
-            resource_id=str(graph.pk),
-        ):
-            job = services.node_embeddings_start(graph=graph)
+        job = services.node_embeddings_start_audited(tenant=request.tenant, graph=graph)
         return _job_response(job, request)
 
     # ------------------------------------------------------------------ reads
@@ -280,29 +221,9 @@ class GraphViewSet(TenantScopedModelViewSet):
         """The graph as node-link JSON, CSV (a zip of nodes.csv and edges.csv) or GraphML."""
         graph = self.get_object()
         fmt = _query(s.ExportQuerySerializer, request)["file_format"]
-        g = selectors.graph_networkx(graph)
-        name = f"{graph.name}-v{selectors.graph_version(graph)}"
-        if fmt == formats.NODE_LINK:
-            meta = {"name": graph.name, "domain": graph.domain, "version": graph.version}
-            payload, content_type, filename = (
-                formats.write_node_link(g, meta).encode(),
-                "application/json",
-                f"{name}.json",
-            )
-        elif fmt == formats.GRAPHML:
-            payload, content_type, filename = (
-                formats.write_graphml(g).encode(),
-                "application/graphml+xml",
-                f"{name}.graphml",
-            )
-        else:
-            buffer = BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                for file_name, text in formats.write_csv(g).items():
-                    archive.writestr(file_name, text)
-            payload, content_type, filename = buffer.getvalue(), "application/zip", f"{name}.zip"
-        response = HttpResponse(payload, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        exported = selectors.graph_export(graph, fmt)
+        response = HttpResponse(exported.content, content_type=exported.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
         return response
 
     @extend_schema(parameters=[s.NodeQuerySerializer], responses=OpenApiTypes.OBJECT)

@@ -1,5 +1,6 @@
 """Reads of knowledge graphs (HackSoft selectors), re-exported for ``knowledge.selectors``."""
 
+from .exports import ExportFile, graph_export
 from .linking import METHODS as LINK_METHODS
 from .linking import entity_link
 from .queries import (
@@ -21,11 +22,13 @@ from .queries import (
 from .retrieval import knowledge_search
 
 __all__ = [
+    "ExportFile",
     "LINK_METHODS",
     "NodeNotFound",
     "edges_of",
     "entity_link",
     "graph_components",
+    "graph_export",
     "graph_get",
     "graph_khop",
     "graph_networkx",

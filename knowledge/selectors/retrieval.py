@@ -22,6 +22,7 @@ from knowledge import cache
 from knowledge.graphs.records import node_search_text
 from knowledge.graphs.text import search_terms
 from knowledge.models import Graph, Node
+from models_runtime import client
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
@@ -81,10 +82,8 @@ def search_index(graph: Graph) -> tuple[cache.CachedGraph, SearchIndex]:
 
 
 def _query_vector(graph: Graph, query: str, model: str) -> tuple[np.ndarray, object]:
-    from models_runtime.client import embed
-
     name = model.split("@", 1)[0] or "embed"
-    result = embed([query], tenant_id=graph.tenant_id, model=name)
+    result = client.embed([query], tenant_id=graph.tenant_id, model=name)
     vector = np.asarray(result.output, dtype=np.float32)
     norm = np.linalg.norm(vector)
     return (vector / norm if norm else vector), result

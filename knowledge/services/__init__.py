@@ -1,6 +1,15 @@
 """Writes to knowledge graphs (HackSoft services): each bumps the graph's version when it
 changes rows. Re-exported here so callers import ``knowledge.services``."""
 
+from .audited_writes import (
+    graph_create_audited,
+    graph_delete_audited,
+    graph_import_start_audited,
+    graph_update_audited,
+    graph_upsert_audited,
+    node_embeddings_start_audited,
+    nodes_delete_audited,
+)
 from .graphs import (
     WriteResult,
     graph_create,
@@ -23,6 +32,13 @@ from .jobs import (
 from .seeds import SEEDS, seed_graph_ensure, seed_graphs_load
 
 __all__ = [
+    "nodes_delete_audited",
+    "node_embeddings_start_audited",
+    "graph_upsert_audited",
+    "graph_update_audited",
+    "graph_import_start_audited",
+    "graph_delete_audited",
+    "graph_create_audited",
     "SEEDS",
     "WriteResult",
     "graph_create",

@@ -13,6 +13,7 @@ from knowledge.graphs.formats import parse
 from knowledge.graphs.records import node_search_text
 from knowledge.graphs.validation import Problems, check_batch
 from knowledge.models import Graph, ImportUpload, Node
+from models_runtime import client
 
 from .graphs import graph_version_bump, node_types_of
 
@@ -81,8 +82,6 @@ def node_embeddings_compute(
     """Embed every stale node through ``models_runtime`` (batches of EMBED_BATCH) and store the
     vectors with the text fingerprint they were made from; bumps the version once at the end
     (search indexes are per version). Model calls happen outside any transaction."""
-    from models_runtime.client import embed
-
     pending = list(
         stale_embeddings(graph).values_list("id", "label", "aliases", "properties", "text_hash")
     )
@@ -95,7 +94,7 @@ def node_embeddings_compute(
             node_search_text(label, aliases, props)[:EMBED_TEXT_CHARS]
             for _, label, aliases, props, _ in batch
         ]
-        result = embed(texts, tenant_id=graph.tenant_id, model=model)
+        result = client.embed(texts, tenant_id=graph.tenant_id, model=model)
         model_name = f"{result.model}@{result.revision}"
         rows = [
             Node(
