@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from apps.audit.services import audit_event_record
 from apps.jobs.runner import PermanentJobError, job_task
 
 from .graphs.validation import GraphValidationError
 from .models import Graph, ImportUpload
-from .services import graph_import, node_embeddings_compute
+from .services import node_embeddings_compute, upload_import
 
 
 @job_task(name="knowledge.tasks.graph_import_task")
@@ -23,20 +22,9 @@ def graph_import_task(job, progress) -> dict:
         raise PermanentJobError(f"upload {job.params['upload_id']} no longer exists")
     graph = upload.graph
     try:
-        result = graph_import(graph=graph, fmt=upload.format, files=upload.files, progress=progress)
+        result = upload_import(tenant=job.tenant, upload=upload, progress=progress)
     except GraphValidationError as exc:
         raise PermanentJobError(str(exc)) from exc
-    # Recorded after the import's own transaction (an ``audited`` block around it would hold
-    # the job's progress updates invisible until the end).
-    audit_event_record(
-        tenant=job.tenant,
-        action="knowledge.graph.import",
-        resource_type="knowledge.graph",
-        resource_id=str(graph.pk),
-        row_count=result.nodes + result.edges,
-        details=result.as_dict(),
-    )
-    upload.delete()
     return {
         **result.as_dict(),
         "graph_id": graph.pk,

@@ -7,13 +7,8 @@ node on click through the REST API, with the session's tenant in ``X-Tenant``.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
-
-from apps.accounts.authz import readable_domains
-from apps.accounts.models import Membership
-from apps.accounts.selectors import tenants_of
 
 from . import selectors
 from .graphs.algorithms import NodeNotFound
@@ -21,17 +16,6 @@ from .models import Graph
 
 DEFAULT_HOPS = 1
 MAX_DRAWN_NODES = 150
-
-
-def graphs_visible_to(user):
-    """Graphs of the user's active tenants in the domains its role there reads (all for
-    superusers)."""
-    if user.is_superuser:
-        return Graph.objects.all()
-    visible = Q(pk__in=[])
-    for membership in Membership.objects.filter(user=user, tenant__in=tenants_of(user)):
-        visible |= Q(tenant_id=membership.tenant_id, domain__in=readable_domains(membership.role))
-    return Graph.objects.filter(visible)
 
 
 def neighbourhood_context(graph: Graph, node: str | None, hops: int = DEFAULT_HOPS) -> dict:
@@ -63,7 +47,12 @@ def neighbourhood_context(graph: Graph, node: str | None, hops: int = DEFAULT_HO
 
 @login_required
 def neighbourhood(request, graph_id: int):
-    graph = graphs_visible_to(request.user).select_related("tenant").filter(pk=graph_id).first()
+    graph = (
+        selectors.graphs_visible_to(request.user)
+        .select_related("tenant")
+        .filter(pk=graph_id)
+        .first()
+    )
     if graph is None:  # another tenant's graph looks exactly like a missing one
         raise Http404("No such graph.")
     try:

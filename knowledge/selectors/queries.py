@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 import networkx as nx
+from django.db.models import Q
 
+from apps.accounts.authz import readable_domains
+from apps.accounts.models import Membership
+from apps.accounts.selectors import tenants_of
 from knowledge import cache
 from knowledge.graphs import algorithms
 from knowledge.graphs.algorithms import Neighbourhood, NodeNotFound
@@ -21,6 +25,17 @@ __all__ = ["NodeNotFound"]
 
 def graphs_of(*, tenant):
     return Graph.objects.filter(tenant=tenant).order_by("name")
+
+
+def graphs_visible_to(user):
+    """Graphs of the user's active tenants in the domains its role there reads (all for
+    superusers): what the neighbourhood page may draw for a signed-in user."""
+    if user.is_superuser:
+        return Graph.objects.all()
+    visible = Q(pk__in=[])
+    for membership in Membership.objects.filter(user=user, tenant__in=tenants_of(user)):
+        visible |= Q(tenant_id=membership.tenant_id, domain__in=readable_domains(membership.role))
+    return Graph.objects.filter(visible)
 
 
 def graph_get(*, tenant, graph_id=None, name: str | None = None) -> Graph:

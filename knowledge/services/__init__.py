@@ -28,6 +28,7 @@ from .jobs import (
     node_embeddings_compute,
     node_embeddings_start,
     stale_embeddings,
+    upload_import,
 )
 from .seeds import SEEDS, seed_graph_ensure, seed_graphs_load
 
@@ -57,4 +58,5 @@ __all__ = [
     "seed_graph_ensure",
     "seed_graphs_load",
     "stale_embeddings",
+    "upload_import",
 ]

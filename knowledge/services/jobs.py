@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from django.db import transaction
 from django.db.models import F
 
+from apps.audit.services import audit_event_record
 from apps.jobs.models import Job
 from apps.jobs.services import job_create
 from knowledge.graphs.formats import parse
@@ -15,7 +16,7 @@ from knowledge.graphs.validation import Problems, check_batch
 from knowledge.models import Graph, ImportUpload, Node
 from models_runtime import client
 
-from .graphs import graph_version_bump, node_types_of
+from .graphs import WriteResult, graph_import, graph_version_bump, node_types_of
 
 IMPORT_JOB_KIND = "knowledge.import"
 IMPORT_TASK_NAME = "knowledge.tasks.graph_import_task"
@@ -56,6 +57,26 @@ def graph_import_start(*, graph: Graph, fmt: str, files: Mapping[str, str]) -> J
         )
     job.refresh_from_db()  # with in-process tasks it has already run
     return job
+
+
+def upload_import(*, tenant, upload: ImportUpload, progress: Callable | None = None) -> WriteResult:
+    """Run an import job's upload into its graph (all or nothing; ``GraphValidationError`` for
+    invalid files), record ``knowledge.graph.import`` and delete the upload.
+
+    The event is recorded after the import's own transaction: an ``audited`` block around it
+    would hold the job's progress updates invisible until the end."""
+    graph = upload.graph
+    result = graph_import(graph=graph, fmt=upload.format, files=upload.files, progress=progress)
+    audit_event_record(
+        tenant=tenant,
+        action="knowledge.graph.import",
+        resource_type="knowledge.graph",
+        resource_id=str(graph.pk),
+        row_count=result.nodes + result.edges,
+        details=result.as_dict(),
+    )
+    upload.delete()
+    return result
 
 
 def node_embeddings_start(*, graph: Graph) -> Job:
