@@ -22,12 +22,28 @@ from django.conf import settings
 from apps.jobs.services import job_create
 
 from . import adapters, admission, errors, results, routing, streams
+from .admission import broker_queues, in_process, queued_requests
 from .cache import cache_get, cache_key, cache_set
 from .coalesce import Coalescer
 from .metering import usage_of, write_usage
 from .metrics import CACHE, TIME_TO_FIRST_TOKEN
 from .results import InferenceResult
 from .tasks import infer_task
+
+# Callers import only this module: the result type and the broker figures (admission.py) are
+# re-exported here.
+__all__ = [
+    "InferenceResult",
+    "broker_queues",
+    "chat",
+    "chat_job",
+    "chat_stream",
+    "classify",
+    "embed",
+    "in_process",
+    "queued_requests",
+    "token_classify",
+]
 
 # ---------------------------------------------------------------------------- metering
 
