@@ -20,7 +20,7 @@ class ChatRequest:
 
     ``on_text`` streams the answer: a backend that supports it calls ``on_text(delta)`` on its
     batch thread with each new piece of the answer while the batch runs, and the pieces put
-    together equal the final ``ChatResult.text`` exactly (see ``transformers_chat``). It is an
+    together equal the final ``ChatResult.text`` exactly (see ``streaming``). It is an
     in-process callable only: it takes no part in equality, hashing or repr, is never serialised
     (a request crossing a process boundary, e.g. a Celery task, carries a channel name instead and
     the worker attaches the callback with ``dataclasses.replace``), and ``dataclasses.asdict``
