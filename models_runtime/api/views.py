@@ -1,6 +1,7 @@
 """REST over the inference worker: model specs and state, embeddings, chat (optionally as
 server-sent events). Authentication, the tenant and roles come from the platform's default DRF
-settings; every call is audited with the model's name, revision and a keyed input digest."""
+settings; every call is audited with the model's name, revision and a keyed input digest
+(``models_runtime.auditing``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.audit.services import audit_event_record, input_digest
 from models_runtime import client, errors, routing
+from models_runtime.auditing import inference_call_record
 from models_runtime.specs import specs_from_settings
 from models_runtime.tasks import status_task
 
@@ -28,21 +29,6 @@ from .serializers import (
 
 # Everyone but the read-only auditor may call models directly.
 CALLERS = {"admin", "analyst", "clinician", "agent"}
-
-
-def _audit(request, action, result, payload, *, outcome="success", status_code=200, details=None):
-    audit_event_record(
-        tenant=request.tenant,
-        action=action,
-        outcome=outcome,
-        status_code=status_code,
-        resource_type="model",
-        resource_id=getattr(result, "model", None) or payload.get("model", ""),
-        model_name=getattr(result, "model", "") or payload.get("model", ""),
-        model_revision=getattr(result, "revision", ""),
-        input_digest=input_digest(tenant=request.tenant, data=payload),
-        details=details or {},
-    )
 
 
 def _timings(result) -> dict:
@@ -61,11 +47,11 @@ class InferenceView(APIView):
         if isinstance(exc, errors.ModelsRuntimeError):
             api_error = to_api_error(exc, self.input_field)
             payload = getattr(self, "_payload", {})
-            _audit(
-                self.request,
-                self.action_name,
-                None,
-                payload,
+            inference_call_record(
+                tenant=self.request.tenant,
+                action=self.action_name,
+                result=None,
+                payload=payload,
                 outcome="error",
                 status_code=api_error.status_code,
                 details={"error": type(exc).__name__},
@@ -91,11 +77,11 @@ class EmbedView(InferenceView):
         result = client.embed(
             data["texts"], tenant_id=request.tenant.pk, model=data["model"], use_cache=data["cache"]
         )
-        _audit(
-            request,
-            self.action_name,
-            result,
-            self._payload,
+        inference_call_record(
+            tenant=request.tenant,
+            action=self.action_name,
+            result=result,
+            payload=self._payload,
             details={
                 "texts": len(data["texts"]),
                 "tokens_in": result.tokens_in,
@@ -148,11 +134,11 @@ class ChatView(InferenceView):
         return Response(self._body(result))
 
     def _audit_chat(self, request, result):
-        _audit(
-            request,
-            self.action_name,
-            result,
-            self._payload,
+        inference_call_record(
+            tenant=request.tenant,
+            action=self.action_name,
+            result=result,
+            payload=self._payload,
             details={
                 "tokens_in": result.tokens_in,
                 "tokens_out": result.tokens_out,
