@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -29,16 +30,11 @@ from django.db import connection
 from apps.accounts.benchmark import bench_tenant
 from apps.accounts.roles import Role
 from apps.accounts.services import api_key_create, api_key_revoke
+from benchmarks.harness.processes import ProcessFailed, platform_env, start_web, start_worker
+from benchmarks.harness.session import exclusive
+from benchmarks.knowledge import runner
+from benchmarks.knowledge.synthetic import synthetic_csv
 from knowledge import cache, selectors, services
-from knowledge.bench import runner
-from knowledge.bench.synthetic import synthetic_csv
-from models_runtime.bench.processes import (
-    ProcessFailed,
-    exclusive,
-    platform_env,
-    start_web,
-    start_worker,
-)
 
 BENCH_TENANT = "bench-knowledge"
 SYNTHETIC_GRAPH = "bench-synthetic"
@@ -60,8 +56,6 @@ class Command(BaseCommand):
                 f"bench_knowledge needs {' and '.join(missing)}: it measures the configured "
                 "database and starts a web server and an inference worker on the broker"
             )
-        from celery import current_app
-
         celery_app = current_app._get_current_object()
         logs = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="bench-knowledge-"))
         logs.mkdir(parents=True, exist_ok=True)
