@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from apps.accounts.roles import Role
+from benchmarks.harness.processes import start_web
 from config.celery import app as celery_app
-from models_runtime.bench.processes import start_web
 from tests.workers import ROOT, celery_worker, real_broker, worker_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

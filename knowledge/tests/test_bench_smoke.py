@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from tests.benchsupport import SMOKE_REDIS_DB, run_smoke
+from benchmarks.harness.smoke import SMOKE_REDIS_DB, run_smoke
 
 SMOKE_DATABASE = "bench_knowledge_smoke"
 REQUIRED = (

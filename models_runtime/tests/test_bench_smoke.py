@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from tests.benchsupport import SMOKE_REDIS_DB, run_smoke
+from benchmarks.harness.smoke import SMOKE_REDIS_DB, run_smoke
 
 SMOKE_DATABASE = "bench_smoke"
 REQUIRED = (

@@ -78,14 +78,14 @@ def prepare(selected: list[str]) -> tuple[dict, object]:
 
 
 def start_platform(out: Path):
-    from config.celery import app as celery_app
-    from models_runtime.bench.processes import (
+    from benchmarks.harness.processes import (
         ManagedProcess,
         platform_env,
         purge_inference_queue,
         start_web,
         start_worker,
     )
+    from config.celery import app as celery_app
 
     env = platform_env(max_batch_size=None, settings_module=os.environ["DJANGO_SETTINGS_MODULE"])
     # The platform's own request timeout, not the benchmark's long one: a load test must see

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchsupport import ensure_database, with_path
+from benchmarks.harness.smoke import ensure_database, with_path
 
 ROOT = Path(__file__).resolve().parents[2]
 LOADTEST_SMOKE_REDIS_DB = os.environ.get("LOADTEST_SMOKE_REDIS_DB", "9")

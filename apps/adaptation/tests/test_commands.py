@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.benchsupport import run_smoke
+from benchmarks.harness.smoke import run_smoke
 
 
 @pytest.mark.postgres

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.benchsupport import run_smoke
+from benchmarks.harness.smoke import run_smoke
 
 SMOKE_DATABASE = "bench_cs_smoke"
 SMOKE_REDIS_DB = "12"

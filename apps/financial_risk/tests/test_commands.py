@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from apps.financial_risk.models import ModelState, RiskAccount, RiskModel
 from apps.financial_risk.services.demo import risk_demo_seed
-from tests.benchsupport import run_smoke
+from benchmarks.harness.smoke import run_smoke
 
 from .factories import tiny_rows
 

@@ -20,7 +20,7 @@ from apps.financial_risk.engine.fraud_training import fit, time_split
 from apps.financial_risk.models import ModelPurpose, ModelState, RiskModel
 from apps.financial_risk.services.fraud_state import tenant_state_clear
 from apps.jobs.models import Job
-from tests.benchsupport import run_smoke
+from benchmarks.harness.smoke import run_smoke
 
 from .factories import small_stream, stream_rows
 

@@ -65,7 +65,7 @@ def test_the_project_evaluation_set_meets_its_targets(capsys):
 @pytest.mark.redis
 @pytest.mark.worker
 def test_bench_medical_smoke():
-    from tests.benchsupport import run_smoke
+    from benchmarks.harness.smoke import run_smoke
 
     lines, report = run_smoke(
         "bench_medical", database="bench_med_smoke", redis_db="11", timeout=600

@@ -3,7 +3,7 @@
 Starts (and stops) its own web server and inference workers against ``DATABASE_URL`` and
 ``REDIS_URL``, measures chat, embed and embed_batched three ways (raw, platform, platform with
 batching off), prints a table and, as its last line, one JSON object with the ratios. Exits
-non-zero when a measure cannot be taken. See ``models_runtime.bench``.
+non-zero when a measure cannot be taken. See ``benchmarks.inference``.
 """
 
 from __future__ import annotations
@@ -16,15 +16,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.module_loading import import_string
 
-from models_runtime.bench.processes import ProcessFailed, exclusive
-from models_runtime.bench.runner import Benchmark, BenchmarkError, Settings
-from models_runtime.bench.single_user import measure_single_user
-from models_runtime.bench.workloads import FULL, SMOKE
+from benchmarks.harness.credentials import bench_credential
+from benchmarks.harness.processes import ProcessFailed
+from benchmarks.harness.session import exclusive
+from benchmarks.inference.runner import Benchmark, BenchmarkError, Settings
+from benchmarks.inference.single_user import measure_single_user
+from benchmarks.inference.workloads import FULL, SMOKE
 from models_runtime.errors import ModelsRuntimeError
 
 
@@ -75,8 +77,6 @@ class Command(BaseCommand):
                 f"bench_inference needs {' and '.join(missing)}: it starts a web server and "
                 "Celery workers that share the database and broker with it"
             )
-        from celery import current_app
-
         celery_app = current_app._get_current_object()
         if not str(celery_app.conf.broker_url or "").startswith(("redis://", "rediss://")):
             raise CommandError(f"the Celery broker is {celery_app.conf.broker_url!r}, not Redis")
@@ -88,8 +88,7 @@ class Command(BaseCommand):
         try:
             with exclusive(os.environ["REDIS_URL"], progress=self._progress):
                 call_command("migrate", interactive=False, verbosity=0)
-                # From the accounts app, through a hook: models_runtime does not import it.
-                token, revoke = import_string(settings.MODELS_RUNTIME_BENCH_CREDENTIAL_HOOK)()
+                token, revoke = bench_credential()
                 bench_settings = Settings(
                     plan=plan,
                     token=token,

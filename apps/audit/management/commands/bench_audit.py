@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.audit.management.scratch import scratch_environment
+from benchmarks.audit import run_bench
 
 
 class Command(BaseCommand):
@@ -27,8 +28,6 @@ class Command(BaseCommand):
         smoke = options["smoke"]
         per_writer = options["per_writer"] or (150 if smoke else 1500)
         if options["inner"]:
-            from apps.audit.management.bench import run_bench  # only on the scratch database
-
             if "_bench_" not in str(settings.DATABASES["default"]["NAME"]) and not str(
                 settings.DATABASES["default"]["NAME"]
             ).endswith("scratch.sqlite3"):

@@ -1,5 +1,5 @@
 """``manage.py bench_customer_service [--smoke]``: concurrent conversations with the assistant
-through the REST API (see ``apps/customer_service/bench.py``), with the default models.
+through the REST API (see ``benchmarks/customer_service.py``), with the default models.
 
 Needs ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``; starts and stops its own inference
 worker and web server. Prints a table, then one JSON line with ``reply_p50_ms``,
@@ -18,8 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from apps.customer_service.bench import BenchPlan, CustomerServiceBenchmark
-from models_runtime.bench.processes import benchmark_session
+from benchmarks.customer_service import BenchPlan, CustomerServiceBenchmark
+from benchmarks.harness.session import benchmark_session
 
 
 class Command(BaseCommand):

@@ -21,8 +21,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from apps.financial_risk.fraud_bench import FraudBenchmark, FraudPlan
-from models_runtime.bench.processes import benchmark_session
+from benchmarks.fraud import FraudBenchmark, FraudPlan
+from benchmarks.harness.session import benchmark_session
 
 
 class Command(BaseCommand):

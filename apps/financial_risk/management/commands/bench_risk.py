@@ -26,8 +26,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from apps.financial_risk.bench import BenchPlan, RiskBenchmark
-from models_runtime.bench.processes import benchmark_session
+from benchmarks.harness.session import benchmark_session
+from benchmarks.risk import BenchPlan, RiskBenchmark
 
 
 class Command(BaseCommand):

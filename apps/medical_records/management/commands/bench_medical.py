@@ -1,5 +1,5 @@
 """``manage.py bench_medical [--smoke]``: notes structured through the platform's batch job
-against Presidio plus bare medSpaCy in this process (see ``apps/medical_records/bench.py``).
+against Presidio plus bare medSpaCy in this process (see ``benchmarks/medical.py``).
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL: it starts (and stops) its own Celery worker.
 Prints a table, then one JSON line with ``notes_per_s``, ``pipeline_over_raw`` (raw seconds
@@ -17,8 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from apps.medical_records.bench import BenchPlan, MedicalBenchmark
-from models_runtime.bench.processes import benchmark_session
+from benchmarks.harness.session import benchmark_session
+from benchmarks.medical import BenchPlan, MedicalBenchmark
 
 
 class Command(BaseCommand):

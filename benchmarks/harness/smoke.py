@@ -7,8 +7,15 @@ workers other tests start on the test Redis database use.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
 
 # Not 15 (the test suite's workers) nor 14 (the acceptance checks). bench_inference and
 # bench_knowledge share one and hold the same lock on it, so they never run at once.
@@ -23,9 +30,6 @@ def with_path(url: str, path: str) -> str:
 
 def ensure_database(url: str, name: str) -> str:
     """``url`` pointing at database ``name``, which is created if it does not exist."""
-    import psycopg
-    from psycopg import sql
-
     with psycopg.connect(with_path(url, "/postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
@@ -37,11 +41,6 @@ def run_smoke(command: str, *, database: str, redis_db: str, timeout: int):
     """``manage.py <command> --smoke`` in a subprocess against ``database`` and Redis database
     ``redis_db``; asserts it exited 0 and returns its non-empty output lines and the JSON
     report on the last one."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
     env = dict(os.environ)
     env.update(
         DATABASE_URL=ensure_database(os.environ["DATABASE_URL"], database),
@@ -53,7 +52,7 @@ def run_smoke(command: str, *, database: str, redis_db: str, timeout: int):
     env.pop("TEST_REAL_BROKER", None)
     run = subprocess.run(
         [sys.executable, "manage.py", command, "--smoke"],
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
         env=env,
         capture_output=True,
         text=True,

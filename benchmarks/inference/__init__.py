@@ -8,6 +8,8 @@ Three measures per workload, in one run, on one machine:
   Redis, the inference worker and its dynamic batcher;
 - naive: the same platform path with batching off (``MODELS_RUNTIME_MAX_BATCH_SIZE=1``).
 
-``runner.run_benchmark`` drives it: raw first (nothing else running), then a web process and a
+``runner.Benchmark.run`` drives it: raw first (nothing else running), then a web process and a
 batching worker, then a worker with batching off; every process it starts it also stops.
+``single_user`` is ``--single-user``; ``in_process`` is the older in-process comparison
+(``python -m benchmarks.inference.in_process``), with no web server or Celery.
 """

@@ -24,12 +24,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from celery import current_app
+
 from apps.accounts.benchmark import bench_tenant
 from apps.accounts.models import ApiKey
 from apps.accounts.roles import Role
 from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.context import Actor, actor_scope
-from models_runtime.bench.processes import (
+from apps.customer_service.services import demo_setup
+from benchmarks.harness.processes import (
     ManagedProcess,
     foreign_inference_consumers,
     platform_env,
@@ -137,8 +140,6 @@ class CustomerServiceBenchmark:
 
     # ------------------------------------------------------------------ set-up
     def _prepare(self, tenant) -> dict:
-        from apps.customer_service.services import demo_setup
-
         return demo_setup(tenant=tenant)
 
     def _key(self, tenant):
@@ -150,8 +151,6 @@ class CustomerServiceBenchmark:
 
     # ------------------------------------------------------------------ run
     def run(self) -> dict:
-        from celery import current_app
-
         app = current_app._get_current_object()
         env = platform_env(max_batch_size=None, settings_module=self.settings_module)
         env["CUSTOMER_SERVICE_REPLY_MAX_NEW_TOKENS"] = str(self.plan.max_new_tokens)

@@ -2,7 +2,7 @@
 and data; raw XGBoost; the platform's batch job and single decisions; raw again; report.
 
 The web server and worker are the platform's own processes (gunicorn, ``celery worker -Q
-default``), started through ``models_runtime.bench.processes`` and stopped in ``finally``.
+default``), started through ``benchmarks.harness.processes`` and stopped in ``finally``.
 """
 
 from __future__ import annotations
@@ -18,20 +18,22 @@ from pathlib import Path
 
 import numpy as np
 import xgboost as xgb
+from celery import current_app
+from django.db import connection
 
 from apps.accounts.benchmark import bench_tenant
 from apps.accounts.models import ApiKey
 from apps.accounts.roles import Role
 from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.context import Actor, actor_scope
-from apps.financial_risk.engine.data import table_from_frame, table_to_parquet
+from apps.financial_risk.engine.data import german_credit, table_from_frame, table_to_parquet
 from apps.financial_risk.engine.synthetic import synthetic_applications
 from apps.financial_risk.models import Dataset, Decision, ModelState, RiskModel
 from apps.financial_risk.selectors import scoring_model
 from apps.financial_risk.services import dataset_create, risk_model_promote, risk_model_train
 from apps.financial_risk.services.demo import german_credit_dataset
 from apps.jobs.models import Job
-from models_runtime.bench.processes import (
+from benchmarks.harness.processes import (
     ManagedProcess,
     platform_env,
     start_default_worker,
@@ -111,8 +113,6 @@ class RiskBenchmark:
         return model
 
     def _applications(self, tenant, model):
-        from apps.financial_risk.engine.data import german_credit
-
         frame, schema, _ = german_credit()
         table = table_from_frame(frame, schema, require_target=True)
         rows = synthetic_applications(table, schema, self.plan.rows, seed=7)
@@ -152,8 +152,6 @@ class RiskBenchmark:
     def _vacuum(self) -> None:
         """Earlier runs' deleted decisions would otherwise be vacuumed by autovacuum in the
         middle of a measured round; clean the table before measuring."""
-        from django.db import connection
-
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM (ANALYZE) {Decision._meta.db_table}")
 
@@ -219,8 +217,6 @@ class RiskBenchmark:
         return worker
 
     def run(self) -> dict:
-        from celery import current_app
-
         info = machine()
         self.say(f"machine: {info['cpu']}, {info['usable_cpus']} CPUs; plan {self.plan.name}")
         with actor_scope(Actor("system", label="bench_risk")):

@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from celery import current_app
 from django.db import transaction
 
 from apps.accounts.benchmark import bench_tenant
@@ -35,7 +36,8 @@ from apps.medical_records.engine.pipeline import Extractor, _quiet_pyfastner, _t
 from apps.medical_records.models import BatchFormat, Note, NoteBatch
 from apps.medical_records.services import extractor_for, medical_graph, note_batch_start
 from apps.medical_records.synthetic import synthetic_notes
-from models_runtime.bench.processes import (
+from apps.privacy.engine import build_analyzer, get_anonymizer
+from benchmarks.harness.processes import (
     ManagedProcess,
     platform_env,
     start_default_worker,
@@ -84,9 +86,7 @@ class MedicalBenchmark:
 
     # ------------------------------------------------------------------ raw
     def _raw_tools(self, extractor):
-        import medspacy
-
-        from apps.privacy.engine import build_analyzer, get_anonymizer
+        import medspacy  # heavy (spaCy and its pipelines): loaded when measured
 
         _quiet_pyfastner()
         nlp = medspacy.load()
@@ -159,8 +159,6 @@ class MedicalBenchmark:
         NoteBatch.objects.filter(tenant=tenant).delete()
 
     def run(self) -> dict:
-        from celery import current_app
-
         info = machine()
         self.say(f"machine: {info['cpu']}, {info['usable_cpus']} CPUs; plan {self.plan.name}")
         notes = synthetic_notes(self.plan.notes)

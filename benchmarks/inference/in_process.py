@@ -1,6 +1,7 @@
 """Throughput on this machine: raw batches against the platform path (runtime + batcher).
 
-    HF_HUB_OFFLINE=1 python -m models_runtime.benchmark [--threads N] [--rounds R] [--continuous]
+    HF_HUB_OFFLINE=1 python -m benchmarks.inference.in_process [--threads N] [--rounds R]
+        [--continuous]
 
 Chat: SmolLM2-135M, 32 new tokens per request, 16 prompts. "raw static" is one left-padded
 ``generate`` of the 16 prompts with exactly 32 new tokens each; "platform" is 16 threads each
@@ -18,7 +19,12 @@ import os
 import threading
 import time
 
+# Before the runtime imports transformers, which reads it once, at import.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from models_runtime.backends import ChatRequest  # noqa: E402
+from models_runtime.backends.transformers_chat import _left_pad  # noqa: E402
+from models_runtime.runtime import InferenceRuntime  # noqa: E402
 
 SUBJECTS = [
     "cat",
@@ -84,8 +90,6 @@ def chat_numbers(runtime, rounds: int, continuous: bool) -> dict:
     encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
 
     def raw_static(rows):
-        from models_runtime.backends.transformers_chat import _left_pad
-
         input_ids, mask = _left_pad(rows, tokenizer.pad_token_id, backend.device)
         with torch.inference_mode():
             out = model.generate(
@@ -134,8 +138,6 @@ def chat_numbers(runtime, rounds: int, continuous: bool) -> dict:
 
 
 def _chat_request(prompt):
-    from models_runtime.backends import ChatRequest
-
     return ChatRequest.from_prompt(prompt)
 
 
@@ -166,8 +168,6 @@ def main() -> None:
     parser.add_argument("--skip-chat", action="store_true")
     parser.add_argument("--skip-embed", action="store_true")
     args = parser.parse_args()
-
-    from models_runtime.runtime import InferenceRuntime
 
     settings = {"torch_threads": args.threads} if args.threads else None
     runtime = InferenceRuntime.from_settings(settings)

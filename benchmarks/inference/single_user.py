@@ -7,16 +7,16 @@ batch started), measured through the whole platform (web server, Celery, the inf
 
 from __future__ import annotations
 
-from models_runtime.bench.load import run_load
-from models_runtime.bench.processes import (
+from benchmarks.harness.processes import (
     ProcessFailed,
     platform_env,
     purge_inference_queue,
     start_web,
     start_worker,
 )
-from models_runtime.bench.report import describe_machine, machine, percentile
-from models_runtime.bench.workloads import WORKLOADS, Inputs
+from benchmarks.inference.load import run_load
+from benchmarks.inference.report import describe_machine, machine, percentile
+from benchmarks.inference.workloads import WORKLOADS, Inputs
 
 WARMUP_REQUESTS = 2
 

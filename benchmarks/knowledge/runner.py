@@ -14,14 +14,18 @@ import json
 import random
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import networkx as nx
+from django.core.cache import cache as result_cache
 from django.test.utils import override_settings
 
 from knowledge import cache, selectors, services
 from knowledge.models import Graph
+from models_runtime.cache import cache_key
 
 
 @dataclass(frozen=True)
@@ -134,8 +138,6 @@ def neighbourhoods(graph: Graph, nodes: list[str], check_interval_s: float) -> d
 
 def api_neighbourhoods(port: int, token: str, graph: Graph, nodes: list[str]) -> dict:
     """p50/p99 (ms) of GET …/khop/?k=2 over HTTP (auth, tenant scoping, JSON included)."""
-    from urllib.parse import quote
-
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Authorization": f"Api-Key {token}", "Accept": "application/json"}
 
@@ -170,12 +172,6 @@ def retrieval(graph: Graph, queries: list[str], *, embedding_weight: float) -> d
 
     The warm-up text is new every run: a text embedded before comes from the inference
     cache, and the model would then load during the first timed query instead."""
-    import uuid
-
-    from django.core.cache import cache as result_cache
-
-    from models_runtime.cache import cache_key
-
     selectors.knowledge_search(
         graph, f"warm up {uuid.uuid4().hex}", embedding_weight=embedding_weight
     )

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from models_runtime.bench.workloads import Inputs, Workload
+from benchmarks.inference.workloads import Inputs, Workload
 
 STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 

@@ -7,9 +7,11 @@ import os
 import platform
 from dataclasses import asdict, dataclass, field
 
-from models_runtime.bench.load import LoadResult
-from models_runtime.bench.raw import RawMeasure
-from models_runtime.bench.workloads import Workload
+import psutil
+
+from benchmarks.inference.load import LoadResult
+from benchmarks.inference.raw import RawMeasure
+from benchmarks.inference.workloads import Workload
 
 PATHS = ("raw", "platform", "naive")
 
@@ -182,12 +184,7 @@ def machine() -> dict:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
-    try:
-        import psutil
-
-        memory_gib = round(psutil.virtual_memory().total / 2**30, 1)
-    except ImportError:
-        memory_gib = None
+    memory_gib = round(psutil.virtual_memory().total / 2**30, 1)
     return {
         "cpu": model,
         "cpu_count": os.cpu_count(),

@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models_runtime.bench.cpu import CpuMeter
-from models_runtime.bench.load import LoadResult, run_load
-from models_runtime.bench.processes import (
+from benchmarks.harness.processes import (
     ManagedProcess,
     ProcessFailed,
     foreign_inference_consumers,
@@ -27,8 +25,10 @@ from models_runtime.bench.processes import (
     start_web,
     start_worker,
 )
-from models_runtime.bench.raw import RawChat, RawEmbed, RawMeasure, measure
-from models_runtime.bench.report import (
+from benchmarks.inference.cpu import CpuMeter
+from benchmarks.inference.load import LoadResult, run_load
+from benchmarks.inference.raw import RawChat, RawEmbed, RawMeasure, measure
+from benchmarks.inference.report import (
     Summary,
     describe_machine,
     load_summary,
@@ -37,7 +37,7 @@ from models_runtime.bench.report import (
     table,
     workload_report,
 )
-from models_runtime.bench.workloads import WORKLOADS, Inputs, Plan, Workload
+from benchmarks.inference.workloads import WORKLOADS, Inputs, Plan, Workload
 from models_runtime.specs import specs_from_settings
 
 # Cores used by processes outside the benchmark above which a measure counts as disturbed.

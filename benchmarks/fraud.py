@@ -6,7 +6,7 @@ find the highest one the machine sustains; report.
 Raw: the same feature code (``online_features`` over an in-memory window state), one
 ``xgboost`` ``pred_contribs`` call per row (probability and SHAP at once), the reasons and
 the decision, per row, in this process. REST: ``POST /api/v1/risk/transactions/score`` to a
-gunicorn it starts (``models_runtime.bench.processes.start_web``), each request with its own
+gunicorn it starts (``benchmarks.harness.processes.start_web``), each request with its own
 Idempotency-Key; latency runs from the arrival's scheduled time to the answer, so a client
 or server that falls behind shows up in the figures (open loop).
 """
@@ -35,7 +35,6 @@ from apps.accounts.roles import Role
 from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.context import Actor, actor_scope
 from apps.financial_risk.api.fraud_serializers import TransactionInSerializer
-from apps.financial_risk.bench import machine
 from apps.financial_risk.engine.fraud_features import CHANNELS, Event, MemoryState, online_features
 from apps.financial_risk.engine.fraud_features import reasons as reasons_of
 from apps.financial_risk.engine.fraud_synthetic import DAY_MS, TRAINING, Stream, synthetic_stream
@@ -45,7 +44,8 @@ from apps.financial_risk.services.fraud_models import fraud_model_train
 from apps.financial_risk.services.fraud_scoring import fraud_decisions_audit, fraud_scorer
 from apps.financial_risk.services.fraud_state import tenant_state_clear
 from apps.financial_risk.services.fraud_transactions import transactions_ingest
-from models_runtime.bench.processes import ManagedProcess, free_port, platform_env, start_web
+from benchmarks.harness.processes import ManagedProcess, free_port, platform_env, start_web
+from benchmarks.risk import machine
 
 BENCH_TENANT = "bench-fraud"
 SLO_P99_MS = 100  # the issue's bar at 50/s

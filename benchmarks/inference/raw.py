@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from models_runtime.backends.transformers_chat import FALLBACK_CHAT_TEMPLATE
 from models_runtime.devices import apply_dynamic_int8, resolve_device, resolve_dtype
 from models_runtime.gguf_cache import converted_copy
 from models_runtime.sources import resolve_source
@@ -63,8 +64,6 @@ class RawChat:
 
         self.model, self.tokenizer, self.device = _load(spec, AutoModelForCausalLM)
         if not getattr(self.tokenizer, "chat_template", None):
-            from models_runtime.backends.transformers_chat import FALLBACK_CHAT_TEMPLATE
-
             self.tokenizer.chat_template = FALLBACK_CHAT_TEMPLATE
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
