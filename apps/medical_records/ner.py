@@ -19,6 +19,10 @@ from pathlib import Path
 
 import regex
 
+from apps.privacy.statistical import rampart_folder
+from models_runtime import client
+from models_runtime.specs import ModelSpec
+
 from .engine.vocabulary import drug_lexicon, icd_lexicon
 
 MODEL_NAME = "medical-ner"
@@ -41,8 +45,6 @@ TEMPLATES = [
 
 def model_spec():
     """The ``models_runtime`` spec of the served model."""
-    from models_runtime.specs import ModelSpec
-
     return ModelSpec(
         name=MODEL_NAME,
         task="token-classify",
@@ -57,8 +59,6 @@ def model_spans(texts: list[str], *, tenant_id, model: str = MODEL_NAME) -> list
     """The model's CONDITION/MEDICATION spans per text, through ``models_runtime.client`` (one
     call; each text is its own request on the worker, batched with other callers'). Only
     de-identified text may be sent: the worker is another process."""
-    from models_runtime import client
-
     if not texts:
         return []
     # The model reads 256 tokens: each note goes as pieces of at most CHUNK_CHARS characters,
@@ -149,8 +149,6 @@ def train(*, examples: int = 6000, epochs: int = 3, seed: int = 7, say=print) ->
     """Train the model and save it with its tokenizer into ``MODEL_DIR``."""
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
-
-    from apps.privacy.statistical import rampart_folder
 
     torch.manual_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(str(rampart_folder()))

@@ -39,6 +39,7 @@ from apps.customer_service.models import (
     Intent,
     Turn,
 )
+from knowledge.selectors import entity_link
 
 from .grounded import ground_reply
 from .plan import Plan
@@ -91,7 +92,8 @@ def _understand_step(plan: Plan, tenant, conversation, text):
     understood = understand(tenant=tenant, text=text)
     plan.model_ms += understood.embed_ms
     extracted = extract_patterns(text)
-    extracted.update(extract_product(graph, text))
+    if graph is not None:
+        extracted.update(extract_product(entity_link(graph, text, types=["product"])["links"]))
     plan.ranking = understood.ranking
     plan.sentiment, plan.sentiment_score = understood.sentiment, understood.sentiment_score
     decision = understood.decision

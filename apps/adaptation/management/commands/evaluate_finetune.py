@@ -15,6 +15,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.adaptation.engine import lora
+from apps.adaptation.engine.pairs import PairsError, deduplicate, parse_jsonl, split
+from apps.adaptation.engine.pipeline import finetune, model_card
+from apps.adaptation.services.data import DEMO_PAIRS, mask_pairs
+from models_runtime.adapters import base_model_folder
+from models_runtime.testing import build_tiny_llama
+
 
 class Command(BaseCommand):
     help = "Fine-tune a LoRA adapter on the demo pairs (or --file) and compare it with the base."
@@ -25,11 +32,6 @@ class Command(BaseCommand):
         parser.add_argument("--smoke", action="store_true", help="tiny model, a few steps (CI)")
 
     def handle(self, *args, **options):
-        from apps.adaptation.engine import lora
-        from apps.adaptation.engine.pairs import PairsError, deduplicate, parse_jsonl, split
-        from apps.adaptation.engine.pipeline import finetune, model_card
-        from apps.adaptation.services.data import DEMO_PAIRS, mask_pairs
-
         started = time.monotonic()
         path = Path(options["file"]) if options["file"] else DEMO_PAIRS
         try:
@@ -43,15 +45,11 @@ class Command(BaseCommand):
         overrides, max_new_tokens = {}, 64
         with tempfile.TemporaryDirectory() as tmp:
             if options["smoke"]:
-                from models_runtime.testing import build_tiny_llama
-
                 folder = str(build_tiny_llama(Path(tmp) / "tiny-llama"))
                 pairs = pairs[:40]
                 overrides = {"max_steps": 6, "eval_every": 3, "learning_rate": 5e-3}
                 max_new_tokens = 8
             else:
-                from models_runtime.adapters import base_model_folder
-
                 folder = str(base_model_folder(options["model"]))
             config = lora.TrainConfig.from_dict(overrides)
             train_pairs, validation_pairs = split(
