@@ -16,8 +16,6 @@ from rest_framework.response import Response
 
 from apps.accounts.api.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
-from apps.customer_service.assistant import assistant_settings
-from apps.customer_service.ingest import DocumentError
 from apps.customer_service.models import AssistantSettings, Connector, Document
 from apps.customer_service.services import documents as document_services
 from apps.customer_service.services.assistant import (
@@ -25,6 +23,8 @@ from apps.customer_service.services.assistant import (
     assistant_settings_update,
     connector_save,
 )
+from apps.customer_service.services.assistant_texts import assistant_settings
+from apps.customer_service.services.ingest import DocumentError
 from apps.jobs.api.serializers import JobSerializer
 
 from . import shop_serializers as s

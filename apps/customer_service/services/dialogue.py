@@ -20,16 +20,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from apps.customer_service import grounding
-from apps.customer_service.actions import ActionResult, action_for, confirm
-from apps.customer_service.assistant import (
-    answer_yes_no,
-    assistant_settings,
-    detect_language,
-    say,
-)
-from apps.customer_service.connectors import ConnectorError
 from apps.customer_service.demo import REQUIRED_SLOTS
+from apps.customer_service.engine import grounding
 from apps.customer_service.engine.fallback import OUT_OF_SCOPE
 from apps.customer_service.engine.slots import extract_patterns, extract_product
 from apps.customer_service.models import (
@@ -39,6 +31,14 @@ from apps.customer_service.models import (
     Intent,
     Turn,
 )
+from apps.customer_service.services.actions import ActionResult, action_for, confirm
+from apps.customer_service.services.assistant_texts import (
+    answer_yes_no,
+    assistant_settings,
+    detect_language,
+    say,
+)
+from apps.customer_service.services.connectors import ConnectorError
 from knowledge.selectors import entity_link
 
 from .grounded import ground_reply

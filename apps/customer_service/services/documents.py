@@ -14,14 +14,14 @@ from django.db import transaction
 
 from apps.audit.services import audited
 from apps.core.upload_guard import read_zip_members
-from apps.customer_service.ingest import (
+from apps.customer_service.models import Chunk, Document, DocumentVersion
+from apps.customer_service.services.ingest import (
     ChunkText,
     DocumentError,
     chunk_sections,
     detect_format,
     parse,
 )
-from apps.customer_service.models import Chunk, Document, DocumentVersion
 from knowledge.graphs.text import CJK_RUN
 from knowledge.models import Domain, Graph
 from knowledge.services import (

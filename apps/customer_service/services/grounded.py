@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from apps.customer_service import grounding
-from apps.customer_service.assistant import say
+from apps.customer_service.engine import grounding
+from apps.customer_service.services.assistant_texts import say
 from models_runtime import client
 
 from .embedding import embed_model

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from apps.customer_service.assistant import say
+from apps.customer_service.services.assistant_texts import say
 from knowledge.graphs.text import has_cjk
 from knowledge.models import Graph
 from knowledge.selectors import graph_networkx, knowledge_search

@@ -10,10 +10,15 @@ import re
 
 import pytest
 
-from apps.customer_service import grounding, services
-from apps.customer_service.assistant import DEFAULT_TEMPLATES, assistant_settings, say
+from apps.customer_service import services
 from apps.customer_service.demo import order_api
+from apps.customer_service.engine import grounding
 from apps.customer_service.services import replies
+from apps.customer_service.services.assistant_texts import (
+    DEFAULT_TEMPLATES,
+    assistant_settings,
+    say,
+)
 from apps.customer_service.services.documents import documents_embed, documents_upload
 
 from .factories import setup_demo_tenant

@@ -14,9 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from apps.audit.models import AuditEvent
-from apps.customer_service import connectors, services
+from apps.customer_service import services
 from apps.customer_service.demo import order_api
 from apps.customer_service.models import Connector, ConnectorCall, Handoff, HandoffReason
+from apps.customer_service.services import connectors
 from apps.customer_service.services.assistant import AssistantConfigError, connector_save
 from apps.customer_service.services.demo import demo_profile
 

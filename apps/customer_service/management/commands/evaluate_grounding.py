@@ -20,8 +20,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Tenant
 from apps.core.context import Actor, actor_scope
-from apps.customer_service import grounding
-from apps.customer_service.evaluation import (
+from apps.customer_service.engine import grounding
+from apps.customer_service.evaluation.retrieval import (
     SHIPPED,
     QuestionFileError,
     evaluation_tenants,
