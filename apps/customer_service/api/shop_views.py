@@ -16,7 +16,9 @@ from rest_framework.response import Response
 
 from apps.accounts.api.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
-from apps.customer_service.models import AssistantSettings, Connector, Document
+from apps.customer_service import selectors
+from apps.customer_service.api.serializers import DemoOrderSerializer
+from apps.customer_service.models import AssistantSettings, Connector, DemoOrder, Document
 from apps.customer_service.services import documents as document_services
 from apps.customer_service.services.assistant import (
     AssistantConfigError,
@@ -28,6 +30,7 @@ from apps.customer_service.services.ingest import DocumentError
 from apps.jobs.api.serializers import JobSerializer
 
 from . import shop_serializers as s
+from .common import WRITERS as AGENT_WRITERS
 
 READERS = {Role.ADMIN, Role.AGENT, Role.AUDITOR}
 ADMINS = {Role.ADMIN}
@@ -70,7 +73,7 @@ class DocumentViewSet(TenantScopedReadOnlyViewSet, mixins.DestroyModelMixin):
     """Help-centre documents with their versions and chunks."""
 
     queryset = Document.objects.order_by("name")
-    allowed_roles = {"read": READERS, "write": {Role.ADMIN, Role.AGENT}}
+    allowed_roles = {"read": READERS, "write": AGENT_WRITERS}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     filterset_fields = ["language"]
 
@@ -126,3 +129,14 @@ class ConnectorViewSet(TenantScopedReadOnlyViewSet):
         except AssistantConfigError as exc:
             raise config_error(exc) from exc
         return Response(s.ConnectorSerializer(connector).data, status=status.HTTP_201_CREATED)
+
+
+class DemoOrderViewSet(TenantScopedReadOnlyViewSet):
+    """The demo orders the order actions work on."""
+
+    queryset = DemoOrder.objects.order_by("number")
+    serializer_class = DemoOrderSerializer
+    allowed_roles = {"read": READERS, "write": AGENT_WRITERS}
+
+    def get_tenant_queryset(self, tenant):
+        return selectors.orders_of(tenant=tenant)

@@ -44,7 +44,7 @@ from knowledge.selectors import entity_link
 from .grounded import ground_reply
 from .plan import Plan
 from .replies import HELP_CENTRE, cs_setting, generate, prompt_messages, retrieve, shop_graph
-from .turns import agent_reply, conversation_start, handoff_close, message_record
+from .turns import MessageOutcome, agent_reply, conversation_start, handoff_close, message_record
 from .understanding import understand
 
 # Intents that end a form even while the form's slot is being given.
@@ -337,14 +337,14 @@ def _with_resume(plan: Plan) -> Plan:
     return plan
 
 
-def _finish(plan: Plan, generated: str, result) -> dict:
+def _finish(plan: Plan, generated: str, result) -> MessageOutcome:
     reply = ground_reply(plan, generated)
     if plan.paused_form:
         reply += say(plan.config, "resume_form", plan.language, form=plan.paused_form)
     return message_record(plan, reply, result)
 
 
-def message_reply(*, conversation: Conversation, text: str) -> dict:
+def message_reply(*, conversation: Conversation, text: str) -> MessageOutcome:
     """Handle one message and answer it (the reply's whole text at once)."""
     plan = message_prepare(conversation=conversation, text=text)
     if plan.messages is None:
@@ -359,9 +359,9 @@ def message_reply(*, conversation: Conversation, text: str) -> dict:
 
 def message_stream(*, conversation: Conversation, text: str) -> Iterator[dict]:
     """Handle one message and stream the reply: ``{"delta": text}`` events, then
-    ``{"done": body}`` with the same body as ``message_reply``; its ``reply`` is the checked
-    text, which replaces what was streamed when the grounding check changed it. Errors before
-    the first event (bad state, quota, backpressure) raise at once."""
+    ``{"done": outcome}`` with the same ``MessageOutcome`` as ``message_reply``; its ``reply``
+    is the checked text, which replaces what was streamed when the grounding check changed it.
+    Errors before the first event (bad state, quota, backpressure) raise at once."""
     plan = message_prepare(conversation=conversation, text=text)
     if plan.messages is None:
 
@@ -391,6 +391,7 @@ def message_stream(*, conversation: Conversation, text: str) -> Iterator[dict]:
 
 __all__ = [
     "ConversationClosed",
+    "MessageOutcome",
     "agent_reply",
     "conversation_start",
     "handoff_close",
