@@ -99,7 +99,7 @@ $(echo "$seed" | grep '^  ')
         http://$HOST:$PORT/api/v1/customer-service/conversations/<id>/messages/
    Medical records: a demo note -> de-identified, structured, validated FHIR R4B Bundle
    curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
-        -d @apps/medical_records/demo_note.json http://$HOST:$PORT/api/v1/medical/notes/fhir/
+        -d @apps/medical_records/demo/note.json http://$HOST:$PORT/api/v1/medical/notes/fhir/
 ================================================================================
  Ctrl-C stops everything.
 MSG

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audited, input_digest
-from apps.medical_records import ner
 from apps.medical_records.engine.deid import deidentify, header_mrn, header_names
 from apps.medical_records.engine.formats.fhir import bundle_build
 from apps.medical_records.engine.ontology import concepts_from_networkx, is_chinese
@@ -21,6 +20,7 @@ from knowledge.models import Graph
 from knowledge.selectors import graph_networkx, graph_version
 from knowledge.services.seeds import seed_graph_ensure
 
+from . import ner
 from .checks import record_check, rules_for
 from .identity import Pseudonymizer, offset_days, patients_resolve
 

@@ -19,14 +19,13 @@ from pathlib import Path
 
 import regex
 
+from apps.medical_records.engine.vocabulary import drug_lexicon, icd_lexicon
 from apps.privacy.statistical import rampart_folder
 from models_runtime import client
 from models_runtime.specs import ModelSpec
 
-from .engine.vocabulary import drug_lexicon, icd_lexicon
-
 MODEL_NAME = "medical-ner"
-MODEL_DIR = Path(__file__).resolve().parent / "ner_model"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "ner_model"
 MODEL_SOURCE = "package:apps/medical_records/ner_model"
 LABELS = ["O", "B-CONDITION", "I-CONDITION", "B-MEDICATION", "I-MEDICATION"]
 TEMPLATES = [
@@ -103,7 +102,7 @@ def _chunks(text: str) -> list[tuple[int, int]]:
 
 
 def _evaluation_terms() -> set[str]:
-    data = Path(__file__).resolve().parent / "data"
+    data = Path(__file__).resolve().parents[1] / "data"
     terms = set()
     for path in [*data.glob("heldout/entities_*.jsonl"), *data.glob("dev/entities_*.jsonl")]:
         for line in path.read_text(encoding="utf-8").splitlines():
