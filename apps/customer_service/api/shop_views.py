@@ -27,7 +27,6 @@ from apps.customer_service.services.assistant import (
 )
 from apps.customer_service.services.assistant_texts import assistant_settings
 from apps.customer_service.services.ingest import DocumentError
-from apps.jobs.api.serializers import JobSerializer
 
 from . import shop_serializers as s
 from .common import WRITERS as AGENT_WRITERS
@@ -88,7 +87,7 @@ class DocumentViewSet(TenantScopedReadOnlyViewSet, mixins.DestroyModelMixin):
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
         try:
-            versions = document_services.documents_upload(
+            added = document_services.documents_add(
                 tenant=request.tenant,
                 filename=upload.name,
                 data=upload.read(),
@@ -97,17 +96,7 @@ class DocumentViewSet(TenantScopedReadOnlyViewSet, mixins.DestroyModelMixin):
             )
         except DocumentError as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
-        job = document_services.documents_embed(tenant=request.tenant) if versions else None
-        documents = Document.objects.filter(pk__in=[v.document_id for v in versions])
-        return Response(
-            {
-                "documents": s.DocumentSerializer(documents, many=True).data,
-                "new_versions": len(versions),
-                "chunks": sum(v.chunk_count for v in versions),
-                "embedding_job": JobSerializer(job).data if job else None,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(s.DocumentsAddedSerializer(added).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
         document_services.document_delete(document=instance)

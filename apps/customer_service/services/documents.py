@@ -174,6 +174,28 @@ def documents_upload(
     return versions
 
 
+@dataclass(frozen=True)
+class DocumentsAdded:
+    """An upload over the API: the new versions, their documents and the embedding job (None
+    when nothing changed)."""
+
+    versions: list[DocumentVersion]
+    documents: list[Document]
+    embedding_job: object | None
+
+
+def documents_add(
+    *, tenant, filename: str, data: bytes, name: str = "", language: str = ""
+) -> DocumentsAdded:
+    """Upload (``documents_upload``) and start embedding the new chunks as a job."""
+    versions = documents_upload(
+        tenant=tenant, filename=filename, data=data, name=name, language=language
+    )
+    job = documents_embed(tenant=tenant) if versions else None
+    documents = list(Document.objects.filter(pk__in=[v.document_id for v in versions]))
+    return DocumentsAdded(versions=versions, documents=documents, embedding_job=job)
+
+
 def document_delete(*, document: Document) -> None:
     """Remove a document, its versions, chunks and graph nodes, audited."""
     graph = knowledge_graph(document.tenant)
