@@ -1,6 +1,6 @@
 """Writes the held-out evaluation sets of ``evaluate_medical`` (run once; the JSONL is committed).
 
-    python apps/medical_records/evaluation/make_sets.py
+    python -m apps.medical_records.evaluation.make_sets
 
 Held-out sets (reported, never tuned on): ``heldout/entities_{en,zh}.jsonl``,
 ``heldout/phi.jsonl``, ``heldout/lookalikes.jsonl``, ``heldout/assertions.jsonl``. Terms are
