@@ -36,8 +36,9 @@ from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.context import Actor, actor_scope
 from apps.financial_risk.api.fraud_serializers import TransactionInSerializer
 from apps.financial_risk.engine.fraud_features import CHANNELS, Event, MemoryState, online_features
-from apps.financial_risk.engine.fraud_features import reasons as reasons_of
-from apps.financial_risk.engine.fraud_synthetic import DAY_MS, TRAINING, Stream, synthetic_stream
+from apps.financial_risk.engine.fraud_reasons import reasons as reasons_of
+from apps.financial_risk.evaluation.fraud_stream import DAY_MS, Stream
+from apps.financial_risk.evaluation.fraud_synthetic import TRAINING, synthetic_stream
 from apps.financial_risk.models import FraudDecision, ModelState, Transaction
 from apps.financial_risk.services import risk_model_promote
 from apps.financial_risk.services.fraud_models import fraud_model_train

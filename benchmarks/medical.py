@@ -31,11 +31,10 @@ from django.db import transaction
 from apps.accounts.benchmark import bench_tenant
 from apps.core.context import Actor, actor_scope
 from apps.jobs.models import Job
-from apps.medical_records import ner
 from apps.medical_records.engine.pipeline import Extractor, _quiet_pyfastner, _target_rules
+from apps.medical_records.evaluation.synthetic import synthetic_notes
 from apps.medical_records.models import BatchFormat, Note, NoteBatch
-from apps.medical_records.services import extractor_for, medical_graph, note_batch_start
-from apps.medical_records.synthetic import synthetic_notes
+from apps.medical_records.services import extractor_for, medical_graph, ner, note_batch_start
 from apps.privacy.engine import build_analyzer, get_anonymizer
 from benchmarks.harness.processes import (
     ManagedProcess,

@@ -26,8 +26,8 @@ from apps.accounts.models import ApiKey
 from apps.accounts.roles import Role
 from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.context import Actor, actor_scope
+from apps.financial_risk.demo.synthetic import synthetic_applications
 from apps.financial_risk.engine.data import german_credit, table_from_frame, table_to_parquet
-from apps.financial_risk.engine.synthetic import synthetic_applications
 from apps.financial_risk.models import Dataset, Decision, ModelState, RiskModel
 from apps.financial_risk.selectors import scoring_model
 from apps.financial_risk.services import dataset_create, risk_model_promote, risk_model_train

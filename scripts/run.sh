@@ -89,7 +89,7 @@ $(echo "$seed" | grep '^  ')
         -d '{"texts": ["cancel my order"]}' http://$HOST:$PORT/api/v1/inference/embed
    $risk_seed
    curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
-        -d @apps/financial_risk/demo_applicant.json http://$HOST:$PORT/api/v1/risk/decisions/
+        -d @apps/financial_risk/demo/applicant.json http://$HOST:$PORT/api/v1/risk/decisions/
    (the answer's waterfall_url is the decision's SHAP waterfall picture)
    Customer-service chat   http://$HOST:$PORT/customer-service/chat/  (log in as demo-agent)
    curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" -d '{}' \
@@ -99,7 +99,7 @@ $(echo "$seed" | grep '^  ')
         http://$HOST:$PORT/api/v1/customer-service/conversations/<id>/messages/
    Medical records: a demo note -> de-identified, structured, validated FHIR R4B Bundle
    curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
-        -d @apps/medical_records/demo_note.json http://$HOST:$PORT/api/v1/medical/notes/fhir/
+        -d @apps/medical_records/demo/note.json http://$HOST:$PORT/api/v1/medical/notes/fhir/
 ================================================================================
  Ctrl-C stops everything.
 MSG

@@ -73,7 +73,7 @@ def test_a_handoff_reaches_webhook_mail_and_the_live_agent_queue(
     services.message_reply(conversation=conversation, text="order 10023 please")
     conversation.refresh_from_db()
     reply = services.message_reply(conversation=conversation, text="I want to talk to a human")
-    assert reply["handoff"] is True
+    assert reply.conversation.status == "handoff"
 
     item = wait.until(lambda d: d.find_elements(By.ID, f"conversation-{conversation.pk}") or False)[
         0

@@ -7,7 +7,10 @@ import uuid
 
 from django.db.models import QuerySet
 
+from models_runtime.adapters import AdapterRef
+
 from .models import AdapterState, AdapterVersion, TrainingSet
+from .services.adapters import adapter_files
 
 
 def training_sets_of(*, tenant) -> QuerySet[TrainingSet]:
@@ -21,8 +24,6 @@ def adapters_of(*, tenant) -> QuerySet[AdapterVersion]:
 def adapter_for_serving(*, tenant_id, name: str, model: str):
     """The tenant's promoted adapter ``name`` for ``model`` as a models_runtime ``AdapterRef``,
     or None (no such adapter for this tenant: another tenant's never answers)."""
-    from models_runtime.adapters import AdapterRef
-
     try:
         tenant_uuid = uuid.UUID(str(tenant_id))
     except ValueError:
@@ -38,8 +39,6 @@ def adapter_for_serving(*, tenant_id, name: str, model: str):
         return None
 
     def fetch() -> dict[str, bytes]:
-        from .services import adapter_files
-
         return adapter_files(AdapterVersion.objects.get(pk=row["pk"], tenant_id=tenant_uuid))
 
     return AdapterRef(name=name, digest=row["digest"], base_model=model, fetch=fetch)

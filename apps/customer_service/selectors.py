@@ -19,6 +19,7 @@ from apps.customer_service.models import (
     Turn,
     TurnRole,
 )
+from apps.customer_service.services.privacy import mask_text
 
 
 def intents_of(*, tenant):
@@ -70,8 +71,6 @@ def approved_training_pairs(*, tenant) -> list[dict]:
     ``{"prompt": <the user's message, personal data masked>, "response": <the corrected
     reply>, "source": "cs-correction:<id>"}``. Only corrections with a written answer count
     (a training-example correction fixes the intent, not the reply)."""
-    from apps.customer_service.services.privacy import mask_text
-
     items = (
         ReviewItem.objects.filter(tenant=tenant, state=ReviewState.APPROVED)
         .exclude(correction="")

@@ -7,6 +7,7 @@ from celery import shared_task
 from apps.accounts.models import Tenant
 from apps.jobs.runner import PermanentJobError, job_task
 
+from .models import Conversation
 from .services import TrainingDataError, intent_model_train, ratings_report_create
 
 
@@ -37,8 +38,6 @@ def intent_model_train_task(job, progress) -> dict:
 def ratings_weekly_report_task() -> dict:
     """celery-beat, weekly: a ratings report of the last seven days for every active tenant
     that had conversations."""
-    from .models import Conversation
-
     made = 0
     tenant_ids = Conversation.objects.values_list("tenant_id", flat=True).distinct()
     for tenant in Tenant.objects.filter(pk__in=tenant_ids, is_active=True):

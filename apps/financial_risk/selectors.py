@@ -15,6 +15,7 @@ from .models import (
     BatchScoring,
     Dataset,
     Decision,
+    FraudDecision,
     FraudRing,
     ModelPurpose,
     ModelState,
@@ -55,6 +56,10 @@ def rings_of(*, tenant) -> QuerySet[FraudRing]:
 
 def transactions_of(*, tenant) -> QuerySet[Transaction]:
     return Transaction.objects.filter(tenant=tenant)
+
+
+def fraud_decisions_of(*, tenant) -> QuerySet[FraudDecision]:
+    return FraudDecision.objects.filter(tenant=tenant)
 
 
 def dataset_schema(dataset: Dataset) -> Schema:

@@ -15,6 +15,7 @@ from .services import batch_scoring_run, monitoring_run, risk_model_train
 from .services.fraud_models import fraud_model_train
 from .services.fraud_scoring import fraud_decisions_audit_all
 from .services.monitoring import monitored_models
+from .services.rings import fraud_rings_detect
 
 
 @job_task(name="apps.financial_risk.tasks.risk_model_train_task")
@@ -86,8 +87,6 @@ def risk_monitoring_scheduled_task() -> dict:
 @job_task(name="apps.financial_risk.tasks.fraud_rings_detect_task")
 def fraud_rings_detect_task(job, progress) -> dict:
     """Rebuild the tenant's fraud graph from its transactions and store the rings found."""
-    from .services.rings import fraud_rings_detect
-
     return fraud_rings_detect(
         tenant=job.tenant,
         max_accounts_per_identifier=job.params.get("max_accounts_per_identifier"),

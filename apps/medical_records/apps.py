@@ -13,6 +13,6 @@ class MedicalRecordsConfig(AppConfig):
         from models_runtime.specs import register_model
 
         from . import tasks  # noqa: F401
-        from .ner import model_spec
+        from .services.ner import model_spec
 
         register_model(model_spec())

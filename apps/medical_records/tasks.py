@@ -6,6 +6,7 @@ from __future__ import annotations
 from apps.jobs.runner import PermanentJobError, job_task
 
 from .models import NoteBatch
+from .services import note_batch_run
 
 
 @job_task(name="apps.medical_records.tasks.note_batch_task")
@@ -19,6 +20,4 @@ def note_batch_task(job, progress) -> dict:
     )
     if batch is None:
         raise PermanentJobError("the batch no longer exists")
-    from .services import note_batch_run  # the NLP stack loads in the worker, on first use
-
     return note_batch_run(batch=batch, progress=progress)

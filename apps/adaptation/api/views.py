@@ -8,6 +8,7 @@ retire (what serves customers changes).
 from __future__ import annotations
 
 import django_filters
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -23,6 +24,7 @@ from apps.adaptation.engine.pairs import PairsError
 from apps.adaptation.models import AdapterState, AdapterVersion, TrainingSet
 from apps.adaptation.services import PromotionError
 from apps.jobs.api.serializers import JobSerializer
+from models_runtime.specs import specs_from_settings
 
 from . import serializers as s
 
@@ -117,10 +119,6 @@ class AdapterViewSet(TenantScopedCreateListRetrieveViewSet):
             )
             if training_set is None:
                 raise ValidationError({"training_set": ["No such training set."]})
-        from django.conf import settings
-
-        from models_runtime.specs import specs_from_settings
-
         specs = specs_from_settings(settings.MODELS_RUNTIME)
         spec = specs.get(data["base_model"])
         if spec is None or spec.task != "chat" or spec.backend != "transformers":

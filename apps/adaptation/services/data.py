@@ -21,6 +21,8 @@ from apps.adaptation.engine.pairs import (
 )
 from apps.adaptation.models import TrainingSet
 from apps.audit.services import audited
+from apps.privacy import mask_pii
+from knowledge.selectors import nodes_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +51,6 @@ def correction_pairs(*, tenant) -> tuple[list[Pair], int]:
 def faq_pairs(*, tenant) -> list[Pair]:
     """Question (label) and answer of each FAQ node in the tenant's graph named
     ``ADAPTATION_FAQ_GRAPH`` (the customer-service seed's ``shop``)."""
-    from knowledge.selectors import nodes_of
-
     nodes = nodes_of(tenant=tenant).filter(
         graph__name=getattr(settings, "ADAPTATION_FAQ_GRAPH", "shop"), type="faq"
     )
@@ -67,8 +67,6 @@ def faq_pairs(*, tenant) -> list[Pair]:
 def mask_pairs(pairs: list[Pair]) -> tuple[list[Pair], int]:
     """Every prompt turn and answer with personal identifiers replaced (``<PERSON>``…); the
     number of texts in which something was masked."""
-    from apps.privacy import mask_pii
-
     masked, changed = [], 0
 
     def clean(text: str) -> str:

@@ -8,6 +8,7 @@ from apps.core.serializers import StrictModelSerializer, StrictSerializer
 from apps.core.uploads import UploadField
 from apps.customer_service.models import (
     Conversation,
+    ConversationStatus,
     CorrectionKind,
     DemoOrder,
     ExampleSplit,
@@ -163,6 +164,35 @@ class ReplySerializer(serializers.Serializer):
     handoff = serializers.BooleanField()
     handoff_reason = serializers.CharField(allow_null=True)
     timings = serializers.DictField()
+
+    def to_representation(self, instance):
+        """The reply body of a handled message (a ``services.MessageOutcome``)."""
+        plan, conversation = instance.plan, instance.conversation
+        return {
+            "conversation": str(conversation.pk),
+            "status": conversation.status,
+            "user_turn": str(instance.user_turn.pk),
+            "turn": str(instance.reply_turn.pk) if instance.reply_turn else None,
+            "reply": instance.reply,
+            "intent": plan.intent or None,
+            "confidence": plan.confidence,
+            "fallback": plan.fallback,
+            "ranking": plan.ranking,
+            "slots": {k: v for k, v in plan.slots.items() if not k.endswith("_label")},
+            "requested_slot": plan.requested_slot or None,
+            "sources": plan.sources,
+            "citations": plan.citations,
+            "language": plan.language,
+            "support_score": plan.support_score,
+            "grounding": plan.grounding or None,
+            "pending_confirmation": bool(plan.pending),
+            "paused_form": plan.paused_form or None,
+            "no_answer": plan.no_answer,
+            "sentiment": {"label": plan.sentiment or None, "score": plan.sentiment_score},
+            "handoff": conversation.status == ConversationStatus.HANDOFF,
+            "handoff_reason": plan.handoff_reason or None,
+            "timings": plan.timings,
+        }
 
 
 class AgentReplySerializer(StrictSerializer):

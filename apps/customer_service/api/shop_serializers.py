@@ -14,6 +14,7 @@ from apps.customer_service.models import (
     Document,
     DocumentVersion,
 )
+from apps.jobs.api.serializers import JobSerializer
 
 
 class AssistantSettingsSerializer(serializers.ModelSerializer):
@@ -81,6 +82,19 @@ class DocumentDetailSerializer(DocumentSerializer):
 
     class Meta(DocumentSerializer.Meta):
         fields = [*DocumentSerializer.Meta.fields, "versions", "chunks"]
+
+
+class DocumentsAddedSerializer(serializers.Serializer):
+    """The answer to an upload (a ``services.documents.DocumentsAdded``)."""
+
+    def to_representation(self, instance):
+        job = instance.embedding_job
+        return {
+            "documents": DocumentSerializer(instance.documents, many=True).data,
+            "new_versions": len(instance.versions),
+            "chunks": sum(v.chunk_count for v in instance.versions),
+            "embedding_job": JobSerializer(job).data if job else None,
+        }
 
 
 class DocumentUploadSerializer(StrictSerializer):

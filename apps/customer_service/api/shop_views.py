@@ -16,18 +16,20 @@ from rest_framework.response import Response
 
 from apps.accounts.api.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
-from apps.customer_service.assistant import assistant_settings
-from apps.customer_service.ingest import DocumentError
-from apps.customer_service.models import AssistantSettings, Connector, Document
+from apps.customer_service import selectors
+from apps.customer_service.api.serializers import DemoOrderSerializer
+from apps.customer_service.models import AssistantSettings, Connector, DemoOrder, Document
 from apps.customer_service.services import documents as document_services
 from apps.customer_service.services.assistant import (
     AssistantConfigError,
     assistant_settings_update,
     connector_save,
 )
-from apps.jobs.api.serializers import JobSerializer
+from apps.customer_service.services.assistant_texts import assistant_settings
+from apps.customer_service.services.ingest import DocumentError
 
 from . import shop_serializers as s
+from .common import WRITERS as AGENT_WRITERS
 
 READERS = {Role.ADMIN, Role.AGENT, Role.AUDITOR}
 ADMINS = {Role.ADMIN}
@@ -70,7 +72,7 @@ class DocumentViewSet(TenantScopedReadOnlyViewSet, mixins.DestroyModelMixin):
     """Help-centre documents with their versions and chunks."""
 
     queryset = Document.objects.order_by("name")
-    allowed_roles = {"read": READERS, "write": {Role.ADMIN, Role.AGENT}}
+    allowed_roles = {"read": READERS, "write": AGENT_WRITERS}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     filterset_fields = ["language"]
 
@@ -85,7 +87,7 @@ class DocumentViewSet(TenantScopedReadOnlyViewSet, mixins.DestroyModelMixin):
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
         try:
-            versions = document_services.documents_upload(
+            added = document_services.documents_add(
                 tenant=request.tenant,
                 filename=upload.name,
                 data=upload.read(),
@@ -94,17 +96,7 @@ class DocumentViewSet(TenantScopedReadOnlyViewSet, mixins.DestroyModelMixin):
             )
         except DocumentError as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
-        job = document_services.documents_embed(tenant=request.tenant) if versions else None
-        documents = Document.objects.filter(pk__in=[v.document_id for v in versions])
-        return Response(
-            {
-                "documents": s.DocumentSerializer(documents, many=True).data,
-                "new_versions": len(versions),
-                "chunks": sum(v.chunk_count for v in versions),
-                "embedding_job": JobSerializer(job).data if job else None,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(s.DocumentsAddedSerializer(added).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
         document_services.document_delete(document=instance)
@@ -126,3 +118,14 @@ class ConnectorViewSet(TenantScopedReadOnlyViewSet):
         except AssistantConfigError as exc:
             raise config_error(exc) from exc
         return Response(s.ConnectorSerializer(connector).data, status=status.HTTP_201_CREATED)
+
+
+class DemoOrderViewSet(TenantScopedReadOnlyViewSet):
+    """The demo orders the order actions work on."""
+
+    queryset = DemoOrder.objects.order_by("number")
+    serializer_class = DemoOrderSerializer
+    allowed_roles = {"read": READERS, "write": AGENT_WRITERS}
+
+    def get_tenant_queryset(self, tenant):
+        return selectors.orders_of(tenant=tenant)

@@ -1,17 +1,14 @@
 from rest_framework.routers import SimpleRouter
 
-from .shop_views import AssistantSettingsViewSet, ConnectorViewSet, DocumentViewSet
-from .views import (
-    ConversationViewSet,
+from .conversations import ConversationViewSet, HandoffViewSet
+from .feedback import RatingsReportViewSet, RatingViewSet, ReviewItemViewSet
+from .shop_views import (
+    AssistantSettingsViewSet,
+    ConnectorViewSet,
     DemoOrderViewSet,
-    HandoffViewSet,
-    IntentModelViewSet,
-    IntentViewSet,
-    RatingsReportViewSet,
-    RatingViewSet,
-    ReviewItemViewSet,
-    TrainingExampleViewSet,
+    DocumentViewSet,
 )
+from .views import IntentModelViewSet, IntentViewSet, TrainingExampleViewSet
 
 app_name = "customer_service"
 

@@ -27,14 +27,9 @@ def extract_patterns(text: str) -> dict:
     return found
 
 
-def extract_product(graph, text: str) -> dict:
-    """The product the text names, by entity linking over the shop graph (exact, alias or
-    fuzzy; Chinese through jieba)."""
-    if graph is None:
-        return {}
-    from knowledge.selectors import entity_link
-
-    links = entity_link(graph, text, types=["product"])["links"]
+def extract_product(links: list[dict]) -> dict:
+    """The product among ``links`` (the shop graph's entity links for the message, exact,
+    alias or fuzzy; the caller links them, so this core needs no database)."""
     if not links:
         return {}
     best = max(links, key=lambda link: (link["score"], link["end"] - link["start"]))

@@ -3,6 +3,7 @@
 from .demo import demo_orders_load, demo_setup
 from .dialogue import (
     ConversationClosed,
+    MessageOutcome,
     agent_reply,
     conversation_start,
     handoff_close,
@@ -32,6 +33,7 @@ from .understanding import NoIntentModel, understand
 
 __all__ = [
     "ConversationClosed",
+    "MessageOutcome",
     "NoIntentModel",
     "ReviewError",
     "TrainingDataError",

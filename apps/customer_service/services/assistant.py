@@ -5,9 +5,9 @@ URL off the platform's allow-list is refused before anything is stored."""
 from __future__ import annotations
 
 from apps.audit.services import audited
-from apps.customer_service.assistant import DEFAULT_TEMPLATES
-from apps.customer_service.connectors import url_allowed
 from apps.customer_service.models import AssistantSettings, Connector, ConnectorKind
+from apps.customer_service.services.assistant_texts import DEFAULT_TEMPLATES
+from apps.customer_service.services.connectors import url_allowed
 
 SETTINGS_FIELDS = {
     "brand_name",

@@ -13,9 +13,11 @@ from django.conf import settings
 
 from apps.customer_service.demo import DEMO_DIR, demo_orders
 from apps.customer_service.models import DemoOrder, IntentModel
+from knowledge.services import node_embeddings_compute, seed_graph_ensure
 
 from .assistant import assistant_settings_update, connector_save
 from .documents import documents_embed, documents_upload
+from .training import intent_model_train, intents_seed_demo
 
 SHOPS_DIR = DEMO_DIR / "shops"
 PROFILES = ("outdoor", "books")
@@ -59,10 +61,6 @@ def demo_setup(*, tenant, profile: str = "outdoor", train: bool = True) -> dict:
     """Assistant settings, documents (+ embeddings), shop graph and demo-table orders (outdoor)
     or the HTTP connector (books), demo intents, and a trained intent model when the tenant has
     none. Model calls go through ``models_runtime``."""
-    from knowledge.services import node_embeddings_compute, seed_graph_ensure
-
-    from .training import intent_model_train, intents_seed_demo
-
     definition = demo_profile(profile)
     assistant_settings_update(tenant=tenant, **definition["assistant"])
     orders = 0

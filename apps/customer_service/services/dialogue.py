@@ -20,30 +20,30 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from apps.customer_service import grounding
-from apps.customer_service.actions import ActionResult, action_for, confirm
-from apps.customer_service.assistant import (
-    answer_yes_no,
-    assistant_settings,
-    detect_language,
-    say,
-)
-from apps.customer_service.connectors import ConnectorError
-from apps.customer_service.demo import REQUIRED_SLOTS
+from apps.customer_service.engine import grounding
 from apps.customer_service.engine.fallback import OUT_OF_SCOPE
 from apps.customer_service.engine.slots import extract_patterns, extract_product
 from apps.customer_service.models import (
     Conversation,
     ConversationStatus,
     HandoffReason,
-    Intent,
     Turn,
 )
+from apps.customer_service.services.actions import ActionResult, action_for, confirm
+from apps.customer_service.services.assistant_texts import (
+    answer_yes_no,
+    assistant_settings,
+    detect_language,
+    say,
+)
+from apps.customer_service.services.connectors import ConnectorError
+from knowledge.selectors import entity_link
 
+from .forms import ask_slot, form_resumed, required_slots, slots_fill
 from .grounded import ground_reply
 from .plan import Plan
 from .replies import HELP_CENTRE, cs_setting, generate, prompt_messages, retrieve, shop_graph
-from .turns import agent_reply, conversation_start, handoff_close, message_record
+from .turns import MessageOutcome, agent_reply, conversation_start, handoff_close, message_record
 from .understanding import understand
 
 # Intents that end a form even while the form's slot is being given.
@@ -51,11 +51,6 @@ FORM_BREAKERS = {"human_handoff", "goodbye", "complaint"}
 # A new intent at least this confident interrupts a form (below it, a message carrying the
 # form's slot continues the form).
 INTERRUPT_CONFIDENCE = 0.6
-SLOT_QUESTIONS = {
-    "order_number": "ask_order_number",
-    "product": "ask_product",
-    "email": "ask_email",
-}
 
 
 class ConversationClosed(ValueError):
@@ -69,20 +64,6 @@ def _history(conversation) -> list[dict]:
     return list(reversed(rows))
 
 
-def _required_slots(tenant, intent: str) -> list[str]:
-    row = Intent.objects.filter(tenant=tenant, name=intent).values("required_slots").first()
-    if row is not None:
-        return list(row["required_slots"])
-    return list(REQUIRED_SLOTS.get(intent, []))
-
-
-def _ask(plan: Plan, slot: str) -> str:
-    key = SLOT_QUESTIONS.get(slot)
-    if key:
-        return say(plan.config, key, plan.language)
-    return say(plan.config, "ask_slot", plan.language, slot=slot.replace("_", " "))
-
-
 def _understand_step(plan: Plan, tenant, conversation, text):
     """Intent (or the form being continued, or the change being corrected), sentiment and
     new slots."""
@@ -91,7 +72,8 @@ def _understand_step(plan: Plan, tenant, conversation, text):
     understood = understand(tenant=tenant, text=text)
     plan.model_ms += understood.embed_ms
     extracted = extract_patterns(text)
-    extracted.update(extract_product(graph, text))
+    if graph is not None:
+        extracted.update(extract_product(entity_link(graph, text, types=["product"])["links"]))
     plan.ranking = understood.ranking
     plan.sentiment, plan.sentiment_score = understood.sentiment, understood.sentiment_score
     decision = understood.decision
@@ -114,7 +96,7 @@ def _understand_step(plan: Plan, tenant, conversation, text):
     elif form and interrupts and decision.intent not in FORM_BREAKERS:
         # A digression: a question is served and the form offered again afterwards; another
         # form (or a form's own slot given with a new intent) replaces it.
-        if not _required_slots(tenant, decision.intent):
+        if not required_slots(tenant, decision.intent):
             plan.paused_form = form
     elif (
         pending_intent
@@ -126,23 +108,6 @@ def _understand_step(plan: Plan, tenant, conversation, text):
         plan.intent, plan.fallback = "order_status", False  # "订单10045？": about that order
     plan.timings["nlu_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return graph, understood, extracted
-
-
-def _fill_slots(plan: Plan, tenant, conversation, extracted) -> str | None:
-    """Validated slots merged into the conversation's (a new value replaces the old one); an
-    error text for an invalid one."""
-    plan.slots = dict(conversation.slots)
-    action = action_for(plan.intent)
-    for name, value in extracted.items():
-        if action is not None and (
-            error := action.validate(
-                tenant=tenant, slot=name, value=value, config=plan.config, language=plan.language
-            )
-        ):
-            plan.requested_slot, plan.form = name, plan.intent
-            return error
-        plan.slots[name] = value
-    return None
 
 
 def _handoff(plan: Plan, reason: str, text_key: str = "handoff") -> Plan:
@@ -175,27 +140,6 @@ def _answered_change(plan: Plan, tenant, conversation) -> bool:
     return True
 
 
-def _resumed_form(plan: Plan, tenant, conversation) -> bool:
-    """A yes or no to "shall we go back to your earlier question?"."""
-    paused = conversation.paused_form
-    if not paused or conversation.active_form:
-        return False
-    yes = answer_yes_no(plan.text, plan.config, plan.language)
-    if yes is None:
-        return False
-    plan.slots = dict(conversation.slots)
-    if not yes:
-        plan.reply = say(plan.config, "form_dropped", plan.language)
-        return True
-    plan.intent = paused
-    missing = [s for s in _required_slots(tenant, paused) if not plan.slots.get(s)]
-    if missing:
-        plan.form, plan.requested_slot = paused, missing[0]
-        plan.reply = _ask(plan, missing[0])
-        return True
-    return False  # nothing missing: answer the resumed intent below
-
-
 def message_prepare(*, conversation: Conversation, text: str) -> Plan:
     """Everything about a message except the generated text and the writes."""
     tenant = conversation.tenant
@@ -210,7 +154,7 @@ def message_prepare(*, conversation: Conversation, text: str) -> Plan:
         return plan  # with a person: the message joins the transcript, no assistant reply
     if _answered_change(plan, tenant, conversation):
         return plan
-    resumed = _resumed_form(plan, tenant, conversation)
+    resumed = form_resumed(plan, tenant, conversation)
     if resumed and plan.reply:
         return plan
     graph, understood, extracted = _understand_step(plan, tenant, conversation, text)
@@ -245,7 +189,7 @@ def message_prepare(*, conversation: Conversation, text: str) -> Plan:
 
 def _answer(plan: Plan, tenant, conversation, graph, extracted) -> Plan:
     config = plan.config
-    error = _fill_slots(plan, tenant, conversation, extracted)
+    error = slots_fill(plan, tenant, conversation, extracted)
     if error:
         plan.reply = error
         return plan
@@ -253,10 +197,10 @@ def _answer(plan: Plan, tenant, conversation, graph, extracted) -> Plan:
         plan.reply = say(config, plan.intent, plan.language)
         return _with_resume(plan)
 
-    missing = [s for s in _required_slots(tenant, plan.intent) if not plan.slots.get(s)]
+    missing = [s for s in required_slots(tenant, plan.intent) if not plan.slots.get(s)]
     if missing:
         plan.form, plan.requested_slot = plan.intent, missing[0]
-        plan.reply = _ask(plan, missing[0])
+        plan.reply = ask_slot(plan, missing[0])
         return plan
 
     action = action_for(plan.intent)
@@ -335,14 +279,14 @@ def _with_resume(plan: Plan) -> Plan:
     return plan
 
 
-def _finish(plan: Plan, generated: str, result) -> dict:
+def _finish(plan: Plan, generated: str, result) -> MessageOutcome:
     reply = ground_reply(plan, generated)
     if plan.paused_form:
         reply += say(plan.config, "resume_form", plan.language, form=plan.paused_form)
     return message_record(plan, reply, result)
 
 
-def message_reply(*, conversation: Conversation, text: str) -> dict:
+def message_reply(*, conversation: Conversation, text: str) -> MessageOutcome:
     """Handle one message and answer it (the reply's whole text at once)."""
     plan = message_prepare(conversation=conversation, text=text)
     if plan.messages is None:
@@ -357,9 +301,9 @@ def message_reply(*, conversation: Conversation, text: str) -> dict:
 
 def message_stream(*, conversation: Conversation, text: str) -> Iterator[dict]:
     """Handle one message and stream the reply: ``{"delta": text}`` events, then
-    ``{"done": body}`` with the same body as ``message_reply``; its ``reply`` is the checked
-    text, which replaces what was streamed when the grounding check changed it. Errors before
-    the first event (bad state, quota, backpressure) raise at once."""
+    ``{"done": outcome}`` with the same ``MessageOutcome`` as ``message_reply``; its ``reply``
+    is the checked text, which replaces what was streamed when the grounding check changed it.
+    Errors before the first event (bad state, quota, backpressure) raise at once."""
     plan = message_prepare(conversation=conversation, text=text)
     if plan.messages is None:
 
@@ -389,6 +333,7 @@ def message_stream(*, conversation: Conversation, text: str) -> Iterator[dict]:
 
 __all__ = [
     "ConversationClosed",
+    "MessageOutcome",
     "agent_reply",
     "conversation_start",
     "handoff_close",

@@ -14,14 +14,14 @@ from django.db import transaction
 
 from apps.audit.services import audited
 from apps.core.upload_guard import read_zip_members
-from apps.customer_service.ingest import (
+from apps.customer_service.models import Chunk, Document, DocumentVersion
+from apps.customer_service.services.ingest import (
     ChunkText,
     DocumentError,
     chunk_sections,
     detect_format,
     parse,
 )
-from apps.customer_service.models import Chunk, Document, DocumentVersion
 from knowledge.graphs.text import CJK_RUN
 from knowledge.models import Domain, Graph
 from knowledge.services import (
@@ -172,6 +172,28 @@ def documents_upload(
         event.row_count = sum(v.chunk_count for v in versions)
         event.details = {"files": len(parsed), "new_versions": len(versions)}
     return versions
+
+
+@dataclass(frozen=True)
+class DocumentsAdded:
+    """An upload over the API: the new versions, their documents and the embedding job (None
+    when nothing changed)."""
+
+    versions: list[DocumentVersion]
+    documents: list[Document]
+    embedding_job: object | None
+
+
+def documents_add(
+    *, tenant, filename: str, data: bytes, name: str = "", language: str = ""
+) -> DocumentsAdded:
+    """Upload (``documents_upload``) and start embedding the new chunks as a job."""
+    versions = documents_upload(
+        tenant=tenant, filename=filename, data=data, name=name, language=language
+    )
+    job = documents_embed(tenant=tenant) if versions else None
+    documents = list(Document.objects.filter(pk__in=[v.document_id for v in versions]))
+    return DocumentsAdded(versions=versions, documents=documents, embedding_job=job)
 
 
 def document_delete(*, document: Document) -> None:

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
+from models_runtime import client
+
 EMBED_BATCH = 64
 
 
@@ -18,12 +20,12 @@ def embed_model() -> str:
 def embed_texts(*, tenant, texts: list[str]) -> tuple[list, str, float]:
     """Vectors for ``texts`` (batched), the model label (name@revision) and the seconds the
     model round trips took."""
-    from models_runtime.client import embed
-
     vectors, label, spent = [], "", 0.0
     for start in range(0, len(texts), EMBED_BATCH):
         started = time.perf_counter()
-        result = embed(texts[start : start + EMBED_BATCH], tenant_id=tenant.pk, model=embed_model())
+        result = client.embed(
+            texts[start : start + EMBED_BATCH], tenant_id=tenant.pk, model=embed_model()
+        )
         spent += time.perf_counter() - started
         vectors.extend(result.outputs)
         label = f"{result.model}@{result.revision}"

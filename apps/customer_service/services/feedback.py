@@ -21,8 +21,10 @@ from apps.customer_service.models import (
     Turn,
     TurnRole,
 )
+from knowledge.services import graph_upsert, seed_graph_ensure
 
 from .privacy import mask_text
+from .replies import shop_graph
 from .training import TrainingDataError, example_add, intent_ensure
 
 LOW_RATING = 2
@@ -124,10 +126,6 @@ def review_approve(
 
 
 def _faq_write(*, tenant, item: ReviewItem, question: str, answer: str) -> str:
-    from knowledge.services import graph_upsert, seed_graph_ensure
-
-    from .replies import shop_graph
-
     graph = shop_graph(tenant) or seed_graph_ensure(tenant=tenant, seed="customer_service")[0]
     key = f"faq:correction-{str(item.pk)[:8]}"
     graph_upsert(

@@ -11,8 +11,9 @@ import time
 
 import numpy as np
 
-from apps.customer_service import grounding
-from apps.customer_service.assistant import say
+from apps.customer_service.engine import grounding
+from apps.customer_service.services.assistant_texts import say
+from models_runtime import client
 
 from .embedding import embed_model
 from .plan import Plan
@@ -24,11 +25,9 @@ QUESTION_END = ("?", "？")
 
 
 def _embedder(plan: Plan):
-    from models_runtime.client import embed
-
     def run(texts: list[str]) -> np.ndarray:
         started = time.perf_counter()
-        result = embed(texts, tenant_id=plan.conversation.tenant_id, model=embed_model())
+        result = client.embed(texts, tenant_id=plan.conversation.tenant_id, model=embed_model())
         plan.model_ms += (time.perf_counter() - started) * 1000
         return np.asarray(result.outputs, dtype=np.float64)
 

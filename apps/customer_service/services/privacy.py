@@ -4,8 +4,8 @@ path the logging filter uses, so a message without anything personal costs no Pr
 
 from __future__ import annotations
 
+from apps.privacy.logmask import mask_for_log
+
 
 def mask_text(text: str) -> str:
-    from apps.privacy.logmask import mask_for_log
-
     return mask_for_log(text) if text else text

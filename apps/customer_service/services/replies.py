@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from apps.customer_service.assistant import say
+from apps.customer_service.services.assistant_texts import say
 from knowledge.graphs.text import has_cjk
 from knowledge.models import Graph
+from knowledge.selectors import graph_networkx, knowledge_search
+from models_runtime import adapters, client
 
 SHOP_GRAPH = "shop"
 # Which kinds of node may ground an answer to each intent (Dify's most asked-for feature:
@@ -94,8 +96,6 @@ def _body(attrs: dict, key: str) -> dict:
 def product_scope(graph: Graph, product_key: str) -> set[str]:
     """The nodes that may speak about one product: itself, its attributes and category, the
     category's policies and the FAQ entries about it."""
-    from knowledge.selectors import graph_networkx
-
     g = graph_networkx(graph)
     if product_key not in g:
         return set()
@@ -151,8 +151,6 @@ def retrieve(
     language than the message's are left out (the other language's copy answers)."""
     if graph is None or intent not in NODE_TYPES:
         return []
-    from knowledge.selectors import graph_networkx, knowledge_search
-
     top_k = cs_setting("FACTS", 3)
     scope = product_scope(graph, product) if product else set()
     answer = knowledge_search(
@@ -223,8 +221,6 @@ def generate(messages: list[dict], *, tenant, stream: bool = False):
     """The reply from the chat model: an ``InferenceResult``, or with ``stream`` an iterator of
     ``{"delta"}`` events ending in ``{"done": InferenceResult}``. The one call site of reply
     generation (adapters and other per-tenant options join ``params`` here)."""
-    from models_runtime import adapters, client
-
     params = {
         "model": cs_setting("CHAT_MODEL", "chat"),
         "max_new_tokens": cs_setting("REPLY_MAX_NEW_TOKENS", 80),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from django.db.models import Max
 from django.utils import timezone
@@ -23,6 +24,22 @@ from apps.notifications.services import notification_send
 
 from .plan import Plan
 from .privacy import mask_text
+
+
+@dataclass(frozen=True)
+class MessageOutcome:
+    """A handled message as written: the plan it followed, its two turns and the reply (the
+    API's reply body is built from it by ``api.serializers.ReplySerializer``)."""
+
+    plan: Plan
+    user_turn: Turn
+    reply_turn: Turn | None
+    reply: str | None
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.plan.conversation
+
 
 logger = logging.getLogger("apps.customer_service.services.dialogue")
 HANDOFF_TOPIC = "customer_service.handoff"
@@ -92,7 +109,7 @@ def _state_after(plan: Plan) -> dict:
     return changes
 
 
-def message_record(plan: Plan, reply: str | None, result=None) -> dict:
+def message_record(plan: Plan, reply: str | None, result=None) -> MessageOutcome:
     """Write the user's turn, the reply's turn, the conversation's new state, a handoff when
     one starts, and the audit event, in one transaction."""
     conversation = plan.conversation
@@ -183,31 +200,7 @@ def message_record(plan: Plan, reply: str | None, result=None) -> dict:
         plan.handoff_reason or "-",
         plan.timings["total_ms"],
     )
-    return {
-        "conversation": str(conversation.pk),
-        "status": conversation.status,
-        "user_turn": str(user_turn.pk),
-        "turn": str(reply_turn.pk) if reply_turn else None,
-        "reply": reply,
-        "intent": plan.intent or None,
-        "confidence": plan.confidence,
-        "fallback": plan.fallback,
-        "ranking": plan.ranking,
-        "slots": {k: v for k, v in plan.slots.items() if not k.endswith("_label")},
-        "requested_slot": plan.requested_slot or None,
-        "sources": plan.sources,
-        "citations": plan.citations,
-        "language": plan.language,
-        "support_score": plan.support_score,
-        "grounding": plan.grounding or None,
-        "pending_confirmation": bool(plan.pending),
-        "paused_form": plan.paused_form or None,
-        "no_answer": plan.no_answer,
-        "sentiment": {"label": plan.sentiment or None, "score": plan.sentiment_score},
-        "handoff": conversation.status == ConversationStatus.HANDOFF,
-        "handoff_reason": plan.handoff_reason or None,
-        "timings": plan.timings,
-    }
+    return MessageOutcome(plan=plan, user_turn=user_turn, reply_turn=reply_turn, reply=reply)
 
 
 def agent_reply(*, conversation: Conversation, user, text: str) -> Turn:

@@ -12,6 +12,7 @@ from django.conf import settings
 from apps.customer_service.engine.classifier import FittedClassifier
 from apps.customer_service.engine.fallback import FALLBACK, Decision, decide
 from apps.customer_service.models import IntentModel
+from models_runtime import client
 
 from .embedding import embed_model
 
@@ -75,13 +76,11 @@ class Understanding:
 
 def understand(*, tenant, text: str, top_k: int = 3, model: IntentModel | None = None):
     """Rank intents (top ``top_k``), apply the fallback rule, classify the sentiment."""
-    from models_runtime.client import embed
-
     model = model or active_model(tenant)
     intents, moods = classifiers(model)
     started = time.perf_counter()
     use_cache = getattr(settings, "CUSTOMER_SERVICE_MODEL_CACHE", True)
-    result = embed([text], tenant_id=tenant.pk, model=embed_model(), use_cache=use_cache)
+    result = client.embed([text], tenant_id=tenant.pk, model=embed_model(), use_cache=use_cache)
     embed_ms = (time.perf_counter() - started) * 1000
     vector = result.output
     if len(vector) != intents.dimension:

@@ -10,10 +10,16 @@ import re
 
 import pytest
 
-from apps.customer_service import grounding, services
-from apps.customer_service.assistant import DEFAULT_TEMPLATES, assistant_settings, say
+from apps.customer_service import services
+from apps.customer_service.api.serializers import ReplySerializer
 from apps.customer_service.demo import order_api
+from apps.customer_service.engine import grounding
 from apps.customer_service.services import replies
+from apps.customer_service.services.assistant_texts import (
+    DEFAULT_TEMPLATES,
+    assistant_settings,
+    say,
+)
 from apps.customer_service.services.documents import documents_embed, documents_upload
 
 from .factories import setup_demo_tenant
@@ -46,7 +52,8 @@ def outdoor(tenant, settings):
 def ask(tenant, text, conversation=None):
     conversation = conversation or services.conversation_start(tenant=tenant)
     conversation.refresh_from_db()
-    return services.message_reply(conversation=conversation, text=text), conversation
+    outcome = services.message_reply(conversation=conversation, text=text)
+    return ReplySerializer(outcome).data, conversation
 
 
 def supported_by_sources(reply: dict) -> bool:

@@ -38,6 +38,33 @@ def test_message_reply_carries_intent_confidence_slots_sources_and_sentiment(sho
     )
     assert response.status_code == 200, response.content
     body = response.json()
+    # The body ReplySerializer builds from the service's MessageOutcome, key for key.
+    assert list(body) == [
+        "conversation",
+        "status",
+        "user_turn",
+        "turn",
+        "reply",
+        "intent",
+        "confidence",
+        "fallback",
+        "ranking",
+        "slots",
+        "requested_slot",
+        "sources",
+        "citations",
+        "language",
+        "support_score",
+        "grounding",
+        "pending_confirmation",
+        "paused_form",
+        "no_answer",
+        "sentiment",
+        "handoff",
+        "handoff_reason",
+        "timings",
+    ]
+    assert body["conversation"] == cid and body["status"] == "active" and body["turn"]
     assert body["intent"] == "product_question" and 0 < body["confidence"] <= 1
     assert body["slots"] == {"product": "product:stormshell"}
     assert "product:stormshell" in body["sources"]

@@ -14,9 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from apps.audit.models import AuditEvent
-from apps.customer_service import connectors, services
+from apps.customer_service import services
+from apps.customer_service.api.serializers import ReplySerializer
 from apps.customer_service.demo import order_api
 from apps.customer_service.models import Connector, ConnectorCall, Handoff, HandoffReason
+from apps.customer_service.services import connectors
 from apps.customer_service.services.assistant import AssistantConfigError, connector_save
 from apps.customer_service.services.demo import demo_profile
 
@@ -152,20 +154,24 @@ def test_api_refuses_a_connector_off_the_allow_list(tenant, admin_client_for):
     assert response.status_code == 400 and "base_url" in response.json()["errors"]
 
 
+def _reply(conversation, text):
+    return ReplySerializer(services.message_reply(conversation=conversation, text=text)).data
+
+
 def test_dialogue_over_the_http_connector_confirms_then_cancels_once(tenant, order_server):
     from .factories import setup_demo_tenant
 
     url, store = order_server
     setup_demo_tenant(tenant, profile="books", order_api_url=url)
     conversation = services.conversation_start(tenant=tenant)
-    status = services.message_reply(conversation=conversation, text="Where is order 3100123?")
+    status = _reply(conversation, "Where is order 3100123?")
     assert "3100123" in status["reply"] and "RM482913557GB" in status["reply"]
     conversation.refresh_from_db()
-    asked = services.message_reply(conversation=conversation, text="Please cancel order 3100124")
+    asked = _reply(conversation, "Please cancel order 3100124")
     assert asked["pending_confirmation"] and "3100124" in asked["reply"]
     assert store.orders["3100124"]["state"] == "open"  # nothing changed before the "yes"
     conversation.refresh_from_db()
-    done = services.message_reply(conversation=conversation, text="yes")
+    done = _reply(conversation, "yes")
     assert "cancelled" in done["reply"] and store.orders["3100124"]["state"] == "cancelled"
 
 
@@ -177,7 +183,7 @@ def test_a_failing_order_system_is_a_polite_reply_and_a_handoff(tenant):
         url = f"http://127.0.0.1:{server.server_port}"
         setup_demo_tenant(tenant, profile="books", order_api_url=url)
         conversation = services.conversation_start(tenant=tenant)
-        reply = services.message_reply(conversation=conversation, text="订单3100123到哪里了？")
+        reply = _reply(conversation, "订单3100123到哪里了？")
         assert reply["handoff_reason"] == HandoffReason.CONNECTOR_ERROR
         assert "订单系统" in reply["reply"]  # in the customer's language
         assert Handoff.objects.filter(conversation=conversation).exists()

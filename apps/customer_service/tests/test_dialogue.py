@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from apps.customer_service import selectors, services
+from apps.customer_service.api.serializers import ReplySerializer
 from apps.customer_service.models import (
     ConversationStatus,
     DemoOrder,
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def say(conversation, text):
     conversation.refresh_from_db()
-    return services.message_reply(conversation=conversation, text=text)
+    return ReplySerializer(services.message_reply(conversation=conversation, text=text)).data
 
 
 @pytest.fixture
@@ -172,7 +173,7 @@ def test_streamed_reply_ends_with_the_same_body(conversation):
         services.message_stream(conversation=conversation, text="What is your return policy?")
     )
     deltas = "".join(e["delta"] for e in events if "delta" in e)
-    done = events[-1]["done"]
+    done = ReplySerializer(events[-1]["done"]).data
     assert done["intent"] == "return" and done["sources"]
     assert deltas.strip() and done["reply"]  # the checked reply may replace what streamed
     assert done["grounding"]["method"] and done["support_score"] is not None

@@ -28,7 +28,7 @@ def low_rated(shop, tenant):
         conversation=conversation,
         text="What is your return policy? Write to me at jane.roe@example.com",
     )
-    turn = Turn.objects.get(pk=reply["turn"])
+    turn = Turn.objects.get(pk=reply.reply_turn.pk)
     rating = services.rating_create(tenant=tenant, turn=turn, score=1, comment="wrong")
     return ReviewItem.objects.get(rating=rating)
 

@@ -9,7 +9,7 @@ import pytest
 from apps.customer_service.engine import classifier
 from apps.customer_service.engine.evaluation import evaluate
 from apps.customer_service.engine.fallback import FALLBACK, as_label, decide
-from apps.customer_service.engine.slots import extract_patterns
+from apps.customer_service.engine.slots import extract_patterns, extract_product
 
 
 def ranking(*pairs):
@@ -61,6 +61,21 @@ def test_patterns_find_order_number_and_email_but_not_digits_in_the_address():
     }
     assert extract_patterns("it is 10045") == {"order_number": "10045"}
     assert extract_patterns("I have 2 jackets") == {}
+
+
+def test_the_product_slot_is_the_best_of_the_callers_entity_links():
+    # The engine gets the links from its caller (no database here): highest score wins, then
+    # the longer mention.
+    links = [
+        {"key": "product:shell", "label": "Shell", "score": 0.9, "start": 4, "end": 9},
+        {"key": "product:stormshell", "label": "StormShell", "score": 0.9, "start": 0, "end": 10},
+        {"key": "product:boot", "label": "Boot", "score": 0.5, "start": 12, "end": 16},
+    ]
+    assert extract_product(links) == {
+        "product": "product:stormshell",
+        "product_label": "StormShell",
+    }
+    assert extract_product([]) == {}
 
 
 def test_evaluation_figures():

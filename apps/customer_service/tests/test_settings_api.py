@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.customer_service.assistant import assistant_settings, detect_language, say
+from apps.customer_service.services.assistant_texts import assistant_settings, detect_language, say
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/customer-service/assistant-settings/"

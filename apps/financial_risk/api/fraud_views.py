@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from apps.accounts.api.viewsets import TenantScopedMixin
 from apps.accounts.roles import Role
 from apps.core.errors import problem_response
+from apps.financial_risk import selectors
 from apps.financial_risk.engine.data import SchemaError
 from apps.financial_risk.models import FraudDecision, Transaction
 from apps.financial_risk.services.fraud_models import fraud_model_train_start
@@ -50,7 +51,7 @@ class TransactionViewSet(
     filterset_fields = ["reference", "is_fraud", "channel", "country"]
 
     def get_tenant_queryset(self, tenant):
-        return Transaction.objects.filter(tenant=tenant).select_related("account")
+        return selectors.transactions_of(tenant=tenant).select_related("account")
 
     @extend_schema(request=fs.TransactionBatchSerializer, responses={201: OpenApiTypes.OBJECT})
     def create(self, request):
@@ -108,7 +109,7 @@ class FraudDecisionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["outcome", "model"]
 
     def get_tenant_queryset(self, tenant):
-        return FraudDecision.objects.filter(tenant=tenant).select_related(
+        return selectors.fraud_decisions_of(tenant=tenant).select_related(
             "transaction__account", "model"
         )
 

@@ -18,7 +18,7 @@ import numpy as np
 import xgboost as xgb
 
 from .data import Table
-from .features import FeaturePipeline
+from .features import FeatureConfigError, FeaturePipeline
 
 DEFAULT_DECISION = {
     # P(default) below approve_below: approve; at or above decline_at: decline; else refer.
@@ -35,8 +35,6 @@ OUTCOMES = ("approve", "refer", "decline")
 
 
 def validate_decision_config(raw: dict | None) -> dict:
-    from .features import FeatureConfigError
-
     config = {**DEFAULT_DECISION, **(raw or {})}
     errors: dict[str, list[str]] = {}
     for key in sorted(set(config) - set(DEFAULT_DECISION)):

@@ -21,7 +21,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from .data import Table, table_take
-from .features import FeaturePipeline
+from .features import FeatureConfigError, FeaturePipeline
 from .scoring import ScoringModel
 
 DEFAULT_PARAMS = {
@@ -100,8 +100,6 @@ class TrainingConfig:
         ):
             errors["training_config.search"] = ["A list of parameter objects."]
         if errors:
-            from .features import FeatureConfigError
-
             raise FeatureConfigError(errors)
         return config
 

@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
+import pyarrow.parquet as pq
 
 from apps.audit.services import audited, input_digest
+from apps.core.upload_guard import UploadLimitExceeded, check_count, upload_limit
 from apps.financial_risk.engine.data import (
     Schema,
-    read_upload,
+    SchemaError,
     table_digest,
     table_from_frame,
     table_rows,
     table_to_parquet,
 )
 from apps.financial_risk.models import Dataset, DatasetKind
+
+
+def read_upload(content: bytes, filename: str) -> pd.DataFrame:
+    """A CSV or Parquet file (by extension; CSV otherwise) as a frame of strings/numbers.
+
+    The upload guard's row and column caps apply before the frame is built: a small Parquet
+    file can declare millions of rows, so its metadata is checked first."""
+    try:
+        if filename.lower().endswith((".parquet", ".pq")):
+            meta = pq.ParquetFile(io.BytesIO(content)).metadata
+            check_count("max_rows", meta.num_rows, field="file")
+            check_count("max_columns", meta.num_columns, field="file")
+            return pd.read_parquet(io.BytesIO(content))
+        frame = pd.read_csv(
+            io.BytesIO(content),
+            dtype=str,
+            keep_default_na=False,
+            nrows=upload_limit("max_rows") + 1,
+        )
+        check_count("max_rows", len(frame), field="file")
+        check_count("max_columns", len(frame.columns), field="file")
+        return frame
+    except UploadLimitExceeded:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser error is the file's fault
+        raise SchemaError(
+            {"file": [f"Cannot read {filename!r}: {type(exc).__name__}: {exc}"]}
+        ) from exc
 
 
 def dataset_create(

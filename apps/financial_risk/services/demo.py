@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from apps.financial_risk.demo.synthetic import synthetic_transactions
 from apps.financial_risk.engine.data import (
     german_credit,
     table_digest,
     table_from_frame,
     table_to_parquet,
 )
-from apps.financial_risk.engine.synthetic import synthetic_transactions
 from apps.financial_risk.models import Dataset, ModelState, RiskAccount, RiskModel, Transaction
 
 from .datasets import dataset_create

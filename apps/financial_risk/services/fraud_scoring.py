@@ -20,7 +20,8 @@ from django.utils import timezone
 from apps.accounts.models import Tenant
 from apps.audit.services import audited
 from apps.financial_risk.engine.data import SchemaError
-from apps.financial_risk.engine.fraud_features import online_features, reasons
+from apps.financial_risk.engine.fraud_features import online_features
+from apps.financial_risk.engine.fraud_reasons import reasons
 from apps.financial_risk.engine.fraud_training import FraudScorer
 from apps.financial_risk.models import (
     FraudDecision,

@@ -16,6 +16,7 @@ from apps.financial_risk.engine import monitoring as drift
 from apps.financial_risk.engine.data import NUMERIC, table_from_records, table_take
 from apps.financial_risk.models import (
     Alert,
+    Dataset,
     Decision,
     FindingKind,
     ModelState,
@@ -49,8 +50,6 @@ def _recent_inputs(model: RiskModel, since) -> list[dict]:
     for dataset_id, row in batched:
         by_dataset.setdefault(dataset_id, []).append(row)
     if by_dataset:
-        from apps.financial_risk.models import Dataset
-
         for dataset in Dataset.objects.filter(pk__in=by_dataset):
             table = dataset_table(dataset)
             rows = np.asarray(by_dataset[dataset.pk])

@@ -18,7 +18,7 @@ from apps.financial_risk.engine.rings import (
 from apps.financial_risk.models import FraudRing, RiskAccount, Transaction
 from apps.jobs.models import Job
 from apps.jobs.services import job_create
-from knowledge.selectors import graph_networkx
+from knowledge.selectors import graph_get, graph_networkx
 from knowledge.services import graph_upsert, seed_graph_ensure
 
 FRAUD_GRAPH = "fraud"
@@ -159,8 +159,6 @@ def account_ring(*, tenant, account: RiskAccount) -> dict:
 def account_ring_png(*, tenant, account: RiskAccount) -> bytes:
     """The ring as a picture: member accounts and the identifiers they share."""
     import networkx as nx
-
-    from knowledge.selectors import graph_get
 
     drawing = nx.Graph()
     focus = account_key(account.external_id)

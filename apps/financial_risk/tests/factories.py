@@ -144,7 +144,7 @@ def stream_rows(stream, index=None) -> list[dict]:
 def small_stream():
     from dataclasses import replace
 
-    from apps.financial_risk.engine.fraud_synthetic import TRAINING, synthetic_stream
+    from apps.financial_risk.evaluation.fraud_synthetic import TRAINING, synthetic_stream
 
     dense = replace(TRAINING, episodes_per_account_week=0.15)
     return synthetic_stream(patterns=dense, **SMALL_STREAM)

@@ -19,7 +19,7 @@ from benchmarks.harness.smoke import run_smoke
 from .factories import tiny_rows
 
 ROOT = Path(__file__).resolve().parents[3]
-DEMO_APPLICANT = ROOT / "apps" / "financial_risk" / "demo_applicant.json"
+DEMO_APPLICANT = ROOT / "apps" / "financial_risk" / "demo" / "applicant.json"
 SMOKE_DATABASE = "bench_risk_smoke"
 # Not 15 (the suite's workers), 14 (acceptance checks) nor 13 (bench_inference's smoke).
 SMOKE_REDIS_DB = os.environ.get("BENCH_RISK_SMOKE_REDIS_DB", "10")

@@ -17,7 +17,7 @@ from apps.financial_risk.engine.fraud_features import (
     offline_features,
     online_features,
 )
-from apps.financial_risk.engine.fraud_synthetic import TRAINING, VARIANTS, synthetic_stream
+from apps.financial_risk.evaluation.fraud_synthetic import TRAINING, VARIANTS, synthetic_stream
 from apps.financial_risk.models import FraudDecision, FraudRing, RiskAccount, Transaction
 from apps.financial_risk.services.fraud_scoring import transaction_score
 from apps.financial_risk.services.fraud_state import history, tenant_state_clear

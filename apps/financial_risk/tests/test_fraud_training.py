@@ -15,8 +15,8 @@ from django.core.management import call_command
 
 from apps.accounts.roles import Role
 from apps.financial_risk.engine.fraud_features import BASELINE_NAMES, NAMES, offline_features
-from apps.financial_risk.engine.fraud_synthetic import TRAINING, VARIANTS, synthetic_stream
 from apps.financial_risk.engine.fraud_training import fit, time_split
+from apps.financial_risk.evaluation.fraud_synthetic import TRAINING, VARIANTS, synthetic_stream
 from apps.financial_risk.models import ModelPurpose, ModelState, RiskModel
 from apps.financial_risk.services.fraud_state import tenant_state_clear
 from apps.jobs.models import Job

@@ -115,10 +115,12 @@ class NoteBatchSerializer(serializers.ModelSerializer):
 
 
 class SummarySerializer(serializers.Serializer):
+    """The summary of an extraction (``services.extraction_summarize``)."""
+
     summary = serializers.CharField()
-    model = serializers.CharField()
-    flags = serializers.ListField(child=serializers.DictField())
-    unsafe = serializers.BooleanField()
+    model = serializers.CharField(source="summary_model")
+    flags = serializers.ListField(child=serializers.DictField(), source="summary_flags")
+    unsafe = serializers.BooleanField(source="summary_unsafe")
 
 
 class ReidentifiedSerializer(serializers.Serializer):

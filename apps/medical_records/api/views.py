@@ -243,14 +243,7 @@ class NoteViewSet(
         extraction = services.extraction_summarize(
             tenant=request.tenant, extraction=note.extraction
         )
-        return Response(
-            {
-                "summary": extraction.summary,
-                "model": extraction.summary_model,
-                "flags": extraction.summary_flags,
-                "unsafe": extraction.summary_unsafe,
-            }
-        )
+        return Response(s.SummarySerializer(extraction).data)
 
     @extend_schema(request=None, responses={200: s.ReidentifiedSerializer})
     @action(detail=True, methods=["post"])

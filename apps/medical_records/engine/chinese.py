@@ -7,8 +7,12 @@ Chinese modifiers set the same ``is_negated``/``is_family``/... attributes as th
 
 from __future__ import annotations
 
-from medspacy.context import ConTextRule
-from medspacy.section_detection import SectionRule
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from medspacy.context import ConTextRule
+    from medspacy.section_detection import SectionRule
+
 
 NEG, POSSIBLE, HIST, HYPO, FAMILY = (
     "NEGATED_EXISTENCE",
@@ -184,6 +188,8 @@ _PSEUDO = (
 
 
 def context_rules() -> list[ConTextRule]:
+    from medspacy.context import ConTextRule  # medspaCy loads with the pipeline, not at import
+
     rules = [
         ConTextRule(literal, category, direction=direction, max_scope=12)
         for literal, category, direction in _RULES
@@ -230,6 +236,8 @@ _SECTIONS = {
 
 
 def section_rules() -> list[SectionRule]:
+    from medspacy.section_detection import SectionRule  # medspaCy loads with the pipeline
+
     rules = []
     for literal, category in _SECTIONS.items():
         rules.append(SectionRule(f"{literal}：", category))

@@ -8,7 +8,11 @@ of" of a present complaint, which the shipped "history of" reads as historical.
 
 from __future__ import annotations
 
-from medspacy.context import ConTextRule
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from medspacy.context import ConTextRule
+
 
 NEG, POSSIBLE, HIST, HYPO = "NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HISTORICAL", "HYPOTHETICAL"
 
@@ -155,6 +159,8 @@ _PATTERNS: list[tuple[str, str, str, list]] = [
 
 
 def context_rules() -> list[ConTextRule]:
+    from medspacy.context import ConTextRule  # medspaCy loads with the pipeline, not at import
+
     rules = [
         ConTextRule(literal, category, direction=direction)
         for literal, category, direction in _LITERALS
@@ -192,7 +198,7 @@ _SECTION_HEADERS = {
 
 def english_section_rules():
     """Short English headers ("Plan:", "Assessment:", "Exam:") as section rules."""
-    from medspacy.section_detection import SectionRule
+    from medspacy.section_detection import SectionRule  # medspaCy loads with the pipeline
 
     return [
         SectionRule(f"{header}:", category, pattern=None)

@@ -21,7 +21,9 @@ import regex
 from loguru import logger
 
 from . import attributes as attrs
+from . import chinese as chinese_rules
 from . import clinical, vocab_matcher
+from . import english as english_rules
 from .ontology import Concept, is_chinese
 
 # PyRuSH logs every sentence at DEBUG through loguru.
@@ -153,32 +155,28 @@ def build_nlp(concepts: Mapping[str, Concept], language: str, *, vocabulary: boo
     _quiet_pyfastner()
     chinese = language == "zh"
     if chinese:
-        from .chinese import context_rules, section_rules
-
         nlp = spacy.blank("zh")
         nlp.add_pipe("sentencizer", config={"punct_chars": _ZH_SENTENCE_END})
         nlp.add_pipe("medspacy_target_matcher")
         context = nlp.add_pipe("medspacy_context", config={"rules": None})
-        context.add(context_rules())
+        context.add(chinese_rules.context_rules())
         sectionizer = nlp.add_pipe(
             "medspacy_sectionizer", config={"rules": None, "span_attrs": None}
         )
-        sectionizer.add(section_rules())
+        sectionizer.add(chinese_rules.section_rules())
     else:
-        from .english import context_rules, english_section_rules
-
         _register_sentences()
         nlp = medspacy.load(
             medspacy_enable=["medspacy_tokenizer", "medspacy_target_matcher", "medspacy_context"]
         )
         nlp.add_pipe("medical_clinical_sentences", first=True)
-        nlp.get_pipe("medspacy_context").add(context_rules())
+        nlp.get_pipe("medspacy_context").add(english_rules.context_rules())
         # Sections set no ConText flags themselves (span_attrs None): ``assertion_of`` decides
         # what a section means, the same way for both languages.
         sectionizer = nlp.add_pipe(
             "medspacy_sectionizer", config={"rules": "default", "span_attrs": None}
         )
-        sectionizer.add(english_section_rules())
+        sectionizer.add(english_rules.english_section_rules())
     nlp.get_pipe("medspacy_target_matcher").add(_target_rules(concepts.values(), chinese))
     # The span attributes the entities read exist whether or not the vocabulary runs.
     vocab_matcher.register()

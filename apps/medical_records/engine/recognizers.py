@@ -11,6 +11,7 @@ from __future__ import annotations
 import regex
 from presidio_analyzer import LocalRecognizer, Pattern, PatternRecognizer
 
+from apps.privacy.gazetteer import get_gazetteer
 from apps.privacy.recognizers import CASE_SENSITIVE_FLAGS, recognizer_result
 
 # Keywords that introduce an identifier: medical record, account, insurance, national ids.
@@ -286,8 +287,6 @@ class RelationNameRecognizer(LocalRecognizer):
         """Compiled at import."""
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        from apps.privacy.gazetteer import get_gazetteer
-
         gazetteer = get_gazetteer()
         results = []
         for match in self._PATTERN.finditer(text):

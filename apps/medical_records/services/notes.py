@@ -11,13 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audited, input_digest
-from apps.medical_records import ner
 from apps.medical_records.engine.deid import deidentify, header_mrn, header_names
 from apps.medical_records.engine.formats.fhir import bundle_build
 from apps.medical_records.engine.ontology import concepts_from_networkx, is_chinese
 from apps.medical_records.engine.pipeline import PIPELINE_VERSION, Extractor
 from apps.medical_records.models import Extraction, Finding, Note, NoteBatch, Patient
+from knowledge.models import Graph
+from knowledge.selectors import graph_networkx, graph_version
+from knowledge.services.seeds import seed_graph_ensure
 
+from . import ner
 from .checks import record_check, rules_for
 from .identity import Pseudonymizer, offset_days, patients_resolve
 
@@ -65,9 +68,6 @@ MAX_EXTRACTORS = 4
 
 def medical_graph(*, tenant):
     """The tenant's ``medical`` knowledge graph, loaded from the seed when it has none."""
-    from knowledge.models import Graph
-    from knowledge.services.seeds import seed_graph_ensure
-
     graph = Graph.objects.filter(tenant=tenant, name="medical").first()
     if graph is None:
         graph, _ = seed_graph_ensure(tenant=tenant, seed="medical")
@@ -95,8 +95,6 @@ def _concepts_digest(concepts) -> str:
 def extractor_for(graph) -> tuple[Extractor, object, int]:
     """The pipeline for the graph's current concepts (built once per process), the networkx
     graph and its version."""
-    from knowledge.selectors import graph_networkx, graph_version
-
     nx_graph = graph_networkx(graph)
     version = graph_version(graph)
     concepts = concepts_from_networkx(nx_graph)

@@ -14,6 +14,7 @@ import regex
 
 from apps.audit.services import audited, input_digest
 from apps.medical_records.models import Extraction
+from models_runtime import client
 
 from .notes import extractor_for, medical_graph
 
@@ -148,8 +149,6 @@ def summary_check(
 def extraction_summarize(*, tenant, extraction: Extraction, model: str = "chat") -> Extraction:
     """Ask the chat model (through ``models_runtime.client``) for a summary, flag unsupported
     conditions, store both; audited with the model's name and revision."""
-    from models_runtime import client
-
     messages = _prompt(extraction)
     result = client.chat(
         messages,

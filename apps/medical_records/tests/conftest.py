@@ -8,7 +8,7 @@ import pytest
 
 from apps.accounts.roles import Role
 
-DEMO_NOTE = (Path(__file__).resolve().parents[1] / "data" / "demo_note.txt").read_text()
+DEMO_NOTE = (Path(__file__).resolve().parents[1] / "demo" / "note.txt").read_text()
 
 
 @pytest.fixture

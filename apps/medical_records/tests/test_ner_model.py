@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.medical_records import ner
-from apps.medical_records.services import NoteInput, note_structure
+from apps.medical_records.services import NoteInput, ner, note_structure
 from apps.privacy import statistical
 
 

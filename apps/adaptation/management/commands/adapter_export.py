@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+
+from apps.adaptation.models import AdapterVersion
+from apps.adaptation.services import adapter_merge_export
 
 
 class Command(BaseCommand):
@@ -17,11 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="folder to write (created)")
 
     def handle(self, *args, **options):
-        from django.core.exceptions import ValidationError
-
-        from apps.adaptation.models import AdapterVersion
-        from apps.adaptation.services import adapter_merge_export
-
         try:
             adapter = AdapterVersion.objects.select_related("tenant").get(pk=options["adapter"])
         except (AdapterVersion.DoesNotExist, ValidationError, ValueError) as exc:

@@ -20,8 +20,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Tenant
 from apps.core.context import Actor, actor_scope
-from apps.customer_service import grounding
-from apps.customer_service.evaluation import (
+from apps.customer_service.engine import grounding
+from apps.customer_service.evaluation.retrieval import (
     SHIPPED,
     QuestionFileError,
     evaluation_tenants,
@@ -72,19 +72,20 @@ class Command(BaseCommand):
             tenants = evaluation_tenants(questions, tenant=found, train=True)
             for row in questions:
                 conversation = conversation_start(tenant=tenants[row.get("tenant", "")])
-                body = message_reply(conversation=conversation, text=row["question"])
-                turn = Turn.objects.get(pk=body["turn"]) if body["turn"] else None
+                outcome = message_reply(conversation=conversation, text=row["question"])
+                reply, plan = outcome.reply, outcome.plan
+                turn = Turn.objects.get(pk=outcome.reply_turn.pk) if outcome.reply_turn else None
                 supported = turn is not None and _supported(turn)
-                correct = states_facts(body["reply"] or "", row.get("facts") or [])
-                fallback = bool((body.get("grounding") or {}).get("extractive_fallback"))
-                if "grounding_ms" in body["timings"]:
-                    grounding_ms.append(body["timings"]["grounding_ms"])
+                correct = states_facts(reply or "", row.get("facts") or [])
+                fallback = bool(plan.grounding.get("extractive_fallback"))
+                if "grounding_ms" in plan.timings:
+                    grounding_ms.append(plan.timings["grounding_ms"])
                 rows.append((row.get("language", "-"), supported, correct, fallback))
                 if not (supported and correct):
                     self.stdout.write(
                         f"  {'unsupported ' if not supported else ''}"
                         f"{'wrong ' if not correct else ''}{row['question']!r} -> "
-                        f"{(body['reply'] or '')[:160]!r} (want {row.get('facts')})"
+                        f"{(reply or '')[:160]!r} (want {row.get('facts')})"
                     )
         report = _summary(rows)
         report["grounding_ms_p50"] = round(percentile(grounding_ms, 50), 2)

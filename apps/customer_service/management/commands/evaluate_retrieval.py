@@ -4,9 +4,9 @@ plus MiniLM embeddings) against the document that answers it. Prints the misses,
 line with ``recall_at_5`` and ``mrr`` (overall and per language).
 
 Without ``--file`` it runs the shipped set (116 questions over both demo shops, half Chinese;
-see ``apps/customer_service/evaluation.py``). Without ``--tenant`` each question's ``tenant``
-names a demo profile, loaded into an evaluation tenant of its own. Model calls run in this
-process."""
+see ``apps/customer_service/evaluation/retrieval.py``). Without ``--tenant`` each question's
+``tenant`` names a demo profile, loaded into an evaluation tenant of its own. Model calls run in
+this process."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Tenant
 from apps.core.context import Actor, actor_scope
-from apps.customer_service.evaluation import (
+from apps.customer_service.evaluation.retrieval import (
     SHIPPED,
     QuestionFileError,
     evaluation_tenants,

@@ -11,7 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from apps.financial_risk.engine.fraud_evaluation import evaluate
+from apps.financial_risk.evaluation.fraud import evaluate
 
 
 class Command(BaseCommand):

@@ -1,10 +1,11 @@
 """``manage.py evaluate_medical [--assertions F] [--phi F] [--entities F ...] [--lookalikes F]``.
 
 With no arguments it runs the project's held-out sets (``apps/medical_records/data/heldout/``,
-never tuned on; how they were made: ``data/make_sets.py`` and the README). Prints tables, then one
-JSON object as its last line: ``assertion_accuracy``, ``assertion_macro_f1``, ``entity_recall``,
-``entity_precision``, ``coding_accuracy``, ``phi_recall_names``, ``phi_recall_identifiers``,
-``phi_precision`` (look-alike set), and the same per language under ``en`` and ``zh``.
+never tuned on; how they were made: ``evaluation/make_sets.py`` and the README). Prints tables,
+then one JSON object as its last line: ``assertion_accuracy``, ``assertion_macro_f1``,
+``entity_recall``, ``entity_precision``, ``coding_accuracy``, ``phi_recall_names``,
+``phi_recall_identifiers``, ``phi_precision`` (look-alike set), and the same per language under
+``en`` and ``zh``.
 
 The pipeline uses the ``medical`` graph of the ``eval-medical`` tenant (loaded from the seed
 when missing) and the full vocabularies; nothing of the evaluation is stored.
@@ -18,7 +19,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.benchmark import bench_tenant
-from apps.medical_records.evaluation import (
+from apps.medical_records.evaluation.entities import (
+    check_entity_rows,
+    entity_scores,
+    phi_precision,
+)
+from apps.medical_records.evaluation.scores import (
     HELDOUT_ASSERTIONS,
     HELDOUT_ENTITIES,
     HELDOUT_LOOKALIKES,
@@ -26,11 +32,6 @@ from apps.medical_records.evaluation import (
     assertion_scores,
     phi_scores,
     read_jsonl,
-)
-from apps.medical_records.evaluation_entities import (
-    check_entity_rows,
-    entity_scores,
-    phi_precision,
 )
 from apps.medical_records.services import Pseudonymizer, extractor_for, medical_graph
 from apps.medical_records.services.corrections import corrections_as_eval_rows

@@ -1,6 +1,6 @@
 """``manage.py train_medical_ner [--examples N] [--epochs E]``: train the clinical-entity NER
 model on synthetic notes labelled from the vocabularies and save it to
-``apps/medical_records/ner_model/`` (see ``apps/medical_records/ner.py``)."""
+``apps/medical_records/ner_model/`` (see ``apps/medical_records/services/ner.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from apps.medical_records.ner import train
+from apps.medical_records.services.ner import train
 
 
 class Command(BaseCommand):

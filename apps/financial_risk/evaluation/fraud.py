@@ -15,9 +15,16 @@ from collections import Counter
 import numpy as np
 import xgboost as xgb
 
-from .fraud_features import NAMES, offline_features
-from .fraud_synthetic import DAY_MS, START_MS, TRAINING, VARIANTS, Stream, synthetic_stream
-from .fraud_training import figures, fit, fit_pair, recall_at_fpr, ring_snapshot
+from apps.financial_risk.engine.fraud_features import NAMES, offline_features
+from apps.financial_risk.engine.fraud_training import (
+    figures,
+    fit,
+    fit_pair,
+    recall_at_fpr,
+    ring_snapshot,
+)
+from apps.financial_risk.evaluation.fraud_stream import DAY_MS, START_MS, Stream
+from apps.financial_risk.evaluation.fraud_synthetic import TRAINING, VARIANTS, synthetic_stream
 
 RING_WEEKS = 3  # rings are detected once, from the first three weeks, and count from then on
 

@@ -31,8 +31,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.audit.services import audited
-
-from .models import Connector, ConnectorCall, ConnectorKind, DemoOrder, OrderStatus
+from apps.customer_service.models import (
+    Connector,
+    ConnectorCall,
+    ConnectorKind,
+    DemoOrder,
+    OrderStatus,
+)
 
 STATUSES = {choice.value for choice in OrderStatus}
 

@@ -9,9 +9,8 @@ from django.utils.html import format_html, format_html_join
 
 from apps.accounts.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 from apps.accounts.roles import Role
-
-from .models import AssistantSettings, Connector, Document
-from .services.assistant import SETTINGS_FIELDS, assistant_settings_update
+from apps.customer_service.models import AssistantSettings, Connector, Document
+from apps.customer_service.services.assistant import SETTINGS_FIELDS, assistant_settings_update
 
 READERS = frozenset({Role.ADMIN, Role.AGENT, Role.AUDITOR})
 

@@ -21,8 +21,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from apps.accounts.roles import Role
 from apps.accounts.selectors import tenants_of
 from apps.customer_service import selectors
-from apps.customer_service.assistant import assistant_settings
 from apps.customer_service.models import Document
+from apps.customer_service.services.assistant_texts import assistant_settings
 
 CHAT_ROLES = {Role.ADMIN, Role.AGENT}
 

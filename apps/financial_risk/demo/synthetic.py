@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from .data import NUMERIC, Schema, Table
+from apps.financial_risk.engine.data import NUMERIC, Schema, Table
 
 
 def synthetic_applications(table: Table, schema: Schema, rows: int, *, seed: int = 0) -> Table:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .assistant import say
-from .connectors import OrderRecord, order_cancel, order_lookup
-from .models import OrderStatus
+from apps.customer_service.models import OrderStatus
+from apps.customer_service.services.assistant_texts import say
+from apps.customer_service.services.connectors import OrderRecord, order_cancel, order_lookup
 
 
 @dataclass

@@ -11,9 +11,8 @@ from django.utils.html import format_html, format_html_join
 
 from apps.accounts.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 from apps.accounts.roles import Role
-
-from . import services
-from .models import (
+from apps.customer_service import services
+from apps.customer_service.models import (
     Conversation,
     CorrectionKind,
     DemoOrder,
@@ -326,4 +325,4 @@ class DemoOrderAdmin(TenantScopedAdmin):
 
 
 # The per-shop configuration's pages live in their own module (this one is long enough).
-from . import shop_admin  # noqa: E402, F401
+from apps.customer_service.admin import shop  # noqa: E402, F401

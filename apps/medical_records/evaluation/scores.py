@@ -16,7 +16,7 @@ from apps.medical_records.engine.deid import deidentify
 from apps.medical_records.engine.ontology import is_chinese
 from apps.medical_records.engine.pipeline import ASSERTIONS
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 DEFAULT_ASSERTIONS = DATA / "eval_assertions.jsonl"
 DEFAULT_PHI = DATA / "eval_phi.jsonl"
 PHI_KINDS = (

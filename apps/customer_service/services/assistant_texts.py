@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
+from apps.customer_service.models import AssistantSettings
 from knowledge.graphs.text import CJK_RUN
-
-from .models import AssistantSettings
 
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     "en": {

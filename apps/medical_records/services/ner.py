@@ -19,10 +19,13 @@ from pathlib import Path
 
 import regex
 
-from .engine.vocabulary import drug_lexicon, icd_lexicon
+from apps.medical_records.engine.vocabulary import drug_lexicon, icd_lexicon
+from apps.privacy.statistical import rampart_folder
+from models_runtime import client
+from models_runtime.specs import ModelSpec
 
 MODEL_NAME = "medical-ner"
-MODEL_DIR = Path(__file__).resolve().parent / "ner_model"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "ner_model"
 MODEL_SOURCE = "package:apps/medical_records/ner_model"
 LABELS = ["O", "B-CONDITION", "I-CONDITION", "B-MEDICATION", "I-MEDICATION"]
 TEMPLATES = [
@@ -41,8 +44,6 @@ TEMPLATES = [
 
 def model_spec():
     """The ``models_runtime`` spec of the served model."""
-    from models_runtime.specs import ModelSpec
-
     return ModelSpec(
         name=MODEL_NAME,
         task="token-classify",
@@ -57,8 +58,6 @@ def model_spans(texts: list[str], *, tenant_id, model: str = MODEL_NAME) -> list
     """The model's CONDITION/MEDICATION spans per text, through ``models_runtime.client`` (one
     call; each text is its own request on the worker, batched with other callers'). Only
     de-identified text may be sent: the worker is another process."""
-    from models_runtime import client
-
     if not texts:
         return []
     # The model reads 256 tokens: each note goes as pieces of at most CHUNK_CHARS characters,
@@ -103,7 +102,7 @@ def _chunks(text: str) -> list[tuple[int, int]]:
 
 
 def _evaluation_terms() -> set[str]:
-    data = Path(__file__).resolve().parent / "data"
+    data = Path(__file__).resolve().parents[1] / "data"
     terms = set()
     for path in [*data.glob("heldout/entities_*.jsonl"), *data.glob("dev/entities_*.jsonl")]:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -149,8 +148,6 @@ def train(*, examples: int = 6000, epochs: int = 3, seed: int = 7, say=print) ->
     """Train the model and save it with its tokenizer into ``MODEL_DIR``."""
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
-
-    from apps.privacy.statistical import rampart_folder
 
     torch.manual_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(str(rampart_folder()))
