@@ -9,8 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
-from apps.accounts.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 from apps.accounts.roles import Role
+from apps.surface.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 
 from . import services
 from .models import (

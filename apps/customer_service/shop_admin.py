@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from apps.accounts.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 from apps.accounts.roles import Role
+from apps.surface.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 
 from .models import AssistantSettings, Connector, Document
 from .services.assistant import SETTINGS_FIELDS, assistant_settings_update

@@ -13,8 +13,3 @@ class PrivacyConfig(AppConfig):
         from apps.privacy.logging import route_loguru_to_logging
 
         route_loguru_to_logging()
-        # The data lifecycle (a higher sub-package): its tasks and the erasure approval kind.
-        from apps.privacy.lifecycle import tasks  # noqa: F401
-        from apps.privacy.lifecycle.erasure import register_erasure_approvals
-
-        register_erasure_approvals()

@@ -14,7 +14,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
 from apps.customer_service.assistant import assistant_settings
 from apps.customer_service.ingest import DocumentError
@@ -26,6 +25,7 @@ from apps.customer_service.services.assistant import (
     connector_save,
 )
 from apps.jobs.api.serializers import JobSerializer
+from apps.surface.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 
 from . import shop_serializers as s
 

@@ -20,12 +20,6 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import (
-    TenantScopedCreateListRetrieveViewSet,
-    TenantScopedMixin,
-    TenantScopedModelViewSet,
-    TenantScopedReadOnlyViewSet,
-)
 from apps.accounts.roles import Role
 from apps.audit.services import audited
 from apps.customer_service import selectors, services
@@ -41,6 +35,12 @@ from apps.customer_service.models import (
     TrainingExample,
 )
 from apps.jobs.api.serializers import JobSerializer
+from apps.surface.viewsets import (
+    TenantScopedCreateListRetrieveViewSet,
+    TenantScopedMixin,
+    TenantScopedModelViewSet,
+    TenantScopedReadOnlyViewSet,
+)
 from models_runtime import errors as runtime_errors
 from models_runtime.api.errors import to_api_error
 

@@ -23,6 +23,7 @@ from apps.accounts.services import (
 )
 from apps.audit.services import audited
 from apps.core.context import get_actor
+from apps.surface.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 
 from .serializers import (
     ApiKeyCreatedSerializer,
@@ -35,7 +36,6 @@ from .serializers import (
     UsageSerializer,
     WhoAmISerializer,
 )
-from .viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 
 ADMINS = {Role.ADMIN}
 INVITATION_SENT = "If a user with this username exists, they have been invited to this tenant."

@@ -25,7 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         events = 12 if options["smoke"] else 60
         if options["inner"]:
-            from apps.audit.management.attacks import run_attacks  # only on the scratch database
+            from apps.audit_surface.management.attacks import (
+                run_attacks,  # only on the scratch database
+            )
 
             if "_drill_" not in str(settings.DATABASES["default"]["NAME"]) and not str(
                 settings.DATABASES["default"]["NAME"]
