@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from apps.privacy.logging import route_loguru_to_logging
+
 
 class PrivacyConfig(AppConfig):
     """Personal-data detection and masking; routes loguru output through the masking filter."""
@@ -10,6 +12,4 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         """Send loguru records (PyRuSH logs through loguru) to the standard logging handlers."""
-        from apps.privacy.logging import route_loguru_to_logging
-
         route_loguru_to_logging()
