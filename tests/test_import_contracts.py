@@ -147,3 +147,16 @@ def test_only_bench_commands_import_benchmarks(root):
     }
     offenders = {m for m in importers if not re.search(r"\.management\.commands\.bench_\w+$", m)}
     assert not offenders
+
+
+def test_the_architecture_diagram_lists_the_contract_layers():
+    """docs/architecture.md draws the layers by hand; the contract is what is checked, so the
+    drawing must say the same, layer for layer."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    block = re.search(r"## The layers.*?```text\n(.*?)```", text, re.S)
+    assert block, "docs/architecture.md has no layer diagram"
+    drawn = [re.split(r"(?<=\S) {2,}", line)[0] for line in block.group(1).splitlines()]
+    assert [layer_packages(line) for line in drawn] == contract_layers()
+    assert [line.count("(") for line in drawn] == [
+        layer.count("(") for layer in CONTRACTS["layers"]["layers"]
+    ]

@@ -109,6 +109,40 @@ def api_key_create(
     raise RuntimeError("could not allocate a unique API key prefix")
 
 
+def api_key_issue(
+    *, tenant: Tenant, name: str, role: str, created_by=None, **options
+) -> CreatedApiKey:
+    """``api_key_create`` for an administrator (the API), recorded in the tenant's chain."""
+    with audited(tenant=tenant, action="accounts.api_key.create", resource_type="api_key") as event:
+        created = api_key_create(
+            tenant=tenant, name=name, role=role, created_by=created_by, **options
+        )
+        event.resource_id = str(created.api_key.pk)
+    return created
+
+
+def membership_role_change(*, tenant: Tenant, membership: Membership, role: str) -> Membership:
+    """An administrator of ``tenant`` gives a member another role; recorded in its chain."""
+    with audited(
+        tenant=tenant,
+        action="accounts.membership.set",
+        resource_type="membership",
+        resource_id=str(membership.pk),
+    ):
+        return membership_set(tenant=tenant, user=membership.user, role=role)
+
+
+def membership_delete(*, tenant: Tenant, membership: Membership) -> None:
+    """An administrator removes a member from ``tenant``; recorded in its chain."""
+    with audited(
+        tenant=tenant,
+        action="accounts.membership.delete",
+        resource_type="membership",
+        resource_id=str(membership.pk),
+    ):
+        membership.delete()
+
+
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     """Revoke a key from now on; revoking twice keeps the first time. Audited."""
     if api_key.revoked_at is None:
