@@ -121,9 +121,9 @@ def test_an_ml_core_importing_django_is_reported_for_every_core():
     assert run.returncode != 0
     for module in modules:
         assert module in run.stdout, module
-    with planted(cores[0], "import apps.core.upload_guard  # noqa: F401") as module:
+    with planted(cores[0], "import apps.accounts.models  # noqa: F401") as module:
         run = lint_imports("ml-cores")
-    assert re.search(rf"{re.escape(module)} -> apps\.core\.upload_guard", run.stdout)
+    assert re.search(rf"{re.escape(module)} -> apps\.accounts\.models", run.stdout)
 
 
 def test_the_product_importing_benchmarks_is_reported():
