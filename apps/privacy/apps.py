@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from apps.privacy.logging import route_loguru_to_logging
+from apps.privacy import logging as pii_logging
 
 
 class PrivacyConfig(AppConfig):
@@ -12,4 +12,4 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         """Send loguru records (PyRuSH logs through loguru) to the standard logging handlers."""
-        route_loguru_to_logging()
+        pii_logging.route_loguru_to_logging()
