@@ -18,9 +18,9 @@ handler404 = "apps.core.errors.page_not_found"
 handler500 = "apps.core.errors.server_error"
 
 api_v1 = [
-    path("accounts/", include("apps.accounts.api.urls")),
-    path("audit/", include("apps.audit.api.urls")),
-    path("privacy/", include("apps.privacy.api.urls")),
+    path("accounts/", include("apps.accounts_surface.api.urls")),
+    path("audit/", include("apps.audit_surface.api.urls")),
+    path("privacy/", include("apps.data_lifecycle.api.urls")),
     path("jobs/", include("apps.jobs.api.urls")),
     path("risk/", include("apps.financial_risk.api.urls")),
     path("knowledge/", include("knowledge.api.urls")),

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.html import format_html
 
-from apps.accounts.admin_base import TenantScopedAdmin
+from apps.surface.admin_base import TenantScopedAdmin
 
 from . import services
 from .models import Edge, Graph, Node

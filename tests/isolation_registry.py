@@ -71,7 +71,7 @@ def _audit_checkpoint(tenant):
 
 def _erasure_request(tenant):
     from apps.accounts.tests.factories import MembershipFactory
-    from apps.privacy.lifecycle.erasure import erasure_request_create
+    from apps.data_lifecycle.erasure import erasure_request_create
 
     requester = MembershipFactory(tenant=tenant, role=Role.ADMIN).user
     return erasure_request_create(

@@ -75,7 +75,7 @@ def tenant_admins() -> list[tuple]:
     """Every registered admin of tenant rows, as (model, model_admin), by model label."""
     from django.contrib import admin
 
-    from apps.accounts.admin_base import TenantScopedAdmin
+    from apps.surface.admin_base import TenantScopedAdmin
 
     return sorted(
         (

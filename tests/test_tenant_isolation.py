@@ -12,10 +12,10 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from apps.accounts.admin_base import TenantScopedAdmin
-from apps.accounts.api.viewsets import TenantScopedMixin
 from apps.accounts.permissions import roles_for
 from apps.accounts.roles import Role
+from apps.surface.admin_base import TenantScopedAdmin
+from apps.surface.viewsets import TenantScopedMixin
 from tests.isolation_registry import make_row
 from tests.routes import api_routes
 

@@ -11,8 +11,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .key_hashing import hash_api_key, split_api_key
 from .models import ApiKey, Membership, Quota, Tenant, UsageCounter
-from .services import hash_api_key, split_api_key
 
 
 def api_key_for_token(token: str) -> ApiKey | None:

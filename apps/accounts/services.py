@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,23 +17,10 @@ from django.utils.text import slugify
 from apps.audit.services import audited
 from apps.core.context import Actor
 
+from .key_hashing import API_KEY_PREFIX, hash_api_key
 from .models import ApiKey, Invitation, Membership, Quota, QuotaMetric, Tenant, UsageCounter
 from .roles import Role
-
-API_KEY_PREFIX = "vap"
-
-
-def hash_api_key(token: str) -> str:
-    """HMAC-SHA256 of the whole key under API_KEY_HASH_KEY (constant cost, microseconds)."""
-    return hmac.new(settings.API_KEY_HASH_KEY.encode(), token.encode(), hashlib.sha256).hexdigest()
-
-
-def split_api_key(token: str) -> tuple[str, str] | None:
-    """Return (prefix, secret) of a well-formed key, else None."""
-    parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not parts[1] or len(parts[2]) < 32:
-        return None
-    return parts[1], parts[2]
+from .selectors import quota_limits_cache_key
 
 
 @dataclass(frozen=True)
@@ -122,6 +107,40 @@ def api_key_create(
         except IntegrityError:  # prefix collision: 2^-48 per pair, but never fail a user for it
             continue
     raise RuntimeError("could not allocate a unique API key prefix")
+
+
+def api_key_issue(
+    *, tenant: Tenant, name: str, role: str, created_by=None, **options
+) -> CreatedApiKey:
+    """``api_key_create`` for an administrator (the API), recorded in the tenant's chain."""
+    with audited(tenant=tenant, action="accounts.api_key.create", resource_type="api_key") as event:
+        created = api_key_create(
+            tenant=tenant, name=name, role=role, created_by=created_by, **options
+        )
+        event.resource_id = str(created.api_key.pk)
+    return created
+
+
+def membership_role_change(*, tenant: Tenant, membership: Membership, role: str) -> Membership:
+    """An administrator of ``tenant`` gives a member another role; recorded in its chain."""
+    with audited(
+        tenant=tenant,
+        action="accounts.membership.set",
+        resource_type="membership",
+        resource_id=str(membership.pk),
+    ):
+        return membership_set(tenant=tenant, user=membership.user, role=role)
+
+
+def membership_delete(*, tenant: Tenant, membership: Membership) -> None:
+    """An administrator removes a member from ``tenant``; recorded in its chain."""
+    with audited(
+        tenant=tenant,
+        action="accounts.membership.delete",
+        resource_type="membership",
+        resource_id=str(membership.pk),
+    ):
+        membership.delete()
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
@@ -242,10 +261,6 @@ def usage_add_within(
 def quota_limits_forget(*, tenant_id) -> None:
     """Drop the tenant's cached limits (``selectors.quota_limits``), now and after the commit
     (a request between the two would cache the old limits again)."""
-    from django.core.cache import cache
-
-    from .selectors import quota_limits_cache_key
-
     key = quota_limits_cache_key(tenant_id)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.accounts.admin_base import TenantScopedAdmin
 from apps.accounts.roles import Role
+from apps.surface.admin_base import TenantScopedAdmin
 
 from .models import AdapterVersion, TrainingSet
 

@@ -2,10 +2,7 @@
 
 from celery import shared_task
 
-from apps.jobs.runner import job_task
-
 from .services import audit_anchor_run, audit_checkpoint_create
-from .verification import audit_chains_verify
 
 
 @shared_task
@@ -16,16 +13,6 @@ def audit_checkpoint_task() -> dict:
     running it twice signs nothing new. Returns how many checkpoints it signed.
     """
     return {"checkpoints": len(audit_checkpoint_create())}
-
-
-@job_task(name="apps.audit.tasks.audit_verify_task")
-def audit_verify_task(job, progress) -> dict:
-    """Verify the job's tenant's audit chain and checkpoints, reporting events done/total.
-
-    Started by ``audit_verification_start`` (POST /api/v1/audit/verifications/). The result is
-    ``VerificationResult.as_dict()``: ``ok`` and the problems found, first one first.
-    """
-    return audit_chains_verify(tenant=job.tenant, progress=progress).as_dict()
 
 
 @shared_task

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from .anchors.checks import AnchorReport, anchors_check
 from .anchors.compare import anchored_seqs, compare_chain
@@ -43,17 +42,35 @@ from .models import (
     chain_key,
 )
 from .signing import checkpoint_signature_valid
+from .verification_result import (
+    ALTERED,
+    CHECKPOINT_FORGED,
+    CHECKPOINT_MISMATCH,
+    HEAD_MISMATCH,
+    INSERTED,
+    REMOVED,
+    REORDERED,
+    TRUNCATED,
+    ChainProblem,
+    VerificationResult,
+)
 
 ProgressCallback = Callable[[int, int], None]
 
-ALTERED = "altered"
-REMOVED = "removed"
-INSERTED = "inserted"
-REORDERED = "reordered"
-TRUNCATED = "truncated"
-HEAD_MISMATCH = "head_mismatch"
-CHECKPOINT_MISMATCH = "checkpoint_mismatch"
-CHECKPOINT_FORGED = "checkpoint_forged"
+__all__ = [
+    "ALTERED",
+    "CHECKPOINT_FORGED",
+    "CHECKPOINT_MISMATCH",
+    "HEAD_MISMATCH",
+    "INSERTED",
+    "REMOVED",
+    "REORDERED",
+    "TRUNCATED",
+    "ChainProblem",
+    "VerificationResult",
+    "audit_anchors_verify",
+    "audit_chains_verify",
+]
 
 PROGRESS_EVERY = 1000
 # What the verifier reads of each event: everything ``event_hash`` hashes, plus seq and hash.
@@ -62,58 +79,6 @@ _EventRow = namedtuple(
     [f.attname for f in AuditEvent._meta.concrete_fields],
 )
 _CHUNK = 2000
-
-
-@dataclass(frozen=True)
-class ChainProblem:
-    """One thing wrong with a chain, at a position (``seq``) and, where known, an event."""
-
-    kind: str
-    chain: str
-    seq: int | None
-    event_id: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"seq {self.seq}" if self.seq is not None else "chain"
-        event = f", event {self.event_id}" if self.event_id else ""
-        return f"{self.kind}: chain {self.chain} {where}{event}: {self.message}"
-
-    def as_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "chain": self.chain,
-            "seq": self.seq,
-            "event_id": self.event_id,
-            "message": self.message,
-        }
-
-
-@dataclass
-class VerificationResult:
-    """What ``audit_chains_verify`` found; ``problems`` in chain order, then position."""
-
-    chains: int = 0
-    events: int = 0
-    checkpoints: int = 0
-    problems: list[ChainProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def first_problem(self) -> ChainProblem | None:
-        return self.problems[0] if self.problems else None
-
-    def as_dict(self) -> dict:
-        return {
-            "ok": self.ok,
-            "chains": self.chains,
-            "events": self.events,
-            "checkpoints": self.checkpoints,
-            "problems": [problem.as_dict() for problem in self.problems],
-        }
 
 
 _SETTINGS_STORE = object()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 
 from django.conf import settings
@@ -149,14 +150,25 @@ def mask_error_text(text: str) -> str:
         return "<withheld>"
 
 
+# Who records a refused request. apps.core sits below apps.audit in the import contract, so the
+# audit app registers its recorder here when it is ready (AuditConfig.ready) instead of this
+# module importing it; the recorder counts refusals per source and minute, at most two rows each
+# (apps.audit.services.denials).
+_denial_recorders: list[Callable[..., None]] = []
+
+
+def denial_recorder_register(recorder: Callable[..., None]) -> None:
+    """Have ``recorder(request=, status_code=, reason=)`` called for every 401/403/404/429 the
+    API answers; registering the same recorder twice records once."""
+    if recorder not in _denial_recorders:
+        _denial_recorders.append(recorder)
+
+
 def _audit_denied(request, status_code: int, exc) -> None:
     if request is None or status_code not in (401, 403, 404, 429):
         return
-    # Imported here: the audit app's models are not ready when settings import this module.
-    # Counted per source and minute, at most two rows each (apps.audit.services.denials).
-    from apps.audit.services.denials import denial_record
-
-    denial_record(request=request, status_code=status_code, reason=str(exc))
+    for recorder in _denial_recorders:
+        recorder(request=request, status_code=status_code, reason=str(exc))
 
 
 # A lost or terminated database connection, a deadlock or a serialization failure: the request

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from apps.privacy.lifecycle.kinds import DataKind, delete_batch, deleted_counts, export_rows
+from apps.data_lifecycle.kinds import DataKind, delete_batch, deleted_counts, export_rows
 
 from .models import Conversation, Turn
 

@@ -9,8 +9,8 @@ import base64
 from django.contrib import admin
 from django.utils.html import format_html
 
-from apps.accounts.admin_base import ServiceWrittenAdmin
 from apps.accounts.roles import Role
+from apps.surface.admin_base import ServiceWrittenAdmin
 
 from .models import (
     BatchScoring,

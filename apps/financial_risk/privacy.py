@@ -6,7 +6,7 @@ under), uploaded datasets, and the accounts and transactions of fraud-ring detec
 
 from __future__ import annotations
 
-from apps.privacy.lifecycle.kinds import DataKind, delete_batch, deleted_counts, export_rows
+from apps.data_lifecycle.kinds import DataKind, delete_batch, deleted_counts, export_rows
 
 from .models import Decision, RiskAccount
 

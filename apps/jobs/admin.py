@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from apps.accounts.admin_base import TenantScopedAdmin
 from apps.accounts.admin_tenant import admin_tenant
 from apps.accounts.authz import is_platform_staff, role_in
+from apps.surface.admin_base import TenantScopedAdmin
 
 from .access import readable_kinds_q
 from .models import Job

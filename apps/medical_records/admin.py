@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from apps.accounts.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 from apps.accounts.roles import Role
+from apps.surface.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 
 from .models import (
     CheckRuleSet,

@@ -7,7 +7,7 @@ pseudonym: their notes, extractions, findings and the patient row go.
 
 from __future__ import annotations
 
-from apps.privacy.lifecycle.kinds import DataKind, delete_batch, deleted_counts, export_rows
+from apps.data_lifecycle.kinds import DataKind, delete_batch, deleted_counts, export_rows
 
 from .models import Note, NoteBatch, Patient, PseudonymEntry
 

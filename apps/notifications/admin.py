@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.accounts.admin_base import ServiceWrittenAdmin
 from apps.accounts.roles import Role
+from apps.surface.admin_base import ServiceWrittenAdmin
 
 from .models import Delivery, Destination
 

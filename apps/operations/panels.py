@@ -13,7 +13,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils.module_loading import import_string
 
 from apps.audit.models import AuditCheckpoint
-from apps.audit.services.verifications import VERIFY_JOB_KIND
+from apps.audit_surface.verifications import VERIFY_JOB_KIND
 from apps.jobs.models import Job, JobState
 
 PANEL_LIMIT = 20

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from apps.privacy import logging as pii_logging
+
 
 class PrivacyConfig(AppConfig):
     """Personal-data detection and masking; routes loguru output through the masking filter."""
@@ -10,11 +12,4 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         """Send loguru records (PyRuSH logs through loguru) to the standard logging handlers."""
-        from apps.privacy.logging import route_loguru_to_logging
-
-        route_loguru_to_logging()
-        # The data lifecycle (a higher sub-package): its tasks and the erasure approval kind.
-        from apps.privacy.lifecycle import tasks  # noqa: F401
-        from apps.privacy.lifecycle.erasure import register_erasure_approvals
-
-        register_erasure_approvals()
+        pii_logging.route_loguru_to_logging()

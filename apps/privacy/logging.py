@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apps.core.context import get_request_id
+
+# Cheap to import (the standard library and the gazetteer's loader): Presidio and spaCy load
+# only when a line may hold personal data (apps.privacy.logmask).
+from .logmask import mask_for_log
 
 # Text put in place of a message, exception or field that could not be masked. It never contains
 # any of the original text: dropping a log line's content is better than leaking it.
@@ -31,18 +34,11 @@ _STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None)
 }
 
 _masking = threading.local()
-_mask_for_log: Callable[[str], str] | None = None
 
 
 def _mask(text: str) -> str:
-    global _mask_for_log
-    if _mask_for_log is None:
-        # Imported here to keep configuring logging free of any import beyond the standard library.
-        from apps.privacy.logmask import mask_for_log
-
-        _mask_for_log = mask_for_log
     try:
-        return _mask_for_log(text)
+        return mask_for_log(text)
     except Exception:
         return WITHHELD
 

@@ -1,7 +1,7 @@
 """Tables of the data lifecycle: per-tenant data keys, retention policies, erasure requests.
 
 Foreign keys name higher apps by label only: ``apps.privacy``'s detection modules sit below
-accounts; the lifecycle services that use these tables live in ``apps.privacy.lifecycle``,
+accounts; the lifecycle services that use these tables live in ``apps.data_lifecycle``,
 above jobs and approvals (see that package's docstring).
 """
 

@@ -62,11 +62,16 @@ LOCAL_APPS = [
     "apps.privacy",
     "apps.accounts",
     "apps.audit",
+    # The tenant-scoped API and admin of accounts and audit, above the surface they build on.
+    "apps.accounts_surface",
+    "apps.audit_surface",
     # Four-eyes approvals (above accounts and audit, below jobs and the verticals).
     "apps.approvals",
     "apps.jobs",
     "models_runtime",
     "knowledge",
+    # Retention, erasure and export (the tables are apps.privacy's).
+    "apps.data_lifecycle",
     "apps.financial_risk",
     "apps.notifications",
     "apps.customer_service",
@@ -216,7 +221,7 @@ PRIVACY_MASTER_KEYS = env.list("PRIVACY_MASTER_KEYS", default=[])
 VAULT_ADDR = env("VAULT_ADDR", default="")
 VAULT_TOKEN = env("VAULT_TOKEN", default="")
 VAULT_TRANSIT_KEY = env("VAULT_TRANSIT_KEY", default="platform")
-# Kinds of personal data, registered by the apps that hold them (apps.privacy.lifecycle.kinds).
+# Kinds of personal data, registered by the apps that hold them (apps.data_lifecycle.kinds).
 PRIVACY_DATA_KINDS = env.list(
     "PRIVACY_DATA_KINDS",
     default=[

@@ -15,10 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
 from apps.core.upload_guard import check_count
 from apps.jobs.api.serializers import JobSerializer
+from apps.surface.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
 from knowledge import selectors, services
 from knowledge.graphs import formats
 from knowledge.graphs.algorithms import NodeNotFound

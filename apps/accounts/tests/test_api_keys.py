@@ -3,9 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.accounts.key_hashing import hash_api_key
 from apps.accounts.models import ApiKey, Quota
 from apps.accounts.roles import Role
-from apps.accounts.services import api_key_create, hash_api_key
+from apps.accounts.services import api_key_create
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedCreateListRetrieveViewSet
 from apps.accounts.roles import Role
 from apps.adaptation import selectors, services
 from apps.adaptation.engine.lora import ConfigError
@@ -24,6 +23,7 @@ from apps.adaptation.engine.pairs import PairsError
 from apps.adaptation.models import AdapterState, AdapterVersion, TrainingSet
 from apps.adaptation.services import PromotionError
 from apps.jobs.api.serializers import JobSerializer
+from apps.surface.viewsets import TenantScopedCreateListRetrieveViewSet
 from models_runtime.specs import specs_from_settings
 
 from . import serializers as s

@@ -1,7 +1,8 @@
 """The anchor store: signed checkpoints kept outside the database (``AUDIT_ANCHOR_URL``).
 
-- ``store``: the store interface, ``open_store(url)`` and the ``file://`` store (append-only
-  files, one per chain per day, fsynced, never rewritten; meant for a WORM-mounted volume);
+- ``base``: the store interface and the one-line JSON form of a record;
+- ``store``: ``open_store(url)`` and the ``file://`` store (append-only files, one per chain per
+  day, fsynced, never rewritten; meant for a WORM-mounted volume);
 - ``s3``: the ``s3://bucket/prefix`` store (boto3, one object per record under S3 Object Lock
   in compliance mode);
 - ``records``: the signed records (anchors and the manifest of chains) and their checks.

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import boto3
 from django.conf import settings
 from django.utils import timezone
 
+from .base import AnchorStore, parse_line, record_line, safe_chain_name
 from .records import AnchorRecord
-from .store import AnchorStore, parse_line, record_line, safe_chain_name
 
 
 class S3AnchorStore(AnchorStore):
@@ -34,6 +33,9 @@ class S3AnchorStore(AnchorStore):
         self.bucket = bucket
         self.prefix = f"{prefix}/" if prefix else ""
         self.url = f"s3://{bucket}/{prefix}"
+        # boto3 (a heavy import) loads only in deployments that anchor to S3.
+        import boto3
+
         self.client = boto3.client(
             "s3", endpoint_url=getattr(settings, "AUDIT_ANCHOR_S3_ENDPOINT_URL", "") or None
         )

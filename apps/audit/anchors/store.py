@@ -8,66 +8,27 @@ volume, S3 Object Lock).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from django.conf import settings
 
+from .base import UNREADABLE, AnchorStore, parse_line, record_line, safe_chain_name
 from .records import AnchorRecord
+from .s3 import S3AnchorStore
 
-UNREADABLE = "unreadable"
-
-
-def safe_chain_name(chain: str) -> str:
-    """A chain key as a file or object name (``tenant:<uuid>`` -> ``tenant-<uuid>``)."""
-    return chain.replace(":", "-").replace("/", "-")
-
-
-def parse_line(line: str, where: str) -> AnchorRecord:
-    try:
-        data = json.loads(line)
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
-    except ValueError:
-        data = {"type": UNREADABLE, "raw": line[:200]}
-    return AnchorRecord(data=data, where=where)
-
-
-def record_line(record: dict) -> str:
-    return json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
-
-
-class AnchorStore:
-    """What every anchor store offers; records are the signed dicts of ``.records``."""
-
-    url: str = ""
-
-    def append(self, record: dict) -> None:
-        """Add an ``anchor`` or ``restore`` record to its chain's records, durably."""
-        raise NotImplementedError
-
-    def add_to_manifest(self, record: dict) -> None:
-        """Add a chain's manifest entry, durably."""
-        raise NotImplementedError
-
-    def manifest(self) -> list[AnchorRecord]:
-        """Every manifest entry, in the order written."""
-        raise NotImplementedError
-
-    def chains(self) -> list[str]:
-        """The chains that have anchor records (by the chain named inside the records)."""
-        raise NotImplementedError
-
-    def records(self, chain: str) -> list[AnchorRecord]:
-        """The anchor and restore records of ``chain``, oldest first."""
-        raise NotImplementedError
-
-    def last_record(self, chain: str) -> AnchorRecord | None:
-        """The newest record of ``chain`` (what the next record links to)."""
-        records = self.records(chain)
-        return records[-1] if records else None
+__all__ = [
+    "UNREADABLE",
+    "AnchorStore",
+    "FileAnchorStore",
+    "S3AnchorStore",
+    "anchor_store",
+    "open_store",
+    "parse_line",
+    "record_line",
+    "safe_chain_name",
+]
 
 
 class FileAnchorStore(AnchorStore):
@@ -155,8 +116,6 @@ def open_store(url: str) -> AnchorStore:
             raise ValueError(f"AUDIT_ANCHOR_URL {url!r}: a file URL needs an absolute path")
         return FileAnchorStore(unquote(parsed.path))
     if parsed.scheme == "s3":
-        from .s3 import S3AnchorStore  # boto3 is needed only by deployments that use S3
-
         return S3AnchorStore(bucket=parsed.netloc, prefix=parsed.path.strip("/"))
     raise ValueError(f"AUDIT_ANCHOR_URL {url!r}: the scheme must be file:// or s3://")
 

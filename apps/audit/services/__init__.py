@@ -7,7 +7,6 @@
 - ``audit_checkpoint_create``: signs the head of each chain (command and beat task) and
   writes the checkpoints to the anchor store (``audit_anchor_run``: the same, plus anchoring
   any checkpoint the store missed; ``audit_restore_record``: after restoring a backup).
-- ``audit_verification_start``: verifies a tenant's chain as a background job.
 - ``input_digest``: the keyed digest of a model call's or a batch's input.
 """
 
@@ -19,7 +18,6 @@ from .anchoring import audit_restore_record as _restore_record
 from .audited import AuditDraft, audited, current_audit_draft
 from .checkpoints import audit_checkpoint_chain, audit_checkpoint_create
 from .events import audit_denied_request, audit_event_record
-from .verifications import audit_verification_start
 
 
 def audit_anchor_run() -> dict:
@@ -52,7 +50,6 @@ __all__ = [
     "audit_checkpoint_create",
     "audit_denied_request",
     "audit_event_record",
-    "audit_verification_start",
     "audited",
     "current_audit_draft",
     "input_digest",

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from apps.audit.models import Outcome
 from apps.core.context import Actor, get_actor
+from apps.privacy.logmask import mask_for_log  # the detectors load on first use
 
 from . import events
 from .events import MAX_REASON_CHARS, WITHHELD
@@ -56,8 +57,6 @@ def _source(request) -> str:
 
 def _mask(text: str) -> str:
     try:
-        from apps.privacy.logmask import mask_for_log  # loads the detectors once, on first use
-
         return mask_for_log(text)
     except Exception:
         logger.exception("could not mask a denied request's path or reason; withheld")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.audit.hashing import canonical_json, event_hash, normalise_details
 from apps.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, Outcome, chain_key
 from apps.core.context import Actor, get_actor, get_request_id
+from apps.privacy.logmask import mask_for_log  # the detectors load on first use
 
 from .anchoring import anchor_if_due
 from .checkpoints import audit_checkpoint_chain
@@ -201,8 +202,6 @@ def _masked(text: str) -> str:
     line holds the same path and message, so this is usually a cache hit. If masking fails the
     text is withheld, never stored unmasked, and the event is still written."""
     try:
-        from apps.privacy.logmask import mask_for_log
-
         return mask_for_log(text)
     except Exception:
         logger.exception("could not mask a denied request's path or reason; withheld")
@@ -221,11 +220,10 @@ def audit_denied_request(*, request, status_code: int, reason: str) -> AuditEven
     An audit failure never turns the 4xx into a 500: it is logged and the answer goes out;
     with ``AUDIT_RAISE_ERRORS`` (test settings) it raises instead, so tests notice.
     """
-    from apps.accounts.models import ApiKey, Membership
-
     try:
-        credential = _credential_of(request)
-        tenant = credential.tenant if isinstance(credential, (ApiKey, Membership)) else None
+        # The credentials accounts authenticates with (an ApiKey, a Membership) each carry the
+        # tenant they act in; audit sits below accounts and reads the attribute, not the class.
+        tenant = getattr(_credential_of(request), "tenant", None)
         with transaction.atomic():
             return audit_event_record(
                 tenant=tenant,

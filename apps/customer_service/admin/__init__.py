@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
-from apps.accounts.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 from apps.accounts.roles import Role
 from apps.customer_service import services
 from apps.customer_service.models import (
@@ -26,6 +25,7 @@ from apps.customer_service.models import (
     TrainingExample,
     Turn,
 )
+from apps.surface.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 
 READERS = frozenset({Role.ADMIN, Role.AGENT, Role.AUDITOR})
 WRITERS = frozenset({Role.ADMIN, Role.AGENT})

@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from apps.accounts.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 from apps.accounts.roles import Role
 from apps.customer_service.models import AssistantSettings, Connector, Document
 from apps.customer_service.services.assistant import SETTINGS_FIELDS, assistant_settings_update
+from apps.surface.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 
 READERS = frozenset({Role.ADMIN, Role.AGENT, Role.AUDITOR})
 

@@ -14,7 +14,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
 from apps.customer_service import selectors
 from apps.customer_service.api.serializers import DemoOrderSerializer
@@ -27,6 +26,7 @@ from apps.customer_service.services.assistant import (
 )
 from apps.customer_service.services.assistant_texts import assistant_settings
 from apps.customer_service.services.ingest import DocumentError
+from apps.surface.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 
 from . import shop_serializers as s
 from .common import WRITERS as AGENT_WRITERS

@@ -18,15 +18,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import (
-    TenantScopedCreateListRetrieveViewSet,
-    TenantScopedMixin,
-    TenantScopedModelViewSet,
-)
 from apps.audit.services import audited
 from apps.customer_service import selectors, services
 from apps.customer_service.models import Intent, IntentModel, TrainingExample
 from apps.jobs.api.serializers import JobSerializer
+from apps.surface.viewsets import (
+    TenantScopedCreateListRetrieveViewSet,
+    TenantScopedMixin,
+    TenantScopedModelViewSet,
+)
 from models_runtime import errors as runtime_errors
 
 from . import serializers as s

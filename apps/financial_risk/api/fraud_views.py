@@ -15,7 +15,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.api.viewsets import TenantScopedMixin
 from apps.accounts.roles import Role
 from apps.core.errors import problem_response
 from apps.financial_risk import selectors
@@ -24,6 +23,7 @@ from apps.financial_risk.models import FraudDecision, Transaction
 from apps.financial_risk.services.fraud_models import fraud_model_train_start
 from apps.financial_risk.services.fraud_scoring import IdempotencyConflict, transaction_score
 from apps.financial_risk.services.fraud_transactions import transactions_ingest
+from apps.surface.viewsets import TenantScopedMixin
 
 from . import fraud_serializers as fs
 from .views import accepted, invalid

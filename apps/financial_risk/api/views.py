@@ -16,11 +16,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import (
-    TenantScopedCreateListRetrieveViewSet,
-    TenantScopedMixin,
-    TenantScopedReadOnlyViewSet,
-)
 from apps.accounts.roles import Role
 from apps.financial_risk import selectors, services
 from apps.financial_risk.engine.data import SchemaError
@@ -46,6 +41,11 @@ from apps.financial_risk.services.rings import (
     fraud_rings_detect_start,
 )
 from apps.jobs.api.serializers import JobSerializer
+from apps.surface.viewsets import (
+    TenantScopedCreateListRetrieveViewSet,
+    TenantScopedMixin,
+    TenantScopedReadOnlyViewSet,
+)
 
 from . import serializers as s
 

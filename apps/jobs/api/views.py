@@ -5,12 +5,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedReadOnlyViewSet
 from apps.accounts.models import Membership
 from apps.jobs.access import job_allows, readable_kinds_q
 from apps.jobs.models import Job, JobState
 from apps.jobs.selectors import jobs_of
 from apps.jobs.services import job_cancel
+from apps.surface.viewsets import TenantScopedReadOnlyViewSet
 
 from .serializers import JobSerializer
 

@@ -9,13 +9,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedMixin
 from apps.accounts.roles import Role
 from apps.core.serializers import StrictSerializer
 from apps.medical_records import selectors
 from apps.medical_records.models import Correction, CorrectionKind
 from apps.medical_records.services import NoteInputError
 from apps.medical_records.services.corrections import correction_create, correction_error_report
+from apps.surface.viewsets import TenantScopedMixin
 
 READERS = {Role.ADMIN, Role.CLINICIAN}
 

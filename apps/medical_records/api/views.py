@@ -19,7 +19,6 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedMixin
 from apps.accounts.roles import Role
 from apps.jobs.api.serializers import JobSerializer
 from apps.medical_records import selectors, services
@@ -28,6 +27,7 @@ from apps.medical_records.engine.formats.hl7 import Hl7InputError, message_parse
 from apps.medical_records.engine.pipeline import PIPELINE_VERSION
 from apps.medical_records.models import Extraction, Finding, Note, NoteBatch, Severity, Source
 from apps.medical_records.services import NoteInput, NoteInputError
+from apps.surface.viewsets import TenantScopedMixin
 
 from . import serializers as s
 

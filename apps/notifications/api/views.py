@@ -9,11 +9,11 @@ from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
 from apps.core.serializers import StrictSerializer
 from apps.notifications.models import Delivery, Destination, DestinationKind
 from apps.notifications.services import DestinationRefused, destination_create
+from apps.surface.viewsets import TenantScopedReadOnlyViewSet
 
 ROLES = {"read": {Role.ADMIN, Role.AUDITOR}, "write": {Role.ADMIN}}
 

@@ -13,7 +13,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from apps.audit.models import AuditEvent, chain_key
-from apps.audit.services import audit_event_record, audit_verification_start
+from apps.audit.services import audit_event_record
+from apps.audit_surface.verifications import audit_verification_start
 from apps.operations import metrics
 
 EVENTS = AuditEvent._meta.db_table

@@ -19,12 +19,12 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_checkpoint_create
 from apps.customer_service.models import Conversation, Turn
 from apps.customer_service.tests import factories as cs
+from apps.data_lifecycle.erasure import erasure_certificate_valid, erasure_request_create
 from apps.financial_risk.models import Decision
 from apps.financial_risk.tests import factories as risk
 from apps.medical_records.models import Note, Patient
 from apps.medical_records.tests import factories as medical
 from apps.privacy.keys import KeyUnavailable, decrypt
-from apps.privacy.lifecycle.erasure import erasure_certificate_valid, erasure_request_create
 from apps.privacy.models import ErasureRequest, TenantDataKey
 from models_runtime.cache import cache_get, cache_key, cache_set
 

@@ -159,7 +159,7 @@ def test_a_record_is_masked_once_across_handlers(monkeypatch):
         calls.append(text)
         return real_mask(text)
 
-    monkeypatch.setattr("apps.privacy.logging._mask_for_log", counting_mask)
+    monkeypatch.setattr("apps.privacy.logging.mask_for_log", counting_mask)
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "mail %s", (EMAIL,), None)
     PiiMaskingFilter().filter(record)
     PiiMaskingFilter().filter(record)

@@ -13,9 +13,9 @@ from rest_framework.exceptions import ValidationError
 from apps.audit.models import AuditEvent
 from apps.customer_service.models import Conversation
 from apps.customer_service.tests import factories as cs
+from apps.data_lifecycle.retention import retention_policy_set
+from apps.data_lifecycle.tasks import privacy_retention_scheduled_task
 from apps.jobs.models import Job
-from apps.privacy.lifecycle.retention import retention_policy_set
-from apps.privacy.lifecycle.tasks import privacy_retention_scheduled_task
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now().replace(microsecond=0)

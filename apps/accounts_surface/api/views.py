@@ -16,13 +16,14 @@ from apps.accounts.selectors import (
     usage_today,
 )
 from apps.accounts.services import (
-    api_key_create,
+    api_key_issue,
     api_key_revoke,
     invitation_create,
-    membership_set,
+    membership_delete,
+    membership_role_change,
 )
-from apps.audit.services import audited
 from apps.core.context import get_actor
+from apps.surface.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 
 from .serializers import (
     ApiKeyCreatedSerializer,
@@ -35,7 +36,6 @@ from .serializers import (
     UsageSerializer,
     WhoAmISerializer,
 )
-from .viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 
 ADMINS = {Role.ADMIN}
 INVITATION_SENT = "If a user with this username exists, they have been invited to this tenant."
@@ -78,11 +78,7 @@ class ApiKeyViewSet(TenantScopedReadOnlyViewSet, mixins.CreateModelMixin):
         body = ApiKeyCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = request.user if getattr(request.user, "pk", None) else None
-        with audited(
-            tenant=request.tenant, action="accounts.api_key.create", resource_type="api_key"
-        ) as event:
-            created = api_key_create(tenant=request.tenant, created_by=user, **body.validated_data)
-            event.resource_id = str(created.api_key.pk)
+        created = api_key_issue(tenant=request.tenant, created_by=user, **body.validated_data)
         data = ApiKeySerializer(created.api_key).data | {"token": created.token}
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -135,26 +131,14 @@ class MembershipViewSet(
         membership = self.get_object()
         body = MembershipUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with audited(
-            tenant=request.tenant,
-            action="accounts.membership.set",
-            resource_type="membership",
-            resource_id=str(membership.pk),
-        ):
-            membership = membership_set(
-                tenant=request.tenant, user=membership.user, role=body.validated_data["role"]
-            )
+        membership = membership_role_change(
+            tenant=request.tenant, membership=membership, role=body.validated_data["role"]
+        )
         return Response(MembershipSerializer(membership).data)
 
     def destroy(self, request, pk=None):
         membership = self.get_object()
-        with audited(
-            tenant=request.tenant,
-            action="accounts.membership.delete",
-            resource_type="membership",
-            resource_id=str(membership.pk),
-        ):
-            membership.delete()
+        membership_delete(tenant=request.tenant, membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.audit.management.scratch import scratch_environment
+from apps.audit_surface.management.attacks import run_attacks
 
 
 class Command(BaseCommand):
@@ -24,9 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         events = 12 if options["smoke"] else 60
-        if options["inner"]:
-            from apps.audit.management.attacks import run_attacks  # only on the scratch database
-
+        if options["inner"]:  # the attacks run only on the scratch database
             if "_drill_" not in str(settings.DATABASES["default"]["NAME"]) and not str(
                 settings.DATABASES["default"]["NAME"]
             ).endswith("scratch.sqlite3"):

@@ -8,12 +8,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedCreateListRetrieveViewSet
 from apps.accounts.models import ApiKey, Membership
 from apps.accounts.roles import Role
 from apps.approvals.services import approval_approve, approval_reject
-from apps.privacy.lifecycle.erasure import erasure_request_create
+from apps.data_lifecycle.erasure import erasure_request_create
 from apps.privacy.models import ErasureRequest
+from apps.surface.viewsets import TenantScopedCreateListRetrieveViewSet
 
 from .serializers import (
     ErasureDecisionSerializer,

@@ -19,13 +19,12 @@ from django.contrib import admin
 from django.db import transaction
 from django.http import Http404
 
+from apps.accounts.admin_tenant import admin_tenant
+from apps.accounts.authz import authorize, is_platform_staff, readable_domains, role_in
+from apps.accounts.roles import ALL_ROLES, Role
+from apps.accounts.selectors import tenants_of
 from apps.audit.services import audit_event_record
 from apps.core.context import Actor
-
-from .admin_tenant import admin_tenant
-from .authz import authorize, is_platform_staff, readable_domains, role_in
-from .roles import ALL_ROLES, Role
-from .selectors import tenants_of
 
 
 def object_tenant(obj, tenant_field: str):

@@ -38,6 +38,8 @@ from .kinds import data_kinds, subject_kinds
 
 ERASURE_KIND = "privacy.erasure"
 ERASURE_JOB_KIND = "privacy.erasure"
+# The task keeps the name it had in apps/privacy/lifecycle: stored jobs, queued messages and the
+# beat schedule refer to it by that name.
 ERASURE_TASK_NAME = "apps.privacy.lifecycle.tasks.privacy_erasure_task"
 APPROVER_ROLES = {"admin"}
 

@@ -13,14 +13,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent, Outcome
 from apps.audit.selectors import audit_events_as_jsonl, audit_events_of
-from apps.audit.services import audit_event_record, audit_verification_start
+from apps.audit.services import audit_event_record
+from apps.audit_surface.verifications import audit_verification_start
 from apps.core.filters import UtcIsoDateTimeFilter
 from apps.jobs.api.serializers import JobSerializer
 from apps.jobs.models import Job
+from apps.surface.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 
 from .serializers import AuditEventSerializer
 

@@ -20,6 +20,8 @@ from apps.privacy.models import RetentionPolicy
 
 from .kinds import data_kinds, retention_days
 
+# The task keeps the name it had in apps/privacy/lifecycle: stored jobs, queued messages and the
+# beat schedule refer to it by that name.
 RETENTION_TASK_NAME = "apps.privacy.lifecycle.tasks.privacy_retention_task"
 
 

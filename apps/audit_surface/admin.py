@@ -6,10 +6,9 @@ Nobody, superusers included, may add, change or delete audit rows here: the log 
 
 from django.contrib import admin
 
-from apps.accounts.admin_base import TenantScopedAdmin
 from apps.accounts.roles import Role
-
-from .models import AuditCheckpoint, AuditEvent
+from apps.audit.models import AuditCheckpoint, AuditEvent
+from apps.surface.admin_base import TenantScopedAdmin
 
 
 class ReadOnlyAuditAdmin(TenantScopedAdmin):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from apps.audit.services import audited
 from apps.jobs.models import Job
 from apps.jobs.services import job_create
-
-from .audited import audited
 
 VERIFY_JOB_KIND = "audit.verify"
 # By name: the task module imports the services, not the other way round.

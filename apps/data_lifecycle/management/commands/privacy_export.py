@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Tenant
-from apps.privacy.lifecycle.export import tenant_export
+from apps.data_lifecycle.export import tenant_export
 
 
 class Command(BaseCommand):

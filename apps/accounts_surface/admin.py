@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
 
-from .admin_base import ServiceWrittenAdmin, TenantScopedAdmin
-from .models import ApiKey, Invitation, Membership, Quota, Tenant, UsageCounter
-from .roles import Role
-from .services import api_key_revoke, quota_limits_forget, tenant_set_active
+from apps.accounts.models import ApiKey, Invitation, Membership, Quota, Tenant, UsageCounter
+from apps.accounts.roles import Role
+from apps.accounts.services import api_key_revoke, quota_limits_forget, tenant_set_active
+from apps.surface.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 
 
 @admin.register(Tenant)

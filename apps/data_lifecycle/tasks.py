@@ -40,6 +40,7 @@ def privacy_retention_task(job, progress) -> dict:
     return {"deleted": retention_run(tenants=[job.tenant], progress=progress)}
 
 
+# Named as in apps/privacy/lifecycle, where the beat schedule (CELERY_BEAT_SCHEDULE) found it.
 @shared_task(name="apps.privacy.lifecycle.tasks.privacy_retention_scheduled_task")
 def privacy_retention_scheduled_task() -> list[str]:
     """celery-beat's daily entry: one retention job per active tenant."""
