@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import (
+from apps.surface.viewsets import (
     TenantScopedCreateListRetrieveViewSet,
     TenantScopedReadOnlyViewSet,
 )
