@@ -119,6 +119,9 @@ class Vertical:
     # holding ADMIN_EXPECTED and API_EXPECTED role-matrix rows (tests/access_matrix.py).
     isolation_factories: Mapping[str, str] = field(default_factory=dict)
     role_matrix: str = ""
+    # API views holding no tenant rows of their own, by class name, each with the reason it is
+    # safe (the isolation walker refuses any other view that is not tenant-scoped).
+    tenant_free_views: Mapping[str, str] = field(default_factory=dict)
     # The load test's parts (tests/load/): part name -> dotted path of prepare(tenant) -> dict.
     load_parts: Mapping[str, str] = field(default_factory=dict)
     # Management commands: the demo seed, quality evaluations and benchmarks.

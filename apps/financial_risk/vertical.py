@@ -84,6 +84,13 @@ VERTICAL = Vertical(
         "financial_risk.frauddecision": ".tests.factories.fraud_decision",
     },
     role_matrix=".tests.access",
+    tenant_free_views={
+        "TransactionScoreView": "POST only: scores and stores for the caller's own tenant "
+        "(request.tenant); the decisions are read through the tenant-scoped "
+        "FraudDecisionViewSet",
+        "FraudModelTrainView": "POST only: starts a training job for the caller's own tenant; "
+        "the versions are read through the tenant-scoped /models/",
+    },
     load_parts={"risk": ".tests.load.prepare"},
     seed_command="risk_seed_demo",
     evaluate_commands=("evaluate_risk", "evaluate_fraud"),
