@@ -32,6 +32,7 @@ from apps.core.verticals import (
 from apps.jobs.access import job_access
 from apps.operations import activity, recorder
 from config.settings import verticals as settings_merge
+from knowledge.models import Domain as GraphDomain
 from tests.access_matrix import vertical_rows
 from tests.routes import api_routes
 
@@ -179,6 +180,12 @@ def test_its_roles_domains_and_jobs_are_registered(vertical):
         registered = job_access(f"{prefix}.anything")
         for field, value in access.items():
             assert getattr(registered, field) == value
+
+
+def test_every_knowledge_graph_domain_but_general_is_owned_by_one_vertical():
+    owned = [domain.name for vertical in VERTICALS for domain in vertical.data_domains]
+    assert len(owned) == len(set(owned)), owned
+    assert set(owned) == set(GraphDomain.values) - {GraphDomain.GENERAL}
 
 
 @pytest.mark.parametrize("vertical", VERTICALS, ids=_ids)
