@@ -13,9 +13,10 @@ When the values are read (docs/adding-a-vertical.md, "How the declarations reach
   the vertical's own settings) are needed before Django loads any app, so
   ``config/settings/verticals.py`` calls :func:`declarations` on ``INSTALLED_APPS`` while the
   settings module runs and merges them into the platform's settings. That is why a
-  ``vertical.py`` may import only this module and the standard library: no models, no Django
-  settings, nothing that needs the app registry.
-- Everything else (URLs, roles, domains, the console's groups, the test tables) reads
+  ``vertical.py`` may import only this module, the standard library and Celery's schedules: no
+  models, no Django settings, nothing that needs the app registry.
+- The roles are built once, when apps.accounts loads its models (apps/accounts/roles.py).
+- Everything else (URLs, domains and job kinds, the console's groups, the test tables) reads
   :func:`installed` after the app registry is ready, so a test that installs a throw-away
   vertical with ``override_settings(INSTALLED_APPS=...)`` sees it.
 
