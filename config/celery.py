@@ -3,7 +3,8 @@
 Configuration lives in Django settings under CELERY_*. Queues: `default` (jobs),
 `inference.chat` (generation models; the GPU pool `worker-gpu`), `inference.embed` and
 `inference.classify` (the CPU pool `worker-cpu`), `training` (LoRA training; `worker-training`).
-An inference task goes to its model's queue (models_runtime/routing.py); the rest to `default`.
+An inference task goes to its model's queue (models_runtime/routing.py), a task a vertical routes
+in its declaration to that queue (LoRA training: `training`); the rest to `default`.
 """
 
 import os
@@ -21,9 +22,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 INFERENCE_QUEUES = ("inference.chat", "inference.embed", "inference.classify")
 app.conf.task_queues = tuple(Queue(name) for name in ("default", *INFERENCE_QUEUES, "training"))
 app.conf.task_default_queue = "default"
-# Inference tasks by their model's queue; LoRA training and evaluation on `training`, off the
-# queues of live traffic.
-app.conf.task_routes = ("models_runtime.routing.route_task",)
+# Routes are CELERY_TASK_ROUTES: inference tasks by their model's queue, then the routes the
+# verticals declare (config/settings/verticals.py).
 # Task and result payloads (prompts, note text, generated text) are encrypted in the broker and
 # the result backend (apps.privacy.queue_serializer).
 register_encrypted_json()

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from apps.accounts.admin_tenant import admin_tenant_switch
 from apps.accounts.mfa import mfa_verify
-from apps.core import health
+from apps.core import health, verticals
 
 handler400 = "apps.core.errors.bad_request"
 handler403 = "apps.core.errors.permission_denied"
@@ -22,12 +22,10 @@ api_v1 = [
     path("audit/", include("apps.audit_surface.api.urls")),
     path("privacy/", include("apps.data_lifecycle.api.urls")),
     path("jobs/", include("apps.jobs.api.urls")),
-    path("risk/", include("apps.financial_risk.api.urls")),
     path("knowledge/", include("knowledge.api.urls")),
-    path("customer-service/", include("apps.customer_service.api.urls")),
     path("notifications/", include("apps.notifications.api.urls")),
-    path("medical/", include("apps.medical_records.api.urls")),
-    path("adaptation/", include("apps.adaptation.api.urls")),
+    # Each vertical's API under the prefix its declaration names (apps/<vertical>/vertical.py).
+    *verticals.api_urlpatterns(),
     path("", include("models_runtime.api.urls")),
 ]
 
@@ -44,7 +42,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("knowledge/", include("knowledge.urls")),
     path("accounts/", include("apps.accounts.urls")),
-    path("customer-service/", include("apps.customer_service.urls")),
+    *verticals.page_urlpatterns(),
     path("ops/", include("apps.operations.urls")),
     path("metrics", health.metrics, name="prometheus-django-metrics"),
 ]

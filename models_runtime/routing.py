@@ -92,6 +92,5 @@ def route_task(name, args, kwargs, options, task=None, **kw):
         return {"queue": CHAT_QUEUE}
     if name.startswith("models_runtime."):
         return {"queue": CHAT_QUEUE}
-    if name.startswith("apps.adaptation.tasks."):
-        return {"queue": TRAINING_QUEUE}
+    # Anything else: the routes the verticals declare (CELERY_TASK_ROUTES), else `default`.
     return None

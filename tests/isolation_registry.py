@@ -1,7 +1,8 @@
 """How to make one row of each tenant-owned model for a given tenant.
 
 The isolation tests create one row per tenant for the model behind every API route and every
-admin, and fail for a model missing here: a new model must say how to make one.
+admin, and fail for a model missing here: a new model must say how to make one. A vertical's
+models say it in its declaration (``isolation_factories``), read through ``vertical_factories``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from django.utils.module_loading import import_string
+
 from apps.accounts.roles import Role
+from apps.core.verticals import installed
 
 
 def _membership(tenant):
@@ -79,64 +83,28 @@ def _erasure_request(tenant):
     )
 
 
+def _notification_destination(tenant):
+    from apps.notifications.services import destination_create
+
+    return destination_create(tenant=tenant, kind="email", emails=["agents@example.com"])
+
+
+def _notification_delivery(tenant):
+    from apps.notifications.models import Delivery
+
+    return Delivery.objects.create(
+        tenant=tenant,
+        destination=_notification_destination(tenant),
+        topic="isolation",
+        dedup_key=uuid.uuid4().hex,
+        subject="isolation",
+    )
+
+
 def _job(tenant):
     from apps.jobs.models import Job
 
     return Job.objects.create(tenant=tenant, kind="isolation.test", task_name="none")
-
-
-def _financial_risk_factories() -> dict[str, Callable]:
-    """Real rows made through the vertical's services (apps/financial_risk/tests/factories.py)."""
-
-    def lazy(name):
-        def make(tenant):
-            from apps.financial_risk.tests import factories
-
-            return getattr(factories, name)(tenant)
-
-        return make
-
-    return {
-        "financial_risk.dataset": lazy("tiny_dataset"),
-        "financial_risk.riskmodel": lazy("tiny_model"),
-        "financial_risk.decision": lazy("decision"),
-        "financial_risk.batchscoring": lazy("batch_scoring"),
-        "financial_risk.monitoringfinding": lazy("finding"),
-        "financial_risk.fraudring": lazy("ring"),
-        "financial_risk.riskaccount": lazy("account"),
-        "financial_risk.transaction": lazy("transaction"),
-        "financial_risk.frauddecision": lazy("fraud_decision"),
-    }
-
-
-def _customer_service_factories() -> dict[str, Callable]:
-    """apps/customer_service/tests/factories.py."""
-
-    def lazy(name):
-        def make(tenant):
-            from apps.customer_service.tests import factories
-
-            return getattr(factories, name)(tenant)
-
-        return make
-
-    return {
-        "customer_service.intent": lazy("intent"),
-        "customer_service.trainingexample": lazy("training_example"),
-        "customer_service.intentmodel": lazy("intent_model"),
-        "customer_service.conversation": lazy("conversation"),
-        "customer_service.turn": lazy("turn"),
-        "customer_service.handoff": lazy("handoff"),
-        "customer_service.rating": lazy("rating"),
-        "customer_service.reviewitem": lazy("review_item"),
-        "customer_service.ratingsreport": lazy("ratings_report"),
-        "customer_service.demoorder": lazy("demo_order"),
-        "customer_service.document": lazy("document"),
-        "customer_service.connector": lazy("connector"),
-        "customer_service.assistantsettings": lazy("assistant_settings"),
-        "notifications.destination": lazy("notification_destination"),
-        "notifications.delivery": lazy("notification_delivery"),
-    }
 
 
 def _knowledge_factories() -> dict[str, Callable]:
@@ -173,48 +141,6 @@ def _knowledge_factories() -> dict[str, Callable]:
     }
 
 
-def _adaptation_factories() -> dict[str, Callable]:
-    """Training sets and adapter versions (apps/adaptation/tests/factories.py)."""
-
-    def lazy(name):
-        def make(tenant):
-            from apps.adaptation.tests import factories
-
-            return getattr(factories, name)(tenant)
-
-        return make
-
-    return {
-        "adaptation.trainingset": lazy("training_set"),
-        "adaptation.adapterversion": lazy("adapter_version"),
-    }
-
-
-def _medical_records_factories() -> dict[str, Callable]:
-    """Rows made through the medical vertical's services (apps/medical_records/tests/
-    factories.py): a de-identified, structured note and what hangs off it."""
-
-    def lazy(name):
-        def make(tenant):
-            from apps.medical_records.tests import factories
-
-            return getattr(factories, name)(tenant)
-
-        return make
-
-    return {
-        "medical_records.note": lazy("note"),
-        "medical_records.extraction": lazy("extraction"),
-        "medical_records.finding": lazy("finding"),
-        "medical_records.notebatch": lazy("batch"),
-        "medical_records.patient": lazy("patient"),
-        "medical_records.pseudonymentry": lazy("pseudonym"),
-        "medical_records.checkruleset": lazy("check_set"),
-        "medical_records.reidentificationgrant": lazy("grant"),
-        "medical_records.correction": lazy("correction"),
-    }
-
-
 FACTORIES: dict[str, Callable] = {
     "accounts.tenant": lambda tenant: tenant,
     "accounts.membership": _membership,
@@ -226,19 +152,38 @@ FACTORIES: dict[str, Callable] = {
     "audit.auditcheckpoint": _audit_checkpoint,
     "jobs.job": _job,
     "privacy.erasurerequest": _erasure_request,
+    "notifications.destination": _notification_destination,
+    "notifications.delivery": _notification_delivery,
     **_knowledge_factories(),
-    **_financial_risk_factories(),
-    **_adaptation_factories(),
-    **_customer_service_factories(),
-    **_medical_records_factories(),
 }
+
+
+def _lazy(path: str) -> Callable:
+    """A factory imported when first called: a vertical's test factories import its models."""
+
+    def make(tenant):
+        return import_string(path)(tenant)
+
+    return make
+
+
+def vertical_factories() -> dict[str, Callable]:
+    """Every installed vertical's factories, as its declaration names them
+    (``isolation_factories``)."""
+    return {
+        label: _lazy(vertical.path(path))
+        for vertical in installed()
+        for label, path in vertical.isolation_factories.items()
+    }
 
 
 def make_row(model, tenant):
     label = model._meta.label_lower
-    if label not in FACTORIES:
+    factories = {**FACTORIES, **vertical_factories()}
+    if label not in factories:
         raise AssertionError(
-            f"No isolation factory for {label}: add one to tests/isolation_registry.py so the "
-            "tenant-isolation tests cover it."
+            f"No isolation factory for {label}: add one to tests/isolation_registry.py (or to "
+            "the vertical's declaration, isolation_factories) so the tenant-isolation tests "
+            "cover it."
         )
-    return FACTORIES[label](tenant)
+    return factories[label](tenant)

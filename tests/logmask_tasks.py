@@ -1,4 +1,5 @@
-"""A task for tests/test_log_masking_flows.py, loaded into a test worker with ``--include``.
+"""A task for the log-masking flows test (in the customer-service vertical's tests), loaded into a
+test worker with ``--include``.
 
 PyRuSH, the only library here that logs through loguru, is silenced by the medical pipeline
 (``logger.disable("PyRuSH")``: a DEBUG line per sentence), so the real flows produce no loguru

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from apps.core.verticals import installed
 from config.celery import app
 
 
@@ -44,8 +45,28 @@ def test_queues_and_routes():
     assert queue(infer, model="chat", kind="chat") == "inference.chat"
     assert queue(infer, model="embed", kind="embed") == "inference.embed"
     assert queue("models_runtime.tasks.chat_job_task") == "inference.chat"
-    assert queue("apps.adaptation.tasks.adapter_train_task") == "training"
     assert queue("apps.audit.tasks.audit_verify_task") == "default"
+    # Each vertical's declared routes (a glob of task names -> queue), after the runtime's.
+    declared = [
+        (vertical.path(pattern), target)
+        for vertical in installed()
+        for pattern, target in vertical.task_queues.items()
+    ]
+    assert declared, "no vertical declares a route: this check would prove nothing"
+    for pattern, target in declared:
+        assert queue(pattern.replace("*", "any_task")) == target
+        assert target in {q.name for q in app.conf.task_queues}
+
+
+def test_beat_schedule_holds_every_declared_entry():
+    """The platform's entries and each vertical's, with the vertical's task made absolute."""
+    assert {"audit-checkpoint", "audit-anchor", "privacy-retention"} <= set(
+        settings.CELERY_BEAT_SCHEDULE
+    )
+    for vertical in installed():
+        for name, entry in vertical.beat_schedule.items():
+            assert settings.CELERY_BEAT_SCHEDULE[name]["task"] == vertical.path(entry.task)
+            assert settings.CELERY_BEAT_SCHEDULE[name]["task"] in app.tasks
 
 
 def test_audit_checkpoint_is_scheduled_and_registered():

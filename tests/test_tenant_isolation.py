@@ -6,94 +6,41 @@ endpoints added later are covered automatically (a model without an isolation fa
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from apps.accounts.permissions import roles_for
 from apps.accounts.roles import Role
 from apps.surface.admin_base import TenantScopedAdmin
-from apps.surface.viewsets import TenantScopedMixin
 from tests.isolation_registry import make_row
+from tests.isolation_walker import (
+    check_list_shows_only_own_tenant,
+    check_other_tenants_object_is_404,
+    detail_routes,
+    list_routes,
+    unexplained,
+)
 from tests.routes import api_routes
 
-# API views that hold no tenant rows of their own; each says why it is safe.
-TENANT_FREE_VIEWS = {
-    "WhoAmIView": "describes the caller's own credential",
-    "ModelListView": "lists the platform's configured models, which all tenants share",
-    "EmbedView": "stores nothing; its result cache is keyed by tenant (models_runtime tests)",
-    "ChatView": "stores nothing; its result cache is keyed by tenant (models_runtime tests)",
-    "TransactionScoreView": "POST only: scores and stores for the caller's own tenant "
-    "(request.tenant); the decisions are read through the tenant-scoped FraudDecisionViewSet",
-    "FraudModelTrainView": "POST only: starts a training job for the caller's own tenant; the "
-    "versions are read through the tenant-scoped /models/",
-}
-
 ROUTES = api_routes()
-SCOPED = [r for r in ROUTES if issubclass(r.view_class, TenantScopedMixin)]
-
-
-def _role_for(route, method="GET", action=None) -> str:
-    view = route.view_class()
-    view.action = action or route.actions.get(method.lower())
-    request = type("R", (), {"method": method})()
-    roles = roles_for(view, request)
-    return Role.ADMIN if Role.ADMIN in roles else sorted(roles)[0]
-
-
-def _model_of(route):
-    return route.view_class.queryset.model
 
 
 def test_every_api_route_is_tenant_scoped_or_explained():
-    unexplained = [
-        r.pattern
-        for r in ROUTES
-        if not issubclass(r.view_class, TenantScopedMixin)
-        and r.view_class.__name__ not in TENANT_FREE_VIEWS
-    ]
-    assert not unexplained, f"routes neither tenant-scoped nor explained: {unexplained}"
-    assert SCOPED, "no tenant-scoped routes found: the walker is broken"
+    missing = unexplained(ROUTES)
+    assert not missing, f"routes neither tenant-scoped nor explained: {missing}"
+    assert list_routes(ROUTES), "no tenant-scoped routes found: the walker is broken"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "route",
-    [r for r in SCOPED if not r.is_detail and "list" in r.actions.values()],
-    ids=lambda r: r.pattern,
-)
+@pytest.mark.parametrize("route", list_routes(ROUTES), ids=lambda r: r.pattern)
 def test_lists_show_only_own_tenant(route, tenant, other_tenant, make_api_client):
-    model = _model_of(route)
-    mine = make_row(model, tenant)
-    theirs = make_row(model, other_tenant)
-    client = make_api_client(tenant, _role_for(route))
-    response = client.get(route.url(), {"page_size": 500})
-    assert response.status_code == 200, response.content
-    ids = {str(row["id"]) for row in response.json()["results"]}
-    assert str(theirs.pk) not in ids
-    if not isinstance(theirs.pk, int):  # a UUID must not appear anywhere in the body
-        assert str(theirs.pk) not in response.content.decode()
-    assert str(mine.pk) in ids, "the list must show the tenant's own row (or the test is void)"
+    check_list_shows_only_own_tenant(route, tenant, other_tenant, make_api_client)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route", [r for r in SCOPED if r.is_detail], ids=lambda r: r.pattern)
+@pytest.mark.parametrize("route", detail_routes(ROUTES), ids=lambda r: r.pattern)
 def test_other_tenants_objects_are_404(route, tenant, other_tenant, make_api_client):
-    model = _model_of(route)
-    theirs = make_row(model, other_tenant)
-    before = model._default_manager.filter(pk=theirs.pk).values().first()
-    for method, action in route.actions.items():
-        client = make_api_client(tenant, _role_for(route, method.upper(), action))
-        body = "" if method == "get" else json.dumps({})
-        response = client.generic(
-            method.upper(), route.url(theirs.pk), body, content_type="application/json"
-        )
-        assert response.status_code == 404, (method, route.pattern, response.content)
-        assert response.json()["status"] == 404
-    after = model._default_manager.filter(pk=theirs.pk).values().first()
-    assert before == after, "a request for another tenant's object changed it"
+    check_other_tenants_object_is_404(route, tenant, other_tenant, make_api_client)
 
 
 # ------------------------------------------------------------------------------------ admin

@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import sys
 
+from apps.core.verticals import installed
+
 
 def test_wsgi_start_loads_the_views_and_freezes_startup_objects():
     gc.unfreeze()
@@ -14,7 +16,8 @@ def test_wsgi_start_loads_the_views_and_freezes_startup_objects():
         import config.wsgi  # noqa: F401
 
         assert gc.get_freeze_count() > 10_000
-        assert "apps.financial_risk.api.views" in sys.modules
         assert "knowledge.api.views" in sys.modules
+        for vertical in installed():
+            assert vertical.path(vertical.api_urls) in sys.modules, vertical.name
     finally:
         gc.unfreeze()

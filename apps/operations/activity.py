@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent, Outcome
+from apps.core import verticals
 from apps.jobs.models import Job, JobState
 
 from . import recorder
@@ -27,13 +28,9 @@ WINDOW = timedelta(hours=1)
 BUCKET = timedelta(minutes=1)
 # Newest events read for the window; past this the figures are a sample (flagged on the page).
 MAX_EVENTS = 50_000
-# Action prefixes (the part before the first dot) shown as verticals; others are "platform".
-VERTICALS = {
-    "financial_risk": "financial risk",
-    "customer_service": "customer service",
-    "medical_records": "medical records",
-    "medical": "medical records",
-    "adaptation": "adaptation",
+# Action prefixes (the part before the first dot) shown as their own group; the verticals'
+# come from their declarations (name and action_prefixes); others are "platform".
+PLATFORM_GROUPS = {
     "inference": "inference API",
     "knowledge": "knowledge",
 }
@@ -46,7 +43,8 @@ def _scoped(queryset, tenants):
 
 
 def vertical_of(action: str) -> str:
-    return VERTICALS.get(action.split(".", 1)[0], "platform")
+    prefix = action.split(".", 1)[0]
+    return PLATFORM_GROUPS.get(prefix) or verticals.action_groups().get(prefix, "platform")
 
 
 def throughput_last_hour(*, tenants=None, now=None) -> dict:

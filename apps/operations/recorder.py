@@ -18,17 +18,16 @@ from collections import defaultdict
 
 from django.conf import settings
 
+from apps.core import verticals
+
 logger = logging.getLogger(__name__)
 
 # Upper bounds of the latency buckets, in milliseconds; the last bucket is everything above.
 BOUNDS_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000)
 KEEP_S = 2 * 3600
 # /api/v1/<segment>/… → the group a request is counted in; other API segments are "platform".
-GROUPS = {
-    "risk": "financial risk",
-    "customer-service": "customer service",
-    "medical": "medical records",
-    "adaptation": "adaptation",
+# Each vertical's segment is its declaration's url_prefix, counted under its label.
+PLATFORM_GROUPS = {
     "inference": "inference API",
     "models": "inference API",
     "knowledge": "knowledge",
@@ -44,7 +43,8 @@ def group_of(path: str) -> str | None:
     """The group of an API path, None for anything that is not under /api/v1/."""
     if not path.startswith("/api/v1/"):
         return None
-    return GROUPS.get(path[len("/api/v1/") :].split("/", 1)[0], "platform")
+    segment = path[len("/api/v1/") :].split("/", 1)[0]
+    return PLATFORM_GROUPS.get(segment) or verticals.api_groups().get(segment, "platform")
 
 
 def _redis():

@@ -66,14 +66,15 @@ def prepare(selected: list[str]) -> tuple[dict, object]:
     from apps.accounts.benchmark import bench_tenant
     from apps.accounts.services import api_key_create
 
-    from .parts import PARTS
+    from .parts import parts
 
+    preparers = parts()
     tenant = bench_tenant(slug=TENANT, name="Load test")
     created = api_key_create(tenant=tenant, name="loadtest", role="admin", rate_limit="1000000/min")
     data = {}
     for name in selected:
         print(f"preparing {name}", flush=True)
-        data[name] = PARTS[name](tenant)
+        data[name] = preparers[name](tenant)
     return {"api_key": created.token, "tenant": TENANT, "parts": data}, created.api_key
 
 
@@ -244,12 +245,13 @@ def print_table(result: dict) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     setup_django()
-    from .parts import PARTS
+    from .parts import parts
 
-    selected = [p for p in (args.parts.split(",") if args.parts else PARTS) if p]
-    unknown = sorted(set(selected) - set(PARTS))
+    known = parts()
+    selected = [p for p in (args.parts.split(",") if args.parts else known) if p]
+    unknown = sorted(set(selected) - set(known))
     if unknown:
-        sys.exit(f"unknown parts {unknown}; known: {sorted(PARTS)}")
+        sys.exit(f"unknown parts {unknown}; known: {sorted(known)}")
     out = args.out or ROOT / "var" / "loadtest" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out.mkdir(parents=True, exist_ok=True)
     migrate()

@@ -12,12 +12,12 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.customer_service import selectors, services
+from apps.customer_service.models import Conversation, Handoff
 from apps.surface.viewsets import (
     TenantScopedCreateListRetrieveViewSet,
     TenantScopedReadOnlyViewSet,
 )
-from apps.customer_service import selectors, services
-from apps.customer_service.models import Conversation, Handoff
 from models_runtime import errors as runtime_errors
 
 from . import serializers as s

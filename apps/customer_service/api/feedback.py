@@ -9,13 +9,13 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.accounts.roles import Role
+from apps.customer_service import selectors, services
+from apps.customer_service.models import Rating, RatingsReport, ReviewItem
 from apps.surface.viewsets import (
     TenantScopedCreateListRetrieveViewSet,
     TenantScopedReadOnlyViewSet,
 )
-from apps.accounts.roles import Role
-from apps.customer_service import selectors, services
-from apps.customer_service.models import Rating, RatingsReport, ReviewItem
 
 from . import serializers as s
 from .common import READERS, ROLES, invalid

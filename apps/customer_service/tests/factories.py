@@ -92,24 +92,6 @@ def assistant_settings(tenant):
     return assistant_settings_update(tenant=tenant, brand_name=f"Shop {next(_counter)}")
 
 
-def notification_destination(tenant):
-    from apps.notifications.services import destination_create
-
-    return destination_create(tenant=tenant, kind="email", emails=["agents@example.com"])
-
-
-def notification_delivery(tenant):
-    from apps.notifications.models import Delivery
-
-    return Delivery.objects.create(
-        tenant=tenant,
-        destination=notification_destination(tenant),
-        topic="isolation",
-        dedup_key=str(next(_counter)),
-        subject="isolation",
-    )
-
-
 # A tenant set up like the demo: the shop graph with node embeddings, the demo intents and
 # orders, and an intent model. Training embeds ~560 texts; it is done once per test process and
 # its fitted state stored for each test's tenant (the same state ``intent_model_train`` stores;

@@ -1,8 +1,9 @@
 """The platform gauges of the web's /metrics (contract 5), read from the database at scrape time
 through the sources named in OPERATIONS_METRIC_SOURCES: audit chains whose latest verification
 failed; a failing source is reported, not a 500; Celery workers drop the collector. The drift
-gauge, whose source is the risk vertical's, is tested in tests/test_platform_metrics.py (this
-platform app's tests import no vertical either)."""
+gauge, whose source is the risk vertical's, is tested in
+apps/financial_risk/tests/test_platform_metrics.py (this platform app's tests import no
+vertical either)."""
 
 from __future__ import annotations
 
