@@ -15,6 +15,8 @@ import os
 from celery.worker import state as worker_state
 from celery.worker.control import inspect_command
 
+from models_runtime import runtime as runtime_module
+
 COMMAND = "operations_status"
 
 
@@ -22,8 +24,6 @@ def _models() -> list[dict]:
     """The models of this process's inference runtime, if it has one. Never builds one: a
     worker of the default queue (or a prefork parent) must not start loading models because an
     operator opened a page."""
-    from models_runtime import runtime as runtime_module
-
     current = getattr(runtime_module, "_default", None)
     return current.status() if current is not None else []
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+from celery import current_app
+
 from apps.core.health import check_broker, check_database
 
 from .control import COMMAND
@@ -29,9 +31,9 @@ def _timed(check) -> dict:
 
 
 def _celery():
-    from config.celery import app
-
-    return app
+    # The project's Celery app (config/celery.py) is the current app once Django has started;
+    # reaching it this way keeps apps.operations from importing the project's wiring.
+    return current_app
 
 
 def _in_process() -> bool:
