@@ -65,6 +65,7 @@ LOCAL_APPS = [
     # Four-eyes approvals (above accounts and audit, below jobs and the verticals).
     "apps.approvals",
     "apps.jobs",
+    "apps.registry",
     "models_runtime",
     "knowledge",
     "apps.financial_risk",
