@@ -7,7 +7,9 @@ import uuid
 
 from django.db.models import QuerySet
 
-from .models import AdapterState, AdapterVersion, TrainingSet
+from apps.registry.models import ModelState
+
+from .models import AdapterVersion, TrainingSet
 
 
 def training_sets_of(*, tenant) -> QuerySet[TrainingSet]:
@@ -29,7 +31,7 @@ def adapter_for_serving(*, tenant_id, name: str, model: str):
         return None
     row = (
         AdapterVersion.objects.filter(
-            tenant_id=tenant_uuid, name=name, base_model=model, state=AdapterState.PROMOTED
+            tenant_id=tenant_uuid, name=name, base_model=model, state=ModelState.CHAMPION
         )
         .values("pk", "digest")
         .first()
