@@ -32,7 +32,7 @@ def versioned_model_errors(candidates) -> list[checks.CheckMessage]:
                 errors.append(
                     checks.Error(
                         f"{model._meta.label} has no unique constraint on "
-                        f"{', '.join(model.family_fields)} with condition state={state!r}.",
+                        f"{', '.join(model.family_fields)} with condition state={state.value!r}.",
                         hint="Add versioned_constraints(prefix, family_fields) to its Meta.",
                         obj=model,
                         id="registry.E001",
