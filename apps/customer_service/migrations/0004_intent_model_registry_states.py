@@ -1,31 +1,9 @@
 """Intent models join the shared model registry: the ``active`` flag becomes the registry's
-state. The newest active version of a tenant becomes its champion (the one that answered);
-every other version was active once and was displaced by a newer training, so it is retired.
-Backwards, the champion is the active version again."""
+state. Three migrations (schema, data, schema), so that PostgreSQL never alters the table in
+the transaction that updated its rows ("pending trigger events"); this one adds the state and
+``promoted_at``."""
 
 from django.db import migrations, models
-
-
-def active_to_state(apps, schema_editor):
-    IntentModel = apps.get_model("customer_service", "IntentModel")
-    champions = []
-    seen = set()
-    for pk, tenant_id in (
-        IntentModel.objects.filter(active=True).order_by("tenant_id", "-version").values_list(
-            "pk", "tenant_id"
-        )
-    ):
-        if tenant_id not in seen:
-            seen.add(tenant_id)
-            champions.append(pk)
-    IntentModel.objects.update(state="retired")
-    IntentModel.objects.filter(pk__in=champions).update(state="champion")
-
-
-def state_to_active(apps, schema_editor):
-    IntentModel = apps.get_model("customer_service", "IntentModel")
-    IntentModel.objects.update(active=False)
-    IntentModel.objects.filter(state="champion").update(active=True)
 
 
 class Migration(migrations.Migration):
@@ -52,23 +30,5 @@ class Migration(migrations.Migration):
             model_name="intentmodel",
             name="promoted_at",
             field=models.DateTimeField(blank=True, null=True),
-        ),
-        migrations.RunPython(active_to_state, state_to_active),
-        migrations.RemoveField(model_name="intentmodel", name="active"),
-        migrations.AddConstraint(
-            model_name="intentmodel",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("state", "champion")),
-                fields=("tenant",),
-                name="cs_intent_model_one_champion",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="intentmodel",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("state", "challenger")),
-                fields=("tenant",),
-                name="cs_intent_model_one_challenger",
-            ),
         ),
     ]

@@ -20,9 +20,12 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from apps.audit.models import AuditEvent
 from apps.customer_service import services
 from apps.customer_service.models import Intent, IntentModel
 from apps.customer_service.services import training
+from apps.customer_service.services.understanding import active_model
+from apps.registry.models import ModelState
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +81,7 @@ def _scenario(tenant, client) -> list[dict]:
     call("patch", f"{BASE}/intents/{refund.pk}/", {"name": "order_status"})
     call("put", f"{BASE}/intents/{refund.pk}/", {"name": "refunds", "required_slots": []})
     call("get", f"{BASE}/intents/")
-    for intent in Intent.objects.filter(tenant=tenant):
-        for n in range(2):
-            services.example_add(tenant=tenant, intent=intent, text=f"{intent.name} {n}")
+    _scenario_examples(tenant)
     with time_machine.travel(datetime(2026, 1, 4, tzinfo=UTC), tick=False):
         first = services.intent_model_train(tenant=tenant)
     call("get", f"{BASE}/models/")
@@ -90,6 +91,13 @@ def _scenario(tenant, client) -> list[dict]:
     call("get", f"{BASE}/models/{first.pk}/")
     call("get", f"{BASE}/models/{second.pk}/")
     return exchanges
+
+
+def _scenario_examples(tenant) -> None:
+    for name in ("refunds", "order_status"):
+        intent = services.intent_ensure(tenant=tenant, name=name)
+        for n in range(2):
+            services.example_add(tenant=tenant, intent=intent, text=f"{intent.name} {n}")
 
 
 @pytest.fixture
@@ -107,3 +115,41 @@ def test_intent_api_answers_as_before_the_registry(tenant, make_api_client, fixe
     golden = json.loads(GOLDEN.read_text())
     for recorded, now in zip(golden["exchanges"], exchanges, strict=True):
         assert now == recorded, now["request"]
+
+
+def test_training_registers_a_champion_and_retires_the_one_before(tenant, fixed):
+    _scenario_examples(tenant)
+    first = services.intent_model_train(tenant=tenant)
+    second = services.intent_model_train(tenant=tenant)
+    first.refresh_from_db()
+    assert (first.state, second.state) == (ModelState.RETIRED, ModelState.CHAMPION)
+    assert (first.active, second.active) == (False, True)
+    assert second.promoted_at is not None
+    assert active_model(tenant).pk == second.pk
+    events = AuditEvent.objects.filter(
+        tenant=tenant, action="customer_service.intent_model.train"
+    ).order_by("seq")
+    assert [(e.model_name, e.model_revision, e.resource_id) for e in events] == [
+        ("intents", "v1", str(first.pk)),
+        ("intents", "v2", str(second.pk)),
+    ]
+
+
+def test_intent_writes_go_through_an_audited_service(tenant, make_api_client):
+    client = make_api_client(tenant, "agent")
+    created = client.post(f"{BASE}/intents/", {"name": "refund"}, format="json")
+    intent_id = created.json()["id"]
+    changed = client.patch(f"{BASE}/intents/{intent_id}/", {"description": "x"}, format="json")
+    assert (created.status_code, changed.status_code) == (201, 200)
+    taken = client.post(f"{BASE}/intents/", {"name": "refund"}, format="json")
+    assert taken.status_code == 400
+    events = AuditEvent.objects.filter(
+        tenant=tenant, action__startswith="customer_service.intent."
+    ).order_by("seq")
+    assert [(e.action, e.resource_id, e.details.get("fields")) for e in events] == [
+        ("customer_service.intent.create", intent_id, None),
+        ("customer_service.intent.update", intent_id, ["description"]),
+    ]
+    intent = Intent.objects.get(pk=intent_id)
+    with pytest.raises(services.TrainingDataError):
+        services.intent_update(tenant=tenant, intent=intent, changes={"tenant": None})
