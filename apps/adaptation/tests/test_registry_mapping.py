@@ -22,6 +22,8 @@ import time_machine
 
 from apps.adaptation.models import AdapterVersion
 from apps.audit.models import AuditEvent
+from apps.registry.gates import ALL_KINDS, promotion_gate_register, promotion_gate_unregister
+from apps.registry.models import ModelState
 
 from .factories import WORSE, adapter_version
 
@@ -90,3 +92,20 @@ def test_adapter_api_answers_as_before_the_registry(tenant, make_api_client, mon
     for recorded, now in zip(golden["exchanges"], exchanges, strict=True):
         assert now == recorded, now["request"]
     assert trail == golden["audit"]
+
+
+def _second_person(request):
+    return [] if request.context.get("approved") else ["a second person must approve"]
+
+
+def test_gates_for_every_kind_refuse_adapter_promotions_too(tenant, make_api_client):
+    promotion_gate_register(ALL_KINDS, _second_person)
+    try:
+        adapter = adapter_version(tenant)
+        refused = make_api_client(tenant, "admin").post(f"{ADAPTERS}{adapter.pk}/promote/")
+    finally:
+        promotion_gate_unregister(ALL_KINDS, _second_person)
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["state"] == ["a second person must approve"]
+    adapter.refresh_from_db()
+    assert adapter.state == ModelState.DRAFT

@@ -25,7 +25,9 @@ from apps.customer_service import services
 from apps.customer_service.models import Intent, IntentModel
 from apps.customer_service.services import training
 from apps.customer_service.services.understanding import active_model
+from apps.registry.gates import ALL_KINDS, promotion_gate_register, promotion_gate_unregister
 from apps.registry.models import ModelState
+from apps.registry.services import PromotionRefused
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +155,19 @@ def test_intent_writes_go_through_an_audited_service(tenant, make_api_client):
     intent = Intent.objects.get(pk=intent_id)
     with pytest.raises(services.TrainingDataError):
         services.intent_update(tenant=tenant, intent=intent, changes={"tenant": None})
+
+
+def test_gates_for_every_kind_hold_back_a_trained_intent_model(tenant, fixed):
+    def second_person(request):
+        return ["a second person must approve"]
+
+    _scenario_examples(tenant)
+    first = services.intent_model_train(tenant=tenant)
+    promotion_gate_register(ALL_KINDS, second_person)
+    try:
+        with pytest.raises(PromotionRefused, match="second person"):
+            services.intent_model_train(tenant=tenant)
+    finally:
+        promotion_gate_unregister(ALL_KINDS, second_person)
+    assert list(IntentModel.objects.filter(tenant=tenant)) == [first]
+    assert active_model(tenant).pk == first.pk
