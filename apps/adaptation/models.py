@@ -60,6 +60,16 @@ class AdapterVersion(VersionedModel):
     state_words = {ModelState.CHAMPION: AdapterState.PROMOTED.value}
     stamped_states = frozenset({ModelState.CHAMPION})
 
+    # The registry's states an adapter takes, labelled as the admin has always shown them.
+    state = models.CharField(
+        max_length=16,
+        choices=[
+            (ModelState.DRAFT, AdapterState.DRAFT.label),
+            (ModelState.CHAMPION, AdapterState.PROMOTED.label),
+            (ModelState.RETIRED, AdapterState.RETIRED.label),
+        ],
+        default=ModelState.DRAFT,
+    )
     name = models.SlugField(max_length=63)
     base_model = models.CharField(max_length=100, default="chat")
     training_config = models.JSONField(default=dict)

@@ -23,8 +23,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[
                     ("draft", "Draft"),
-                    ("challenger", "Challenger"),
-                    ("champion", "Champion"),
+                    ("champion", "Promoted (serving)"),
                     ("retired", "Retired"),
                 ],
                 default="draft",
