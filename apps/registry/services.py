@@ -3,7 +3,7 @@
 - ``version_create``: the next version number of the family, retried when two trainings of
   one family finish together.
 - ``version_transition``: the audited move (the caller names the audit action, so every kind
-  keeps its own: ``financial_risk.model.promote``, ``adaptation.adapter.retire``…).
+  keeps the action names it always had).
 - ``transition_apply``: the same move inside an ``audited`` block the caller already holds
   (intent training registers and activates its version in its own ``train`` event).
 
