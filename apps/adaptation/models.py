@@ -8,6 +8,8 @@ import uuid
 
 from django.db import models
 
+from apps.registry.models import ModelState, VersionedModel, versioned_constraints
+
 
 class TrainingSet(models.Model):
     """Uploaded instruction–response pairs (JSONL), validated, deduplicated and with personal
@@ -34,28 +36,42 @@ class TrainingSet(models.Model):
 
 
 class AdapterState(models.TextChoices):
+    """What the API calls an adapter's state. Underneath, an adapter is a version on the shared
+    registry (``apps.registry``): ``promoted`` is its champion state."""
+
     DRAFT = "draft", "Draft"
     PROMOTED = "promoted", "Promoted (serving)"
     RETIRED = "retired", "Retired"
 
 
-class AdapterVersion(models.Model):
+class AdapterVersion(VersionedModel):
     """A trained LoRA adapter: one version of ``name`` for ``base_model`` (a models_runtime chat
-    model). The promoted version of a name is the one the inference worker applies when the
-    tenant's requests say ``adapter=<name>``; ``digest`` (SHA-256 of its config and weights)
-    identifies it there."""
+    model). The champion (``promoted``) version of a name is the one the inference worker
+    applies when the tenant's requests say ``adapter=<name>``; ``digest`` (SHA-256 of its config
+    and weights) identifies it there."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
-    name = models.SlugField(max_length=63)
-    version = models.PositiveIntegerField()
-    base_model = models.CharField(max_length=100, default="chat")
+    # Adapters have no challenger; a retired adapter may serve again, and retiring one twice
+    # is harmless (the API has always answered 200).
+    transitions = {
+        ModelState.DRAFT: frozenset({ModelState.CHAMPION, ModelState.RETIRED}),
+        ModelState.CHAMPION: frozenset({ModelState.RETIRED}),
+        ModelState.RETIRED: frozenset({ModelState.CHAMPION, ModelState.RETIRED}),
+    }
+    state_words = {ModelState.CHAMPION: AdapterState.PROMOTED.value}
+    stamped_states = frozenset({ModelState.CHAMPION})
+
+    # The registry's states an adapter takes, labelled as the admin has always shown them.
     state = models.CharField(
-        max_length=16, choices=AdapterState.choices, default=AdapterState.DRAFT
+        max_length=16,
+        choices=[
+            (ModelState.DRAFT, AdapterState.DRAFT.label),
+            (ModelState.CHAMPION, AdapterState.PROMOTED.label),
+            (ModelState.RETIRED, AdapterState.RETIRED.label),
+        ],
+        default=ModelState.DRAFT,
     )
-    job = models.ForeignKey(
-        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    name = models.SlugField(max_length=63)
+    base_model = models.CharField(max_length=100, default="chat")
     training_config = models.JSONField(default=dict)
     adapter_config = models.JSONField(default=dict, help_text="peft's adapter_config.json")
     weights = models.BinaryField(editable=False, default=b"", help_text="safetensors bytes")
@@ -64,25 +80,25 @@ class AdapterVersion(models.Model):
     validation_pairs = models.JSONField(default=list, help_text="the held-out pairs (masked)")
     evaluation = models.JSONField(default=dict, help_text="before/after figures")
     card = models.JSONField(default=dict, help_text="the model card")
-    created_at = models.DateTimeField(auto_now_add=True)
-    promoted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "name", "version"], name="adapter_version_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["tenant", "name"],
-                condition=models.Q(state="promoted"),
-                name="adapter_one_promoted",
-            ),
-        ]
+        constraints = versioned_constraints("adapter", ("tenant", "name"))
 
     def __str__(self) -> str:
-        return f"{self.name} v{self.version} ({self.state})"
+        return f"{self.name} v{self.version} ({self.state_name})"
 
     @property
     def label(self) -> str:
         return f"{self.name}:v{self.version}"
+
+    def transition_refusal(self, state: str) -> str:
+        if state == self.state:
+            return f"{self.label} is already {self.state_name}."
+        return super().transition_refusal(state)
+
+    def audit_identity(self) -> tuple[str, str]:
+        return self.base_model, self.label
+
+    def audit_reference(self) -> str:
+        return self.label

@@ -7,9 +7,10 @@ import uuid
 
 from django.db.models import QuerySet
 
+from apps.registry.models import ModelState
 from models_runtime.adapters import AdapterRef
 
-from .models import AdapterState, AdapterVersion, TrainingSet
+from .models import AdapterVersion, TrainingSet
 from .services.adapters import adapter_files
 
 
@@ -30,7 +31,7 @@ def adapter_for_serving(*, tenant_id, name: str, model: str):
         return None
     row = (
         AdapterVersion.objects.filter(
-            tenant_id=tenant_uuid, name=name, base_model=model, state=AdapterState.PROMOTED
+            tenant_id=tenant_uuid, name=name, base_model=model, state=ModelState.CHAMPION
         )
         .values("pk", "digest")
         .first()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.privacy.fields import EncryptedTextField
+from apps.registry.models import ModelState, VersionedModel, versioned_constraints
 
 
 class Intent(models.Model):
@@ -60,17 +61,14 @@ class TrainingExample(models.Model):
         return f"{self.intent.name}: {self.text[:60]}"
 
 
-class IntentModel(models.Model):
-    """A trained version: the classifier over embeddings (and the sentiment classifier), the
-    fallback settings and the evaluation report (per-intent precision/recall/F1, confusion
-    matrix) measured on the held-out split. The newest ``active`` version answers."""
+class IntentModel(VersionedModel):
+    """A trained version (``apps.registry``; one family per tenant): the classifier over
+    embeddings (and the sentiment classifier), the fallback settings and the evaluation report
+    (per-intent precision/recall/F1, confusion matrix) measured on the held-out split. Training
+    makes the new version the champion, which answers; ``active`` is the API's word for it."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
-    version = models.PositiveIntegerField()
-    job = models.ForeignKey(
-        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    family_fields = ("tenant",)
+
     embedding_model = models.CharField(max_length=200, default="")
     classifier = models.JSONField(default=dict, help_text="fitted intent classifier")
     sentiment = models.JSONField(default=dict, help_text="fitted sentiment classifier")
@@ -78,17 +76,21 @@ class IntentModel(models.Model):
     ambiguity_margin = models.FloatField(default=0.1)
     report = models.JSONField(default=dict, help_text="evaluation on the held-out split")
     example_count = models.PositiveIntegerField(default=0)
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "version"], name="cs_intent_model_version")
-        ]
+        constraints = versioned_constraints("cs_intent_model", ("tenant",))
 
     def __str__(self) -> str:
         return f"intents v{self.version}"
+
+    @property
+    def active(self) -> bool:
+        """The version that answers (the registry's champion)."""
+        return self.state == ModelState.CHAMPION
+
+    def audit_identity(self) -> tuple[str, str]:
+        return "intents", f"v{self.version}"
 
 
 class ConversationStatus(models.TextChoices):

@@ -10,6 +10,10 @@ from django.db import models
 
 from apps.privacy.fields import EncryptedBinaryField
 
+# ModelState (the registry's states) is imported from here by every caller that filters risk
+# models by state, and by the API's RiskModelStateEnum.
+from apps.registry.models import ModelState, VersionedModel, versioned_constraints
+
 
 class DatasetKind(models.TextChoices):
     APPLICATIONS = "applications", "Credit applications"
@@ -44,37 +48,28 @@ class Dataset(models.Model):
         return f"{self.name} ({self.row_count} rows)"
 
 
-class ModelState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    CHALLENGER = "challenger", "Challenger"
-    CHAMPION = "champion", "Champion"
-    RETIRED = "retired", "Retired"
-
-
 class ModelPurpose(models.TextChoices):
     CREDIT = "credit", "Credit decisions"
     FRAUD = "fraud", "Transaction fraud"
 
 
-class RiskModel(models.Model):
-    """A registered model version: fitted transforms, booster, calibration, decision rules and
-    its model card. ``name`` groups the versions of one model; one champion (and at most one
-    challenger, scored in shadow) per name and tenant. ``purpose`` tells credit models (scored
-    by ``/decisions/``) from transaction-fraud models (scored by ``/transactions/score``)."""
+class RiskModel(VersionedModel):
+    """A registered model version (``apps.registry``): fitted transforms, booster,
+    calibration, decision rules and its model card. ``name`` groups the versions of one model;
+    one champion (and at most one challenger, scored in shadow) per name and tenant.
+    ``purpose`` tells credit models (scored by ``/decisions/``) from transaction-fraud models
+    (scored by ``/transactions/score``)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
+    # ``promoted_at`` is the time of the version's last move, retirement included (the API
+    # has always shown it so).
+    stamped_states = frozenset({ModelState.CHALLENGER, ModelState.CHAMPION, ModelState.RETIRED})
+
     name = models.CharField(max_length=100)
-    version = models.PositiveIntegerField()
-    state = models.CharField(max_length=16, choices=ModelState.choices, default=ModelState.DRAFT)
     purpose = models.CharField(
         max_length=8, choices=ModelPurpose.choices, default=ModelPurpose.CREDIT, db_index=True
     )
     dataset = models.ForeignKey(
         Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="models"
-    )
-    job = models.ForeignKey(
-        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     feature_config = models.JSONField(default=dict)
     training_config = models.JSONField(default=dict)
@@ -82,26 +77,10 @@ class RiskModel(models.Model):
     fitted_state = models.JSONField(default=dict, help_text="fitted transforms and calibration")
     booster = models.BinaryField(editable=False, default=b"")
     card = models.JSONField(default=dict, help_text="the model card")
-    created_at = models.DateTimeField(auto_now_add=True)
-    promoted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "name", "version"], name="risk_model_version"
-            ),
-            models.UniqueConstraint(
-                fields=["tenant", "name"],
-                condition=models.Q(state="champion"),
-                name="risk_model_one_champion",
-            ),
-            models.UniqueConstraint(
-                fields=["tenant", "name"],
-                condition=models.Q(state="challenger"),
-                name="risk_model_one_challenger",
-            ),
-        ]
+        constraints = versioned_constraints("risk_model", ("tenant", "name"))
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version} ({self.state})"

@@ -63,6 +63,7 @@ LOCAL_APPS = [
     # Four-eyes approvals (above accounts and audit, below jobs and the verticals).
     "apps.approvals",
     "apps.jobs",
+    "apps.registry",
     "models_runtime",
     "knowledge",
     # Retention, erasure and export (the tables are apps.privacy's).

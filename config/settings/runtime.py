@@ -41,7 +41,6 @@ MODELS_RUNTIME_USAGE_HOOK = "apps.accounts.metering.record_model_usage"
 # The inference worker writes metered usage this often (models_runtime/metering.py).
 MODELS_RUNTIME_METER_FLUSH_S = env.float("MODELS_RUNTIME_METER_FLUSH_S", default=1.0)
 MODELS_RUNTIME_QUOTA_HOOK = "apps.accounts.metering.check_model_quota"
-MODELS_RUNTIME_BENCH_CREDENTIAL_HOOK = "apps.accounts.benchmark.bench_credential"
 READINESS_CHECKS["inference_worker"] = "models_runtime.health.check_inference_worker"
 # ---------------------------------------------------------------------------- knowledge graphs
 # How often (seconds) a process re-reads a graph's version to see other processes' writes;

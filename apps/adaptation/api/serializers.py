@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from apps.adaptation.engine.lora import LIMITS
-from apps.adaptation.models import AdapterVersion, TrainingSet
+from apps.adaptation.models import AdapterState, AdapterVersion, TrainingSet
 from apps.adaptation.services.data import SOURCES
 from apps.core.serializers import StrictSerializer
 from apps.core.uploads import UploadField
@@ -102,6 +102,10 @@ class AdapterTrainSerializer(StrictSerializer):
 
 class AdapterListSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
+    # The registry's champion is "promoted" here, as it always was.
+    state = serializers.ChoiceField(
+        choices=AdapterState.choices, source="state_name", read_only=True
+    )
 
     class Meta:
         model = AdapterVersion

@@ -75,12 +75,16 @@ class TrainingSetViewSet(TenantScopedCreateListRetrieveViewSet):
 
 
 class AdapterFilter(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(choices=AdapterState.choices)
+    state = django_filters.ChoiceFilter(choices=AdapterState.choices, method="filter_state")
     name = django_filters.CharFilter()
 
     class Meta:
         model = AdapterVersion
         fields = ["state", "name"]
+
+    def filter_state(self, queryset, name, value):
+        # The API's word ("promoted") for the registry's state ("champion").
+        return queryset.filter(state=AdapterVersion.state_from_word(value))
 
 
 class AdapterViewSet(TenantScopedCreateListRetrieveViewSet):

@@ -1,6 +1,6 @@
 """The adapter registry: training jobs that register draft versions with their model card,
-re-evaluation, promotion to serving (admin only, needs an improvement; audited) and merging an
-adapter into full weights for export."""
+re-evaluation, promotion to serving (admin only, needs an improvement; audited) on the shared
+model registry (``apps.registry``), and merging an adapter into full weights for export."""
 
 from __future__ import annotations
 
@@ -8,27 +8,28 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from apps.adaptation.engine import evaluation, lora
 from apps.adaptation.engine.pairs import Pair, PairsError, split
 from apps.adaptation.engine.pipeline import files_digest, finetune, model_card
-from apps.adaptation.models import AdapterState, AdapterVersion, TrainingSet
+from apps.adaptation.models import AdapterVersion, TrainingSet
 from apps.audit.services import audited
 from apps.jobs.models import Job
 from apps.jobs.services import job_create
+from apps.registry.gates import PromotionRequest
+from apps.registry.models import ModelState
+from apps.registry.services import (
+    PromotionError,  # noqa: F401  the view catches services.PromotionError
+    version_create,
+    version_transition,
+)
 
 from .data import SOURCES, training_pairs_collect
 
 TRAIN_TASK = "apps.adaptation.tasks.adapter_train_task"
 EVALUATE_TASK = "apps.adaptation.tasks.adapter_evaluate_task"
 MIN_PAIRS = 10
-
-
-class PromotionError(ValueError):
-    """A promotion the registry refuses (no improvement, wrong state)."""
 
 
 def _base_folder(base_model: str) -> str:
@@ -119,7 +120,8 @@ def adapter_train(*, tenant, job: Job | None = None, progress=None, **params) ->
     with audited(
         tenant=tenant, action="adaptation.adapter.train", resource_type="adaptation.adapterversion"
     ) as event:
-        adapter = _create_version(
+        adapter = version_create(
+            AdapterVersion,
             tenant=tenant,
             name=params["name"],
             base_model=base_model,
@@ -142,22 +144,6 @@ def adapter_train(*, tenant, job: Job | None = None, progress=None, **params) ->
             "val_loss_adapted": outcome.evaluation["val_loss_adapted"],
         }
     return adapter
-
-
-def _create_version(*, tenant, name, **fields) -> AdapterVersion:
-    for _ in range(5):  # two trainings of one name finishing together: the second retries
-        version = (
-            AdapterVersion.objects.filter(tenant=tenant, name=name).aggregate(v=Max("version"))["v"]
-            or 0
-        ) + 1
-        try:
-            with transaction.atomic():
-                return AdapterVersion.objects.create(
-                    tenant=tenant, name=name, version=version, **fields
-                )
-        except IntegrityError:
-            continue
-    raise IntegrityError(f"could not allocate a version of {name!r}")
 
 
 def adapter_files(adapter: AdapterVersion) -> dict[str, bytes]:
@@ -233,66 +219,50 @@ def adapter_evaluate(*, tenant, adapter: AdapterVersion, progress=None) -> Adapt
     return adapter
 
 
+def adapter_improved_gate(request: PromotionRequest) -> list[str]:
+    """The adapter's own promotion gate: it must have improved on its validation pairs."""
+    adapter, figures = request.version, request.version.evaluation or {}
+    if figures and evaluation.improved(figures):
+        return []
+    return [
+        f"{adapter.label} did not improve on its validation pairs (validation loss "
+        f"{figures.get('val_loss_adapted')} vs {figures.get('val_loss_base')} for the "
+        f"base model; ROUGE-L {figures.get('rougeL_adapted')} vs "
+        f"{figures.get('rougeL_base')})."
+    ]
+
+
+def _promotion_figures(adapter: AdapterVersion) -> dict:
+    figures = adapter.evaluation or {}
+    return {
+        "digest": adapter.digest,
+        "val_loss_base": figures.get("val_loss_base"),
+        "val_loss_adapted": figures.get("val_loss_adapted"),
+        "rougeL_base": figures.get("rougeL_base"),
+        "rougeL_adapted": figures.get("rougeL_adapted"),
+    }
+
+
 def adapter_promote(*, tenant, adapter: AdapterVersion) -> AdapterVersion:
-    """Serve ``adapter`` for its name (the view admits admins only): it must be a draft or
-    retired version that improved on its validation pairs; the version serving before is
-    retired. Audited with the figures, refusals included (outcome ``error``)."""
-    with audited(
+    """Serve ``adapter`` for its name (the view admits admins only): the registry makes it
+    the champion, so it must be a draft or retired version, and it must pass the promotion
+    hook, its own gate first (an improvement on its validation pairs); the version serving
+    before is retired. Audited with the figures, refusals included (outcome ``error``)."""
+    return version_transition(
         tenant=tenant,
+        version=adapter,
+        state=ModelState.CHAMPION,
         action="adaptation.adapter.promote",
-        resource_type="adaptation.adapterversion",
-        resource_id=str(adapter.pk),
-        model_name=adapter.base_model,
-        model_revision=adapter.label,
-    ) as event:
-        locked = AdapterVersion.objects.select_for_update().get(pk=adapter.pk, tenant=tenant)
-        figures = locked.evaluation or {}
-        event.details = {
-            "digest": locked.digest,
-            "val_loss_base": figures.get("val_loss_base"),
-            "val_loss_adapted": figures.get("val_loss_adapted"),
-            "rougeL_base": figures.get("rougeL_base"),
-            "rougeL_adapted": figures.get("rougeL_adapted"),
-        }
-        if locked.state == AdapterState.PROMOTED:
-            raise PromotionError(f"{locked.label} is already promoted.")
-        if not figures or not evaluation.improved(figures):
-            raise PromotionError(
-                f"{locked.label} did not improve on its validation pairs (validation loss "
-                f"{figures.get('val_loss_adapted')} vs {figures.get('val_loss_base')} for the "
-                f"base model; ROUGE-L {figures.get('rougeL_adapted')} vs "
-                f"{figures.get('rougeL_base')})."
-            )
-        displaced = (
-            AdapterVersion.objects.select_for_update()
-            .filter(tenant=tenant, name=locked.name, state=AdapterState.PROMOTED)
-            .first()
-        )
-        if displaced is not None:
-            displaced.state = AdapterState.RETIRED
-            displaced.save(update_fields=["state"])
-        event.details["displaced"] = displaced.label if displaced else None
-        locked.state = AdapterState.PROMOTED
-        locked.promoted_at = timezone.now()
-        locked.save(update_fields=["state", "promoted_at"])
-    return locked
+        details=_promotion_figures,
+        gates=(adapter_improved_gate,),
+    )
 
 
 def adapter_retire(*, tenant, adapter: AdapterVersion) -> AdapterVersion:
     """Stop serving ``adapter`` (requests naming it get 404 until another is promoted)."""
-    with audited(
-        tenant=tenant,
-        action="adaptation.adapter.retire",
-        resource_type="adaptation.adapterversion",
-        resource_id=str(adapter.pk),
-        model_name=adapter.base_model,
-        model_revision=adapter.label,
-    ) as event:
-        locked = AdapterVersion.objects.select_for_update().get(pk=adapter.pk, tenant=tenant)
-        event.details = {"from": locked.state}
-        locked.state = AdapterState.RETIRED
-        locked.save(update_fields=["state"])
-    return locked
+    return version_transition(
+        tenant=tenant, version=adapter, state=ModelState.RETIRED, action="adaptation.adapter.retire"
+    )
 
 
 def adapter_merge_export(*, tenant, adapter: AdapterVersion, out: Path) -> Path:

@@ -39,7 +39,8 @@ def adapter_version(
     evaluation: dict | None = None,
     version: int | None = None,
 ):
-    """A registered version; ``files`` (from ``adapter_files_for``) make it servable."""
+    """A registered version; ``files`` (from ``adapter_files_for``) make it servable. ``state``
+    in the API's words (``promoted`` is stored as the registry's champion)."""
     import json
 
     from apps.adaptation.engine.pipeline import files_digest
@@ -56,7 +57,7 @@ def adapter_version(
         name=name,
         version=version,
         base_model=base_model,
-        state=state,
+        state=AdapterVersion.state_from_word(state),
         adapter_config=json.loads(files["adapter_config.json"]),
         weights=files["adapter_model.safetensors"],
         digest=files_digest(files),

@@ -21,10 +21,12 @@ def prepare(tenant) -> dict:
     from apps.adaptation.models import AdapterState, AdapterVersion
     from apps.adaptation.services.data import DEMO_PAIRS
     from apps.adaptation.tests.factories import adapter_files_for, adapter_version
+    from apps.registry.models import ModelState
     from models_runtime.adapters import base_model_folder
 
+    # Stored as the registry's champion; the factory translates the API's word "promoted".
     if not AdapterVersion.objects.filter(
-        tenant=tenant, name=NAME, state=AdapterState.PROMOTED
+        tenant=tenant, name=NAME, state=ModelState.CHAMPION
     ).exists():
         files = adapter_files_for(base_model_folder("chat"), seed=7, rank=8)
         adapter_version(tenant, name=NAME, state=AdapterState.PROMOTED, files=files)

@@ -136,6 +136,10 @@ class IntentModelAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="active", boolean=True, ordering="state")
+    def active(self, obj):
+        return obj.active  # the registry's champion
+
     @admin.display(description="accuracy")
     def accuracy(self, obj):
         return (obj.report or {}).get("accuracy")

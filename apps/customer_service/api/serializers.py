@@ -64,6 +64,10 @@ class ExampleImportSerializer(StrictSerializer):
 
 
 class IntentModelSerializer(serializers.ModelSerializer):
+    # The registry's champion, under the name (and the schema) the API has always had; the
+    # serializer only answers, nothing writes through it.
+    active = serializers.BooleanField(required=False)
+
     class Meta:
         model = IntentModel
         fields = [

@@ -18,7 +18,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.audit.services import audited
 from apps.customer_service import selectors, services
 from apps.customer_service.models import Intent, IntentModel, TrainingExample
 from apps.jobs.api.serializers import JobSerializer
@@ -44,22 +43,22 @@ class IntentViewSet(TenantScopedModelViewSet):
         return selectors.intents_of(tenant=tenant)
 
     def perform_create(self, serializer):
-        if Intent.objects.filter(
-            tenant=self.request.tenant, name=serializer.validated_data["name"]
-        ).exists():
-            raise ValidationError({"name": ["an intent of this name exists"]})
-        serializer.save(tenant=self.request.tenant)
+        try:
+            serializer.instance = services.intent_create(
+                tenant=self.request.tenant, **serializer.validated_data
+            )
+        except services.TrainingDataError as exc:
+            raise invalid(exc) from exc
 
     def perform_update(self, serializer):
-        name = serializer.validated_data.get("name")
-        if (
-            name
-            and Intent.objects.filter(tenant=self.request.tenant, name=name)
-            .exclude(pk=serializer.instance.pk)
-            .exists()
-        ):
-            raise ValidationError({"name": ["an intent of this name exists"]})
-        serializer.save()
+        try:
+            serializer.instance = services.intent_update(
+                tenant=self.request.tenant,
+                intent=serializer.instance,
+                changes=dict(serializer.validated_data),
+            )
+        except services.TrainingDataError as exc:
+            raise invalid(exc) from exc
 
 
 class TrainingExampleViewSet(
@@ -128,13 +127,7 @@ class IntentModelViewSet(TenantScopedCreateListRetrieveViewSet):
     def create(self, request):
         body = s.IntentTrainSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with audited(  # starting a training is a privileged write (tests/test_audit_of_writes.py)
-            tenant=request.tenant,
-            action="customer_service.intent_model.train.start",
-            resource_type="jobs.job",
-        ) as event:
-            job = services.intent_model_train_start(tenant=request.tenant, **body.validated_data)
-            event.resource_id = str(job.pk)
+        job = services.intent_model_train_start(tenant=request.tenant, **body.validated_data)
         data = JobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 

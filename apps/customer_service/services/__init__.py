@@ -19,6 +19,7 @@ from .feedback import (
     review_approve,
     review_dismiss,
 )
+from .intents import intent_create, intent_update
 from .training import (
     TrainingDataError,
     example_add,
@@ -49,7 +50,9 @@ __all__ = [
     "examples_import_csv",
     "fit_and_evaluate",
     "handoff_close",
+    "intent_create",
     "intent_ensure",
+    "intent_update",
     "intent_model_train",
     "intent_model_train_start",
     "intents_seed_demo",

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from apps.customer_service.demo import DEMO_DIR, demo_orders
 from apps.customer_service.models import DemoOrder, IntentModel
+from apps.registry.models import ModelState
 from knowledge.services import node_embeddings_compute, seed_graph_ensure
 
 from .assistant import assistant_settings_update, connector_save
@@ -76,7 +77,7 @@ def demo_setup(*, tenant, profile: str = "outdoor", train: bool = True) -> dict:
     versions = demo_documents_load(tenant=tenant, profile=profile)
     embedded = documents_embed(tenant=tenant, in_process=True)
     seeded = intents_seed_demo(tenant=tenant)
-    model = IntentModel.objects.filter(tenant=tenant, active=True).first()
+    model = IntentModel.objects.filter(tenant=tenant, state=ModelState.CHAMPION).first()
     if train and (model is None or seeded["examples_created"]):
         model = intent_model_train(tenant=tenant)
     return {

@@ -8,7 +8,6 @@ import csv
 import io
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 
 from apps.audit.services import audited
 from apps.customer_service.demo import (
@@ -22,6 +21,8 @@ from apps.customer_service.engine.evaluation import evaluate
 from apps.customer_service.engine.fallback import as_label, decide
 from apps.customer_service.models import ExampleSplit, Intent, IntentModel, TrainingExample
 from apps.jobs.services import job_create
+from apps.registry.models import ModelState
+from apps.registry.services import transition_apply, version_create
 
 from .embedding import embed_texts
 
@@ -201,7 +202,8 @@ def intent_model_train(
     *, tenant, threshold: float = 0.4, ambiguity_margin: float = 0.1, job=None, progress=None
 ) -> IntentModel:
     """Train a new version on the tenant's training examples (corrections approved from the
-    review queue included), evaluate on its held-out examples, store and activate it."""
+    review queue included), evaluate on its held-out examples, register it on the model registry
+    and make it the champion (``active``)."""
     train, test = _split_examples(tenant)
     if len({name for _, name in train}) < 2:
         raise TrainingDataError({"examples": ["training needs examples of at least two intents"]})
@@ -218,13 +220,9 @@ def intent_model_train(
         action="customer_service.intent_model.train",
         resource_type="customer_service.intentmodel",
     ) as event:
-        version = (
-            IntentModel.objects.filter(tenant=tenant).aggregate(v=Max("version"))["v"] or 0
-        ) + 1
-        IntentModel.objects.filter(tenant=tenant, active=True).update(active=False)
-        model = IntentModel.objects.create(
+        model = version_create(
+            IntentModel,
             tenant=tenant,
-            version=version,
             job=job,
             embedding_model=fitted["embedding_model"],
             classifier=fitted["intents"].to_state(),
@@ -234,8 +232,11 @@ def intent_model_train(
             report=fitted["report"],
             example_count=len(train),
         )
+        # The new version answers from now on: the registry makes it the champion (through
+        # the promotion hook) and retires the one before, in this training's audit event.
+        model, _ = transition_apply(tenant=tenant, version=model, state=ModelState.CHAMPION)
         event.resource_id = model.pk
-        event.model_name, event.model_revision = "intents", f"v{version}"
+        event.model_name, event.model_revision = model.audit_identity()
         event.row_count = len(train)
         event.details = {
             "accuracy": fitted["report"].get("accuracy"),
@@ -245,13 +246,20 @@ def intent_model_train(
 
 
 def intent_model_train_start(*, tenant, threshold: float = 0.4, ambiguity_margin: float = 0.1):
-    """Queue a training job (202 in the API)."""
-    with transaction.atomic():
+    """Queue a training job (202 in the API); starting a training is a privileged write, so
+    it is audited. The job is read back inside the block: the API answers with the job as
+    queued, before an in-process run starts at commit."""
+    with audited(
+        tenant=tenant,
+        action="customer_service.intent_model.train.start",
+        resource_type="jobs.job",
+    ) as event:
         job = job_create(
             tenant=tenant,
             kind="customer_service.train",
             task_name=TRAIN_TASK,
             params={"threshold": threshold, "ambiguity_margin": ambiguity_margin},
         )
-    job.refresh_from_db()
+        event.resource_id = str(job.pk)
+        job.refresh_from_db()
     return job

@@ -12,6 +12,7 @@ from django.conf import settings
 from apps.customer_service.engine.classifier import FittedClassifier
 from apps.customer_service.engine.fallback import FALLBACK, Decision, decide
 from apps.customer_service.models import IntentModel
+from apps.registry.models import ModelState
 from models_runtime import client
 
 from .embedding import embed_model
@@ -26,7 +27,7 @@ class NoIntentModel(LookupError):
 
 def active_model(tenant) -> IntentModel:
     model = (
-        IntentModel.objects.filter(tenant=tenant, active=True)
+        IntentModel.objects.filter(tenant=tenant, state=ModelState.CHAMPION)
         .only("id", "version", "fallback_threshold", "ambiguity_margin", "tenant_id")
         .order_by("-version")
         .first()

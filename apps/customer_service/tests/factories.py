@@ -9,6 +9,7 @@ import itertools
 
 from apps.customer_service import models as m
 from apps.customer_service.services import conversation_start, intent_ensure
+from apps.registry.models import ModelState
 
 _counter = itertools.count(1)
 _fitted: dict = {}
@@ -26,8 +27,16 @@ def training_example(tenant):
 
 def intent_model(tenant):
     version = (m.IntentModel.objects.filter(tenant=tenant).count() or 0) + 1
+    # The newest version is the champion (what training does, through the registry).
+    m.IntentModel.objects.filter(tenant=tenant, state=ModelState.CHAMPION).update(
+        state=ModelState.RETIRED
+    )
     return m.IntentModel.objects.create(
-        tenant=tenant, version=version, report={"accuracy": 1.0}, example_count=2
+        tenant=tenant,
+        version=version,
+        state=ModelState.CHAMPION,
+        report={"accuracy": 1.0},
+        example_count=2,
     )
 
 
@@ -157,6 +166,7 @@ def setup_demo_tenant(
     return IntentModel.objects.create(
         tenant=tenant,
         version=1,
+        state=ModelState.CHAMPION,
         classifier=fitted["classifier"],
         sentiment=fitted["sentiment"],
         report=fitted["report"],

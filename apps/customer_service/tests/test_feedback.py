@@ -17,6 +17,7 @@ from apps.customer_service.models import (
     TurnRole,
 )
 from apps.customer_service.tasks import ratings_weekly_report_task
+from apps.registry.models import ModelState
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def test_correction_becomes_a_masked_training_example_that_the_next_training_use
 
     model = services.intent_model_train(tenant=tenant)
     assert model.version == 2 and model.example_count == 369  # 368 demo + the correction
-    assert IntentModel.objects.get(tenant=tenant, active=True) == model
+    assert IntentModel.objects.get(tenant=tenant, state=ModelState.CHAMPION) == model
     report = model.report
     assert report["accuracy"] >= 0.9 and report["oos_recall"] >= 0.8
     assert set(report["per_intent"]["refund"]) == {"precision", "recall", "f1", "support"}

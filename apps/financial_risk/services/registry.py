@@ -1,5 +1,6 @@
 """The model registry: training jobs that register draft versions with their model card, and
-promotion through draft → challenger → champion → retired (admin or analyst, audited)."""
+promotion through draft → challenger → champion → retired (admin or analyst, audited), on the
+shared model registry (``apps.registry``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ import platform
 import time
 
 import numpy as np
-from django.db import IntegrityError, transaction
-from django.db.models import Max
-from django.utils import timezone
 
 from apps.audit.services import audited
 from apps.financial_risk.engine import metrics
@@ -27,10 +25,16 @@ from apps.financial_risk.engine.training import (
     fit_model,
     xgb_device,
 )
-from apps.financial_risk.models import Dataset, ModelState, RiskModel
+from apps.financial_risk.models import Dataset, RiskModel
 from apps.financial_risk.selectors import dataset_schema, dataset_table
 from apps.jobs.models import Job
 from apps.jobs.services import job_create
+from apps.registry.services import (
+    PromotionError,  # noqa: F401  the views and tests catch services.PromotionError
+    transition_check,
+    version_create,
+    version_transition,
+)
 
 TRAIN_JOB_KIND = "financial_risk.train"
 TRAIN_TASK_NAME = "apps.financial_risk.tasks.risk_model_train_task"
@@ -163,7 +167,8 @@ def risk_model_train(
     with audited(
         tenant=tenant, action="financial_risk.model.train", resource_type="financial_risk.riskmodel"
     ) as event:
-        model = _create_version(
+        model = version_create(
+            RiskModel,
             tenant=tenant,
             name=name,
             dataset=dataset,
@@ -182,19 +187,6 @@ def risk_model_train(
     if progress:
         progress(steps, steps, "registered")
     return model
-
-
-def _create_version(*, tenant, name, **fields) -> RiskModel:
-    for _ in range(5):  # two trainings of one name finishing together: the second retries
-        version = (
-            RiskModel.objects.filter(tenant=tenant, name=name).aggregate(v=Max("version"))["v"] or 0
-        ) + 1
-        try:
-            with transaction.atomic():
-                return RiskModel.objects.create(tenant=tenant, name=name, version=version, **fields)
-        except IntegrityError:
-            continue
-    raise IntegrityError(f"could not allocate a version of {name!r}")
 
 
 def _model_card(
@@ -266,56 +258,16 @@ def _model_card(
 
 # ---------------------------------------------------------------------------- promotion
 
-# Which state may follow which. Promoting to champion retires the previous champion;
-# promoting to challenger retires the previous challenger (one of each per model name).
-TRANSITIONS = {
-    ModelState.DRAFT: {ModelState.CHALLENGER, ModelState.CHAMPION, ModelState.RETIRED},
-    ModelState.CHALLENGER: {ModelState.CHAMPION, ModelState.RETIRED},
-    ModelState.CHAMPION: {ModelState.RETIRED},
-    ModelState.RETIRED: set(),
-}
-
-
-class PromotionError(ValueError):
-    """A transition the registry does not allow."""
-
 
 def risk_model_promote(*, tenant, model: RiskModel, state: str) -> RiskModel:
-    """Move ``model`` to ``state`` (the views admit only admins and analysts); audited with
-    the old and new state and any version it displaced."""
-    if state not in TRANSITIONS.get(model.state, set()):
-        raise PromotionError(f"A {model.state} model cannot become {state}.")
-    with audited(
-        tenant=tenant,
-        action="financial_risk.model.promote",
-        resource_type="financial_risk.riskmodel",
-        resource_id=str(model.pk),
-        model_name=model.name,
-        model_revision=f"v{model.version}",
-    ) as event:
-        locked = RiskModel.objects.select_for_update().get(pk=model.pk, tenant=tenant)
-        if state not in TRANSITIONS.get(locked.state, set()):
-            raise PromotionError(f"A {locked.state} model cannot become {state}.")
-        displaced = None
-        if state in (ModelState.CHAMPION, ModelState.CHALLENGER):
-            displaced = (
-                RiskModel.objects.select_for_update()
-                .filter(tenant=tenant, name=locked.name, state=state)
-                .exclude(pk=locked.pk)
-                .first()
-            )
-            if displaced is not None:
-                displaced.state = ModelState.RETIRED
-                displaced.save(update_fields=["state"])
-        event.details = {
-            "from": locked.state,
-            "to": state,
-            "displaced": str(displaced.pk) if displaced else None,
-        }
-        locked.state = state
-        locked.promoted_at = timezone.now()
-        locked.save(update_fields=["state", "promoted_at"])
-    return locked
+    """Move ``model`` to ``state`` through the shared registry (the views admit only admins
+    and analysts): promoting to champion or challenger retires the version holding that state
+    for the name. A transition the state machine forbids is refused before anything is
+    written; the move is audited with the old and new state and any version it displaced."""
+    transition_check(model, state)
+    return version_transition(
+        tenant=tenant, version=model, state=state, action="financial_risk.model.promote"
+    )
 
 
 # ---------------------------------------------------------------------------- other purposes
@@ -341,7 +293,8 @@ def risk_model_register(
     with audited(
         tenant=tenant, action="financial_risk.model.train", resource_type="financial_risk.riskmodel"
     ) as event:
-        model = _create_version(
+        model = version_create(
+            RiskModel,
             tenant=tenant,
             name=name,
             purpose=purpose,
