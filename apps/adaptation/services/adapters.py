@@ -24,6 +24,7 @@ from apps.registry.services import (
     version_create,
     version_transition,
 )
+from models_runtime.adapters import base_model_folder
 
 from .data import SOURCES, training_pairs_collect
 
@@ -33,8 +34,6 @@ MIN_PAIRS = 10
 
 
 def _base_folder(base_model: str) -> str:
-    from models_runtime.adapters import base_model_folder
-
     return str(base_model_folder(base_model))
 
 
