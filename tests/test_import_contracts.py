@@ -63,7 +63,7 @@ def test_the_repository_keeps_every_contract():
 
 
 def test_the_layers_name_every_package_of_the_architecture():
-    """Every package of the issue's list is a layer (apps.registry may not exist yet)."""
+    """Every package of the issue's list is a layer."""
     named = {package for layer in contract_layers() for package in layer}
     foundation = {
         "apps.operations",

@@ -8,3 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import schema  # noqa: F401  registers the OpenAPI authentication extensions
+        from .domains import domains_register_declared
+
+        # The installed verticals' data domains, from their declarations.
+        domains_register_declared()

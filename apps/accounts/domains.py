@@ -1,14 +1,17 @@
 """Which roles read and write each data domain: the one table the authorization model reads.
 
 Data that carries a domain (knowledge graphs today) is read and written by the roles listed
-here, in the tenant the data belongs to. The entries below are the platform's current verticals;
-a vertical's declaration adds or extends its own domain with ``domain_register`` at start-up,
-so the table grows with the verticals and lives nowhere else.
+here, in the tenant the data belongs to. The platform declares "general" below; each vertical
+declares its own domains in its vertical.py (``data_domains``), registered here when accounts is
+ready (``domains_register_declared``), so the table grows with the installed verticals and
+names none of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from apps.core.verticals import Vertical, installed
 
 from .roles import ALL_ROLES, Role
 
@@ -48,9 +51,13 @@ def domains() -> dict[str, DomainRoles]:
     return dict(_DOMAINS)
 
 
-# The current verticals' domains. Auditors read every domain and write none; "general" is
-# reference data every role reads and only admins curate.
-domain_register("medical", read={Role.CLINICIAN, Role.AUDITOR}, write={Role.CLINICIAN})
-domain_register("financial_risk", read={Role.ANALYST, Role.AUDITOR}, write={Role.ANALYST})
-domain_register("customer_service", read={Role.AGENT, Role.AUDITOR}, write={Role.AGENT})
+def domains_register_declared(verticals: tuple[Vertical, ...] | None = None) -> None:
+    """Register every installed vertical's data domains (idempotent)."""
+    for vertical in installed() if verticals is None else verticals:
+        for domain in vertical.data_domains:
+            domain_register(domain.name, read=domain.read, write=domain.write)
+
+
+# "general" is reference data every role reads and only admins curate. Auditors read every
+# vertical's domain and write none (their declarations say so).
 domain_register("general", read=ALL_ROLES, write={Role.ADMIN})

@@ -4,7 +4,7 @@ trains LoRA adapters on the pairs other verticals offer through ADAPTATION_PAIR_
 Read while the settings load: import nothing here but the contract and the standard library.
 """
 
-from apps.core.verticals import Vertical
+from apps.core.verticals import RoleSpec, Vertical
 
 ANALYST, AUDITOR = "analyst", "auditor"
 
@@ -21,6 +21,9 @@ VERTICAL = Vertical(
     name="adaptation",
     label="adaptation",
     url_prefix="adaptation",
+    # Analysts train adapters: the same persona financial risk declares (an identical
+    # declaration counts once), so either app installed alone brings the role.
+    roles=(RoleSpec("analyst", "Risk analyst", order=10),),
     job_access={
         "adaptation": {"read": frozenset({ANALYST, AUDITOR}), "cancel": frozenset({ANALYST})}
     },

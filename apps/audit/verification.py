@@ -29,9 +29,10 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable
 
+from .anchors.base import AnchorStore
 from .anchors.checks import AnchorReport, anchors_check
 from .anchors.compare import anchored_seqs, compare_chain
-from .anchors.store import AnchorStore, anchor_store
+from .anchors.store import anchor_store
 from .hashing import event_hash
 from .models import (
     GENESIS_HASH,

@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from apps.accounts.domains import READ, WRITE, domain_roles
 from apps.accounts.roles import Role
+from apps.core.verticals import Vertical, installed
 
 
 @dataclass(frozen=True)
@@ -74,20 +75,18 @@ def readable_kinds_q(role: str | None) -> Q:
     return allowed
 
 
-# The platform's current job kinds. Knowledge jobs are general reference-data work unless their
-# graph's domain is recorded in the job's params (the API checks the graph's domain on start).
-job_access_register("medical_records", JobAccess(domain="medical"))
-job_access_register("financial_risk", JobAccess(domain="financial_risk"))
-job_access_register("customer_service", JobAccess(domain="customer_service"))
-job_access_register(
-    "adaptation",
-    JobAccess(read=frozenset({Role.ANALYST, Role.AUDITOR}), cancel=frozenset({Role.ANALYST})),
-)
+def job_access_register_declared(verticals: tuple[Vertical, ...] | None = None) -> None:
+    """Register every installed vertical's job kinds (``job_access`` in its vertical.py)."""
+    for vertical in installed() if verticals is None else verticals:
+        for prefix, access in vertical.job_access.items():
+            job_access_register(prefix, JobAccess(**access))
+
+
+# The platform's own job kinds; the verticals' come from their declarations. Knowledge jobs are
+# general reference-data work unless their graph's domain is recorded in the job's params (the
+# API checks the graph's domain on start); every role reads them (admins read every kind).
 job_access_register(
     "audit", JobAccess(read=frozenset({Role.AUDITOR}), cancel=frozenset({Role.AUDITOR}))
 )
-job_access_register(
-    "knowledge",
-    JobAccess(read=frozenset({Role.ANALYST, Role.CLINICIAN, Role.AGENT, Role.AUDITOR})),
-)
+job_access_register("knowledge", JobAccess(read=frozenset(Role.values)))
 job_access_register("inference", JobAccess(read=frozenset(Role.values)))

@@ -14,11 +14,9 @@ class OperationsConfig(AppConfig):
         # control registers the worker-side inspect command (in workers too: they set up
         # Django); metrics adds the database-read gauges of the web's /metrics (workers drop
         # them when they start).
-        from . import control, metrics, verticals  # noqa: F401  (control registers itself)
+        from . import control, metrics  # noqa: F401  (control registers itself)
 
         metrics.register()
-        # The verticals' data domains and job kinds, from their declarations.
-        verticals.register()
 
         # The admin index links to the console; admin/index.html itself cannot be overridden
         # from an app listed after django.contrib.admin.

@@ -246,8 +246,8 @@ class MedicalRecordNumberRecognizer(AccountNumberRecognizer):
     """Medical record and patient numbers introduced by a keyword: "MRN 88412345",
     "MRN-00482913", "medical record number: A1234567", "patient id=7781234", "病历号：2023004512".
     Only the number is reported. Like account numbers they carry no checksum, so the keyword is
-    what tells them from other numbers in a log line (found by tests/test_log_masking_flows.py:
-    a note's MRN passed through the filter untouched)."""
+    what tells them from other numbers in a log line (the customer-service vertical's
+    log-masking flow test found it: a note's MRN passed through the filter untouched)."""
 
     ENTITY = "MEDICAL_RECORD_NUMBER"
     _PATTERN = regex.compile(

@@ -87,3 +87,11 @@ def test_no_product_package_holds_benchmark_code_any_more():
     # A folder counts only with Python files in it (a stale __pycache__ may outlive the move).
     present = [p for p in leftovers if (REPO / p).is_file() or any((REPO / p).glob("*.py"))]
     assert present == []
+
+
+def test_benchmarks_is_this_repository_s_package():
+    """pysbd installs a top-level ``benchmarks`` package too; from the repository root (where make,
+    manage.py and pytest run) the name must be ours, or the bench commands would import pysbd's."""
+    import benchmarks
+
+    assert Path(benchmarks.__file__).resolve().parent == REPO / "benchmarks"

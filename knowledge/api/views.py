@@ -32,7 +32,9 @@ READERS = set(Role.values)
 # The domain roles curate their own domain's knowledge (apps.accounts.domains says which domain
 # each role reads and writes; the base viewset applies it to every graph, node and edge);
 # auditors only read.
-WRITERS = {Role.ADMIN, Role.ANALYST, Role.CLINICIAN, Role.AGENT}
+# Every role but the auditor, whichever verticals are installed (their roles come from their
+# declarations).
+WRITERS = set(Role.values) - {Role.AUDITOR}
 WRITE_ACTIONS = frozenset({"import_files", "upsert", "delete_nodes", "embeddings"})
 READ_ACTIONS = (
     "neighbours",

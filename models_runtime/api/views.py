@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.roles import Role
 from models_runtime import client, errors, routing
 from models_runtime.auditing import inference_call_record
 from models_runtime.specs import specs_from_settings
@@ -27,8 +28,9 @@ from .serializers import (
     EmbedResponseSerializer,
 )
 
-# Everyone but the read-only auditor may call models directly.
-CALLERS = {"admin", "analyst", "clinician", "agent"}
+# Everyone but the read-only auditor may call models directly (the roles come from the
+# installed verticals' declarations).
+CALLERS = set(Role.values) - {Role.AUDITOR}
 
 
 def _timings(result) -> dict:

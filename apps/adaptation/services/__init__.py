@@ -1,7 +1,9 @@
 """Writes of domain adaptation (HackSoft services), re-exported here."""
 
+# The registry's refusal is part of this package's interface: the view catches it here.
+from apps.registry.services import PromotionError
+
 from .adapters import (
-    PromotionError,
     adapter_evaluate,
     adapter_evaluate_start,
     adapter_files,

@@ -20,7 +20,6 @@ from apps.jobs.services import job_create
 from apps.registry.gates import PromotionRequest
 from apps.registry.models import ModelState
 from apps.registry.services import (
-    PromotionError,  # noqa: F401  the view catches services.PromotionError
     version_create,
     version_transition,
 )

@@ -11,8 +11,9 @@ Writing anchors is ``apps.audit.services.anchoring``; comparing the database wit
 is part of ``apps.audit.verification``.
 """
 
+from .base import AnchorStore
 from .records import AnchorRecord, anchor_record, manifest_record, record_hash
-from .store import AnchorStore, anchor_store, open_store
+from .store import anchor_store, open_store
 
 __all__ = [
     "AnchorRecord",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .base import AnchorStore
 from .records import ANCHOR, MANIFEST, RESTORE, AnchorRecord
-from .store import AnchorStore
 
 ANCHOR_FORGED = "anchor_forged"
 ANCHOR_BROKEN = "anchor_broken"

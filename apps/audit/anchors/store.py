@@ -14,21 +14,11 @@ from urllib.parse import unquote, urlparse
 
 from django.conf import settings
 
-from .base import UNREADABLE, AnchorStore, parse_line, record_line, safe_chain_name
+from .base import AnchorStore, parse_line, record_line, safe_chain_name
 from .records import AnchorRecord
 from .s3 import S3AnchorStore
 
-__all__ = [
-    "UNREADABLE",
-    "AnchorStore",
-    "FileAnchorStore",
-    "S3AnchorStore",
-    "anchor_store",
-    "open_store",
-    "parse_line",
-    "record_line",
-    "safe_chain_name",
-]
+__all__ = ["FileAnchorStore", "S3AnchorStore", "anchor_store", "open_store"]
 
 
 class FileAnchorStore(AnchorStore):

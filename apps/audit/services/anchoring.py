@@ -21,8 +21,9 @@ import time
 from django.conf import settings
 from django.db import connection, transaction
 
+from apps.audit.anchors.base import AnchorStore
 from apps.audit.anchors.records import ANCHOR, RESTORE, anchor_record, manifest_record
-from apps.audit.anchors.store import AnchorStore, anchor_store
+from apps.audit.anchors.store import anchor_store
 from apps.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 logger = logging.getLogger("apps.audit.services")

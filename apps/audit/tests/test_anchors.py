@@ -16,7 +16,8 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.audit.anchors.store import anchor_store, safe_chain_name
+from apps.audit.anchors.base import safe_chain_name
+from apps.audit.anchors.store import anchor_store
 from apps.audit.checks import anchors_configured_for_deploy
 from apps.audit.models import AuditChainHead, AuditEvent, chain_key
 from apps.audit.services import audit_checkpoint_create, audit_event_record

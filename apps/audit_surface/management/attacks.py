@@ -18,8 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import connection, transaction
 
 from apps.accounts.services import tenant_create
+from apps.audit.anchors.base import record_line, safe_chain_name
 from apps.audit.anchors.records import record_hash
-from apps.audit.anchors.store import anchor_store, record_line, safe_chain_name
+from apps.audit.anchors.store import anchor_store
 from apps.audit.hashing import canonical_json, checkpoint_payload, event_hash
 from apps.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent, chain_key
 from apps.audit.services import audit_checkpoint_create, audit_event_record

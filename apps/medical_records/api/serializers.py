@@ -114,8 +114,9 @@ class NoteBatchSerializer(serializers.ModelSerializer):
         fields = ["id", "format", "total", "structured", "job", "job_state", "created_at"]
 
 
+# The summary of an extraction (services.extraction_summarize). A comment, not a docstring: a
+# docstring would become the schema's description, and the schema stays as it was.
 class SummarySerializer(serializers.Serializer):
-    """The summary of an extraction (``services.extraction_summarize``)."""
 
     summary = serializers.CharField()
     model = serializers.CharField(source="summary_model")
