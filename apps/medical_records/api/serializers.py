@@ -117,7 +117,6 @@ class NoteBatchSerializer(serializers.ModelSerializer):
 # The summary of an extraction (services.extraction_summarize). A comment, not a docstring: a
 # docstring would become the schema's description, and the schema stays as it was.
 class SummarySerializer(serializers.Serializer):
-
     summary = serializers.CharField()
     model = serializers.CharField(source="summary_model")
     flags = serializers.ListField(child=serializers.DictField(), source="summary_flags")
