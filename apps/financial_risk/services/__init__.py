@@ -17,8 +17,9 @@ from .decisions import (
     risk_model_importance_png,
     shadow_report,
 )
+from .governance import risk_model_promote
 from .monitoring import monitoring_run, monitoring_start
-from .registry import PromotionError, risk_model_promote, risk_model_train, risk_model_train_start
+from .registry import PromotionError, risk_model_train, risk_model_train_start
 
 __all__ = [
     "PromotionError",

@@ -18,7 +18,8 @@ from apps.financial_risk.engine.data import (
 from apps.financial_risk.models import Dataset, ModelState, RiskAccount, RiskModel, Transaction
 
 from .datasets import dataset_create
-from .registry import risk_model_promote, risk_model_train
+from .governance import risk_model_promote
+from .registry import risk_model_train
 from .rings import fraud_rings_detect
 
 DEMO_DATASET = "german-credit"
