@@ -44,8 +44,8 @@ def _settings(env, platform):
         # attribute, Brier at most brier_margin above the champion's, score PSI between training
         # and the last psi_window_days of decisions under psi_max (skipped with fewer than
         # psi_min_decisions). four_eyes: promotions requested by a member need a second
-        # person's approval. Scoring: an input outside the training range widened by
-        # range_tolerance (a fraction of the range, per feature in feature_tolerance) or an
+        # person's approval. Scoring: an input outside the training range, each bound widened
+        # by range_tolerance times its own size (per feature in feature_tolerance), or an
         # unseen category is refused (out_of_distribution "reject": 400) or referred ("refer").
         "RISK_GOVERNANCE_DEFAULTS": {
             "auc_margin": env.float("RISK_GATE_AUC_MARGIN", default=0.01),

@@ -34,9 +34,9 @@ def training_input_schema(table: dict, kinds: dict[str, str]) -> dict:
 def out_of_distribution(
     applicant: dict, input_schema: dict, *, tolerance: float, per_feature: dict | None = None
 ) -> dict[str, list[str]]:
-    """Each input outside what training saw, with why: a number beyond the training range
-    widened by ``tolerance`` (a fraction of the range; ``per_feature`` overrides it by column),
-    or a category never seen in training. Missing values (None) are not checked."""
+    """Each input outside what training saw, with why: a number beyond the training range,
+    each bound widened by ``tolerance`` times its own size (``per_feature`` overrides it by
+    column), or a category never seen in training. Missing values (None) are not checked."""
     per_feature = per_feature or {}
     reasons: dict[str, list[str]] = {}
     for column, value in applicant.items():
@@ -47,8 +47,10 @@ def out_of_distribution(
             low, high = spec.get("min"), spec.get("max")
             if low is None or high is None or not isinstance(value, int | float):
                 continue
-            slack = float(per_feature.get(column, tolerance)) * (high - low)
-            lower, upper = low - slack, high + slack
+            share = float(per_feature.get(column, tolerance))
+            # Widened by a share of each bound's own size, not of the range: an amount never
+            # below 250 in training accepts 225, never -5 (a share of an 18,000 range would).
+            lower, upper = low - share * abs(low), high + share * abs(high)
             if not math.isfinite(value) or value < lower or value > upper:
                 reasons[column] = [
                     f"{value:g} is outside the range seen in training ({low:g} to {high:g}, "

@@ -72,9 +72,9 @@ def risk_model_promotion_request(
 ) -> ApprovalRequest:
     """Ask for ``model`` to enter ``state``: the gates are evaluated now (their results go on
     the card for the approver to read) and a second person must approve."""
+    transition_check(model, state)  # an impossible move is a 400, whoever asks
     if requested_by is None:
         raise PermissionDenied("a promotion is requested by a person, not by a bare key")
-    transition_check(model, state)
     with transaction.atomic():
         risk_model_gates_evaluate(tenant=tenant, model=model, state=state)
         return approval_request_create(
