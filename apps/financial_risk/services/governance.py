@@ -28,14 +28,11 @@ from apps.registry.four_eyes import four_eyes_refusals, promotion_target
 from apps.registry.gates import PromotionRequest
 from apps.registry.services import transition_check, version_transition
 
-from .gates import risk_model_gates_evaluate
+from .gates import MEMBER_ACTORS, risk_model_gates_evaluate
 from .governance_settings import governance_settings
 
 PROMOTION_APPROVAL_KIND = "financial_risk.model.promote"
 APPROVER_ROLES = frozenset({Role.ADMIN, Role.MODEL_VALIDATOR})
-# Actors that are tenant members; the platform's own code (seeding the demo, benchmarks) acts
-# as the system or anonymously and has no second person to ask.
-MEMBER_ACTORS = frozenset({"user", "api_key"})
 
 
 def risk_model_four_eyes_gate(request: PromotionRequest) -> list[str]:
@@ -50,20 +47,30 @@ def risk_model_four_eyes_gate(request: PromotionRequest) -> list[str]:
 
 
 def risk_model_promote(
-    *, tenant, model: RiskModel, state: str, approval: ApprovalRequest | None = None
+    *,
+    tenant,
+    model: RiskModel,
+    state: str,
+    approval: ApprovalRequest | None = None,
+    system_override: str = "",
 ) -> RiskModel:
     """Move ``model`` to ``state`` through the shared registry: promoting to champion or
     challenger retires the version holding that state for the name and passes the gates
     (metric gates; four eyes for a member). A transition the state machine forbids is refused
     before anything is written; the move is audited with the old and new state, any version
-    it displaced, the gates' results and an override's justification."""
+    it displaced, the gates' results and an override's justification. ``system_override``
+    (a written justification) lets the platform's own code, where no member acts, promote past
+    failed gates, recorded like an approver's override; a member's promotion ignores it."""
     transition_check(model, state)
+    context = {"approval": approval} if approval is not None else {}
+    if system_override:
+        context["system_override"] = system_override
     return version_transition(
         tenant=tenant,
         version=model,
         state=state,
         action="financial_risk.model.promote",
-        context={"approval": approval} if approval is not None else {},
+        context=context,
     )
 
 
