@@ -255,3 +255,29 @@ def test_a_tenant_without_four_eyes_promotes_in_one_step_through_the_gates(tenan
     )
     assert promoted.status_code == 200 and promoted.json()["state"] == "champion"
     assert promoted.json()["card"]["gates"]["results"]["disparate_impact"]["status"] == "passed"
+
+
+def test_the_platforms_own_override_is_recorded_and_a_member_cannot_use_it(tenant, dataset):
+    governance_settings_update(
+        tenant=tenant, values={"disparate_impact_floor": 0.8, "four_eyes": False}
+    )
+    model = tiny_model(tenant, dataset=dataset)
+    with (
+        actor_scope(Actor("user", id=1, tenant_id=tenant.pk, role=Role.ADMIN)),
+        pytest.raises(PromotionRefused),
+    ):
+        risk_model_promote(
+            tenant=tenant, model=model, state=ModelState.CHAMPION, system_override="trust me"
+        )
+    promoted = risk_model_promote(
+        tenant=tenant, model=model, state=ModelState.CHAMPION, system_override="demo data"
+    )
+    assert promoted.card["gates"]["override"] == {
+        "gates": ["disparate_impact"],
+        "justification": "demo data",
+        "approved_by": "anonymous",
+    }
+    event = AuditEvent.objects.get(
+        tenant=tenant, action="financial_risk.model.promote", outcome="success"
+    )
+    assert event.details["override"]["justification"] == "demo data"
