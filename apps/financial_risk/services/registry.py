@@ -1,6 +1,6 @@
-"""The model registry: training jobs that register draft versions with their model card, and
-promotion through draft → challenger → champion → retired (admin or analyst, audited), on the
-shared model registry (``apps.registry``)."""
+"""The model registry: training jobs that register draft versions with their model card on the
+shared model registry (``apps.registry``); promotion, with its gates and four eyes, is in
+``services.governance``."""
 
 from __future__ import annotations
 
