@@ -31,7 +31,7 @@ from apps.financial_risk.engine.data import german_credit, table_from_frame, tab
 from apps.financial_risk.models import Dataset, Decision, ModelState, RiskModel
 from apps.financial_risk.selectors import scoring_model
 from apps.financial_risk.services import dataset_create, risk_model_promote, risk_model_train
-from apps.financial_risk.services.demo import german_credit_dataset
+from apps.financial_risk.services.demo import DEMO_OVERRIDE, german_credit_dataset
 from apps.jobs.models import Job
 from benchmarks.harness.processes import (
     ManagedProcess,
@@ -109,7 +109,12 @@ class RiskBenchmark:
             model = risk_model_train(
                 tenant=tenant, dataset=dataset, name=name, training_config=self.plan.training
             )
-            model = risk_model_promote(tenant=tenant, model=model, state=ModelState.CHAMPION)
+            model = risk_model_promote(
+                tenant=tenant,
+                model=model,
+                state=ModelState.CHAMPION,
+                system_override=DEMO_OVERRIDE,
+            )
         return model
 
     def _applications(self, tenant, model):

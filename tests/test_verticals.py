@@ -222,6 +222,8 @@ def test_roles_are_todays_in_todays_order():
         ("analyst", "Risk analyst"),
         ("clinician", "Clinician"),
         ("agent", "Customer-service agent"),
+        # issue 22: declared by financial risk, approves model promotions
+        ("model_validator", "Model validator"),
         ("auditor", "Auditor (read-only audit and reports)"),
     ]
     assert Role.choices == [
@@ -234,12 +236,20 @@ def test_a_vertical_can_bring_a_new_role():
         name="validation",
         label="validation",
         url_prefix="validation",
-        roles=(RoleSpec("model_validator", "Model validator", order=40),),
+        roles=(RoleSpec("data_steward", "Data steward", order=50),),
     )
     specs = declared_roles((*VERTICALS, validator), PLATFORM_ROLES)
     values = [spec.value for spec in specs]
-    assert values == ["admin", "analyst", "clinician", "agent", "model_validator", "auditor"]
-    assert specs[4].attribute == "MODEL_VALIDATOR"
+    assert values == [
+        "admin",
+        "analyst",
+        "clinician",
+        "agent",
+        "model_validator",
+        "data_steward",
+        "auditor",
+    ]
+    assert specs[5].attribute == "DATA_STEWARD"
 
 
 def test_roles_declared_twice_must_agree_and_orders_must_differ():

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from apps.core.verticals import DataDomain, Periodic, RoleSpec, Vertical
 
-ANALYST, AUDITOR = "analyst", "auditor"
+ANALYST, AUDITOR, MODEL_VALIDATOR = "analyst", "auditor", "model_validator"
 
 
 def _settings(env, platform):
@@ -37,6 +37,28 @@ def _settings(env, platform):
         "FRAUD_DECISION_SYNCHRONOUS_COMMIT": env.bool(
             "FRAUD_DECISION_SYNCHRONOUS_COMMIT", default=False
         ),
+        # Model governance (issue 22): the defaults every tenant starts from; a tenant's
+        # RiskGovernanceSettings row overrides any key. Gates before a credit model enters
+        # champion or challenger: AUC at most auc_margin below the champion's on the same
+        # validation data, disparate impact at least disparate_impact_floor for every protected
+        # attribute, Brier at most brier_margin above the champion's, score PSI between training
+        # and the last psi_window_days of decisions under psi_max (skipped with fewer than
+        # psi_min_decisions). four_eyes: promotions requested by a member need a second
+        # person's approval. Scoring: an input outside the training range, each bound widened
+        # by range_tolerance times its own size (per feature in feature_tolerance), or an
+        # unseen category is refused (out_of_distribution "reject": 400) or referred ("refer").
+        "RISK_GOVERNANCE_DEFAULTS": {
+            "auc_margin": env.float("RISK_GATE_AUC_MARGIN", default=0.01),
+            "disparate_impact_floor": env.float("RISK_GATE_DISPARATE_IMPACT", default=0.8),
+            "brier_margin": env.float("RISK_GATE_BRIER_MARGIN", default=0.01),
+            "psi_max": env.float("RISK_GATE_PSI_MAX", default=0.25),
+            "psi_window_days": env.int("RISK_GATE_PSI_WINDOW_DAYS", default=30),
+            "psi_min_decisions": env.int("RISK_GATE_PSI_MIN_DECISIONS", default=30),
+            "four_eyes": env.bool("RISK_FOUR_EYES", default=True),
+            "out_of_distribution": env("RISK_OUT_OF_DISTRIBUTION", default="reject"),
+            "range_tolerance": env.float("RISK_INPUT_RANGE_TOLERANCE", default=0.1),
+            "feature_tolerance": {},
+        },
     }
 
 
@@ -44,7 +66,12 @@ VERTICAL = Vertical(
     name="financial_risk",
     label="financial risk",
     url_prefix="risk",
-    roles=(RoleSpec("analyst", "Risk analyst", order=10),),
+    roles=(
+        RoleSpec("analyst", "Risk analyst", order=10),
+        # Approves (or rejects) risk-model promotions that someone else requested: the
+        # independent validation of model-risk management (SR 11-7).
+        RoleSpec(MODEL_VALIDATOR, "Model validator", order=40),
+    ),
     data_domains=(
         DataDomain(
             "financial_risk", read=frozenset({ANALYST, AUDITOR}), write=frozenset({ANALYST})

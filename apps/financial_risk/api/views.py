@@ -34,7 +34,7 @@ from apps.financial_risk.models import (
     RiskAccount,
     RiskModel,
 )
-from apps.financial_risk.services.registry import PromotionError
+from apps.financial_risk.services.governance import APPROVER_ROLES
 from apps.financial_risk.services.rings import (
     account_ring,
     account_ring_png,
@@ -48,10 +48,12 @@ from apps.surface.viewsets import (
 )
 
 from . import serializers as s
+from .governance import PromotionActionsMixin
 
 WRITERS = {Role.ADMIN, Role.ANALYST}
 READERS = {Role.ADMIN, Role.ANALYST, Role.AUDITOR}
 ROLES = {"read": READERS, "write": WRITERS}
+APPROVERS = set(APPROVER_ROLES)
 PNG = OpenApiResponse(OpenApiTypes.BINARY, description="image/png")
 
 
@@ -116,16 +118,23 @@ class RiskModelFilter(django_filters.FilterSet):
         fields = ["state", "name", "purpose"]
 
 
-class RiskModelViewSet(TenantScopedCreateListRetrieveViewSet):
+class RiskModelViewSet(PromotionActionsMixin, TenantScopedCreateListRetrieveViewSet):
     """The model registry. POST trains a new version as a job (202); ``promote`` moves a
-    version through draft → challenger → champion → retired; ``importance`` is the global
+    version through draft → challenger → champion → retired, with the gates and four eyes of
+    ``api.governance`` (approve-promotion, reject-promotion, gates); ``importance`` is the global
     importance picture; ``monitor`` runs drift monitoring now; ``shadow-report`` compares a
     challenger with the champion on live decisions."""
 
     queryset = RiskModel.objects.order_by("name", "-version")
     serializer_class = s.RiskModelSerializer
     filterset_class = RiskModelFilter
-    allowed_roles = ROLES
+    # Model validators read the registry and decide promotions; they write nothing else.
+    allowed_roles = {
+        "read": READERS | {Role.MODEL_VALIDATOR},
+        "write": WRITERS,
+        "approve_promotion": APPROVERS,
+        "reject_promotion": APPROVERS,
+    }
 
     def get_tenant_queryset(self, tenant):
         return selectors.risk_models_of(tenant=tenant)
@@ -153,20 +162,6 @@ class RiskModelViewSet(TenantScopedCreateListRetrieveViewSet):
         except (SchemaError, FeatureConfigError) as exc:
             raise invalid(exc) from exc
         return accepted(job, request)
-
-    @extend_schema(request=s.PromoteSerializer, responses=s.RiskModelSerializer)
-    @action(detail=True, methods=["post"])
-    def promote(self, request, pk=None):
-        model = self.get_object()
-        body = s.PromoteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            model = services.risk_model_promote(
-                tenant=request.tenant, model=model, state=body.validated_data["state"]
-            )
-        except PromotionError as exc:
-            raise ValidationError({"state": [str(exc)]}) from exc
-        return Response(s.RiskModelSerializer(model, context={"request": request}).data)
 
     @extend_schema(responses={200: PNG})
     @action(detail=True, methods=["get"])

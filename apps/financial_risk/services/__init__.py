@@ -1,7 +1,10 @@
 """Writes of the financial-risk vertical (keyword-only, ``<entity>_<action>``).
 
 - datasets: ``dataset_create``
-- registry: ``risk_model_train_start``, ``risk_model_train``, ``risk_model_promote``
+- registry: ``risk_model_train_start``, ``risk_model_train``
+- governance: ``risk_model_promote`` (through the gates of ``gates``, four eyes for members),
+  ``risk_model_promotion_request``, ``risk_model_promotion_decide``; the tenant's settings in
+  ``governance_settings``
 - decisions: ``decision_create``, pictures, ``shadow_report``
 - batches: ``batch_scoring_start``, ``batch_scoring_run``, ``batch_results_csv``
 - monitoring: ``monitoring_start``, ``monitoring_run``
@@ -17,8 +20,9 @@ from .decisions import (
     risk_model_importance_png,
     shadow_report,
 )
+from .governance import risk_model_promote
 from .monitoring import monitoring_run, monitoring_start
-from .registry import PromotionError, risk_model_promote, risk_model_train, risk_model_train_start
+from .registry import PromotionError, risk_model_train, risk_model_train_start
 
 __all__ = [
     "PromotionError",

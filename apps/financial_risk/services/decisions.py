@@ -11,8 +11,9 @@ from apps.financial_risk.engine.data import (
     table_take,
     validate_applicant,
 )
+from apps.financial_risk.engine.input_checks import out_of_distribution
 from apps.financial_risk.engine.scoring import OUTCOMES
-from apps.financial_risk.models import Decision, ModelState, RiskModel
+from apps.financial_risk.models import Decision, ModelState, Outcome, RiskModel
 from apps.financial_risk.selectors import (
     dataset_table,
     default_champion,
@@ -21,6 +22,8 @@ from apps.financial_risk.selectors import (
     risk_models_of,
     scoring_model,
 )
+
+from .governance_settings import governance_settings
 
 # One applicant is scored on one thread: starting a thread pool per request costs more
 # than the prediction.
@@ -40,6 +43,26 @@ def decision_model(*, tenant, model_name: str | None) -> RiskModel:
     return model
 
 
+def _out_of_distribution(tenant, model: RiskModel, applicant: dict) -> dict:
+    """The applicant's inputs outside the model's training schema (its card's
+    ``input_schema``): a 400 naming each field, or, where the tenant refers such applicants,
+    the reasons for a "refer" decision. Versions trained before the schema was recorded are
+    not checked."""
+    input_schema = model.card.get("input_schema")
+    if not input_schema:
+        return {}
+    config = governance_settings(tenant)
+    unusual = out_of_distribution(
+        applicant,
+        input_schema,
+        tolerance=config["range_tolerance"],
+        per_feature=config["feature_tolerance"],
+    )
+    if unusual and config["out_of_distribution"] != "refer":
+        raise SchemaError({f"applicant.{column}": why for column, why in unusual.items()})
+    return unusual
+
+
 def decision_create(
     *, tenant, applicant: dict, model_name: str | None = None, reference: str = ""
 ) -> Decision:
@@ -49,9 +72,23 @@ def decision_create(
     schema = model_schema(champion)
     loaded = scoring_model(champion, threads=SINGLE_THREAD)
     clean = validate_applicant(applicant, schema, required=loaded.pipeline.sources)
+    unusual = _out_of_distribution(tenant, champion, clean)
     table = table_from_records([clean], schema)
     result = loaded.score(table, explain=True)
     reasons = loaded.reasons_for_row(result, 0, table)
+    outcome = OUTCOMES[int(result.outcome[0])]
+    if unusual:  # the tenant refers such applicants to a person, with the reasons
+        outcome = Outcome.REFER
+        reasons = [
+            {
+                "feature": column,
+                "phrase": f"out of distribution: {why[0]}",
+                "value": clean.get(column),
+                "contribution": None,
+                "out_of_distribution": True,
+            }
+            for column, why in sorted(unusual.items())
+        ] + reasons
 
     challenger = model_in_state(tenant=tenant, name=champion.name, state=ModelState.CHALLENGER)
     shadow = None
@@ -75,7 +112,7 @@ def decision_create(
             inputs=clean,
             probability=float(result.probability[0]),
             points=float(result.points[0]),
-            outcome=OUTCOMES[int(result.outcome[0])],
+            outcome=outcome,
             reasons=reasons,
             challenger=challenger if shadow is not None else None,
             challenger_probability=None if shadow is None else float(shadow.probability[0]),
@@ -84,6 +121,8 @@ def decision_create(
         event.resource_id = decision.pk
         event.input_digest = input_digest(tenant=tenant, data=clean)
         event.details = {"outcome": decision.outcome, "model_id": str(champion.pk)}
+        if unusual:
+            event.details["out_of_distribution"] = unusual
         if shadow is not None:
             event.details["challenger"] = f"{challenger.name}:v{challenger.version}"
     return decision

@@ -35,7 +35,7 @@ MIN_RECENT_ROWS = 30
 ADVERSARIAL_MAX_ROWS = 5000
 
 
-def _recent_inputs(model: RiskModel, since) -> list[dict]:
+def recent_inputs(model: RiskModel, since) -> list[dict]:
     """Single decisions' stored inputs; batch decisions through their dataset row."""
     decisions = Decision.objects.filter(
         tenant_id=model.tenant_id, model=model, created_at__gte=since
@@ -76,7 +76,7 @@ def monitoring_run(*, tenant, model: RiskModel, window_days: int | None = None) 
     run (one per input column, one for the score, one adversarial) and return a summary."""
     window = window_days or settings.RISK_MONITORING_WINDOW_DAYS
     since = timezone.now() - timedelta(days=window)
-    records = _recent_inputs(model, since)
+    records = recent_inputs(model, since)
     run_id = uuid.uuid4()
     summary = {"run_id": str(run_id), "model": model.label, "recent_rows": len(records)}
     if len(records) < MIN_RECENT_ROWS:

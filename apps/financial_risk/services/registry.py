@@ -1,9 +1,10 @@
-"""The model registry: training jobs that register draft versions with their model card, and
-promotion through draft → challenger → champion → retired (admin or analyst, audited), on the
-shared model registry (``apps.registry``)."""
+"""The model registry: training jobs that register draft versions with their model card on the
+shared model registry (``apps.registry``); promotion, with its gates and four eyes, is in
+``services.governance``."""
 
 from __future__ import annotations
 
+import math
 import platform
 import time
 
@@ -17,6 +18,7 @@ from apps.financial_risk.engine.features import (
     default_feature_config,
     validate_feature_config,
 )
+from apps.financial_risk.engine.input_checks import training_input_schema
 from apps.financial_risk.engine.monitoring import reference_categorical, reference_numeric
 from apps.financial_risk.engine.scoring import OUTCOMES, validate_decision_config
 from apps.financial_risk.engine.training import (
@@ -31,9 +33,7 @@ from apps.jobs.models import Job
 from apps.jobs.services import job_create
 from apps.registry.services import (
     PromotionError,  # noqa: F401  the views and tests catch services.PromotionError
-    transition_check,
     version_create,
-    version_transition,
 )
 
 TRAIN_JOB_KIND = "financial_risk.train"
@@ -55,7 +55,32 @@ def training_configs_validate(
     unknown = [c for c in training.monotone if c not in features["columns"]]
     if unknown:
         raise FeatureConfigError({"training_config.monotone": [f"Not a feature column: {unknown}"]})
+    _folds_check(dataset, schema, training)
     return features, training, validate_decision_config(decision_config), warnings
+
+
+def _folds_check(dataset: Dataset, schema, training: TrainingConfig) -> None:
+    """Refuse up front a dataset too small for the configured folds: every outer training fold
+    must hold ``inner_folds`` rows of each class (stratified), so the smaller class needs at
+    least this many rows; otherwise training would fail inside the job, after its retries."""
+    needed = max(
+        training.cv_folds,
+        math.ceil(training.inner_folds * training.cv_folds / (training.cv_folds - 1)),
+    )
+    y = target_vector(dataset_table(dataset), schema)
+    counts = {"positive": int(y.sum()), "negative": int(len(y) - y.sum())}
+    smallest = min(counts.values())
+    if smallest < needed:
+        raise FeatureConfigError(
+            {
+                "dataset": [
+                    f"Too small for {training.cv_folds} cross-validation folds with "
+                    f"{training.inner_folds} inner folds: {len(y)} rows ({counts['positive']} "
+                    f"positive, {counts['negative']} negative); each class needs at least "
+                    f"{needed} rows."
+                ]
+            }
+        )
 
 
 def risk_model_train_start(
@@ -210,6 +235,7 @@ def _model_card(
             else reference_categorical(values)
         )
     reference["__score__"] = reference_numeric(scored.probability)
+    inputs = {column: schema.kind(column) for column in final.pipeline.sources}
     return {
         "dataset": {
             "id": str(dataset.pk),
@@ -252,22 +278,9 @@ def _model_card(
             for j in np.argsort(-importance)
         ],
         "reference": reference,
+        "input_schema": training_input_schema(table, inputs),
         "library_versions": _library_versions(),
     }
-
-
-# ---------------------------------------------------------------------------- promotion
-
-
-def risk_model_promote(*, tenant, model: RiskModel, state: str) -> RiskModel:
-    """Move ``model`` to ``state`` through the shared registry (the views admit only admins
-    and analysts): promoting to champion or challenger retires the version holding that state
-    for the name. A transition the state machine forbids is refused before anything is
-    written; the move is audited with the old and new state and any version it displaced."""
-    transition_check(model, state)
-    return version_transition(
-        tenant=tenant, version=model, state=state, action="financial_risk.model.promote"
-    )
 
 
 # ---------------------------------------------------------------------------- other purposes

@@ -65,7 +65,7 @@ API_EXPECTED: dict[tuple[str, str], set[str]] = {
     ("post", "/api/v1/risk/decisions/"): {ADMIN, ANALYST},
     ("get", "/api/v1/risk/decisions/"): {ADMIN, ANALYST, AUDITOR},
     ("post", "/api/v1/risk/models/"): {ADMIN, ANALYST},
-    ("get", "/api/v1/risk/models/"): {ADMIN, ANALYST, AUDITOR},
+    ("get", "/api/v1/risk/models/"): {ADMIN, ANALYST, AUDITOR, Role.MODEL_VALIDATOR},
     ("post", "/api/v1/risk/datasets/"): {ADMIN, ANALYST},
     ("post", "/api/v1/risk/batch-scorings/"): {ADMIN, ANALYST},
     ("get", "/api/v1/risk/findings/"): {ADMIN, ANALYST, AUDITOR},

@@ -62,11 +62,27 @@ def tiny_dataset(tenant, *, n: int = 240, seed: int = 0):
     return dataset_create(tenant=tenant, name="tiny", schema=TINY_SCHEMA, rows=tiny_rows(n, seed))
 
 
+# The tiny data's protected age bands hold about 60 rows each, so their approval rates swing
+# by chance (a disparate impact near 0.75 on seed 0). A tenant whose models come from these
+# factories accepts that, so that tests of scoring, monitoring or isolation get a champion;
+# the governance tests set the thresholds they test (governance_settings_update).
+TINY_GOVERNANCE = {"disparate_impact_floor": 0.5}
+
+
+def tiny_governance(tenant) -> None:
+    from apps.financial_risk.models import RiskGovernanceSettings
+
+    RiskGovernanceSettings.objects.get_or_create(
+        tenant=tenant, defaults={"values": TINY_GOVERNANCE}
+    )
+
+
 def tiny_model(
     tenant, *, state: str = ModelState.DRAFT, dataset=None, name: str = "tiny", **configs
 ):
     from apps.financial_risk.services import risk_model_promote, risk_model_train
 
+    tiny_governance(tenant)
     dataset = dataset or tiny_dataset(tenant)
     configs.setdefault("training_config", FAST_TRAINING)
     model = risk_model_train(tenant=tenant, dataset=dataset, name=name, **configs)

@@ -19,6 +19,7 @@ from apps.financial_risk.engine.fraud_training import fit, time_split
 from apps.financial_risk.evaluation.fraud_synthetic import TRAINING, VARIANTS, synthetic_stream
 from apps.financial_risk.models import ModelPurpose, ModelState, RiskModel
 from apps.financial_risk.services.fraud_state import tenant_state_clear
+from apps.financial_risk.services.governance_settings import governance_settings_update
 from apps.jobs.models import Job
 from benchmarks.harness.smoke import run_smoke
 
@@ -98,6 +99,8 @@ def test_training_through_the_api_is_a_job_that_registers_a_fraud_draft(
         assert set(BASELINE_NAMES) < set(NAMES)
         listed = client.get("/api/v1/risk/models/?purpose=fraud").json()["results"]
         assert [m["id"] for m in listed] == [str(model.pk)]
+        # one-step promotion (four eyes off: test_governance.py covers the approval)
+        governance_settings_update(tenant=tenant, values={"four_eyes": False})
         promoted = client.post(
             f"/api/v1/risk/models/{model.pk}/promote/", {"state": "champion"}, format="json"
         )

@@ -10,6 +10,7 @@ from django.conf import settings
 from apps.financial_risk.engine import monitoring as drift
 from apps.financial_risk.models import Alert, FindingKind, MonitoringFinding
 from apps.financial_risk.services import decision_create, monitoring_run
+from apps.financial_risk.services.governance_settings import governance_settings_update
 from apps.financial_risk.tasks import risk_monitoring_scheduled_task
 from apps.jobs.models import Job
 
@@ -66,7 +67,9 @@ def test_adversarial_validation_finds_the_planted_feature():
 def test_monitoring_run_flags_the_drifted_feature(
     tenant, champion, make_api_client, django_capture_on_commit_callbacks
 ):
-    # Recent traffic: the same applicants except that debt doubled.
+    # Recent traffic: the same applicants except that debt doubled, beyond the training range:
+    # the tenant refers such applicants (scored and stored) rather than refusing them.
+    governance_settings_update(tenant=tenant, values={"out_of_distribution": "refer"})
     for row in tiny_rows(n=120, seed=9):
         decision_create(
             tenant=tenant,

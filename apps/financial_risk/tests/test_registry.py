@@ -9,6 +9,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from apps.financial_risk.models import ModelState
 from apps.financial_risk.services import PromotionError, risk_model_promote
+from apps.financial_risk.services.governance_settings import governance_settings_update
 
 from .factories import tiny_model
 
@@ -52,7 +53,10 @@ def test_forbidden_transitions(tenant, dataset, start, target):
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.ANALYST])
 def test_admins_and_analysts_promote_over_the_api(role, tenant, dataset, make_api_client):
+    """With four eyes off (see test_governance.py for the request and approval), a member's
+    promotion is one step through the gates."""
     model = tiny_model(tenant, dataset=dataset)
+    governance_settings_update(tenant=tenant, values={"four_eyes": False})
     client = make_api_client(tenant, role)
     response = client.post(
         f"/api/v1/risk/models/{model.pk}/promote/", {"state": "champion"}, format="json"

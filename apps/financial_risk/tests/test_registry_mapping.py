@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from apps.audit.models import AuditEvent
 from apps.financial_risk.models import ModelState, RiskModel
 from apps.financial_risk.services import risk_model_promote
+from apps.financial_risk.services.governance_settings import governance_settings_update
 from apps.registry.gates import promotion_gate_register, promotion_gate_unregister
 from apps.registry.models import VersionedModel
 
@@ -45,6 +46,8 @@ def test_a_risk_model_is_a_registry_version_with_its_constraints(tenant, dataset
 
 def test_a_gate_on_the_hook_refuses_the_promotion_over_the_api(tenant, dataset, analyst, auc_gate):
     model = tiny_model(tenant, dataset=dataset)
+    # One-step promotion (four eyes off), so that this gate's refusal is the only one.
+    governance_settings_update(tenant=tenant, values={"four_eyes": False})
     response = analyst.post(
         f"/api/v1/risk/models/{model.pk}/promote/", {"state": "champion"}, format="json"
     )
