@@ -2,11 +2,14 @@
 
 Each ``--smoke`` run is a subprocess against its own PostgreSQL database (created here when
 missing; the command migrates it) and a Redis database that neither the pytest database nor the
-workers other tests start on the test Redis database use.
+workers other tests start on the test Redis database use. The database's name carries a digest
+of the migrations: a checkout with other migrations (another branch on the same machine, a
+later commit) gets a database of its own instead of one migrated by a different history.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -28,8 +31,23 @@ def with_path(url: str, path: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
 
 
+REPO = Path(__file__).resolve().parents[2]
+PRODUCT_PACKAGES = ("apps", "knowledge", "models_runtime")
+
+
+def migrations_digest() -> str:
+    """Eight hex digits naming this checkout's migration history (file names and contents)."""
+    digest = hashlib.sha256()
+    for package in PRODUCT_PACKAGES:
+        for path in sorted((REPO / package).glob("**/migrations/[0-9]*.py")):
+            digest.update(str(path.relative_to(REPO)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def ensure_database(url: str, name: str) -> str:
-    """``url`` pointing at database ``name``, which is created if it does not exist."""
+    """``url`` pointing at database ``name`` + the migrations' digest, created if missing."""
+    name = f"{name}_{migrations_digest()}"
     with psycopg.connect(with_path(url, "/postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
