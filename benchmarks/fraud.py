@@ -17,7 +17,6 @@ import http.client
 import json
 import os
 import re
-import sys
 import threading
 import time
 import uuid
@@ -45,7 +44,7 @@ from apps.financial_risk.services.fraud_models import fraud_model_train
 from apps.financial_risk.services.fraud_scoring import fraud_decisions_audit, fraud_scorer
 from apps.financial_risk.services.fraud_state import tenant_state_clear
 from apps.financial_risk.services.fraud_transactions import transactions_ingest
-from benchmarks.harness.processes import ManagedProcess, free_port, platform_env, start_web
+from benchmarks.harness.processes import ManagedProcess, platform_env, start_web
 from benchmarks.risk import machine
 
 BENCH_TENANT = "bench-fraud"
@@ -170,30 +169,10 @@ class FraudBenchmark:
 
     def _start_web(self, env):
         """The project's bench web server (``start_web``: gunicorn, one gthread worker of 64
-        threads) or, with ``--workers N``, the same command with N worker processes."""
+        threads) or, with ``--workers N``, N worker processes of 16 threads each."""
         if self.workers <= 1:
             return start_web(env, self.log_dir, self.repo_root)
-        port = free_port()
-        argv = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--worker-class",
-                "gthread", "--workers", str(self.workers), "--threads", "16", "--bind",
-                f"127.0.0.1:{port}"]  # fmt: skip
-        web = ManagedProcess("web server (gunicorn)", argv, env, self.log_dir / "web.log",
-                             self.repo_root)  # fmt: skip
-
-        def healthy() -> bool:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            try:
-                conn.request("GET", "/healthz")
-                return conn.getresponse().status == 200
-            finally:
-                conn.close()
-
-        try:
-            web.wait_until(healthy, 90, "answering GET /healthz with 200")
-        except BaseException:
-            web.stop()
-            raise
-        return web, port
+        return start_web(env, self.log_dir, self.repo_root, workers=self.workers, threads=16)
 
     # ------------------------------------------------------------------ REST, open loop
     def _post(self, port, token, body) -> int:

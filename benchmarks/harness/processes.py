@@ -127,8 +127,11 @@ def platform_env(*, max_batch_size: int | None, settings_module: str) -> dict[st
     return env
 
 
-def start_web(env: Mapping[str, str], log_dir: Path, cwd: Path) -> tuple[ManagedProcess, int]:
-    """gunicorn with one gthread worker of 64 threads on a free port; waits for /healthz = 200."""
+def start_web(
+    env: Mapping[str, str], log_dir: Path, cwd: Path, *, workers: int = 1, threads: int = 64
+) -> tuple[ManagedProcess, int]:
+    """gunicorn with ``workers`` gthread workers of ``threads`` threads (one of 64 unless a
+    benchmark asks otherwise) on a free port; waits for /healthz = 200."""
     port = free_port()
     argv = [
         sys.executable,
@@ -138,9 +141,9 @@ def start_web(env: Mapping[str, str], log_dir: Path, cwd: Path) -> tuple[Managed
         "--worker-class",
         "gthread",
         "--workers",
-        "1",
+        str(workers),
         "--threads",
-        "64",
+        str(threads),
         "--bind",
         f"127.0.0.1:{port}",
     ]
