@@ -6,6 +6,7 @@ Thin views: validate, call a service or selector, serialize. Every graph action 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 
 from apps.accounts.roles import Role
 from apps.core.upload_guard import check_count
+from apps.core.verticals import declarations
 from apps.jobs.api.serializers import JobSerializer
 from apps.surface.viewsets import TenantScopedModelViewSet, TenantScopedReadOnlyViewSet
 from knowledge import selectors, services
@@ -29,12 +31,16 @@ from knowledge.models import Edge, Graph, Node
 from . import serializers as s
 
 READERS = set(Role.values)
-# The domain roles curate their own domain's knowledge (apps.accounts.domains says which domain
-# each role reads and writes; the base viewset applies it to every graph, node and edge);
-# auditors only read.
-# Every role but the auditor, whichever verticals are installed (their roles come from their
-# declarations).
-WRITERS = set(Role.values) - {Role.AUDITOR}
+# Admins and the roles that write some domain (each vertical declares its domains and their
+# writers) curate knowledge; apps.accounts.domains says which domain each role writes and the
+# base viewset applies it to every graph, node and edge. Everyone else (auditors, a model
+# validator) only reads.
+WRITERS = {Role.ADMIN} | {
+    role
+    for vertical in declarations(settings.INSTALLED_APPS)
+    for domain in vertical.data_domains
+    for role in domain.write
+}
 WRITE_ACTIONS = frozenset({"import_files", "upsert", "delete_nodes", "embeddings"})
 READ_ACTIONS = (
     "neighbours",
