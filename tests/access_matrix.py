@@ -61,6 +61,15 @@ ADMIN_EXPECTED: dict[str, dict[str, set[str]]] = {
         "change": set(),
         "delete": set(),
     },
+    # Every role lists the alerts of the domains it reads; the walker's alert is of the
+    # platform's "operations" domain, which auditors read (apps.notifications.alerts).
+    "notifications.alert": {
+        "list": EVERY,
+        "view": {ADM, AUD},
+        "add": set(),
+        "change": set(),
+        "delete": set(),
+    },
     "notifications.delivery": {"view": {ADM, AUD}, "add": set(), "change": set(), "delete": set()},
     "notifications.destination": {
         "view": {ADM, AUD},

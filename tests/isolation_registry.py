@@ -101,6 +101,18 @@ def _notification_delivery(tenant):
     )
 
 
+def _notification_alert(tenant):
+    from apps.notifications.alerts import alert_raise
+
+    return alert_raise(
+        tenant=tenant,
+        source="isolation.test",
+        severity="warning",
+        title="isolation",
+        dedup_key=uuid.uuid4().hex,
+    )
+
+
 def _job(tenant):
     from apps.jobs.models import Job
 
@@ -154,6 +166,7 @@ FACTORIES: dict[str, Callable] = {
     "privacy.erasurerequest": _erasure_request,
     "notifications.destination": _notification_destination,
     "notifications.delivery": _notification_delivery,
+    "notifications.alert": _notification_alert,
     **_knowledge_factories(),
 }
 

@@ -43,6 +43,8 @@ EXPECTED = {
     ("get", "/api/v1/notifications/destinations/"): {ADMIN, AUDITOR},
     ("post", "/api/v1/notifications/destinations/"): {ADMIN},
     ("get", "/api/v1/notifications/deliveries/"): {ADMIN, AUDITOR},
+    # Every role lists the alerts of the domains it reads (the domain table filters the rows).
+    ("get", "/api/v1/notifications/alerts/"): ALL,
     # Each vertical's rows, from the module its declaration names (role_matrix).
     **vertical_rows("API_EXPECTED"),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from celery import current_app
@@ -9,8 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.context import get_actor, get_request_id
+from apps.notifications.alerts import OPERATIONS_DOMAIN, Severity, alert_raise
 
+from .access import job_access
 from .models import FINISHED_STATES, Job, JobState
+
+logger = logging.getLogger(__name__)
 
 # Progress is written at most this often, so a tight loop over a million rows does not turn
 # into a million UPDATEs.
@@ -132,12 +137,32 @@ def job_mark_retrying(*, job: Job, error: str, task_id: str = "") -> Job:
 
 
 def job_fail(*, job: Job, error: str) -> Job:
-    """Record a final failure: no further retries."""
+    """Record a final failure: no further retries. The failure raises an alert (one open
+    alert per job kind, counted again while unacknowledged)."""
     job.state = JobState.FAILED
     job.error = error
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "error", "finished_at"])
+    job_failure_alert(job=job)
     return job
+
+
+def job_failure_alert(*, job: Job):
+    """The alert of a failed job, in the domain of its kind (apps.jobs.access; kinds of no
+    domain are the platform's ``operations``). A failure to alert never hides the job's own."""
+    try:
+        return alert_raise(
+            tenant=job.tenant,
+            source="jobs.failed",
+            severity=Severity.WARNING,
+            title=f"Job {job.kind} failed after {job.attempts} attempt(s)",
+            dedup_key=job.kind,
+            domain=job_access(job.kind).domain or OPERATIONS_DOMAIN,
+            details={"job": str(job.pk), "kind": job.kind, "error": (job.error or "")[:300]},
+        )
+    except Exception:
+        logger.exception("could not raise the alert of failed job %s", job.pk)
+        return None
 
 
 def job_cancel(*, job: Job) -> Job:

@@ -1,13 +1,14 @@
-"""The notification destinations and the delivery log (read-only: written by the services)."""
+"""The notification destinations, the delivery log and the alerts (read-only: written by the
+services; alerts are acknowledged in the operator console or the API)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.accounts.roles import Role
+from apps.accounts.roles import ALL_ROLES, Role
 from apps.surface.admin_base import ServiceWrittenAdmin
 
-from .models import Delivery, Destination
+from .models import Alert, Delivery, Destination
 
 
 @admin.register(Destination)
@@ -23,3 +24,21 @@ class DeliveryAdmin(ServiceWrittenAdmin):
     deletable = False
     list_display = ["topic", "subject", "state", "attempts", "tenant", "created_at"]
     list_filter = ["state", "topic"]
+
+
+@admin.register(Alert)
+class AlertAdmin(ServiceWrittenAdmin):
+    # Every role opens the list; the domain table decides which alerts it holds.
+    allowed_roles = ALL_ROLES
+    domain_field = "domain"
+    deletable = False
+    list_display = [
+        "severity",
+        "title",
+        "source",
+        "count",
+        "last_seen",
+        "acknowledged_at",
+        "tenant",
+    ]
+    list_filter = ["severity", "source", "domain"]

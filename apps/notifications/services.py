@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.audit.services import audited
 
 from .delivery import host_allowed
-from .models import Delivery, Destination, DestinationKind
+from .models import SEVERITY_RANK, Delivery, Destination, DestinationKind
 from .tasks import notification_deliver_task
 
 
@@ -37,8 +37,12 @@ def destination_create(
     topics: list[str] | None = None,
     secret_header: str = "",
     secret_value: str = "",
+    min_severity: str = "",
 ) -> Destination:
-    """A webhook (allow-listed host) or e-mail destination of a tenant, audited."""
+    """A webhook (allow-listed host) or e-mail destination of a tenant, audited. ``topics``
+    (exact, or a prefix ending in ``*``) and ``min_severity`` route what reaches it."""
+    if min_severity and min_severity not in SEVERITY_RANK:
+        raise DestinationRefused("min_severity", f"unknown severity {min_severity!r}")
     if kind == DestinationKind.WEBHOOK and not host_allowed(url):
         raise DestinationRefused("url", f"the host of {url!r} is not on the allow-list")
     if kind == DestinationKind.EMAIL and not emails:
@@ -56,21 +60,44 @@ def destination_create(
             topics=list(topics or []),
             secret_header=secret_header,
             secret_value=secret_value,
+            min_severity=min_severity,
         )
         event.resource_id = str(destination.pk)
-        event.details = {"kind": kind, "topics": destination.topics}
+        event.details = {
+            "kind": kind,
+            "topics": destination.topics,
+            "min_severity": min_severity,
+        }
     return destination
 
 
-def _takes(destination: Destination, topic: str) -> bool:
-    return not destination.topics or topic in destination.topics
+def _takes(destination: Destination, topic: str, severity: str = "") -> bool:
+    """Whether ``destination`` routes ``topic`` (at ``severity``, for notifications that
+    carry one): a topic listed exactly or under a ``prefix*`` entry (no topics: every one),
+    and a severity at or above the destination's ``min_severity``."""
+    topics = destination.topics
+    if topics and not any(
+        topic.startswith(t[:-1]) if t.endswith("*") else topic == t for t in topics
+    ):
+        return False
+    if severity and destination.min_severity:
+        return SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK[destination.min_severity]
+    return True
 
 
 def notification_send(
-    *, tenant, topic: str, dedup_key: str, subject: str, body: str = "", payload=None
+    *,
+    tenant,
+    topic: str,
+    dedup_key: str,
+    subject: str,
+    body: str = "",
+    payload=None,
+    severity: str = "",
 ) -> list[Delivery]:
-    """Notify the tenant's destinations of ``topic``; the deliveries made (empty when deduped
-    or when no destination takes the topic). Delivery happens in a task after commit."""
+    """Notify the tenant's destinations of ``topic`` (and ``severity``, for alerts); the
+    deliveries made (empty when deduped or when no destination takes it). Delivery happens in
+    a task after commit."""
     window = timedelta(seconds=getattr(settings, "NOTIFICATIONS_DEDUP_S", 3600))
     recent = Delivery.objects.filter(
         tenant=tenant,
@@ -79,7 +106,9 @@ def notification_send(
         created_at__gte=timezone.now() - window,
     )
     destinations = [
-        d for d in Destination.objects.filter(tenant=tenant, active=True) if _takes(d, topic)
+        d
+        for d in Destination.objects.filter(tenant=tenant, active=True)
+        if _takes(d, topic, severity)
     ]
     if not destinations or recent.exists():
         return []
@@ -102,7 +131,7 @@ def notification_send(
             for destination in destinations
         ]
         event.row_count = len(deliveries)
-        event.details = {"topic": topic}
+        event.details = {"topic": topic, "severity": severity}
     for delivery in deliveries:
         transaction.on_commit(
             lambda pk=str(delivery.pk): notification_deliver_task.delay(pk), robust=True

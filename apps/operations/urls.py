@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from . import views
+from . import alerts, views
 
 app_name = "operations"
 
 urlpatterns = [
     path("", views.console, name="console"),
     path("data/", views.console_data, name="console-data"),
+    path("alerts/", alerts.alerts_page, name="alerts"),
+    path("alerts/<uuid:alert_id>/acknowledge/", alerts.alert_acknowledge_view, name="alert-ack"),
 ]

@@ -49,6 +49,7 @@ SPECTACULAR_SETTINGS = {
         # verticals' declarations add theirs (config/settings/verticals.py).
         "JobStateEnum": "apps.jobs.models.JobState",
         "NotificationDestinationKindEnum": "apps.notifications.models.DestinationKind",
+        "AlertSeverityEnum": "apps.notifications.models.Severity",
     },
 }
 

@@ -29,6 +29,7 @@ from apps.financial_risk.selectors import (
     model_schema,
     scoring_model,
 )
+from apps.notifications.alerts import Severity, alert_raise
 from apps.registry.gates import PromotionRequest
 
 from .governance_settings import governance_settings
@@ -179,11 +180,46 @@ def _record(model: RiskModel, state: str, results: dict, override: dict | None) 
     RiskModel.objects.filter(pk=model.pk).update(card=model.card)
 
 
+def gate_alerts_raise(*, tenant, model: RiskModel, state: str, results: dict) -> list:
+    """Failed gates as alerts of the ``financial_risk`` domain: a failed disparate-impact gate
+    is a fairness flag (critical, one open per model), any other failed gate a gate failure
+    (warning, one open per model and target state). The alerts raised (none when all pass)."""
+    failed = {name: r for name, r in results.items() if r["status"] == FAILED}
+    raised = []
+    fairness = failed.pop("disparate_impact", None)
+    if fairness is not None:
+        raised.append(
+            alert_raise(
+                tenant=tenant,
+                source="financial_risk.fairness",
+                severity=Severity.CRITICAL,
+                title=f"Fairness flag on {model.label}: disparate impact {fairness['detail']}",
+                dedup_key=str(model.pk),
+                domain="financial_risk",
+                details={"model": str(model.pk), "to": state, "gate": fairness},
+            )
+        )
+    if failed:
+        raised.append(
+            alert_raise(
+                tenant=tenant,
+                source="financial_risk.gate",
+                severity=Severity.WARNING,
+                title=f"{model.label} failed the gate(s) {', '.join(sorted(failed))} for {state}",
+                dedup_key=f"{model.pk}:{state}",
+                domain="financial_risk",
+                details={"model": str(model.pk), "to": state, "gates": failed},
+            )
+        )
+    return raised
+
+
 def risk_model_gates_evaluate(*, tenant, model: RiskModel, state: str) -> dict:
     """Evaluate the gates now and write the results on the card (before a request is
-    approved, so the approver reads them)."""
+    approved, so the approver reads them); failed gates raise alerts."""
     results = gate_results(tenant=tenant, model=model)
     _record(model, state, results, None)
+    gate_alerts_raise(tenant=tenant, model=model, state=state, results=results)
     return results
 
 
@@ -227,6 +263,11 @@ def risk_model_metric_gate(request: PromotionRequest) -> list[str]:
         }
     if not failed or override is not None:
         return []
+    # The refusal rolls the promotion's transaction back: the caller raises the alerts after
+    # it (risk_model_promote), from the results left here.
+    refused = request.context.get("gate_refusal")
+    if refused is not None:
+        refused.update({"results": results, "to": request.to_state})
     return [
         f"{model.label}: gate {name} failed ({r['detail']}); an approver may override it only "
         f"with a written justification."

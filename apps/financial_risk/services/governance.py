@@ -26,9 +26,9 @@ from apps.approvals.services import (
 from apps.financial_risk.models import RiskModel
 from apps.registry.four_eyes import four_eyes_refusals, promotion_target
 from apps.registry.gates import PromotionRequest
-from apps.registry.services import transition_check, version_transition
+from apps.registry.services import PromotionRefused, transition_check, version_transition
 
-from .gates import MEMBER_ACTORS, risk_model_gates_evaluate
+from .gates import MEMBER_ACTORS, gate_alerts_raise, risk_model_gates_evaluate
 from .governance_settings import governance_settings
 
 PROMOTION_APPROVAL_KIND = "financial_risk.model.promote"
@@ -62,16 +62,26 @@ def risk_model_promote(
     (a written justification) lets the platform's own code, where no member acts, promote past
     failed gates, recorded like an approver's override; a member's promotion ignores it."""
     transition_check(model, state)
-    context = {"approval": approval} if approval is not None else {}
+    refusal: dict = {}  # filled by the metric gate when it refuses (gates.py)
+    context: dict = {"gate_refusal": refusal}
+    if approval is not None:
+        context["approval"] = approval
     if system_override:
         context["system_override"] = system_override
-    return version_transition(
-        tenant=tenant,
-        version=model,
-        state=state,
-        action="financial_risk.model.promote",
-        context=context,
-    )
+    try:
+        return version_transition(
+            tenant=tenant,
+            version=model,
+            state=state,
+            action="financial_risk.model.promote",
+            context=context,
+        )
+    except PromotionRefused:
+        if refusal:  # failed gates alert people, though the promotion's writes rolled back
+            gate_alerts_raise(
+                tenant=tenant, model=model, state=refusal["to"], results=refusal["results"]
+            )
+        raise
 
 
 def risk_model_promotion_request(

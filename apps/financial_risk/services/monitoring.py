@@ -26,6 +26,7 @@ from apps.financial_risk.models import (
 from apps.financial_risk.selectors import dataset_table, model_schema, scoring_model
 from apps.jobs.models import Job
 from apps.jobs.services import job_create
+from apps.notifications.alerts import Severity, alert_raise
 
 MONITOR_JOB_KIND = "financial_risk.monitor"
 MONITOR_TASK_NAME = "apps.financial_risk.tasks.risk_model_monitor_task"
@@ -162,6 +163,7 @@ def monitoring_run(*, tenant, model: RiskModel, window_days: int | None = None) 
         alerts = [f for f in findings if f.alert != Alert.OK]
         event.row_count = len(records)
         event.details = {"run_id": str(run_id), "alerts": len(alerts)}
+    drift_alert_raise(tenant=tenant, model=model, findings=alerts, run_id=run_id)
     summary.update(
         {
             "findings": len(findings),
@@ -179,6 +181,34 @@ def monitoring_run(*, tenant, model: RiskModel, window_days: int | None = None) 
         }
     )
     return summary
+
+
+def drift_alert_raise(*, tenant, model: RiskModel, findings, run_id):
+    """The drift findings of one run (warnings and alerts) as one alert of the model: critical
+    when any finding is an alert, else a warning; one open alert per model, counted again by
+    each run that still finds drift. None when the run found none."""
+    if not findings:
+        return None
+    worst = sorted(findings, key=lambda f: (f.alert != Alert.ALERT, -f.value))
+    critical = any(f.alert == Alert.ALERT for f in findings)
+    top = worst[0]
+    return alert_raise(
+        tenant=tenant,
+        source="financial_risk.drift",
+        severity=Severity.CRITICAL if critical else Severity.WARNING,
+        title=f"Drift on {model.label}: {len(findings)} finding(s), worst {top.kind} "
+        f"{top.feature} {round(top.value, 3)}",
+        dedup_key=str(model.pk),
+        domain="financial_risk",
+        details={
+            "model": str(model.pk),
+            "run_id": str(run_id),
+            "findings": [
+                {"kind": f.kind, "feature": f.feature, "value": f.value, "alert": f.alert}
+                for f in worst[:10]
+            ],
+        },
+    )
 
 
 def monitoring_start(*, tenant, model: RiskModel) -> Job:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from apps.accounts.roles import Role
 from apps.core.serializers import StrictSerializer
-from apps.notifications.models import Delivery, Destination, DestinationKind
+from apps.notifications.models import Delivery, Destination, DestinationKind, Severity
 from apps.notifications.services import DestinationRefused, destination_create
 from apps.surface.viewsets import TenantScopedReadOnlyViewSet
 
@@ -21,7 +21,17 @@ ROLES = {"read": {Role.ADMIN, Role.AUDITOR}, "write": {Role.ADMIN}}
 class DestinationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Destination
-        fields = ["id", "kind", "url", "secret_header", "emails", "topics", "active", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "url",
+            "secret_header",
+            "emails",
+            "topics",
+            "min_severity",
+            "active",
+            "created_at",
+        ]
 
 
 class DestinationCreateSerializer(StrictSerializer):
@@ -33,6 +43,9 @@ class DestinationCreateSerializer(StrictSerializer):
     )
     secret_header = serializers.CharField(max_length=100, required=False, default="")
     secret_value = serializers.CharField(max_length=200, required=False, default="")
+    min_severity = serializers.ChoiceField(
+        choices=Severity.choices, required=False, allow_blank=True, default=""
+    )
 
 
 class DeliverySerializer(serializers.ModelSerializer):
