@@ -149,7 +149,11 @@ def job_fail(*, job: Job, error: str) -> Job:
 
 def job_failure_alert(*, job: Job):
     """The alert of a failed job, in the domain of its kind (apps.jobs.access; kinds of no
-    domain are the platform's ``operations``). A failure to alert never hides the job's own."""
+    domain are the platform's ``operations``). A failure to alert never hides the job's own; a
+    deactivated tenant's refused jobs alert nobody. Only the error's class leaves the platform
+    (messages may quote the data being processed); the job keeps the whole message."""
+    if not job.tenant.is_active:
+        return None
     try:
         return alert_raise(
             tenant=job.tenant,
@@ -158,7 +162,11 @@ def job_failure_alert(*, job: Job):
             title=f"Job {job.kind} failed after {job.attempts} attempt(s)",
             dedup_key=job.kind,
             domain=job_access(job.kind).domain or OPERATIONS_DOMAIN,
-            details={"job": str(job.pk), "kind": job.kind, "error": (job.error or "")[:300]},
+            details={
+                "job": str(job.pk),
+                "kind": job.kind,
+                "error": (job.error or "").split(":", 1)[0][:100],
+            },
         )
     except Exception:
         logger.exception("could not raise the alert of failed job %s", job.pk)
