@@ -13,6 +13,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from .alerts import visible_alerts
 from .selectors import console_snapshot, operator_tenants
 
 REFRESH_S = 15
@@ -27,6 +28,7 @@ def console(request):
         "title": "Operator console",
         "snapshot": console_snapshot(tenants=tenants),
         "refresh_s": REFRESH_S,
+        "alerts_open": visible_alerts(request.user).filter(acknowledged_at__isnull=True).count(),
     }
     return render(request, "operations/console.html", context)
 
