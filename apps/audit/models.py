@@ -189,3 +189,34 @@ class AuditCheckpoint(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"checkpoint {self.chain} @ {self.seq}"
+
+
+class AuditPrune(AppendOnlyModel):
+    """A signed record that the audit log's own retention deleted events ``1..seq`` of
+    ``chain`` (whole anchored periods, ``apps.audit.services.retention``): the chain now
+    starts after ``seq``, its first event linking to ``head_hash``. The same record is written
+    to the anchor store (a ``prune`` record) and an ``audit.retention.prune`` event is appended
+    to the chain, so ``audit_verify`` accepts this deletion and still reports any deletion
+    without one (unsigned, or signed by an untrusted key) as removed events.
+    """
+
+    chain = models.CharField(max_length=64)
+    tenant = models.ForeignKey(
+        "accounts.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    seq = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    deleted = models.PositiveBigIntegerField(default=0)
+    before = models.DateTimeField(help_text="the retention cutoff the deleted events preceded")
+    created_at = models.DateTimeField(default=timezone.now)
+    key_id = models.CharField(max_length=64, blank=True, default="")
+    signature = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["chain", "-seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_prune_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"retention of {self.chain} through {self.seq}"

@@ -12,7 +12,10 @@ For each chain, walking its events in ``seq`` order, the verifier tells apart:
 - ``truncated``: the chain ends before its head row's ``seq`` or before a signed checkpoint's;
 - ``head_mismatch`` / ``checkpoint_mismatch``: the head row or a checkpoint names another hash
   at that position than the chain holds (history rewritten and re-hashed);
-- ``checkpoint_forged``: a checkpoint's signature does not verify under a trusted key.
+- ``checkpoint_forged``: a checkpoint's signature does not verify under a trusted key;
+- ``prune_forged``: a retention record (``AuditPrune``) does not verify: the chain's oldest
+  events were deleted without the log's own retention (a signed prune, ``apps.audit.prunes``;
+  the chain starts past the newest trusted one).
 
 With an anchor store (``AUDIT_ANCHOR_URL``) the database is also held against the anchors kept
 outside it (``apps.audit.anchors``): ``chain_erased`` (a chain of the manifest is gone),
@@ -42,6 +45,7 @@ from .models import (
     AuditEvent,
     chain_key,
 )
+from .prunes import chain_start
 from .signing import checkpoint_signature_valid
 from .verification_result import (
     ALTERED,
@@ -126,6 +130,18 @@ def audit_chains_verify(
     return result
 
 
+def audit_chain_problems(key: str, store: AnchorStore | None):
+    """One chain verified against ``store``: ``(problems, the store's ChainAnchors or None)``
+    (the audit log's retention checks a chain before deleting any of it)."""
+    report = anchors_check(store, chains=[key]) if store else None
+    anchors = report.chains.get(key) if report is not None else None
+    result = VerificationResult(chains=1)
+    if report is not None:
+        _store_problems(report, result)
+    _ChainVerifier(key, result, _Progress(None, 0), anchors).run()
+    return result.problems, anchors
+
+
 def audit_anchors_verify(store: AnchorStore) -> VerificationResult:
     """``audit_verify --anchors-only``: the anchor store's own continuity, no database."""
     report = anchors_check(store)
@@ -165,8 +181,10 @@ class _ChainVerifier:
         self.progress = progress
         self.problems: list[ChainProblem] = []
         self.link_broken = False
-        self.last_seq = 0
-        self.last_hash = GENESIS_HASH
+        # After the log's own retention the chain starts past its newest signed prune.
+        self.start = chain_start(key, anchors)
+        self.last_seq = self.start.seq
+        self.last_hash = self.start.head_hash or GENESIS_HASH
         self.last_id: str | None = None
         # Writers may append while we verify. The checkpoints are read first, then the head row,
         # and only events up to that head are walked: every checkpoint then lies within the
@@ -184,7 +202,9 @@ class _ChainVerifier:
         )
 
     def run(self) -> None:
-        events = AuditEvent.objects.filter(chain=self.key).order_by("seq")
+        for kind, seq, message in self.start.problems:
+            self.problem(kind, seq, None, message)
+        events = AuditEvent.objects.filter(chain=self.key, seq__gt=self.start.seq).order_by("seq")
         if self.head is not None:
             events = events.filter(seq__lte=self.head.last_seq)
         # Plain rows, not model instances: building a model costs as much as hashing it.

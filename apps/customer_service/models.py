@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from apps.privacy.fields import EncryptedTextField
+from apps.privacy.fields import EncryptedJSONField, EncryptedTextField
 from apps.registry.models import ModelState, VersionedModel, versioned_constraints
 
 
@@ -109,7 +109,7 @@ class Conversation(models.Model):
     status = models.CharField(
         max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.ACTIVE
     )
-    slots = models.JSONField(default=dict, blank=True)
+    slots = EncryptedJSONField(default=dict, blank=True)  # at rest under the tenant's key
     active_form = models.CharField(max_length=64, blank=True, default="")
     requested_slot = models.CharField(max_length=64, blank=True, default="")
     fallback_streak = models.PositiveIntegerField(default=0)
@@ -150,7 +150,7 @@ class Turn(models.Model):
     confidence = models.FloatField(null=True, blank=True)
     ranking = models.JSONField(default=list, blank=True)
     fallback = models.BooleanField(default=False)
-    slots = models.JSONField(default=dict, blank=True)
+    slots = EncryptedJSONField(default=dict, blank=True)
     sources = models.JSONField(default=list, blank=True)
     sentiment = models.CharField(max_length=16, blank=True, default="")
     sentiment_score = models.FloatField(null=True, blank=True)
@@ -219,7 +219,7 @@ class Rating(models.Model):
     turn = models.ForeignKey(Turn, on_delete=models.CASCADE, related_name="ratings")
     score = models.PositiveSmallIntegerField()
     rater = models.CharField(max_length=16, default="user")
-    comment = models.CharField(max_length=500, blank=True, default="")
+    comment = EncryptedTextField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -252,7 +252,7 @@ class ReviewItem(models.Model):
     )
     state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.OPEN)
     kind = models.CharField(max_length=32, choices=CorrectionKind.choices, blank=True, default="")
-    correction = models.TextField(blank=True, default="")
+    correction = EncryptedTextField(blank=True, default="")
     intent = models.CharField(max_length=64, blank=True, default="")
     faq_key = models.CharField(max_length=200, blank=True, default="")
     resolved_by = models.ForeignKey(

@@ -128,7 +128,7 @@ def erasure_execute(*, erasure: ErasureRequest, progress=None, cache_drop=None) 
         with transaction.atomic():
             if erasure.scope == ErasureScope.TENANT:
                 erased = kind.erase_tenant(tenant)
-            elif kind.erase_subject and erasure.subject_kind in kind.subject_kinds:
+            elif kind.erases(erasure.subject_kind):
                 erased = kind.erase_subject(tenant, erasure.subject_kind, erasure.subject_ref)
             else:
                 erased = {}

@@ -10,7 +10,9 @@ vertical (the same pattern as ADAPTATION_PAIR_SOURCES and OPERATIONS_PANELS). A 
   derived artefacts; returns counts by table;
 - ``erase_tenant(tenant)``: delete all of the tenant's rows of this kind; returns counts;
 - ``export(tenant)``: yields ``(table, row dict)`` for the tenant export;
-- ``subject_kinds``: which identifiers ``erase_subject`` understands ("patient", ...).
+- ``subject_kinds``: which identifiers ``erase_subject`` understands ("patient", ...);
+  ``ANY_SUBJECT`` for a sweep that looks for every kind of identifier (the knowledge graphs,
+  notification deliveries).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+ANY_SUBJECT = "*"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,12 @@ class DataKind:
     export: Callable[..., Iterable[tuple[str, dict]]]
     erase_subject: Callable[..., dict] | None = None
     subject_kinds: tuple[str, ...] = field(default_factory=tuple)
+
+    def erases(self, subject_kind: str) -> bool:
+        """Whether ``erase_subject`` applies to identifiers of ``subject_kind``."""
+        if self.erase_subject is None:
+            return False
+        return subject_kind in self.subject_kinds or ANY_SUBJECT in self.subject_kinds
 
 
 @lru_cache(maxsize=4)
@@ -52,7 +62,7 @@ def data_kinds() -> dict[str, DataKind]:
 
 def subject_kinds() -> set[str]:
     """Every data-subject identifier some kind can erase by."""
-    return {s for kind in data_kinds().values() for s in kind.subject_kinds}
+    return {s for kind in data_kinds().values() for s in kind.subject_kinds} - {ANY_SUBJECT}
 
 
 def retention_days(kind: DataKind) -> int | None:

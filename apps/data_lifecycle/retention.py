@@ -3,6 +3,7 @@
 The job (``privacy_retention_task``, celery-beat daily) walks every tenant and every data kind,
 deletes rows older than the tenant's policy (or the platform default) in batches of
 PRIVACY_RETENTION_BATCH, reports progress and records one audit event per batch with counts.
+A run over every tenant also applies the audit log's retention to the platform chain.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from apps.audit.services import audit_event_record, audited
 from apps.privacy.models import RetentionPolicy
 
 from .kinds import data_kinds, retention_days
+from .platform_kinds import AUDIT_LOG, audit_log_expire_platform
 
 # The task keeps the name it had in apps/privacy/lifecycle: stored jobs, queued messages and the
 # beat schedule refer to it by that name.
@@ -52,6 +54,7 @@ def _days_for(tenant, kind) -> int | None:
 def retention_run(*, tenants=None, progress=None) -> dict:
     """Delete every row past its retention period; returns counts by kind. ``progress(done,
     total)`` counts (tenant, kind) pairs."""
+    tenants_all = tenants is None  # the platform's own chain goes with a run over every tenant
     tenants = list(tenants if tenants is not None else Tenant.objects.filter(is_active=True))
     kinds = list(data_kinds().values())
     total = len(tenants) * len(kinds)
@@ -81,4 +84,9 @@ def retention_run(*, tenants=None, progress=None) -> dict:
             done += 1
             if progress:
                 progress(done, total)
+    audit_log = data_kinds().get(AUDIT_LOG)
+    if tenants_all and audit_log is not None and retention_days(audit_log) is not None:
+        before = timezone.now() - timedelta(days=retention_days(audit_log))
+        deleted = audit_log_expire_platform(before)
+        counts[AUDIT_LOG] = counts.get(AUDIT_LOG, 0) + deleted
     return counts

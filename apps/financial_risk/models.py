@@ -8,7 +8,7 @@ import uuid
 
 from django.db import models
 
-from apps.privacy.fields import EncryptedBinaryField
+from apps.privacy.fields import EncryptedBinaryField, EncryptedJSONField
 
 # ModelState (the registry's states) is imported from here by every caller that filters risk
 # models by state, and by the API's RiskModelStateEnum.
@@ -137,7 +137,8 @@ class Decision(models.Model):
     reference = models.CharField(max_length=100, blank=True, default="")
     # A single decision keeps the applicant's values; a batch decision points at its row of
     # the batch's dataset instead (a hundred thousand copies of the file would add nothing).
-    inputs = models.JSONField(default=dict, blank=True, help_text="the values as scored")
+    # At rest under the tenant's data key; a batch's COPY writes "{}" in clear (nothing to hide).
+    inputs = EncryptedJSONField(default=dict, blank=True, help_text="the values as scored")
     row_number = models.PositiveIntegerField(null=True, blank=True)
     probability = models.FloatField()
     points = models.FloatField()

@@ -2,7 +2,8 @@
 
 Clinical notes (with their extractions and findings, which cascade) and note batches; the
 patient (pseudonym, identity digest) and the tenant's pseudonym map. A patient is erased by
-pseudonym: their notes, extractions, findings and the patient row go.
+pseudonym: their notes, extractions, findings, the patient row and the pseudonym-map entry of
+their identity go.
 """
 
 from __future__ import annotations
@@ -22,8 +23,13 @@ def _expire_batches(tenant, before, limit) -> int:
 
 def _erase_patient(tenant, subject_kind, subject_id) -> dict:
     patients = Patient.objects.filter(tenant=tenant, pseudonym=subject_id)
+    pseudonyms = list(patients.values_list("pseudonym", flat=True))
     counts = deleted_counts(Note.objects.filter(tenant=tenant, patient__in=patients))
     counts.update(deleted_counts(patients))
+    # The patient's pseudonym is the token of their identity in the pseudonym map: the entry
+    # that would re-identify them goes too.
+    entries = PseudonymEntry.objects.filter(tenant=tenant, token__in=pseudonyms)
+    counts.update(deleted_counts(entries))
     return counts
 
 

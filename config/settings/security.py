@@ -76,9 +76,13 @@ PRIVACY_MASTER_KEYS = env.list("PRIVACY_MASTER_KEYS", default=[])
 VAULT_ADDR = env("VAULT_ADDR", default="")
 VAULT_TOKEN = env("VAULT_TOKEN", default="")
 VAULT_TRANSIT_KEY = env("VAULT_TRANSIT_KEY", default="platform")
-# Kinds of personal data, registered by the apps that hold them (apps.data_lifecycle.kinds);
-# the verticals' declarations name theirs (config/settings/verticals.py).
-PRIVACY_DATA_KINDS = env.list("PRIVACY_DATA_KINDS", default=[])
+# Kinds of personal data, registered by the apps that hold them (apps.data_lifecycle.kinds):
+# the platform's own (notification deliveries, the knowledge graphs) here, the verticals'
+# appended by their declarations (config/settings/verticals.py).
+PRIVACY_DATA_KINDS = env.list(
+    "PRIVACY_DATA_KINDS",
+    default=["apps.data_lifecycle.platform_kinds.DATA_KINDS", "knowledge.privacy.DATA_KINDS"],
+)
 # Platform retention defaults in days by data kind (a tenant's RetentionPolicy overrides).
 PRIVACY_RETENTION_DAYS = env.dict("PRIVACY_RETENTION_DAYS", cast={"value": int}, default={})
 PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=1000)

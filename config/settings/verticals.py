@@ -59,10 +59,11 @@ def dotted_map(verticals: tuple[Vertical, ...], attribute: str) -> dict:
     }
 
 
-def hooks(verticals: tuple[Vertical, ...]) -> dict:
+def hooks(verticals: tuple[Vertical, ...], platform: dict | None = None) -> dict:
     """The dotted-path hooks the verticals fill. A hook declared as a tuple is a list every
-    vertical may add to, and the environment may replace (``env.list``); one declared as a
-    string names the single callable of that hook."""
+    vertical may add to, after the platform's own entries (``platform[name]``), and the
+    environment may replace (``env.list``); one declared as a string names the single callable
+    of that hook."""
     lists: dict[str, list[str]] = {}
     singles: dict[str, str] = {}
     for vertical in verticals:
@@ -73,14 +74,21 @@ def hooks(verticals: tuple[Vertical, ...]) -> dict:
                 singles[name] = vertical.path(value)
             else:
                 lists.setdefault(name, []).extend(vertical.path(path) for path in value)
-    return {**{name: env.list(name, default=paths) for name, paths in lists.items()}, **singles}
+    platform = platform or {}
+    return {
+        **{
+            name: env.list(name, default=[*platform.get(name, []), *paths])
+            for name, paths in lists.items()
+        },
+        **singles,
+    }
 
 
 def merge(namespace: dict[str, Any]) -> dict[str, Any]:
     """The settings ``namespace`` (the platform's, finished) gains the verticals' values."""
     verticals = declarations(INSTALLED_APPS)
     namespace.update(vertical_settings(verticals, namespace))
-    namespace.update(hooks(verticals))
+    namespace.update(hooks(verticals, namespace))
     namespace["CELERY_BEAT_SCHEDULE"].update(beat_schedule(verticals, namespace))
     namespace["CELERY_TASK_ROUTES"].append(task_routes(verticals))
     namespace["SPECTACULAR_SETTINGS"]["ENUM_NAME_OVERRIDES"].update(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .base import AnchorStore
-from .records import ANCHOR, MANIFEST, RESTORE, AnchorRecord
+from .records import ANCHOR, MANIFEST, PRUNE, RESTORE, AnchorRecord
 
 ANCHOR_FORGED = "anchor_forged"
 ANCHOR_BROKEN = "anchor_broken"
@@ -28,6 +28,7 @@ class ChainAnchors:
     # seq -> (head_hash, record) of every anchor still in force.
     anchored: dict[int, tuple[str, AnchorRecord]] = field(default_factory=dict)
     restored: AnchorRecord | None = None  # the newest restore record, if any
+    pruned: list[AnchorRecord] = field(default_factory=list)  # retention's prune records
 
     @property
     def last(self) -> tuple[int, str, AnchorRecord] | None:
@@ -78,7 +79,8 @@ def _check_chain(store, chain, entry, report) -> ChainAnchors:
         report.records += 1
         result.records += 1
         where = f"chain {chain} anchor {record.where}"
-        if record.kind not in (ANCHOR, RESTORE) or record.chain != chain or not record.signed():
+        known = record.kind in (ANCHOR, RESTORE, PRUNE)
+        if not known or record.chain != chain or not record.signed():
             report.problem(
                 ANCHOR_FORGED,
                 chain,
@@ -105,7 +107,9 @@ def _check_chain(store, chain, entry, report) -> ChainAnchors:
                 f"{where} goes back from seq {previous.seq} to {record.seq} without a restore "
                 "record",
             )
-        if record.kind == RESTORE:
+        if record.kind == PRUNE:
+            result.pruned.append(record)
+        elif record.kind == RESTORE:
             result.anchored = {s: v for s, v in result.anchored.items() if s <= record.seq}
             if record.seq:
                 result.anchored[record.seq] = (record.head_hash, record)

@@ -9,6 +9,9 @@ JSON without ``sig``:
 - ``restore``: the operator restored an older backup; the chain's expected end goes back to
   ``seq`` (a recorded, signed restore instead of an undetectable truncation). Linked like an
   anchor.
+- ``prune``: the audit log's own retention deleted the chain's events up to ``seq`` (whole
+  anchored periods, ``apps.audit.services.retention``); the chain now starts after it, its
+  first event linking to ``head_hash``. Linked like an anchor.
 - ``chain`` (the manifest): the chain exists, first anchored at ``first_seq`` by the record
   whose hash is ``first_anchor``. The manifest lists every chain that ever existed, so a chain
   that vanished from the database is missed.
@@ -27,6 +30,7 @@ from apps.audit.signing import key_ring, sign, signature_valid
 RECORD_VERSION = 1
 ANCHOR = "anchor"
 RESTORE = "restore"
+PRUNE = "prune"
 MANIFEST = "chain"
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.audit.hashing import canonical_json, event_hash, normalise_details
 from apps.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, Outcome, chain_key
+from apps.audit.redaction import mask_details, mask_text
 from apps.core.context import Actor, get_actor, get_request_id
 from apps.privacy.logmask import mask_for_log  # the detectors load on first use
 
@@ -111,7 +112,8 @@ def audit_event_record(
     never forks. Actor and request id default to the current request's (apps.core.context).
 
     ``details`` must be a small JSON object without personal or health data; model inputs go
-    in ``input_digest`` (see ``input_digest()``), never in clear.
+    in ``input_digest`` (see ``input_digest()``), never in clear. Whatever personal data
+    ``details`` or ``resource_id`` still carry is masked here (``apps.audit.redaction``).
     """
     if not action:
         raise ValueError("an audit event needs an action")
@@ -119,7 +121,8 @@ def audit_event_record(
         raise ValueError(f"audit action {action[:40]!r}… is too long")
     if outcome not in Outcome.values:
         raise ValueError(f"unknown audit outcome {outcome!r}")
-    details = normalise_details(details)
+    # Personal data never enters the chain: masked on write (apps.audit.redaction).
+    details = mask_details(normalise_details(details))
     if len(canonical_json(details)) > MAX_DETAILS_BYTES:
         raise ValueError(f"audit details are limited to {MAX_DETAILS_BYTES} bytes of JSON")
     actor = actor or get_actor()
@@ -141,7 +144,7 @@ def audit_event_record(
             actor_role=actor.role or "",
             action=action,
             resource_type=resource_type or "",
-            resource_id=str(resource_id or ""),
+            resource_id=mask_text(str(resource_id or "")),
             request_id=request_id,
             outcome=outcome,
             status_code=status_code,

@@ -22,13 +22,14 @@ from apps.audit.anchors.base import record_line, safe_chain_name
 from apps.audit.anchors.records import record_hash
 from apps.audit.anchors.store import anchor_store
 from apps.audit.hashing import canonical_json, checkpoint_payload, event_hash
-from apps.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent, chain_key
+from apps.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditPrune, chain_key
+from apps.audit.prunes import prune_payload
 from apps.audit.services import audit_checkpoint_create, audit_event_record
 from apps.audit.signing import key_ring
 from apps.audit.verification import audit_chains_verify
 
-EVENTS, HEADS, CHECKPOINTS = (
-    m._meta.db_table for m in (AuditEvent, AuditChainHead, AuditCheckpoint)
+EVENTS, HEADS, CHECKPOINTS, PRUNES = (
+    m._meta.db_table for m in (AuditEvent, AuditChainHead, AuditCheckpoint, AuditPrune)
 )
 ATTACKER_KEY = Ed25519PrivateKey.generate()
 
@@ -203,13 +204,50 @@ def attack_rewritten_history(n):
     return ok, chain, tenant
 
 
+def attack_retention_forged(n):
+    """Delete the oldest anchored period as the log's own retention would, with a retention
+    record (``AuditPrune``) signed by the attacker's key under our key id."""
+    tenant, chain = new_tenant("retention", n)
+    ok = _intact(tenant)
+    checkpoint = AuditCheckpoint.objects.filter(chain=chain).order_by("seq").first()
+    prune = AuditPrune(
+        chain=chain,
+        tenant_id=tenant.pk,
+        seq=checkpoint.seq,
+        head_hash=checkpoint.head_hash,
+        deleted=checkpoint.seq,
+        before=checkpoint.created_at,
+        created_at=checkpoint.created_at,
+        key_id=key_ring().signing_id,
+    )
+    sql(
+        (f"DELETE FROM {EVENTS} WHERE chain = %s AND seq <= %s", [chain, checkpoint.seq]),
+        (
+            f"INSERT INTO {PRUNES} (chain, tenant_id, seq, head_hash, deleted, before, "
+            "created_at, key_id, signature) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                chain,
+                str(tenant.pk),
+                prune.seq,
+                prune.head_hash,
+                prune.deleted,
+                prune.before,
+                prune.created_at,
+                prune.key_id,
+                forged_sig(prune_payload(prune)),
+            ],
+        ),
+    )
+    return ok, chain, tenant
+
+
 def attack_truncate_everything(n):
     tenant, chain = new_tenant("all", n)
     ok = _intact(tenant)
     if connection.vendor == "postgresql":
-        sql((f"TRUNCATE {EVENTS}, {HEADS}, {CHECKPOINTS}", []))
+        sql((f"TRUNCATE {EVENTS}, {HEADS}, {CHECKPOINTS}, {PRUNES}", []))
     else:
-        sql(*[(f"DELETE FROM {table}", []) for table in (EVENTS, HEADS, CHECKPOINTS)])
+        sql(*[(f"DELETE FROM {table}", []) for table in (EVENTS, HEADS, CHECKPOINTS, PRUNES)])
     return ok, chain, None
 
 
@@ -220,6 +258,7 @@ ATTACKS = [
     ("rewritten anchor file", attack_rewritten_anchor_file),
     ("anchors and chain deleted", attack_deleted_anchors_and_chain),
     ("history rewritten and re-hashed", attack_rewritten_history),
+    ("old periods deleted as forged retention", attack_retention_forged),
     ("platform-wide truncate", attack_truncate_everything),  # last: it wipes every chain
 ]
 

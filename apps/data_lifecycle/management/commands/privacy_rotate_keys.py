@@ -5,16 +5,16 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Tenant
 from apps.audit.services import audited
-from apps.privacy.fields import EncryptedBinaryField, EncryptedTextField
+from apps.privacy.fields import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
 from apps.privacy.keys import tenant_key_rotate
 from apps.privacy.migration_ops import encrypt_existing_rows
 
 
 def encrypted_fields():
-    """Every (model, field name) stored with EncryptedTextField."""
+    """Every (model, field name) stored encrypted (text, binary or JSON)."""
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
-            if isinstance(field, (EncryptedTextField, EncryptedBinaryField)):
+            if isinstance(field, (EncryptedTextField, EncryptedBinaryField, EncryptedJSONField)):
                 yield model, field.name
 
 
