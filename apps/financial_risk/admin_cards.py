@@ -20,8 +20,14 @@ CARD_EXPORTS = {
     "html": ("text/html; charset=utf-8", model_card_html),
     "pdf": ("application/pdf", model_card_pdf),
 }
-# The picture takes the width of the page's content column, never more than its own.
-BOX = '<div class="shap-picture" style="width: 100%; min-width: 0; max-width: 100%">{}</div>'
+# The admin lays a read-only field out as a flex item sized to its content, where a picture
+# of width 100% has nothing to be 100% of: the field takes the rest of the row instead, and
+# the picture its width, never more than its own.
+FIT = (
+    "<style>.field-waterfall .readonly, .field-model_card .readonly "
+    "{flex: 1 1 auto; min-width: 0; max-width: 100%; margin-left: 0}</style>"
+)
+BOX = '<div class="shap-picture" style="width: 100%; min-width: 0">{}</div>'
 
 
 class ModelCardAdminMixin:
@@ -63,13 +69,18 @@ class ModelCardAdminMixin:
             reverse(name, args=[obj.pk, "html"]),
             reverse(name, args=[obj.pk, "pdf"]),
         )
-        return links + mark_safe(model_card_body(obj))  # noqa: S308 - a template, auto-escaped
+        return mark_safe(FIT) + links + mark_safe(model_card_body(obj))  # noqa: S308 - a template, auto-escaped
 
 
 class DecisionExplanationAdminMixin:
     """The decision's waterfall (shap's SVG, text searchable), its numbers and its reasons."""
 
     explanation_fields = ("explanation", "waterfall", "reason_phrases")
+
+    def get_fieldsets(self, request, obj=None):
+        first = list(self.explanation_fields)
+        stored = [f for f in self.get_readonly_fields(request, obj) if f not in first]
+        return [("Explanation", {"fields": first}), ("Decision", {"fields": stored})]
 
     @admin.display(description="Explanation")
     def explanation(self, obj):
@@ -90,7 +101,7 @@ class DecisionExplanationAdminMixin:
     def waterfall(self, obj):
         if obj is None:
             return "-"
-        return format_html(BOX, mark_safe(decision_waterfall(obj)))  # noqa: S308 - matplotlib SVG, text escaped
+        return mark_safe(FIT) + format_html(BOX, mark_safe(decision_waterfall(obj)))  # noqa: S308 - matplotlib SVG, text escaped
 
     @admin.display(description="Reasons")
     def reason_phrases(self, obj):
