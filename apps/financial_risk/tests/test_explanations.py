@@ -6,18 +6,23 @@ drawn by shap; the model card as a self-contained HTML file, a PDF, and a readab
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
 
 import pytest
 from pypdf import PdfReader
+from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from apps.accounts.admin_tenant import ADMIN_TENANT_SESSION_KEY
 from apps.accounts.roles import Role
+from apps.financial_risk.engine.data import german_credit
+from apps.financial_risk.engine.features import default_feature_config, validate_feature_config
 from apps.financial_risk.engine.reason_phrases import phrase, pick_language
 from apps.financial_risk.models import Decision, ModelState
-from apps.financial_risk.services import decision_explanation
+from apps.financial_risk.services import decision_create, decision_explanation
+from apps.financial_risk.services.demo import DEMO_PHRASES
 from apps.financial_risk.services.governance_settings import governance_settings_update
 
 from .factories import tiny_applicant, tiny_dataset, tiny_model
@@ -118,8 +123,6 @@ def test_reasons_follow_accept_language_then_the_tenants_language(tenant, phrase
 
 
 def test_the_tenants_language_is_en_or_zh(tenant):
-    from rest_framework.exceptions import ValidationError
-
     with pytest.raises(ValidationError) as refused:
         governance_settings_update(tenant=tenant, values={"reason_language": "fr"})
     assert "reason_language" in refused.value.detail
@@ -239,8 +242,6 @@ def test_the_admin_shows_the_card_and_the_explanation(
     assert client.get(f"{export}pdf/").content[:5] == b"%PDF-"
     assert client.get(f"{export}docx/").status_code == 404
 
-    from apps.financial_risk.services import decision_create
-
     decision = decision_create(tenant=tenant, applicant=tiny_applicant())
     page = client.get(f"/admin/financial_risk/decision/{decision.pk}/change/").content.decode()
     assert "shap-waterfall" in page and "decision-explanation" in page
@@ -252,3 +253,13 @@ def test_the_admin_shows_the_card_and_the_explanation(
         client.get(f"/admin/financial_risk/riskmodel/{foreign.pk}/model-card/html/").status_code
         == 404
     )
+
+
+def test_the_demo_champions_phrases_cover_every_german_credit_feature():
+    _, schema, _ = german_credit()
+    config = default_feature_config(schema)
+    config["reason_phrases"] = json.loads(DEMO_PHRASES.read_text(encoding="utf-8"))
+    cleaned, _ = validate_feature_config(config, schema)
+    assert set(cleaned["reason_phrases"]) == set(cleaned["columns"])
+    assert all(set(p) == {"en", "zh"} for p in cleaned["reason_phrases"].values())
+    assert phrase(cleaned["reason_phrases"], "duration_in_month", 48, "zh") == "贷款期限 48 个月"
