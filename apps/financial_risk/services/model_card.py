@@ -30,6 +30,20 @@ from .explanations import risk_model_importance
 from .governance import PROMOTION_APPROVAL_KIND
 
 METRICS = (("AUC", "auc"), ("Gini", "gini"), ("KS", "ks"), ("Brier", "brier"))
+SHOWN = {
+    "dataset",
+    "features",
+    "training",
+    "metrics",
+    "fairness",
+    "gates",
+    "decision",
+    "outcomes",
+    "global_importance",
+    "reference",
+    "input_schema",
+    "library_versions",
+}
 CONFUSION = ("true_positive", "false_positive", "true_negative", "false_negative")
 
 
@@ -152,6 +166,8 @@ def model_card_context(model: RiskModel) -> dict:
         "importance": importance[:20],
         "importance_svg": mark_safe(risk_model_importance(model)) if importance else "",  # noqa: S308 - drawn by matplotlib from numbers and the version's labels
         "libraries": sorted((card.get("library_versions") or {}).items()),
+        # what other purposes' cards hold (a fraud model's validation, thresholds, rows)
+        "other": [(k, _value(v)) for k, v in card.items() if k not in SHOWN],
     }
 
 

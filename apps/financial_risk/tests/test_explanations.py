@@ -25,7 +25,7 @@ from apps.financial_risk.services import decision_create, decision_explanation
 from apps.financial_risk.services.demo import DEMO_PHRASES
 from apps.financial_risk.services.governance_settings import governance_settings_update
 
-from .factories import tiny_applicant, tiny_dataset, tiny_model
+from .factories import fraud_champion, tiny_applicant, tiny_dataset, tiny_model
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/risk/decisions/"
@@ -263,3 +263,14 @@ def test_the_demo_champions_phrases_cover_every_german_credit_feature():
     assert set(cleaned["reason_phrases"]) == set(cleaned["columns"])
     assert all(set(p) == {"en", "zh"} for p in cleaned["reason_phrases"].values())
     assert phrase(cleaned["reason_phrases"], "duration_in_month", 48, "zh") == "贷款期限 48 个月"
+
+
+def test_a_fraud_models_card_shows_what_its_card_holds(tenant, analyst):
+    model = fraud_champion(tenant)
+    response = analyst.get(f"/api/v1/risk/models/{model.pk}/model-card/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h2>Other facts</h2>" in html and "time-based" in html  # its validation
+    assert "shap-importance" in html and "<h2>Metrics</h2>" in html
+    pdf = analyst.get(f"/api/v1/risk/models/{model.pk}/model-card/?as=pdf")
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
