@@ -95,6 +95,7 @@ VERTICAL = Vertical(
         "RiskModelStateEnum": ".models.ModelState",
         "DatasetKindEnum": ".models.DatasetKind",
         "FindingKindEnum": ".models.FindingKind",
+        "DecisionOutcomeEnum": ".models.Outcome",
         "TransactionChannelEnum": ["pos", "ecom", "atm", "moto"],
     },
     console_panels={"drift_alerts": ".selectors.drift_alerts_open"},
