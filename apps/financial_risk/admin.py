@@ -1,17 +1,16 @@
-"""The financial-risk admin: registry, decisions (with their waterfall picture), monitoring
+"""The financial-risk admin: registry (the readable model card: ``admin_cards``), decisions
+(their SHAP waterfall, explanation and reasons in English and Chinese), monitoring
 findings with alert states, fraud rings. Tenant-scoped; analysts and admins work here,
 auditors read."""
 
 from __future__ import annotations
 
-import base64
-
 from django.contrib import admin
-from django.utils.html import format_html
 
 from apps.accounts.roles import Role
 from apps.surface.admin_base import ServiceWrittenAdmin
 
+from .admin_cards import DecisionExplanationAdminMixin, ModelCardAdminMixin
 from .models import (
     BatchScoring,
     Dataset,
@@ -22,17 +21,9 @@ from .models import (
     RiskModel,
     Transaction,
 )
-from .services import decision_waterfall_png, risk_model_importance_png
 
 READERS = frozenset({Role.ADMIN, Role.ANALYST, Role.AUDITOR})
 WRITERS = frozenset({Role.ADMIN, Role.ANALYST})
-
-
-def _inline_png(content: bytes):
-    return format_html(
-        '<img alt="chart" style="max-width: 900px" src="data:image/png;base64,{}">',
-        base64.b64encode(content).decode("ascii"),
-    )
 
 
 class RiskAdmin(ServiceWrittenAdmin):
@@ -61,27 +52,22 @@ class DatasetAdmin(RiskAdmin):
 
 
 @admin.register(RiskModel)
-class RiskModelAdmin(RiskAdmin):
+class RiskModelAdmin(ModelCardAdminMixin, RiskAdmin):
     list_display = ["name", "version", "state", "tenant", "auc", "created_at", "promoted_at"]
     list_filter = ["state", "name"]
     exclude = ["booster"]
-    extra_readonly = ("importance_picture",)
 
     def get_readonly_fields(self, request, obj=None):
         names = [f.name for f in self.model._meta.fields if f.name != "booster"]
-        return names + ["importance_picture"]
+        return [*self.card_first, *names]
 
     @admin.display(description="CV AUC")
     def auc(self, obj):
         return (obj.card or {}).get("metrics", {}).get("cv_auc_mean")
 
-    @admin.display(description="Global importance")
-    def importance_picture(self, obj):
-        return _inline_png(risk_model_importance_png(obj)) if obj and obj.card else "-"
-
 
 @admin.register(Decision)
-class DecisionAdmin(RiskAdmin):
+class DecisionAdmin(DecisionExplanationAdminMixin, RiskAdmin):
     list_display = [
         "created_at",
         "tenant",
@@ -93,12 +79,8 @@ class DecisionAdmin(RiskAdmin):
     ]
     list_filter = ["outcome"]
     search_fields = ["reference"]
-    extra_readonly = ("waterfall",)
+    extra_readonly = DecisionExplanationAdminMixin.explanation_fields
     sensitive = True  # applicants' data: reads are audited
-
-    @admin.display(description="SHAP waterfall")
-    def waterfall(self, obj):
-        return _inline_png(decision_waterfall_png(obj)) if obj else "-"
 
 
 @admin.register(BatchScoring)

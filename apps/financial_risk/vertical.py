@@ -47,6 +47,8 @@ def _settings(env, platform):
         # person's approval. Scoring: an input outside the training range, each bound widened
         # by range_tolerance times its own size (per feature in feature_tolerance), or an
         # unseen category is refused (out_of_distribution "reject": 400) or referred ("refer").
+        # reason_language: the language of reason phrases ("en" or "zh") when a request's
+        # Accept-Language names neither.
         "RISK_GOVERNANCE_DEFAULTS": {
             "auc_margin": env.float("RISK_GATE_AUC_MARGIN", default=0.01),
             "disparate_impact_floor": env.float("RISK_GATE_DISPARATE_IMPACT", default=0.8),
@@ -58,6 +60,7 @@ def _settings(env, platform):
             "out_of_distribution": env("RISK_OUT_OF_DISTRIBUTION", default="reject"),
             "range_tolerance": env.float("RISK_INPUT_RANGE_TOLERANCE", default=0.1),
             "feature_tolerance": {},
+            "reason_language": env("RISK_REASON_LANGUAGE", default="en"),
         },
     }
 
@@ -92,6 +95,7 @@ VERTICAL = Vertical(
         "RiskModelStateEnum": ".models.ModelState",
         "DatasetKindEnum": ".models.DatasetKind",
         "FindingKindEnum": ".models.FindingKind",
+        "DecisionOutcomeEnum": ".models.Outcome",
         "TransactionChannelEnum": ["pos", "ecom", "atm", "moto"],
     },
     console_panels={"drift_alerts": ".selectors.drift_alerts_open"},

@@ -48,6 +48,7 @@ from apps.surface.viewsets import (
 )
 
 from . import serializers as s
+from .explanations import DecisionExplanationMixin, ModelCardMixin
 from .governance import PromotionActionsMixin
 
 WRITERS = {Role.ADMIN, Role.ANALYST}
@@ -118,12 +119,15 @@ class RiskModelFilter(django_filters.FilterSet):
         fields = ["state", "name", "purpose"]
 
 
-class RiskModelViewSet(PromotionActionsMixin, TenantScopedCreateListRetrieveViewSet):
+class RiskModelViewSet(
+    ModelCardMixin, PromotionActionsMixin, TenantScopedCreateListRetrieveViewSet
+):
     """The model registry. POST trains a new version as a job (202); ``promote`` moves a
     version through draft → challenger → champion → retired, with the gates and four eyes of
     ``api.governance`` (approve-promotion, reject-promotion, gates); ``importance`` is the global
-    importance picture; ``monitor`` runs drift monitoring now; ``shadow-report`` compares a
-    challenger with the champion on live decisions."""
+    importance picture; ``model-card`` the model card (HTML or PDF, ``api.explanations``);
+    ``monitor`` runs drift monitoring now; ``shadow-report`` compares a challenger with the
+    champion on live decisions."""
 
     queryset = RiskModel.objects.order_by("name", "-version")
     serializer_class = s.RiskModelSerializer
@@ -193,10 +197,11 @@ class DecisionFilter(django_filters.FilterSet):
         fields = ["outcome", "model", "batch", "reference"]
 
 
-class DecisionViewSet(TenantScopedCreateListRetrieveViewSet):
+class DecisionViewSet(DecisionExplanationMixin, TenantScopedCreateListRetrieveViewSet):
     """Decisions: POST scores one applicant with the champion (the challenger in shadow) and
-    returns probability of default, points, outcome and the top reason codes; ``waterfall``
-    is the SHAP waterfall picture of a decision."""
+    returns probability of default, points, outcome, the top reason codes (phrases in the
+    request's language) and the explanation; ``waterfall`` is the SHAP waterfall picture of a
+    decision (``api.explanations``)."""
 
     queryset = Decision.objects.order_by("-created_at")
     serializer_class = s.DecisionSerializer
@@ -221,12 +226,6 @@ class DecisionViewSet(TenantScopedCreateListRetrieveViewSet):
         except SchemaError as exc:
             raise invalid(exc) from exc
         return Response(self.get_serializer(decision).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(responses={200: PNG})
-    @action(detail=True, methods=["get"])
-    def waterfall(self, request, pk=None):
-        decision = self.get_object()
-        return png(services.decision_waterfall_png(decision), f"decision-{decision.pk}.png")
 
 
 class BatchScoringViewSet(TenantScopedCreateListRetrieveViewSet):

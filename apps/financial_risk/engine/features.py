@@ -7,12 +7,15 @@ Configuration (``FeatureConfig``)::
                  "purpose": ["one_hot"], "shop_id": ["frequency", "target"]},
      "quantile_bins": 5, "one_hot_max_categories": 15,
      "target_encoding": {"folds": 5, "smoothing": 20.0},
-     "include_protected": false}
+     "include_protected": false,
+     "reason_phrases": {"credit_amount": {"en": "a credit amount of {value} DM",
+                                          "zh": "贷款金额 {value} 马克"}}}
 
 Numeric transforms: raw, log1p, sqrt (both sign-preserving), missing_flag, quantile_bins.
 Categorical: one_hot (the most frequent categories up to the limit), frequency, target (mean
 of the target smoothed toward the prior, fitted out-of-fold on training rows so that no row's
-own label leaks into its encoding).
+own label leaks into its encoding). Reason phrases (English and Chinese, with the applicant's
+value): ``reason_phrases``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from .data import CATEGORICAL, NUMERIC, Schema, Table
+from .reason_phrases import label, validate_reason_phrases
 
 NUMERIC_TRANSFORMS = ("raw", "log1p", "sqrt", "missing_flag", "quantile_bins")
 CATEGORICAL_TRANSFORMS = ("one_hot", "frequency", "target")
@@ -131,6 +135,10 @@ def validate_feature_config(config: dict, schema: Schema) -> tuple[dict, list[st
         errors["feature_config.target_encoding.smoothing"] = ["A non-negative number."]
     if not columns and not errors:
         errors["feature_config.columns"] = ["No feature column is left."]
+    phrases, phrase_errors = validate_reason_phrases(
+        config.get("reason_phrases"), set(config["columns"])
+    )
+    errors.update(phrase_errors)
     if errors:
         raise FeatureConfigError(errors)
     used_protected = [name for name in columns if name in schema.protected]
@@ -145,7 +153,7 @@ def validate_feature_config(config: dict, schema: Schema) -> tuple[dict, list[st
         "one_hot_max_categories": one_hot_max,
         "target_encoding": {"folds": te["folds"], "smoothing": float(te["smoothing"])},
         "include_protected": include_protected,
-        "reason_phrases": dict(config.get("reason_phrases") or {}),
+        "reason_phrases": phrases,
     }
     return cleaned, warnings
 
@@ -329,10 +337,8 @@ class FeaturePipeline:
         return pipeline
 
     def readable(self, source: str) -> str:
-        phrases = self.config.get("reason_phrases") or {}
-        if source in phrases:
-            return phrases[source]
-        return source.replace("_", " ").capitalize()
+        """The column's English phrase without a value (``engine.reason_phrases``)."""
+        return label(self.config.get("reason_phrases") or {}, source)
 
 
 def _numeric(transform: str, values: np.ndarray, state: dict) -> np.ndarray:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 
@@ -61,3 +62,38 @@ def out_of_distribution(
             more = "…" if len(spec["categories"]) > 20 else ""
             reasons[column] = [f"{value!r} is not a category seen in training ({shown}{more})."]
     return reasons
+
+
+def table_out_of_distribution(
+    table: dict, input_schema: dict, *, tolerance: float, per_feature: dict | None = None
+) -> dict[str, tuple[np.ndarray, str]]:
+    """The rows of a whole table outside what training saw, the same rules as
+    ``out_of_distribution`` a column at a time: per column, a boolean mask of those rows and
+    why, in words. Missing values are not checked."""
+    per_feature = per_feature or {}
+    found: dict[str, tuple[np.ndarray, str]] = {}
+    for column, spec in input_schema.items():
+        if column not in table:
+            continue
+        if spec["kind"] == NUMERIC:
+            low, high = spec.get("min"), spec.get("max")
+            if low is None or high is None:
+                continue
+            share = float(per_feature.get(column, tolerance))
+            lower, upper = low - share * abs(low), high + share * abs(high)
+            values = np.asarray(table[column], dtype=np.float64)
+            with np.errstate(invalid="ignore"):
+                mask = np.isinf(values) | (values < lower) | (values > upper)
+            why = (
+                f"outside the range seen in training ({low:g} to {high:g}, accepted {lower:g} "
+                f"to {upper:g})"
+            )
+        else:
+            values = pd.Series(table[column], dtype=object)
+            mask = (values.notna() & ~values.astype(str).isin(spec["categories"])).to_numpy()
+            shown = ", ".join(spec["categories"][:20])
+            more = "…" if len(spec["categories"]) > 20 else ""
+            why = f"not a category seen in training ({shown}{more})"
+        if mask.any():
+            found[column] = (mask, why)
+    return found

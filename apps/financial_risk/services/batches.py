@@ -1,5 +1,8 @@
 """Batch scoring of an uploaded dataset as a job: scored and explained in chunks, decisions
-bulk-inserted (PostgreSQL COPY), one audit event for the whole batch, results as CSV."""
+bulk-inserted (PostgreSQL COPY), one audit event for the whole batch, results as CSV. Rows are
+checked against the model's training schema like single decisions: outside it, the batch is
+refused with a 400 naming each column (before any job starts), or, where the tenant refers
+such applicants, those rows become "refer" decisions whose reasons name the columns."""
 
 from __future__ import annotations
 
@@ -16,10 +19,13 @@ from django.utils import timezone
 from apps.audit.services import audited, input_digest
 from apps.core.csv_safe import csv_writer
 from apps.financial_risk.engine.data import NUMERIC, SchemaError, table_rows, table_take
+from apps.financial_risk.engine.input_checks import table_out_of_distribution
 from apps.financial_risk.engine.scoring import OUTCOMES
 from apps.financial_risk.models import BatchScoring, Dataset, Decision, RiskModel
 from apps.financial_risk.selectors import dataset_schema, dataset_table, model_schema, scoring_model
 from apps.jobs.services import job_create
+
+from .governance_settings import governance_settings
 
 BATCH_JOB_KIND = "financial_risk.batch_score"
 BATCH_TASK_NAME = "apps.financial_risk.tasks.batch_scoring_task"
@@ -40,9 +46,45 @@ def _check_compatible(dataset: Dataset, model: RiskModel) -> None:
         raise SchemaError(errors)
 
 
+SHOWN_ROWS = 10
+
+
+def _unusual_rows(tenant, model: RiskModel, table) -> dict:
+    """Per input column, the rows outside the version's training schema (``card.input_schema``)
+    and why; versions trained before the schema was recorded are not checked."""
+    input_schema = model.card.get("input_schema")
+    if not input_schema:
+        return {}
+    config = governance_settings(tenant)
+    return table_out_of_distribution(
+        table,
+        input_schema,
+        tolerance=config["range_tolerance"],
+        per_feature=config["feature_tolerance"],
+    )
+
+
+def _check_in_distribution(tenant, dataset: Dataset, model: RiskModel) -> None:
+    """Unless the tenant refers such applicants, rows outside the training schema refuse the
+    batch: a 400 naming each column, with the first rows (numbered from 1, as the dataset's
+    own errors are) and why."""
+    if governance_settings(tenant)["out_of_distribution"] == "refer":
+        return
+    unusual = _unusual_rows(tenant, model, dataset_table(dataset))
+    errors = {}
+    for column, (mask, why) in sorted(unusual.items()):
+        rows = np.flatnonzero(mask)
+        shown = ", ".join(str(r + 1) for r in rows[:SHOWN_ROWS])
+        more = ", …" if len(rows) > SHOWN_ROWS else ""
+        errors[f"dataset.{column}"] = [f"{len(rows)} row(s) {why}: row {shown}{more}."]
+    if errors:
+        raise SchemaError(errors)
+
+
 def batch_scoring_start(*, tenant, dataset: Dataset, model: RiskModel) -> BatchScoring:
     """Queue a batch scoring (the API answers 202 with the job)."""
     _check_compatible(dataset, model)
+    _check_in_distribution(tenant, dataset, model)
     with audited(
         tenant=tenant,
         action="financial_risk.batch.start",
@@ -117,16 +159,39 @@ def _uuid_hex(count: int) -> list[str]:
     return [text[i : i + 32] for i in range(0, 32 * count, 32)]
 
 
-def _scored_chunks(loaded, table, total: int):
+REFER = OUTCOMES.index("refer")
+
+
+def _referred(index, result, reasons: list[str], part, unusual: dict) -> None:
+    """Rows outside the training schema become "refer" decisions, the columns first among
+    their reasons (as single decisions do)."""
+    for column, (mask, why) in sorted(unusual.items()):
+        for k in np.flatnonzero(mask[index]):
+            value = _json_values(np.asarray(part[column][k : k + 1]))[0]
+            reason = (
+                f'{{"feature":{json.dumps(column)},"phrase":'
+                f'{json.dumps(f"out of distribution: {why}")},"value":{value},'
+                '"contribution":null,"out_of_distribution":true}'
+            )
+            result.outcome[k] = REFER
+            rest = reasons[k][1:-1]
+            reasons[k] = f"[{reason}{',' if rest else ''}{rest}]"
+
+
+def _scored_chunks(loaded, table, total: int, unusual: dict | None = None):
     """Yield ``(index, result, reasons)`` chunk after chunk; the next chunk is scored in a
     thread while the caller writes the current one to the database (XGBoost releases the
-    GIL, and PostgreSQL digests a COPY on a core of its own)."""
+    GIL, and PostgreSQL digests a COPY on a core of its own). ``unusual``: the rows to refer
+    (``_unusual_rows``)."""
 
     def score(start: int):
         index = np.arange(start, min(start + CHUNK_ROWS, total))
         part = table_take(table, index)
         result = loaded.score(part, explain=True)
-        return index, result, _reason_json(loaded, result, part, len(index))
+        reasons = _reason_json(loaded, result, part, len(index))
+        if unusual:
+            _referred(index, result, reasons, part, unusual)
+        return index, result, reasons
 
     starts = list(range(0, total, CHUNK_ROWS))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-score") as pool:
@@ -167,6 +232,7 @@ def batch_scoring_run(*, batch: BatchScoring, progress=None) -> dict:
         if schema.kind(column) == NUMERIC:
             table[column] = np.asarray(table[column], dtype=np.float64)
     total = table_rows(table)
+    unusual = _unusual_rows(batch.tenant, model, table)
     outcome_counts = np.zeros(len(OUTCOMES), dtype=np.int64)
     probability_sum = 0.0
     reporter = _ProgressOnItsOwnConnection(progress)
@@ -189,17 +255,21 @@ def batch_scoring_run(*, batch: BatchScoring, progress=None) -> dict:
         ) as event:
             Decision.objects.filter(batch=batch).delete()
             _insert_decisions(
-                batch=batch, chunks=_scored_chunks(loaded, table, total), written=written
+                batch=batch, chunks=_scored_chunks(loaded, table, total, unusual), written=written
             )
             summary = {
                 "rows": total,
                 "outcomes": {n: int(c) for n, c in zip(OUTCOMES, outcome_counts, strict=True)},
                 "mean_probability": round(probability_sum / max(total, 1), 4),
             }
+            if unusual:  # rows referred, per column
+                summary["out_of_distribution"] = {c: int(m.sum()) for c, (m, _) in unusual.items()}
             BatchScoring.objects.filter(pk=batch.pk).update(row_count=total, summary=summary)
             event.row_count = total
             event.input_digest = input_digest(tenant=batch.tenant, data=dataset.digest)
             event.details = {"dataset": str(dataset.pk), "outcomes": summary["outcomes"]}
+            if unusual:
+                event.details["out_of_distribution"] = summary["out_of_distribution"]
     finally:
         reporter.close()
     return {
@@ -292,6 +362,12 @@ def _insert_decisions(*, batch: BatchScoring, chunks, written) -> None:
                 written(index, result)
 
 
+def _code(reason: dict) -> str:
+    if reason.get("out_of_distribution"):
+        return f"{reason['feature']} (out of distribution)"
+    return f"{reason['feature']} ({reason['contribution']:+.3f})"
+
+
 def batch_results_csv(batch: BatchScoring):
     """The batch's decisions as CSV lines (a generator, for a streaming response)."""
     buffer = io.StringIO()
@@ -307,6 +383,6 @@ def batch_results_csv(batch: BatchScoring):
     for row_number, probability, points, outcome, reasons in rows:
         buffer.seek(0)
         buffer.truncate()
-        codes = "; ".join(f"{r['feature']} ({r['contribution']:+.3f})" for r in reasons)
+        codes = "; ".join(_code(r) for r in reasons)
         writer.writerow([row_number, f"{probability:.6f}", points, outcome, codes])
         yield buffer.getvalue()

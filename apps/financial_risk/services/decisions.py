@@ -1,10 +1,10 @@
 """Single decisions: champion scoring with reason codes, the challenger in shadow, stored and
-audited with the model version; the waterfall picture of a stored decision."""
+audited with the model version; a stored decision's SHAP values recomputed (its pictures and
+phrases: ``explanations``)."""
 
 from __future__ import annotations
 
 from apps.audit.services import audited, input_digest
-from apps.financial_risk.engine import pictures
 from apps.financial_risk.engine.data import (
     SchemaError,
     table_from_records,
@@ -128,9 +128,9 @@ def decision_create(
     return decision
 
 
-def decision_explanation(decision: Decision) -> tuple[float, list[tuple[str, float]]]:
-    """Base value and every input column's SHAP value for a stored decision (recomputed from
-    its stored inputs with its model version: deterministic)."""
+def decision_scored(decision: Decision):
+    """The decision's model, its input row and its score with SHAP values, recomputed from the
+    stored inputs (or the batch's dataset row) with its model version: deterministic."""
     loaded = scoring_model(decision.model, threads=SINGLE_THREAD)
     if decision.batch_id is not None and decision.row_number is not None:
         table = table_take(dataset_table(decision.batch.dataset), [decision.row_number])
@@ -139,27 +139,14 @@ def decision_explanation(decision: Decision) -> tuple[float, list[tuple[str, flo
                 table[column] = table[column].astype(float)
     else:
         table = table_from_records([decision.inputs], model_schema(decision.model))
-    result = loaded.score(table, explain=True)
+    return loaded, table, loaded.score(table, explain=True)
+
+
+def decision_explanation(decision: Decision) -> tuple[float, list[tuple[str, float]]]:
+    """Base value and every input column's SHAP value for a stored decision."""
+    loaded, _, result = decision_scored(decision)
     return result.base_value, list(
         zip(loaded.pipeline.sources, result.contributions[0].tolist(), strict=True)
-    )
-
-
-def decision_waterfall_png(decision: Decision) -> bytes:
-    """The decision's SHAP waterfall (base value → this applicant's log-odds) as a PNG."""
-    base, contributions = decision_explanation(decision)
-    title = (
-        f"{decision.model.label}: P(default) {decision.probability:.3f}, "
-        f"{decision.points:.0f} points, {decision.outcome}"
-    )
-    return pictures.waterfall_png(base_value=base, contributions=contributions, title=title)
-
-
-def risk_model_importance_png(model: RiskModel) -> bytes:
-    """The version's global importance (mean |SHAP| per input column, from its card) as a PNG."""
-    importance = model.card.get("global_importance") or []
-    return pictures.importance_png(
-        importance=importance, title=f"{model.label}: global importance (mean |SHAP|)"
     )
 
 

@@ -4,7 +4,9 @@ place and changes nothing."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import transaction
 
@@ -15,7 +17,9 @@ from apps.financial_risk.engine.data import (
     table_from_frame,
     table_to_parquet,
 )
+from apps.financial_risk.engine.features import default_feature_config
 from apps.financial_risk.models import Dataset, ModelState, RiskAccount, RiskModel, Transaction
+from apps.financial_risk.selectors import dataset_schema, dataset_table
 
 from .datasets import dataset_create
 from .governance import risk_model_promote
@@ -24,6 +28,8 @@ from .rings import fraud_rings_detect
 
 DEMO_DATASET = "german-credit"
 DEMO_MODEL = "credit"
+# The champion's reason phrases, English and Chinese, with the applicant's value.
+DEMO_PHRASES = Path(__file__).resolve().parent.parent / "demo" / "reason_phrases.json"
 # The German credit data's known disparities (age, foreign workers) fail the disparate-impact
 # gate; the demo shows them on its card rather than hiding the model, and says so.
 DEMO_OVERRIDE = (
@@ -85,7 +91,11 @@ def risk_demo_seed(*, tenant, log=print) -> dict:
     ).first()
     if champion is None:
         log("financial risk: training the German credit champion (a few seconds)")
-        model = risk_model_train(tenant=tenant, dataset=dataset, name=DEMO_MODEL)
+        features = default_feature_config(dataset_schema(dataset), dataset_table(dataset))
+        features["reason_phrases"] = json.loads(DEMO_PHRASES.read_text(encoding="utf-8"))
+        model = risk_model_train(
+            tenant=tenant, dataset=dataset, name=DEMO_MODEL, feature_config=features
+        )
         champion = risk_model_promote(
             tenant=tenant, model=model, state=ModelState.CHAMPION, system_override=DEMO_OVERRIDE
         )

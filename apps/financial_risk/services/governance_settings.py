@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from apps.financial_risk.models import RiskGovernanceSettings
 
 OUT_OF_DISTRIBUTION_CHOICES = ("reject", "refer")
+REASON_LANGUAGES = ("en", "zh")
 
 
 def governance_settings(tenant) -> dict:
@@ -27,6 +28,8 @@ def governance_settings_update(*, tenant, values: dict) -> dict:
         raise ValidationError({"values": [f"unknown settings: {', '.join(unknown)}"]})
     if values.get("out_of_distribution", "reject") not in OUT_OF_DISTRIBUTION_CHOICES:
         raise ValidationError({"out_of_distribution": ["must be 'reject' or 'refer'"]})
+    if values.get("reason_language", "en") not in REASON_LANGUAGES:
+        raise ValidationError({"reason_language": ["must be 'en' or 'zh'"]})
     row, _ = RiskGovernanceSettings.objects.get_or_create(tenant=tenant)
     row.values = {**(row.values or {}), **values}
     row.save()
