@@ -127,7 +127,7 @@ def membership_role_change(*, tenant: Tenant, membership: Membership, role: str)
         tenant=tenant,
         action="accounts.membership.set",
         resource_type="membership",
-        resource_id=str(membership.pk),
+        resource_id=str(membership.public_id),
     ):
         return membership_set(tenant=tenant, user=membership.user, role=role)
 
@@ -138,7 +138,7 @@ def membership_delete(*, tenant: Tenant, membership: Membership) -> None:
         tenant=tenant,
         action="accounts.membership.delete",
         resource_type="membership",
-        resource_id=str(membership.pk),
+        resource_id=str(membership.public_id),
     ):
         membership.delete()
 

@@ -139,11 +139,14 @@ def account_ring(*, tenant, account: RiskAccount) -> dict:
     ring = account.ring
     if ring is None:
         return body
-    members = list(
-        RiskAccount.objects.filter(tenant=tenant, ring=ring)
+    members = [
+        {"id": str(public_id), "external_id": external_id, "confirmed_fraud": confirmed}
+        for public_id, external_id, confirmed in RiskAccount.objects.filter(
+            tenant=tenant, ring=ring
+        )
         .order_by("external_id")
-        .values("id", "external_id", "confirmed_fraud")
-    )
+        .values_list("public_id", "external_id", "confirmed_fraud")
+    ]
     body["ring"] = {
         "id": str(ring.pk),
         "score": ring.score,

@@ -215,5 +215,5 @@ def grant_create(
             granted_by=granted_by,
             expires_at=expires_at,
         )
-        event.resource_id = str(grant.pk)
+        event.resource_id = str(grant.public_id)
     return grant
