@@ -20,6 +20,7 @@ import uuid
 
 import django_filters
 from django.db import migrations, models
+from django.utils.crypto import salted_hmac
 from rest_framework import serializers
 
 
@@ -68,6 +69,29 @@ def add_public_id(app_label: str, model_name: str) -> list:
 def public_id_of(obj) -> str:
     """The id the outside world knows ``obj`` by: its ``public_id``, else its (UUID) key."""
     return str(getattr(obj, "public_id", None) or obj.pk)
+
+
+def user_public_id(user_pk) -> str | None:
+    """The id a user acts under in audit events and ``whoami`` (``auth.User`` is Django's table
+    and keeps its sequential key): a keyed hash of the key, shaped as a UUID. Stable for as long
+    as ``SECRET_KEY`` is (rotating it starts new ids for new events; recorded events keep
+    theirs), meaningless without it, and the same in every process and layer with no query."""
+    if user_pk is None:
+        return None
+    digest = salted_hmac("apps.core.public_ids.user", str(user_pk), algorithm="sha256").digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+class UserRefField(serializers.Field):
+    """A user in a body (``requested_by``, ``decided_by``): its public id (read-only). Give the
+    source of the user's key, e.g. ``UserRefField(source="approval.requested_by_id")``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return user_public_id(getattr(value, "pk", value))
 
 
 class PublicIdField(serializers.UUIDField):

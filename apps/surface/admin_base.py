@@ -25,7 +25,7 @@ from apps.accounts.roles import ALL_ROLES, Role
 from apps.accounts.selectors import tenants_of
 from apps.audit.services import audit_event_record
 from apps.core.context import Actor
-from apps.core.public_ids import public_id_of
+from apps.core.public_ids import public_id_of, user_public_id
 
 
 def object_tenant(obj, tenant_field: str):
@@ -46,7 +46,7 @@ def admin_actor(request, tenant) -> Actor:
     user = request.user
     return Actor(
         "user",
-        id=user.pk,
+        id=user_public_id(user.pk),
         label=user.get_username(),
         tenant_id=getattr(tenant, "pk", None),
         role="superuser" if user.is_superuser else "",
