@@ -82,7 +82,7 @@ def user_public_id(user_pk) -> str | None:
     return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
-class UserRefField(serializers.Field):
+class UserRefField(serializers.UUIDField):
     """A user in a body (``requested_by``, ``decided_by``): its public id (read-only). Give the
     source of the user's key, e.g. ``UserRefField(source="approval.requested_by_id")``."""
 
