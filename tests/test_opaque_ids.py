@@ -17,7 +17,9 @@ import pytest
 from django.apps import apps
 
 from apps.accounts.roles import Role
+from apps.audit.models import AuditEvent
 from apps.core.public_ids import public_id_of, user_public_id
+from knowledge.models import Graph
 from tests.isolation_registry import make_row
 from tests.isolation_walker import is_scoped, model_of, role_for
 from tests.routes import api_routes
@@ -173,3 +175,18 @@ def test_users_act_under_an_opaque_id(client, make_member, tenant, make_api_clie
     exported = _json(auditor.get("/api/v1/audit/events/export/"))
     assert user_public_id(user.pk) in {line["actor_id"] for line in exported}
     assert not sequential_ids(exported)
+
+
+@pytest.mark.django_db
+def test_admin_writes_name_rows_by_their_public_id(client, make_member, tenant):
+    """The admin keeps primary keys in its own URLs, but the events it records in the tenant's
+    chain (which the tenant's auditors read) name the row by the id it is stored under."""
+    client.force_login(make_member(tenant, Role.ADMIN))
+    added = client.post(
+        "/admin/knowledge/graph/add/",
+        {"tenant": str(tenant.pk), "name": "from-admin", "domain": "general", "schema": "{}"},
+    )
+    assert added.status_code == 302, added.content[:500]
+    graph = Graph.objects.get(tenant=tenant, name="from-admin")
+    events = AuditEvent.objects.filter(tenant=tenant, resource_type="knowledge.graph")
+    assert set(events.values_list("resource_id", flat=True)) == {str(graph.public_id)}
