@@ -151,6 +151,8 @@ def test_batch_ingest_names_row_and_field(tenant, make_api_client):
     rows[2]["amount"] = "10.00"
     good = client.post("/api/v1/risk/transactions/", {"transactions": rows}, format="json")
     assert good.status_code == 201 and good.json()["created"] == 3
+    stored = {str(u) for u in Transaction.objects.values_list("public_id", flat=True)}
+    assert set(good.json()["ids"]) == stored  # public ids, not the sequential keys (issue 17)
     listed = client.get("/api/v1/risk/transactions/?is_fraud=true").json()["results"]
     assert len(listed) == 1 and listed[0]["card_token"].startswith("ct_")
     tenant_state_clear(tenant=tenant)
