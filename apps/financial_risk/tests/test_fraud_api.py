@@ -88,7 +88,7 @@ def test_a_replayed_idempotency_key_returns_the_same_decision_and_writes_nothing
         AuditEvent.objects.count(),
     )
     account_state = redis_client().hgetall(
-        f"fraud:{tenant.pk}:{Transaction.objects.get(pk=first.json()['transaction']['id']).account_id}:s"
+        f"fraud:{tenant.pk}:{Transaction.objects.get(public_id=first.json()['transaction']['id']).account_id}:s"
     )
     again = client.post(SCORE, payment(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
@@ -100,7 +100,7 @@ def test_a_replayed_idempotency_key_returns_the_same_decision_and_writes_nothing
     ) == counts
     assert (
         redis_client().hgetall(
-            f"fraud:{tenant.pk}:{Transaction.objects.get(pk=first.json()['transaction']['id']).account_id}:s"
+            f"fraud:{tenant.pk}:{Transaction.objects.get(public_id=first.json()['transaction']['id']).account_id}:s"
         )
         == account_state
     )
