@@ -38,7 +38,7 @@ class GraphAdmin(TenantScopedAdmin):
                 description=obj.description,
                 schema=obj.schema,
             )
-            obj.pk, obj.version = created.pk, created.version
+            obj.pk, obj.public_id, obj.version = created.pk, created.public_id, created.version
             return
         fields = {name: getattr(obj, name) for name in form.changed_data if name != "tenant"}
         if fields:

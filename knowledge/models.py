@@ -3,11 +3,17 @@
 Only the Graph row names its tenant: nodes and edges belong to exactly one graph, so scoping a
 query by ``graph__tenant`` is the whole of tenant isolation (and import rows stay narrow, which
 matters at 250,000 edges).
+
+Graphs, nodes and edges keep integer keys inside the database (the edge table's foreign keys
+and the bulk COPY stay narrow) and show only their random ``public_id`` outside it
+(``apps.core.public_ids``).
 """
 
 from __future__ import annotations
 
 from django.db import models
+
+from apps.core.public_ids import PublicIdModel
 
 
 class Domain(models.TextChoices):
@@ -17,7 +23,7 @@ class Domain(models.TextChoices):
     GENERAL = "general", "General"
 
 
-class Graph(models.Model):
+class Graph(PublicIdModel):
     """A tenant's typed graph. ``version`` grows by one with every committed write made through
     ``knowledge.services``; per-process networkx copies are rebuilt when it changes.
 
@@ -47,7 +53,7 @@ class Graph(models.Model):
         return f"{self.name} v{self.version}"
 
 
-class Node(models.Model):
+class Node(PublicIdModel):
     """A typed node, identified by ``key`` within its graph (imports upsert by key).
 
     ``text_hash`` fingerprints the searchable text (label, aliases, properties); the stored
@@ -78,7 +84,7 @@ class Node(models.Model):
         return f"{self.type}:{self.key}"
 
 
-class Edge(models.Model):
+class Edge(PublicIdModel):
     """A typed, directed edge; one per (source, type, target), which is its upsert key.
 
     Its three foreign keys carry no database constraint (``db_constraint=False``): checking

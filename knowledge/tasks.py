@@ -27,8 +27,8 @@ def graph_import_task(job, progress) -> dict:
         raise PermanentJobError(str(exc)) from exc
     return {
         **result.as_dict(),
-        "graph_id": graph.pk,
-        "result_url": f"/api/v1/knowledge/graphs/{graph.pk}/",
+        "graph_id": str(graph.public_id),
+        "result_url": f"/api/v1/knowledge/graphs/{graph.public_id}/",
     }
 
 
@@ -43,5 +43,5 @@ def node_embeddings_task(job, progress) -> dict:
     if graph is None:
         raise PermanentJobError(f"graph {job.params['graph_id']} no longer exists")
     result = node_embeddings_compute(graph=graph, progress=progress)
-    result["result_url"] = f"/api/v1/knowledge/graphs/{graph.pk}/"
+    result["result_url"] = f"/api/v1/knowledge/graphs/{graph.public_id}/"
     return result

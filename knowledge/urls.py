@@ -7,5 +7,5 @@ from . import views
 app_name = "knowledge-web"
 
 urlpatterns = [
-    path("graphs/<int:graph_id>/neighbourhood/", views.neighbourhood, name="neighbourhood"),
+    path("graphs/<uuid:graph_id>/neighbourhood/", views.neighbourhood, name="neighbourhood"),
 ]

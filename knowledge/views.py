@@ -40,17 +40,18 @@ def neighbourhood_context(graph: Graph, node: str | None, hops: int = DEFAULT_HO
         "hops": hops,
         "elements": elements or {"nodes": [], "edges": []},
         "error": error,
-        "api_url": f"/api/v1/knowledge/graphs/{graph.pk}/",
+        "api_url": f"/api/v1/knowledge/graphs/{graph.public_id}/",
         "tenant_slug": graph.tenant.slug,
     }
 
 
 @login_required
-def neighbourhood(request, graph_id: int):
+def neighbourhood(request, graph_id):
+    """``graph_id`` is the graph's public id (the URL takes only a UUID)."""
     graph = (
         selectors.graphs_visible_to(request.user)
         .select_related("tenant")
-        .filter(pk=graph_id)
+        .filter(public_id=graph_id)
         .first()
     )
     if graph is None:  # another tenant's graph looks exactly like a missing one

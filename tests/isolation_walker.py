@@ -8,6 +8,7 @@ import json
 
 from apps.accounts.permissions import roles_for
 from apps.accounts.roles import Role
+from apps.core.public_ids import public_id_of
 from apps.core.verticals import installed
 from apps.surface.viewsets import TenantScopedMixin
 from tests.isolation_registry import make_row
@@ -61,10 +62,12 @@ def check_list_shows_only_own_tenant(route, tenant, other_tenant, make_api_clien
     response = client.get(route.url(), {"page_size": 500})
     assert response.status_code == 200, response.content
     ids = {str(row["id"]) for row in response.json()["results"]}
-    assert str(theirs.pk) not in ids
-    if not isinstance(theirs.pk, int):  # a UUID must not appear anywhere in the body
-        assert str(theirs.pk) not in response.content.decode()
-    assert str(mine.pk) in ids, "the list must show the tenant's own row (or the test is void)"
+    assert public_id_of(theirs) not in ids
+    # A public id is a UUID: it must not appear anywhere in the body.
+    assert public_id_of(theirs) not in response.content.decode()
+    assert public_id_of(mine) in ids, (
+        "the list must show the tenant's own row (or the test is void)"
+    )
 
 
 def check_other_tenants_object_is_404(route, tenant, other_tenant, make_api_client) -> None:
@@ -75,7 +78,7 @@ def check_other_tenants_object_is_404(route, tenant, other_tenant, make_api_clie
         client = make_api_client(tenant, role_for(route, method.upper(), action))
         body = "" if method == "get" else json.dumps({})
         response = client.generic(
-            method.upper(), route.url(theirs.pk), body, content_type="application/json"
+            method.upper(), route.url(public_id_of(theirs)), body, content_type="application/json"
         )
         assert response.status_code == 404, (method, route.pattern, response.content)
         assert response.json()["status"] == 404

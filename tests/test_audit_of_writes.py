@@ -14,6 +14,7 @@ from django.forms import MultiWidget
 
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
+from apps.core.public_ids import public_id_of
 from tests.access_matrix import ADMIN_EXPECTED
 from tests.isolation_registry import make_row
 from tests.routes import admin_actions, admin_url, api_routes, tenant_admins
@@ -146,7 +147,7 @@ def test_every_api_write_that_changes_rows_is_audited(route, tenant, make_api_cl
     pk = None
     if route.is_detail:
         model = route.view_class.queryset.model
-        pk = make_row(model, tenant).pk
+        pk = public_id_of(make_row(model, tenant))
     for method in methods:
         rows_before, events_before = _table_counts(), _events(tenant)
         client.generic(method, route.url(pk), "{}", content_type="application/json")

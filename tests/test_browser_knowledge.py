@@ -60,7 +60,7 @@ def test_neighbourhood_drawing_has_nodes_and_edges(browser, live_server, tenant,
     browser.get(f"{live_server.url}/healthz")  # a page of the site, to set its cookie on
     browser.add_cookie({"name": "sessionid", "value": cookie.value, "path": "/"})
     browser.get(
-        f"{live_server.url}/knowledge/graphs/{graph.pk}/neighbourhood/?node=product:pathfinder-gps"
+        f"{live_server.url}/knowledge/graphs/{graph.public_id}/neighbourhood/?node=product:pathfinder-gps"
     )
     wait = WebDriverWait(browser, 30)
     wait.until(lambda d: d.execute_script("return !!window.kgCy && window.kgCy.nodes().length > 0"))

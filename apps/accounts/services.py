@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from apps.audit.services import audited
 from apps.core.context import Actor
+from apps.core.public_ids import user_public_id
 
 from .key_hashing import API_KEY_PREFIX, hash_api_key
 from .models import ApiKey, Invitation, Membership, Quota, QuotaMetric, Tenant, UsageCounter
@@ -52,7 +53,7 @@ def tenant_set_active(*, tenant: Tenant, is_active: bool, by) -> Tenant:
         resource_type="accounts.tenant",
         resource_id=str(tenant.pk),
         details={"tenant": tenant.slug, "is_active": is_active},
-        actor=Actor("user", id=by.pk, label=by.get_username(), role="superuser"),
+        actor=Actor("user", id=user_public_id(by.pk), label=by.get_username(), role="superuser"),
     ):
         Tenant.objects.filter(pk=tenant.pk).update(is_active=is_active)
         tenant.is_active = is_active
@@ -127,7 +128,7 @@ def membership_role_change(*, tenant: Tenant, membership: Membership, role: str)
         tenant=tenant,
         action="accounts.membership.set",
         resource_type="membership",
-        resource_id=str(membership.pk),
+        resource_id=str(membership.public_id),
     ):
         return membership_set(tenant=tenant, user=membership.user, role=role)
 
@@ -138,7 +139,7 @@ def membership_delete(*, tenant: Tenant, membership: Membership) -> None:
         tenant=tenant,
         action="accounts.membership.delete",
         resource_type="membership",
-        resource_id=str(membership.pk),
+        resource_id=str(membership.public_id),
     ):
         membership.delete()
 
@@ -201,7 +202,9 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         resource_type="accounts.invitation",
         resource_id=str(invitation.pk),
         details={"role": invitation.role},
-        actor=Actor("user", id=user.pk, label=user.get_username(), role=invitation.role),
+        actor=Actor(
+            "user", id=user_public_id(user.pk), label=user.get_username(), role=invitation.role
+        ),
     ):
         membership = membership_set(tenant=invitation.tenant, user=user, role=invitation.role)
         invitation.accepted_at = timezone.now()

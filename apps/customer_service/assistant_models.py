@@ -7,8 +7,10 @@ import uuid
 
 from django.db import models
 
+from apps.core.public_ids import PublicIdModel
 
-class AssistantSettings(models.Model):
+
+class AssistantSettings(PublicIdModel):
     """How one tenant's assistant speaks: brand, persona and tone, languages, the fixed texts as
     templates per language (``{"en": {"greeting": "..."}, "zh": {...}}``; missing keys fall back
     to the shipped defaults of that language) and the escalation rules."""

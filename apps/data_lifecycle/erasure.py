@@ -30,6 +30,7 @@ from apps.approvals.services import approval_mark_executed, approval_request_cre
 from apps.audit.hashing import iso_timestamp
 from apps.audit.services import audited
 from apps.audit.signing import key_ring, sign, signature_valid
+from apps.core.public_ids import user_public_id
 from apps.jobs.services import job_create
 from apps.privacy.keys import tenant_keys_destroy
 from apps.privacy.models import ErasureRequest, ErasureScope
@@ -169,8 +170,8 @@ def _certificate(erasure, *, counts, derived, started) -> dict:
         "scope": erasure.scope,
         "subject_kind": erasure.subject_kind,
         "subject_digest": erasure.subject_digest,
-        "requested_by": str(erasure.approval.requested_by_id),
-        "approved_by": str(erasure.approval.decided_by_id),
+        "requested_by": user_public_id(erasure.approval.requested_by_id),
+        "approved_by": user_public_id(erasure.approval.decided_by_id),
         "approved_at": iso_timestamp(erasure.approval.decided_at),
         "started_at": iso_timestamp(started),
         "completed_at": iso_timestamp(timezone.now()),

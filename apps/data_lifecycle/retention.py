@@ -42,7 +42,7 @@ def retention_policy_set(*, tenant, data_kind: str, days: int) -> RetentionPolic
         policy, _ = RetentionPolicy.objects.update_or_create(
             tenant=tenant, data_kind=data_kind, defaults={"days": days}
         )
-        event.resource_id = policy.pk
+        event.resource_id = str(policy.public_id)
     return policy
 
 

@@ -8,6 +8,7 @@ import uuid
 
 from django.db import models
 
+from apps.core.public_ids import PublicIdModel
 from apps.privacy.fields import EncryptedBinaryField, EncryptedJSONField
 
 # ModelState (the registry's states) is imported from here by every caller that filters risk
@@ -224,7 +225,7 @@ class FraudRing(models.Model):
         return f"ring of {self.size} (score {self.score:.2f})"
 
 
-class RiskAccount(models.Model):
+class RiskAccount(PublicIdModel):
     """A customer account seen in transactions or applications; ``external_id`` is the
     client system's id."""
 
@@ -246,7 +247,7 @@ class RiskAccount(models.Model):
         return self.external_id
 
 
-class Transaction(models.Model):
+class Transaction(PublicIdModel):
     """A payment with the identifiers it was made from: the edges of the fraud graph, and the
     history the behavioural fraud features are computed over. ``card`` holds a keyed digest of
     the card number (``fraud_transactions.card_token``), never the number."""

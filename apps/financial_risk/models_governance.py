@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from django.db import models
 
+from apps.core.public_ids import PublicIdModel
 
-class RiskGovernanceSettings(models.Model):
+
+class RiskGovernanceSettings(PublicIdModel):
     tenant = models.OneToOneField(
         "accounts.Tenant", on_delete=models.CASCADE, related_name="risk_governance"
     )

@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from apps.core.public_ids import PublicIdModel
 from apps.privacy.fields import EncryptedTextField
 
 
@@ -186,7 +187,7 @@ class Finding(models.Model):
         return self.message
 
 
-class CheckRuleSet(models.Model):
+class CheckRuleSet(PublicIdModel):
     """The checks a tenant runs over structured records, declared as YAML (or JSON, which is
     YAML too) and edited in the admin. Without an active set the shipped default applies."""
 
@@ -206,7 +207,7 @@ class CheckRuleSet(models.Model):
         return self.name
 
 
-class ReidentificationGrant(models.Model):
+class ReidentificationGrant(PublicIdModel):
     """The explicit permission to re-identify: a clinician user (or API key) of the tenant,
     granted by an admin, until it expires or is revoked."""
 

@@ -12,6 +12,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from apps.core.public_ids import PublicIdModel
+
 
 class TenantDataKey(models.Model):
     """One version of a tenant's data key, wrapped (encrypted) by the master key.
@@ -38,7 +40,7 @@ class TenantDataKey(models.Model):
         return f"data key v{self.version} of {self.tenant_id}"
 
 
-class RetentionPolicy(models.Model):
+class RetentionPolicy(PublicIdModel):
     """How long ``tenant`` keeps one kind of data (days); without a row the platform default
     (``PRIVACY_RETENTION_DAYS``) applies."""
 

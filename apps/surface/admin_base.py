@@ -25,6 +25,7 @@ from apps.accounts.roles import ALL_ROLES, Role
 from apps.accounts.selectors import tenants_of
 from apps.audit.services import audit_event_record
 from apps.core.context import Actor
+from apps.core.public_ids import public_id_of, user_public_id
 
 
 def object_tenant(obj, tenant_field: str):
@@ -45,7 +46,7 @@ def admin_actor(request, tenant) -> Actor:
     user = request.user
     return Actor(
         "user",
-        id=user.pk,
+        id=user_public_id(user.pk),
         label=user.get_username(),
         tenant_id=getattr(tenant, "pk", None),
         role="superuser" if user.is_superuser else "",
@@ -148,7 +149,7 @@ class TenantScopedAdmin(TenantAuthorizedAdminMixin, admin.ModelAdmin):
             tenant=tenant,
             action=f"{label}.admin_{verb}"[:64],
             resource_type=label,
-            resource_id=str(obj.pk),
+            resource_id=public_id_of(obj),
             details=details or {},
             actor=admin_actor(request, tenant),
         )

@@ -13,6 +13,7 @@ from rest_framework import exceptions, mixins, viewsets
 
 from apps.accounts.authz import authorize, readable_domains
 from apps.audit.services import audited
+from apps.core.public_ids import public_id_of
 
 
 class TenantScopedMixin:
@@ -71,7 +72,7 @@ class TenantScopedMixin:
             tenant=self.request.tenant, action=f"{label}.create", resource_type=label
         ) as event:
             instance = serializer.save()
-            event.resource_id = str(instance.pk)
+            event.resource_id = public_id_of(instance)
 
     def perform_update(self, serializer):
         label = self._audit_label()
@@ -79,7 +80,7 @@ class TenantScopedMixin:
             tenant=self.request.tenant,
             action=f"{label}.update",
             resource_type=label,
-            resource_id=str(serializer.instance.pk),
+            resource_id=public_id_of(serializer.instance),
             details={"fields": sorted(serializer.validated_data)[:50]},
         ):
             serializer.save()
@@ -90,7 +91,7 @@ class TenantScopedMixin:
             tenant=self.request.tenant,
             action=f"{label}.delete",
             resource_type=label,
-            resource_id=str(instance.pk),
+            resource_id=public_id_of(instance),
         ):
             instance.delete()
 

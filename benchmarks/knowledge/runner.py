@@ -143,7 +143,7 @@ def api_neighbourhoods(port: int, token: str, graph: Graph, nodes: list[str]) ->
 
     def get(node: str) -> dict:
         path = (
-            f"/api/v1/knowledge/graphs/{graph.pk}/khop/?k=2&direction=out&max_nodes=5000"
+            f"/api/v1/knowledge/graphs/{graph.public_id}/khop/?k=2&direction=out&max_nodes=5000"
             f"&node={quote(node)}"
         )
         conn.request("GET", path, headers=headers)

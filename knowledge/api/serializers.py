@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.core.public_ids import PublicIdField, PublicRefField
 from apps.core.serializers import StrictSerializer
 from knowledge.graphs.algorithms import DIRECTIONS
 from knowledge.graphs.formats import FORMATS
@@ -56,6 +57,8 @@ class SchemaField(serializers.JSONField):
 
 
 class GraphSerializer(serializers.ModelSerializer):
+    id = PublicIdField()
+
     class Meta:
         model = Graph
         fields = [
@@ -101,7 +104,8 @@ class GraphUpdateSerializer(StrictSerializer):
 
 
 class NodeSerializer(serializers.ModelSerializer):
-    graph = serializers.PrimaryKeyRelatedField(read_only=True)
+    id = PublicIdField()
+    graph = PublicRefField()
     has_embedding = serializers.SerializerMethodField()
 
     class Meta:
@@ -114,7 +118,8 @@ class NodeSerializer(serializers.ModelSerializer):
 
 
 class EdgeSerializer(serializers.ModelSerializer):
-    graph = serializers.PrimaryKeyRelatedField(read_only=True)
+    id = PublicIdField()
+    graph = PublicRefField()
     source = serializers.CharField(source="source.key", read_only=True)
     target = serializers.CharField(source="target.key", read_only=True)
 

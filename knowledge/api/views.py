@@ -17,6 +17,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.accounts.roles import Role
+from apps.core.public_ids import PublicIdLookupMixin
 from apps.core.upload_guard import check_count
 from apps.core.verticals import declarations
 from apps.jobs.api.serializers import JobSerializer
@@ -29,6 +30,7 @@ from knowledge.graphs.validation import GraphValidationError
 from knowledge.models import Edge, Graph, Node
 
 from . import serializers as s
+from .filters import EdgeFilter, NodeFilter
 
 READERS = set(Role.values)
 # Admins and the roles that write some domain (each vertical declares its domains and their
@@ -90,7 +92,7 @@ def _job_response(job, request) -> Response:
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-class GraphViewSet(TenantScopedModelViewSet):
+class GraphViewSet(PublicIdLookupMixin, TenantScopedModelViewSet):
     """The tenant's knowledge graphs, their imports/exports and the reasoning queries."""
 
     queryset = Graph.objects.order_by("name")
@@ -354,29 +356,29 @@ class GraphViewSet(TenantScopedModelViewSet):
         return Response(selectors.knowledge_search(graph, **body.validated_data))
 
 
-class NodeViewSet(TenantScopedReadOnlyViewSet):
+class NodeViewSet(PublicIdLookupMixin, TenantScopedReadOnlyViewSet):
     """The tenant's nodes (filter by ``graph``, ``type``, ``key``)."""
 
     queryset = Node.objects.order_by("graph_id", "key")
     serializer_class = s.NodeSerializer
     tenant_field = "graph__tenant"
     domain_field = "graph__domain"
-    filterset_fields = ["graph", "type", "key"]
+    filterset_class = NodeFilter
     allowed_roles = READERS
 
     def get_tenant_queryset(self, tenant):
-        return selectors.nodes_of(tenant=tenant)
+        return selectors.nodes_of(tenant=tenant).select_related("graph")
 
 
-class EdgeViewSet(TenantScopedReadOnlyViewSet):
+class EdgeViewSet(PublicIdLookupMixin, TenantScopedReadOnlyViewSet):
     """The tenant's edges (filter by ``graph`` and ``type``)."""
 
     queryset = Edge.objects.order_by("graph_id", "id")
     serializer_class = s.EdgeSerializer
     tenant_field = "graph__tenant"
     domain_field = "graph__domain"
-    filterset_fields = ["graph", "type"]
+    filterset_class = EdgeFilter
     allowed_roles = READERS
 
     def get_tenant_queryset(self, tenant):
-        return selectors.edges_of(tenant=tenant).select_related("source", "target")
+        return selectors.edges_of(tenant=tenant).select_related("graph", "source", "target")

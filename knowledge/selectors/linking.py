@@ -105,7 +105,12 @@ def entity_link(
                 "end": end,
             }
         )
-    return {"graph": graph.name, "graph_id": graph.pk, "version": entry.version, "links": links}
+    return {
+        "graph": graph.name,
+        "graph_id": str(graph.public_id),
+        "version": entry.version,
+        "links": links,
+    }
 
 
 def _resolve_overlaps(candidates: list) -> list:

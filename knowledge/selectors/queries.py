@@ -139,7 +139,7 @@ def neighbourhood_as_elements(graph: Graph, hood: Neighbourhood) -> dict:
     """A neighbourhood as JSON for the API and the drawing (cytoscape's element lists)."""
     return {
         "graph": graph.name,
-        "graph_id": graph.pk,
+        "graph_id": str(graph.public_id),
         "version": hood.version,
         "center": hood.center,
         "nodes": [

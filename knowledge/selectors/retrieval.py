@@ -147,7 +147,7 @@ def knowledge_search(
         hits.append(
             {
                 "graph": graph.name,
-                "graph_id": graph.pk,
+                "graph_id": str(graph.public_id),
                 "version": entry.version,
                 "key": key,
                 "label": attrs.get("label", ""),
@@ -165,7 +165,7 @@ def knowledge_search(
 def _answer(graph, entry, embedding_info, hits) -> dict:
     return {
         "graph": graph.name,
-        "graph_id": graph.pk,
+        "graph_id": str(graph.public_id),
         "version": entry.version,
         "embedding": embedding_info,
         "hits": hits,

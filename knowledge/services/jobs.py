@@ -71,7 +71,7 @@ def upload_import(*, tenant, upload: ImportUpload, progress: Callable | None = N
         tenant=tenant,
         action="knowledge.graph.import",
         resource_type="knowledge.graph",
-        resource_id=str(graph.pk),
+        resource_id=str(graph.public_id),
         row_count=result.nodes + result.edges,
         details=result.as_dict(),
     )
@@ -136,4 +136,9 @@ def node_embeddings_compute(
             version = graph_version_bump(graph_id=graph.pk)
     else:
         version = graph.version
-    return {"graph_id": graph.pk, "embedded": done, "model": model_name, "version": version}
+    return {
+        "graph_id": str(graph.public_id),
+        "embedded": done,
+        "model": model_name,
+        "version": version,
+    }

@@ -50,7 +50,7 @@ def test_create_list_retrieve_update_delete(admin, tenant):
     duplicate = _problem(admin.post(BASE, {"name": "kb"}, format="json"), 400)
     assert "name" in duplicate["errors"]
     assert admin.delete(f"{BASE}{graph_id}/").status_code == 204
-    assert not Graph.objects.filter(pk=graph_id).exists()
+    assert not Graph.objects.filter(public_id=graph_id).exists()
     assert AuditEvent.objects.filter(tenant=tenant, action="knowledge.graph.create").exists()
 
 
@@ -70,14 +70,14 @@ def test_bad_input_names_the_field(admin):
 def test_import_as_a_job_then_export_each_format(admin, tenant, django_capture_on_commit_callbacks):
     source = small_graph(tenant, name="source")
     target = Graph.objects.create(tenant=tenant, name="target")
-    exported = admin.get(f"{BASE}{source.pk}/export/", {"file_format": "csv"})
+    exported = admin.get(f"{BASE}{source.public_id}/export/", {"file_format": "csv"})
     assert exported.status_code == 200 and exported["Content-Type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
         files = {name: archive.read(name).decode() for name in archive.namelist()}
     assert set(files) == {"nodes.csv", "edges.csv"}
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(
-            f"{BASE}{target.pk}/import/", {"format": "csv", "files": files}, format="json"
+            f"{BASE}{target.public_id}/import/", {"format": "csv", "files": files}, format="json"
         )
     assert response.status_code == 202, response.content
     assert response["Location"].endswith(f"/api/v1/jobs/{response.json()['id']}/")
@@ -86,13 +86,13 @@ def test_import_as_a_job_then_export_each_format(admin, tenant, django_capture_o
     assert job["result"]["nodes_changed"] == 5 and job["result"]["edges_changed"] == 5
     assert job["progress"]["done"] == job["progress"]["total"] == 10
     assert AuditEvent.objects.filter(action="knowledge.graph.import", row_count=10).exists()
-    node_link = admin.get(f"{BASE}{target.pk}/export/", {"file_format": "node-link"})
+    node_link = admin.get(f"{BASE}{target.public_id}/export/", {"file_format": "node-link"})
     data = json.loads(node_link.content)
     assert {n["id"] for n in data["nodes"]} == {"a", "b", "c", "d", "e"}
-    graphml = admin.get(f"{BASE}{target.pk}/export/", {"file_format": "graphml"})
+    graphml = admin.get(f"{BASE}{target.public_id}/export/", {"file_format": "graphml"})
     assert graphml["Content-Type"] == "application/graphml+xml"
     assert b"<graphml" in graphml.content
-    _problem(admin.get(f"{BASE}{target.pk}/export/", {"file_format": "xls"}), 400)
+    _problem(admin.get(f"{BASE}{target.public_id}/export/", {"file_format": "xls"}), 400)
 
 
 def test_multipart_import(admin, tenant, django_capture_on_commit_callbacks):
@@ -101,7 +101,7 @@ def test_multipart_import(admin, tenant, django_capture_on_commit_callbacks):
     edges = SimpleUploadedFile("edges.csv", b"source,target,type\nm1,m2,next\n")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(
-            f"{BASE}{graph.pk}/import/",
+            f"{BASE}{graph.public_id}/import/",
             {"format": "csv", "nodes": nodes, "edges": edges},
             format="multipart",
         )
@@ -114,7 +114,9 @@ def test_invalid_import_is_answered_at_once_and_stores_nothing(admin, tenant):
     version = graph.version
     files = {"edges.csv": "source,target,type\na,b,knows\na,ghost,knows\n"}
     body = _problem(
-        admin.post(f"{BASE}{graph.pk}/import/", {"format": "csv", "files": files}, format="json"),
+        admin.post(
+            f"{BASE}{graph.public_id}/import/", {"format": "csv", "files": files}, format="json"
+        ),
         400,
     )
     assert body["errors"] == {"edges.csv:3:target": ["unknown node 'ghost'"]}
@@ -122,7 +124,9 @@ def test_invalid_import_is_answered_at_once_and_stores_nothing(admin, tenant):
     graph.refresh_from_db()
     assert graph.version == version and graph.uploads.count() == 0
     body = _problem(
-        admin.post(f"{BASE}{graph.pk}/import/", {"format": "yaml", "files": {}}, format="json"),
+        admin.post(
+            f"{BASE}{graph.public_id}/import/", {"format": "yaml", "files": {}}, format="json"
+        ),
         400,
     )
     assert set(body["errors"]) == {"format", "files"}
@@ -131,7 +135,7 @@ def test_invalid_import_is_answered_at_once_and_stores_nothing(admin, tenant):
 def test_upsert_and_delete_nodes(admin, tenant):
     graph = small_graph(tenant)
     response = admin.post(
-        f"{BASE}{graph.pk}/upsert/",
+        f"{BASE}{graph.public_id}/upsert/",
         {
             "nodes": [{"key": "f", "type": "person"}],
             "edges": [{"source": "f", "target": "a", "type": "knows"}],
@@ -142,22 +146,22 @@ def test_upsert_and_delete_nodes(admin, tenant):
     assert response.json()["nodes_changed"] == 1 and response.json()["edges_changed"] == 1
     bad = _problem(
         admin.post(
-            f"{BASE}{graph.pk}/upsert/",
+            f"{BASE}{graph.public_id}/upsert/",
             {"edges": [{"source": "f", "target": "a", "type": "knows", "weight": "x"}]},
             format="json",
         ),
         400,
     )
     assert bad["errors"] == {"edges:1:weight": ["'x' is not a finite number"]}
-    _problem(admin.post(f"{BASE}{graph.pk}/upsert/", {}, format="json"), 400)
-    deleted = admin.post(f"{BASE}{graph.pk}/delete-nodes/", {"keys": ["f"]}, format="json")
+    _problem(admin.post(f"{BASE}{graph.public_id}/upsert/", {}, format="json"), 400)
+    deleted = admin.post(f"{BASE}{graph.public_id}/delete-nodes/", {"keys": ["f"]}, format="json")
     assert deleted.json()["deleted"] == 1
     assert not Node.objects.filter(graph=graph, key="f").exists()
 
 
 def test_query_endpoints(admin, tenant):
     graph = small_graph(tenant)
-    url = f"{BASE}{graph.pk}/"
+    url = f"{BASE}{graph.public_id}/"
     neighbours = admin.get(url + "neighbours/", {"node": "a", "direction": "out"}).json()
     assert {(n["key"], n["edge_type"]) for n in neighbours["neighbours"]} == {
         ("b", "knows"),
@@ -186,7 +190,7 @@ def test_query_endpoints(admin, tenant):
 def test_linked_link_and_search_endpoints(tenant, make_api_client):
     graph = medical_graph(tenant)
     clinician = make_api_client(tenant, Role.CLINICIAN)
-    url = f"{BASE}{graph.pk}/"
+    url = f"{BASE}{graph.public_id}/"
     linked = clinician.post(
         url + "linked/",
         {
@@ -217,13 +221,14 @@ def test_linked_link_and_search_endpoints(tenant, make_api_client):
 def test_roles(tenant, make_api_client):
     graph = small_graph(tenant)
     auditor = make_api_client(tenant, Role.AUDITOR)
-    assert auditor.get(f"{BASE}{graph.pk}/khop/", {"node": "a"}).status_code == 200
+    assert auditor.get(f"{BASE}{graph.public_id}/khop/", {"node": "a"}).status_code == 200
     assert (
-        auditor.post(f"{BASE}{graph.pk}/link/", {"text": "Alice"}, format="json").status_code == 200
+        auditor.post(f"{BASE}{graph.public_id}/link/", {"text": "Alice"}, format="json").status_code
+        == 200
     )
     assert auditor.post(BASE, {"name": "nope"}, format="json").status_code == 403
     forbidden = auditor.post(
-        f"{BASE}{graph.pk}/upsert/", {"nodes": [{"key": "q", "type": "t"}]}, format="json"
+        f"{BASE}{graph.public_id}/upsert/", {"nodes": [{"key": "q", "type": "t"}]}, format="json"
     )
     assert forbidden.status_code == 403
     agent = make_api_client(tenant, Role.AGENT)
@@ -236,14 +241,19 @@ def test_roles(tenant, make_api_client):
 def test_other_tenants_graph_is_404_everywhere(tenant, other_tenant, make_api_client):
     theirs = small_graph(other_tenant, name="theirs")
     client = make_api_client(tenant, Role.ADMIN)
-    assert client.get(f"{BASE}{theirs.pk}/khop/", {"node": "a"}).status_code == 404
+    assert client.get(f"{BASE}{theirs.public_id}/khop/", {"node": "a"}).status_code == 404
     assert (
-        client.post(f"{BASE}{theirs.pk}/search/", {"query": "Alice"}, format="json").status_code
+        client.post(
+            f"{BASE}{theirs.public_id}/search/", {"query": "Alice"}, format="json"
+        ).status_code
         == 404
     )
-    assert client.get("/api/v1/knowledge/nodes/", {"graph": theirs.pk}).json()["results"] == []
+    nodes = client.get("/api/v1/knowledge/nodes/", {"graph": theirs.public_id}).json()
+    assert nodes["results"] == []
     mine = small_graph(tenant, name="mine")
-    nodes = client.get("/api/v1/knowledge/nodes/", {"graph": mine.pk, "type": "device"}).json()
+    query = {"graph": mine.public_id, "type": "device"}
+    nodes = client.get("/api/v1/knowledge/nodes/", query).json()
     assert sorted(n["key"] for n in nodes["results"]) == ["c", "d"]
-    edges = client.get("/api/v1/knowledge/edges/", {"graph": mine.pk, "type": "uses"}).json()
+    query = {"graph": mine.public_id, "type": "uses"}
+    edges = client.get("/api/v1/knowledge/edges/", query).json()
     assert sorted((e["source"], e["target"]) for e in edges["results"]) == [("a", "c"), ("b", "c")]

@@ -34,7 +34,7 @@ def test_an_upsert_records_its_keys_and_rows(tenant):
     )
     assert (result.nodes, result.edges) == (2, 1)
     [created] = _events(tenant, "knowledge.graph.create")
-    assert created.resource_id == str(graph.pk)
+    assert created.resource_id == str(graph.public_id)
     [upsert] = _events(tenant, "knowledge.graph.upsert")
     assert upsert.outcome == Outcome.SUCCESS and upsert.row_count == 3
     assert upsert.details["domain_keys"] == ["x", "y", "x-near->y"]

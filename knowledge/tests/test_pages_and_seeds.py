@@ -26,7 +26,7 @@ def _elements(response):
 def test_web_page_embeds_the_neighbourhood_and_the_local_library(client, make_member, tenant):
     graph = small_graph(tenant)
     client.force_login(make_member(tenant, Role.AGENT))
-    response = client.get(f"/knowledge/graphs/{graph.pk}/neighbourhood/", {"node": "b"})
+    response = client.get(f"/knowledge/graphs/{graph.public_id}/neighbourhood/", {"node": "b"})
     assert response.status_code == 200
     elements = _elements(response)
     assert elements["center"] == "b"
@@ -38,15 +38,15 @@ def test_web_page_embeds_the_neighbourhood_and_the_local_library(client, make_me
     static = client.get("/static/knowledge/vendor/cytoscape-3.34.4.min.js")
     assert static.status_code == 200
     # Without a node: the best-connected one is drawn (a, b and c have degree 3).
-    default = _elements(client.get(f"/knowledge/graphs/{graph.pk}/neighbourhood/"))
+    default = _elements(client.get(f"/knowledge/graphs/{graph.public_id}/neighbourhood/"))
     assert default["center"] in {"a", "b", "c"} and default["nodes"]
-    unknown = client.get(f"/knowledge/graphs/{graph.pk}/neighbourhood/", {"node": "zzz"})
+    unknown = client.get(f"/knowledge/graphs/{graph.public_id}/neighbourhood/", {"node": "zzz"})
     assert unknown.status_code == 200 and "no node with key" in unknown.content.decode()
 
 
 def test_web_page_is_tenant_scoped_and_needs_a_login(client, make_member, tenant, other_tenant):
     theirs = small_graph(other_tenant, name="theirs")
-    url = f"/knowledge/graphs/{theirs.pk}/neighbourhood/"
+    url = f"/knowledge/graphs/{theirs.public_id}/neighbourhood/"
     assert client.get(url).status_code == 302  # to the login page
     client.force_login(make_member(tenant, Role.ADMIN))
     assert client.get(url).status_code == 404

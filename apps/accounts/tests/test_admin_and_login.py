@@ -10,6 +10,7 @@ from apps.accounts.models import ApiKey, Membership
 from apps.accounts.roles import Role
 from apps.accounts.services import api_key_create
 from apps.audit.models import AuditEvent
+from apps.core.public_ids import user_public_id
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,8 @@ def test_reading_a_sensitive_model_in_the_admin_is_audited(client, tenant, make_
     event = AuditEvent.objects.get(action="accounts.apikey.admin_read")
     assert event.tenant_id == tenant.pk
     assert event.resource_id == str(key.pk)
-    assert event.actor_label == f"user:{user.pk}"  # pseudonymous: no username in the log
+    # Pseudonymous: no username, and no sequential id either (issue 17).
+    assert event.actor_label == f"user:{user_public_id(user.pk)}"
 
 
 def test_admin_role_limits_what_staff_see(client, tenant, make_member):

@@ -21,11 +21,12 @@ def test_issuing_a_key_records_it_in_the_tenants_chain(tenant):
 
 def test_role_changes_and_removals_are_recorded(tenant, make_member):
     membership = Membership.objects.get(user=make_member(tenant, Role.ANALYST), tenant=tenant)
-    pk = str(membership.pk)  # delete() clears it
+    pk = membership.pk  # delete() clears it
+    public_id = str(membership.public_id)  # what the tenant's chain names it by
     changed = membership_role_change(tenant=tenant, membership=membership, role=Role.AUDITOR)
     assert changed.role == Role.AUDITOR
     membership_delete(tenant=tenant, membership=membership)
     assert not Membership.objects.filter(pk=pk).exists()
     recorded = actions(tenant)
-    assert ("accounts.membership.set", "membership", pk) in recorded
-    assert ("accounts.membership.delete", "membership", pk) in recorded
+    assert ("accounts.membership.set", "membership", public_id) in recorded
+    assert ("accounts.membership.delete", "membership", public_id) in recorded

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import ApiKey, Membership, UsageCounter
 from apps.accounts.roles import Role
+from apps.core.public_ids import PublicIdField
 from apps.core.serializers import StrictSerializer
 
 
@@ -53,6 +54,7 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
+    id = PublicIdField()
     username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
@@ -75,6 +77,8 @@ class MembershipUpdateSerializer(StrictSerializer):
 
 
 class UsageSerializer(serializers.ModelSerializer):
+    id = PublicIdField()
+
     class Meta:
         model = UsageCounter
         fields = ["id", "metric", "day", "value"]

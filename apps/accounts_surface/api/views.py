@@ -23,6 +23,7 @@ from apps.accounts.services import (
     membership_role_change,
 )
 from apps.core.context import get_actor
+from apps.core.public_ids import PublicIdLookupMixin
 from apps.surface.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 
 from .serializers import (
@@ -92,6 +93,7 @@ class ApiKeyViewSet(TenantScopedReadOnlyViewSet, mixins.CreateModelMixin):
 
 
 class MembershipViewSet(
+    PublicIdLookupMixin,
     TenantScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -142,7 +144,7 @@ class MembershipViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class UsageViewSet(TenantScopedReadOnlyViewSet):
+class UsageViewSet(PublicIdLookupMixin, TenantScopedReadOnlyViewSet):
     """Metered usage per day (requests, model tokens, compute seconds)."""
 
     queryset = UsageCounter.objects.order_by("-day", "metric")

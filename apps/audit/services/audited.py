@@ -13,6 +13,7 @@ from django.db import transaction
 
 from apps.audit.models import AuditEvent, Outcome
 from apps.core.context import Actor, get_actor, get_request_id
+from apps.core.public_ids import public_id_of
 
 from .events import audit_event_record
 
@@ -183,7 +184,7 @@ class audited:  # lower case, like transaction.atomic, which it wraps
             with audited(tenant=tenant, action=self.action, **self.fields) as draft:
                 result = func(*args, **kwargs)
                 if not draft.resource_id and getattr(result, "pk", None) is not None:
-                    draft.resource_id = str(result.pk)
+                    draft.resource_id = public_id_of(result)
                 return result
 
         return wrapper

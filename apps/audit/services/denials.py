@@ -26,6 +26,7 @@ from django.db import transaction
 
 from apps.audit.models import Outcome
 from apps.core.context import Actor, get_actor
+from apps.core.public_ids import user_public_id
 from apps.privacy.logmask import mask_for_log  # the detectors load on first use
 
 from . import events
@@ -82,7 +83,7 @@ def _actor(request) -> Actor:
         return actor
     user = getattr(getattr(request, "_request", request), "user", None)
     if user is not None and user.is_authenticated and getattr(user, "pk", None) is not None:
-        return Actor("user", id=user.pk, label=user.get_username())
+        return Actor("user", id=user_public_id(user.pk), label=user.get_username())
     return actor
 
 

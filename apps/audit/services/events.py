@@ -12,6 +12,7 @@ from apps.audit.hashing import canonical_json, event_hash, normalise_details
 from apps.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent, Outcome, chain_key
 from apps.audit.redaction import mask_details, mask_text
 from apps.core.context import Actor, get_actor, get_request_id
+from apps.core.public_ids import user_public_id
 from apps.privacy.logmask import mask_for_log  # the detectors load on first use
 
 from .anchoring import anchor_if_due
@@ -193,7 +194,7 @@ def _actor_of(request) -> Actor:
     # A logged-in user refused before a credential existed (e.g. not a member of the tenant).
     user = getattr(getattr(request, "_request", request), "user", None)
     if user is not None and user.is_authenticated and getattr(user, "pk", None) is not None:
-        return Actor("user", id=user.pk, label=user.get_username())
+        return Actor("user", id=user_public_id(user.pk), label=user.get_username())
     return actor
 
 

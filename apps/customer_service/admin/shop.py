@@ -25,7 +25,7 @@ class AssistantSettingsAdmin(TenantScopedAdmin):
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
         fields = {k: v for k, v in changed.items() if k in SETTINGS_FIELDS}
         saved = assistant_settings_update(tenant=obj.tenant, **fields)
-        obj.pk = saved.pk
+        obj.pk, obj.public_id = saved.pk, saved.public_id
 
 
 @admin.register(Document)

@@ -77,7 +77,7 @@ def assistant_settings_update(*, tenant, **values) -> AssistantSettings:
         if config.default_language not in (config.languages or [config.default_language]):
             raise AssistantConfigError("default_language", "must be one of the languages")
         config.save()
-        event.resource_id = str(config.pk)
+        event.resource_id = str(config.public_id)
         event.details = {"fields": sorted(values)}
     return config
 

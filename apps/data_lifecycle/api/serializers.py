@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from apps.core.public_ids import UserRefField
 from apps.privacy.models import ErasureRequest, ErasureScope
 
 
@@ -16,8 +17,8 @@ class ErasureDecisionSerializer(serializers.Serializer):
 
 class ErasureRequestSerializer(serializers.ModelSerializer):
     state = serializers.CharField(source="approval.state", read_only=True)
-    requested_by = serializers.CharField(source="approval.requested_by_id", read_only=True)
-    decided_by = serializers.CharField(source="approval.decided_by_id", read_only=True)
+    requested_by = UserRefField(source="approval.requested_by_id")
+    decided_by = UserRefField(source="approval.decided_by_id")
     reason = serializers.CharField(source="approval.reason", read_only=True)
     job = serializers.CharField(source="job_id", read_only=True)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from apps.core.public_ids import PublicIdField
 from apps.core.serializers import StrictSerializer
 from apps.financial_risk.engine.fraud_features import CHANNELS, MAX_AMOUNT_CENTS
 from apps.financial_risk.models import FraudDecision, Transaction
@@ -61,6 +62,7 @@ class TransactionBatchSerializer(StrictSerializer):
 
 
 class TransactionSerializer(serializers.ModelSerializer):
+    id = PublicIdField()
     account = serializers.CharField(source="account.external_id", read_only=True)
     card_token = serializers.CharField(source="card", read_only=True)
 

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.roles import Role
 from apps.core.errors import problem_response
+from apps.core.public_ids import PublicIdLookupMixin
 from apps.financial_risk import selectors
 from apps.financial_risk.engine.data import SchemaError
 from apps.financial_risk.models import FraudDecision, Transaction
@@ -36,6 +37,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 class TransactionViewSet(
+    PublicIdLookupMixin,
     TenantScopedMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -63,7 +65,7 @@ class TransactionViewSet(
         rows = body.validated_data["transactions"] if many else [body.validated_data]
         stored = transactions_ingest(tenant=request.tenant, rows=rows)
         return Response(
-            {"created": len(stored), "ids": [t.pk for t in stored]},
+            {"created": len(stored), "ids": [str(t.public_id) for t in stored]},
             status=status.HTTP_201_CREATED,
         )
 

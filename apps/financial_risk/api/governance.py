@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import ApiKey, Membership
 from apps.approvals.models import ApprovalRequest, ApprovalState
+from apps.core.public_ids import UserRefField
 from apps.core.serializers import StrictSerializer
 from apps.financial_risk.models import ModelState
 from apps.financial_risk.services.gates import gate_results
@@ -37,6 +38,9 @@ from . import serializers as s
 
 
 class PromotionRequestSerializer(serializers.ModelSerializer):
+    requested_by = UserRefField(source="requested_by_id")
+    decided_by = UserRefField(source="decided_by_id")
+
     class Meta:
         model = ApprovalRequest
         fields = [

@@ -7,6 +7,7 @@ import json
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from apps.core.public_ids import PublicIdField, public_id_of
 from apps.core.serializers import StrictSerializer
 from apps.core.uploads import UploadField
 from apps.financial_risk.models import (
@@ -25,7 +26,7 @@ MAX_API_ROWS = 5000
 
 
 def _url(name, obj, request, suffix="detail"):
-    return reverse(f"financial_risk:{name}-{suffix}", args=[obj.pk], request=request)
+    return reverse(f"financial_risk:{name}-{suffix}", args=[public_id_of(obj)], request=request)
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -225,6 +226,7 @@ class FraudRingSerializer(serializers.ModelSerializer):
 
 
 class RiskAccountSerializer(serializers.ModelSerializer):
+    id = PublicIdField()
     ring_score = serializers.FloatField(source="ring.score", read_only=True, default=None)
     ring_url = serializers.SerializerMethodField()
 

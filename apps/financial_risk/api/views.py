@@ -17,6 +17,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.accounts.roles import Role
+from apps.core.public_ids import PublicIdLookupMixin
 from apps.financial_risk import selectors, services
 from apps.financial_risk.engine.data import SchemaError
 from apps.financial_risk.engine.features import FeatureConfigError
@@ -318,7 +319,11 @@ class FraudRingViewSet(TenantScopedReadOnlyViewSet):
 
 
 class RiskAccountViewSet(
-    TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    PublicIdLookupMixin,
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Accounts seen in transactions; ``ring`` shows the fraud ring an account belongs to (its
     members, the identifiers they share, the score) and ``ring/picture`` draws it."""
@@ -337,7 +342,7 @@ class RiskAccountViewSet(
         account = self.get_object()
         body = account_ring(tenant=request.tenant, account=account)
         body["picture_url"] = request.build_absolute_uri(
-            f"/api/v1/risk/accounts/{account.pk}/ring/picture/"
+            f"/api/v1/risk/accounts/{account.public_id}/ring/picture/"
         )
         return Response(body)
 
@@ -346,5 +351,6 @@ class RiskAccountViewSet(
     def ring_picture(self, request, pk=None):
         account = self.get_object()
         return png(
-            account_ring_png(tenant=request.tenant, account=account), f"ring-{account.pk}.png"
+            account_ring_png(tenant=request.tenant, account=account),
+            f"ring-{account.public_id}.png",
         )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from apps.audit.services import current_audit_draft
+from apps.core.public_ids import user_public_id
 from apps.financial_risk.engine import monitoring as drift
 from apps.financial_risk.engine.data import table_from_records, target_vector
 from apps.financial_risk.models import ModelPurpose, ModelState, RiskModel
@@ -233,8 +234,8 @@ def _override(request: PromotionRequest, failed: list[str]) -> dict | None:
         return {
             "gates": failed,
             "justification": justification,
-            "approved_by": str(approval.decided_by_id),
-            "requested_by": str(approval.requested_by_id),
+            "approved_by": user_public_id(approval.decided_by_id),
+            "requested_by": user_public_id(approval.requested_by_id),
             "approval": str(approval.pk),
         }
     system = (request.context.get("system_override") or "").strip()

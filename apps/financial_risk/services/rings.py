@@ -5,6 +5,7 @@ connected components over shared identifiers, hubs ignored (``ml.rings``)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
 from apps.audit.services import audited
@@ -139,11 +140,14 @@ def account_ring(*, tenant, account: RiskAccount) -> dict:
     ring = account.ring
     if ring is None:
         return body
-    members = list(
-        RiskAccount.objects.filter(tenant=tenant, ring=ring)
+    members = [
+        {"id": str(public_id), "external_id": external_id, "confirmed_fraud": confirmed}
+        for public_id, external_id, confirmed in RiskAccount.objects.filter(
+            tenant=tenant, ring=ring
+        )
         .order_by("external_id")
-        .values("id", "external_id", "confirmed_fraud")
-    )
+        .values_list("public_id", "external_id", "confirmed_fraud")
+    ]
     body["ring"] = {
         "id": str(ring.pk),
         "score": ring.score,
@@ -171,7 +175,10 @@ def account_ring_png(*, tenant, account: RiskAccount) -> bytes:
         title = f"Ring of {ring.size} accounts, score {ring.score:.2f}"
         shared = {item["key"] for item in ring.shared_identifiers}
         members = RiskAccount.objects.filter(tenant=tenant, ring=ring)
-        stored = graph_networkx(graph_get(tenant=tenant, name=FRAUD_GRAPH))
+        try:
+            stored = graph_networkx(graph_get(tenant=tenant, name=FRAUD_GRAPH))
+        except ObjectDoesNotExist:  # the fraud graph was deleted: draw the members alone
+            stored = nx.MultiDiGraph()
         for member in members:
             key = account_key(member.external_id)
             drawing.add_node(

@@ -88,7 +88,7 @@ def test_a_replayed_idempotency_key_returns_the_same_decision_and_writes_nothing
         AuditEvent.objects.count(),
     )
     account_state = redis_client().hgetall(
-        f"fraud:{tenant.pk}:{Transaction.objects.get(pk=first.json()['transaction']['id']).account_id}:s"
+        f"fraud:{tenant.pk}:{Transaction.objects.get(public_id=first.json()['transaction']['id']).account_id}:s"
     )
     again = client.post(SCORE, payment(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
@@ -100,7 +100,7 @@ def test_a_replayed_idempotency_key_returns_the_same_decision_and_writes_nothing
     ) == counts
     assert (
         redis_client().hgetall(
-            f"fraud:{tenant.pk}:{Transaction.objects.get(pk=first.json()['transaction']['id']).account_id}:s"
+            f"fraud:{tenant.pk}:{Transaction.objects.get(public_id=first.json()['transaction']['id']).account_id}:s"
         )
         == account_state
     )
@@ -151,6 +151,8 @@ def test_batch_ingest_names_row_and_field(tenant, make_api_client):
     rows[2]["amount"] = "10.00"
     good = client.post("/api/v1/risk/transactions/", {"transactions": rows}, format="json")
     assert good.status_code == 201 and good.json()["created"] == 3
+    stored = {str(u) for u in Transaction.objects.values_list("public_id", flat=True)}
+    assert set(good.json()["ids"]) == stored  # public ids, not the sequential keys (issue 17)
     listed = client.get("/api/v1/risk/transactions/?is_fraud=true").json()["results"]
     assert len(listed) == 1 and listed[0]["card_token"].startswith("ct_")
     tenant_state_clear(tenant=tenant)

@@ -12,6 +12,7 @@ from apps.accounts.roles import Role
 from apps.approvals.models import ApprovalRequest
 from apps.audit.models import AuditEvent
 from apps.core.context import Actor, actor_scope
+from apps.core.public_ids import user_public_id
 from apps.financial_risk.models import ModelState
 from apps.financial_risk.services import decision_create, risk_model_promote
 from apps.financial_risk.services.gates import gate_results
@@ -221,12 +222,13 @@ def test_a_failed_gate_is_overridden_only_with_a_written_justification(tenant, d
     assert overridden.status_code == 200, overridden.content
     override = overridden.json()["card"]["gates"]["override"]
     assert override["justification"] == why and override["gates"] == ["disparate_impact"]
-    assert override["approved_by"] == str(bob.pk) and override["requested_by"] == str(alice.pk)
+    assert override["approved_by"] == user_public_id(bob.pk)
+    assert override["requested_by"] == user_public_id(alice.pk)
     event = AuditEvent.objects.get(
         tenant=tenant, action="financial_risk.model.promote", outcome="success"
     )
     assert event.details["override"]["justification"] == why
-    assert event.actor_id == str(bob.pk)
+    assert event.actor_id == user_public_id(bob.pk)
     # The approval refused by the gate rolled back whole and is audited as an error.
     refusals = AuditEvent.objects.filter(tenant=tenant, outcome="error")
     assert [(e.action, e.details["exception"]) for e in refusals] == [

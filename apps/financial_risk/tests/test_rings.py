@@ -80,7 +80,7 @@ def test_rings_through_the_knowledge_graph_and_the_api(
     assert member.ring_id == rings[0].pk
 
     client = make_api_client(tenant, "analyst")
-    body = client.get(f"/api/v1/risk/accounts/{member.pk}/ring/").json()
+    body = client.get(f"/api/v1/risk/accounts/{member.public_id}/ring/").json()
     assert body["ring"]["size"] == 5
     assert [m["external_id"] for m in body["ring"]["members"]] == [
         f"acct-0000{i}" for i in range(5)
@@ -89,8 +89,8 @@ def test_rings_through_the_knowledge_graph_and_the_api(
     picture = client.get(body["picture_url"])
     assert picture.status_code == 200 and picture.content[:4] == b"\x89PNG"
     honest = stored["acct-00050"]
-    assert client.get(f"/api/v1/risk/accounts/{honest.pk}/ring/").json()["ring"] is None
-    assert client.get(f"/api/v1/risk/accounts/{honest.pk}/ring/picture/").status_code == 200
+    assert client.get(f"/api/v1/risk/accounts/{honest.public_id}/ring/").json()["ring"] is None
+    assert client.get(f"/api/v1/risk/accounts/{honest.public_id}/ring/picture/").status_code == 200
 
     # Re-running is idempotent and another tenant's graph is untouched.
     with django_capture_on_commit_callbacks(execute=True):

@@ -185,7 +185,7 @@ def note_reidentify(*, tenant, note: Note, credential, role: str) -> str:
             event.status_code = 403
             event.details = {"reason": "clinician role with an active grant required"}
         else:
-            event.details = {"grant": grant.pk}
+            event.details = {"grant": str(grant.public_id)}
     if grant is None:
         raise ReidentificationDenied(
             "Re-identification needs the clinician role and an active re-identification grant."
@@ -215,5 +215,5 @@ def grant_create(
             granted_by=granted_by,
             expires_at=expires_at,
         )
-        event.resource_id = str(grant.pk)
+        event.resource_id = str(grant.public_id)
     return grant

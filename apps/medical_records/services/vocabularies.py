@@ -101,7 +101,7 @@ def medical_vocabularies_import(*, tenant) -> dict:
         tenant=tenant,
         action="medical_records.vocabularies.import",
         resource_type="knowledge.graph",
-        resource_id=str(graph.pk),
+        resource_id=str(graph.public_id),
     ) as event:
         started = time.perf_counter()
         result = graph_upsert(graph=graph, nodes=nodes, edges=edges)
