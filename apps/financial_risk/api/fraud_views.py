@@ -95,7 +95,7 @@ class TransactionScoreView(APIView):
         except IdempotencyConflict as exc:
             return problem_response(422, exc, errors={"Idempotency-Key": [str(exc)]})
         code = status.HTTP_200_OK if replayed else status.HTTP_201_CREATED
-        response = Response(fs.FraudDecisionSerializer(decision).data, status=code)
+        response = Response(fs.fraud_decision_data(decision), status=code)
         response["Idempotent-Replayed"] = "true" if replayed else "false"
         return response
 
