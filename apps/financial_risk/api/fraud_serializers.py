@@ -3,18 +3,22 @@ ever being echoed back, and replaced by its token before anything else sees it."
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from rest_framework import serializers
 
 from apps.core.serializers import StrictSerializer
+from apps.core.uploads import UploadField
 from apps.financial_risk.engine.fraud_features import CHANNELS, MAX_AMOUNT_CENTS
-from apps.financial_risk.models import FraudDecision, Transaction
-from apps.financial_risk.services.fraud_transactions import card_token
+from apps.financial_risk.models import FraudDecision, Transaction, TransactionImport
+from apps.financial_risk.services.fraud_transactions import (
+    CARD_NUMBER_PROBLEM,
+    CARD_NUMBER_REFUSED,
+    card_number_digits,
+    card_token,
+)
 
 MAX_BATCH = 10_000
-CARD_DIGITS = re.compile(r"^[0-9 -]{12,23}$")
 
 
 class TransactionInSerializer(StrictSerializer):
@@ -39,11 +43,9 @@ class TransactionInSerializer(StrictSerializer):
 
     def validate_card_number(self, value: str) -> str:
         # The message never repeats the value: a mistyped card number must not reach logs.
-        if value and not CARD_DIGITS.match(value):
-            raise serializers.ValidationError("Must be 12 to 19 digits (spaces or dashes allowed).")
-        digits = re.sub(r"\D", "", value)
-        if value and not 12 <= len(digits) <= 19:
-            raise serializers.ValidationError("Must be 12 to 19 digits (spaces or dashes allowed).")
+        digits = card_number_digits(value)
+        if digits is None:
+            raise serializers.ValidationError(CARD_NUMBER_PROBLEM)
         return digits
 
     def validate(self, attrs):
@@ -54,6 +56,22 @@ class TransactionInSerializer(StrictSerializer):
 
 class ScoreInSerializer(TransactionInSerializer):
     is_fraud = None  # a label is not known when a payment is scored
+
+
+class TransactionCsvRowSerializer(TransactionInSerializer):
+    """A row of an uploaded CSV file as the import job reads it: the card number was replaced
+    by its token (``card``) when the file arrived, or marked as refused."""
+
+    card_number = None
+    card = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+
+    def validate_card(self, value: str) -> str:
+        if value == CARD_NUMBER_REFUSED:
+            raise serializers.ValidationError(CARD_NUMBER_PROBLEM)
+        return value
+
+    def validate(self, attrs):
+        return attrs
 
 
 class TransactionBatchSerializer(StrictSerializer):
@@ -128,3 +146,17 @@ def fraud_decision_data(decision: FraudDecision) -> dict:
         "created_at": _time(decision.created_at),
         "audited_at": _time(decision.audited_at),
     }  # fmt: skip
+
+
+class TransactionImportCreateSerializer(StrictSerializer):
+    file = UploadField(kinds=("csv",))
+
+
+class TransactionImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TransactionImport
+        fields = [
+            "id", "filename", "state", "row_count", "stored_count", "error_count", "errors",
+            "job", "created_at", "finished_at",
+        ]  # fmt: skip
+        read_only_fields = fields
