@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -195,8 +196,6 @@ def test_the_sliding_window_is_one_round_trip_to_redis(
     tenant, make_api_client, monkeypatch, redis_cache
 ):
     """Checked and counted by one script call (the cache API took four round trips)."""
-    import redis
-
     sent = []
     real = redis.Redis.execute_command
 
