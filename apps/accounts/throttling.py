@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.utils.connection import ConnectionProxy
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
@@ -23,6 +26,36 @@ class QuotaExceeded(APIException):
             f"Quota '{metric}' exceeded: {used:g} used of {limit:g} today (UTC); "
             "it resets at midnight UTC."
         )
+
+
+# The sliding-window check and count in one round trip to Redis (four with the cache API:
+# MGET, SET NX, EXISTS and INCRBY): KEYS = this window's and the previous window's counters,
+# ARGV = the previous window's overlap, the limit, the counters' lifetime. 1 = allowed and
+# counted, 0 = refused (not counted). The counters stay plain integers under the cache's own
+# keys, so the cache API reads the same values.
+_WINDOW_SCRIPT = """
+local counts = redis.call('MGET', KEYS[1], KEYS[2])
+local current = tonumber(counts[1]) or 0
+local previous = tonumber(counts[2]) or 0
+if previous * tonumber(ARGV[1]) + current >= tonumber(ARGV[2]) then return 0 end
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return 1
+"""
+_scripts: dict[int, object] = {}
+
+
+def _count_in_redis(cache, current, previous, overlap, limit, ttl) -> bool | None:
+    """The window script on the cache's Redis; None where the cache is not Redis."""
+    if isinstance(cache, ConnectionProxy):  # DRF's default, django.core.cache.cache
+        cache = caches[cache._alias]
+    if not isinstance(cache, RedisCache):
+        return None
+    client = cache._cache.get_client(write=True)
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts.setdefault(id(client), client.register_script(_WINDOW_SCRIPT))
+    keys = [cache.make_and_validate_key(current), cache.make_and_validate_key(previous)]
+    return bool(script(keys=keys, args=[repr(float(overlap)), limit, int(ttl)], client=client))
 
 
 class CredentialRateThrottle(SimpleRateThrottle):
@@ -48,8 +81,14 @@ class CredentialRateThrottle(SimpleRateThrottle):
         now = self.timer()
         window = int(now // self.duration)
         current, previous = f"{base}:{window}", f"{base}:{window - 1}"
-        counts = self.cache.get_many([current, previous])
         overlap = 1 - (now - window * self.duration) / self.duration
+        counted = _count_in_redis(self.cache, current, previous, overlap, self.num_requests,
+                                  2 * self.duration)  # fmt: skip
+        if counted is not None:
+            if not counted:
+                self._wait_s = (window + 1) * self.duration - now
+            return counted
+        counts = self.cache.get_many([current, previous])
         estimate = counts.get(previous, 0) * overlap + counts.get(current, 0)
         if estimate >= self.num_requests:
             self._wait_s = (window + 1) * self.duration - now

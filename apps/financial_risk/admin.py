@@ -15,6 +15,7 @@ from .models import (
     BatchScoring,
     Dataset,
     Decision,
+    FraudDecision,
     FraudRing,
     MonitoringFinding,
     RiskAccount,
@@ -112,3 +113,15 @@ class TransactionAdmin(RiskAdmin):
     list_display = ["occurred_at", "tenant", "account", "amount", "is_fraud"]
     list_filter = ["is_fraud"]
     sensitive = True
+
+
+@admin.register(FraudDecision)
+class FraudDecisionAdmin(RiskAdmin):
+    """Scored transactions (issue 24): read-only; written only by the scoring service."""
+
+    list_display = ["created_at", "tenant", "outcome", "probability", "model", "feature_path",
+                    "audited_at"]  # fmt: skip
+    list_filter = ["outcome", "feature_path"]
+    search_fields = ["idempotency_key", "transaction__reference"]
+    list_select_related = ["tenant", "model"]
+    sensitive = True  # behaviour of a card holder's account: reads are audited

@@ -281,5 +281,10 @@ class Transaction(PublicIdModel):
 
 # Transaction fraud scoring (issue 24) lives in its own module; imported here so that Django
 # finds its models under this app.
-from .models_fraud import FraudDecision, FraudDecisionOutcome  # noqa: E402,F401
+from .models_fraud import (  # noqa: E402,F401
+    FraudDecision,
+    FraudDecisionOutcome,
+    TransactionImport,
+    TransactionImportState,
+)
 from .models_governance import RiskGovernanceSettings  # noqa: E402,F401

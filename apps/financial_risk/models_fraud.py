@@ -63,3 +63,43 @@ class FraudDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} ({self.probability:.3f})"
+
+
+class TransactionImportState(models.TextChoices):
+    PENDING = "pending", "Waiting for its job"
+    STORED = "stored", "Stored"
+    REJECTED = "rejected", "Rejected (rows with errors; nothing stored)"
+
+
+class TransactionImport(models.Model):
+    """A CSV file of transactions uploaded for storage by a job. Card numbers are tokenised
+    when the file arrives: ``data`` holds the file as the job reads it (gzip, ``card`` column
+    of tokens instead of ``card_number``), never a clear number, and is emptied when the job
+    ends. A file with any bad row is rejected whole; ``errors`` names each row and field."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255, blank=True, default="")
+    data = models.BinaryField(default=bytes, editable=False)
+    state = models.CharField(
+        max_length=10, choices=TransactionImportState.choices,
+        default=TransactionImportState.PENDING,
+    )  # fmt: skip
+    row_count = models.PositiveIntegerField(default=0)
+    stored_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(
+        default=list, blank=True, help_text="[{row, field, message}], the first 1,000"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="risk_txn_import_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'import'} ({self.state}, {self.row_count} rows)"

@@ -23,6 +23,7 @@ from .models import (
     RiskAccount,
     RiskModel,
     Transaction,
+    TransactionImport,
 )
 
 
@@ -60,6 +61,10 @@ def transactions_of(*, tenant) -> QuerySet[Transaction]:
 
 def fraud_decisions_of(*, tenant) -> QuerySet[FraudDecision]:
     return FraudDecision.objects.filter(tenant=tenant)
+
+
+def transaction_imports_of(*, tenant) -> QuerySet[TransactionImport]:
+    return TransactionImport.objects.filter(tenant=tenant).defer("data")
 
 
 def dataset_schema(dataset: Dataset) -> Schema:

@@ -10,8 +10,9 @@ from apps.jobs.runner import PermanentJobError, job_task
 
 from .engine.data import SchemaError
 from .engine.features import FeatureConfigError
-from .models import BatchScoring, Dataset, RiskModel
+from .models import BatchScoring, Dataset, RiskModel, TransactionImport
 from .services import batch_scoring_run, monitoring_run, risk_model_train
+from .services.fraud_imports import transaction_import_run
 from .services.fraud_models import fraud_model_train
 from .services.fraud_scoring import fraud_decisions_audit_all
 from .services.monitoring import monitored_models
@@ -112,6 +113,25 @@ def fraud_model_train_task(job, progress) -> dict:
         "pr_auc": model.card["metrics"]["model"].get("pr_auc"),
         "result_url": f"/api/v1/risk/models/{model.pk}/",
     }
+
+
+@job_task(name="apps.financial_risk.tasks.fraud_transactions_import_task")
+def fraud_transactions_import_task(job, progress) -> dict:
+    """Validate an uploaded CSV file's staged rows and store them all, or (a row is bad)
+    none, with the errors on the import. Retries find a finished import and do nothing."""
+    imported = (
+        TransactionImport.objects.select_related("tenant")
+        .filter(pk=job.params["import_id"], tenant=job.tenant)
+        .first()
+    )
+    if imported is None:
+        raise PermanentJobError("the import no longer exists")
+    try:
+        return transaction_import_run(imported=imported, progress=progress)
+    except SchemaError as exc:
+        raise PermanentJobError(
+            exc.errors["file"][0] if "file" in exc.errors else str(exc)
+        ) from exc
 
 
 @shared_task(name="apps.financial_risk.tasks.fraud_decisions_audit_task")

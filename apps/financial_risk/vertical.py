@@ -113,6 +113,7 @@ VERTICAL = Vertical(
         "financial_risk.riskaccount": ".tests.factories.account",
         "financial_risk.transaction": ".tests.factories.transaction",
         "financial_risk.frauddecision": ".tests.factories.fraud_decision",
+        "financial_risk.transactionimport": ".tests.factories.transaction_import",
     },
     role_matrix=".tests.access",
     tenant_free_views={

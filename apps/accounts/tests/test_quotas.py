@@ -3,7 +3,10 @@ and the sliding-window rate limit per credential."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+import redis
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -110,6 +113,29 @@ def _throttle(timer):
     return throttle
 
 
+@pytest.fixture
+def redis_cache(settings):
+    """The platform's Redis cache (tests otherwise use locmem), emptied before and after."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.SharedClientRedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"test-quotas-{uuid.uuid4().hex[:8]}",
+        }
+    }
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def any_cache(request):
+    """Both ways of counting: the cache API (locmem) and the one-script path (Redis)."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_cache")
+
+
+@pytest.mark.usefixtures("any_cache")
 def test_rate_limit_counts_a_sliding_window(tenant, make_api_client):
     api_key = make_api_client(tenant, rate_limit="4/min").api_key
     request = _Request(api_key)
@@ -138,3 +164,54 @@ def test_rate_limits_are_per_credential(tenant, make_api_client):
     assert _throttle(timer).allow_request(first, None)
     assert not _throttle(timer).allow_request(first, None)
     assert _throttle(timer).allow_request(second, None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_request_counter_does_not_wait_for_the_wal_flush_and_still_stops_at_the_limit(
+    tenant,
+):
+    """Outside a transaction (a request) the counter's UPDATE is one statement whose own
+    transaction commits asynchronously; the limit holds as before, and the session keeps
+    synchronous commits for everything else."""
+    usage_add_within(tenant_id=tenant.pk, metric=REQUESTS, amount=1, limit=3)  # creates the row
+    with CaptureQueriesContext(connection) as queries:
+        assert usage_add_within(tenant_id=tenant.pk, metric=REQUESTS, amount=1, limit=3) == (
+            True,
+            None,
+        )
+    assert len(queries) == 1
+    assert "set_config('synchronous_commit', 'off', true)" in queries[0]["sql"]
+    assert "UPDATE accounts_usagecounter" in queries[0]["sql"]
+    assert usage_add_within(tenant_id=tenant.pk, metric=REQUESTS, amount=1, limit=3)[0]
+    assert usage_add_within(tenant_id=tenant.pk, metric=REQUESTS, amount=1, limit=3) == (False, 3)
+    assert _used(tenant) == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.redis
+def test_the_sliding_window_is_one_round_trip_to_redis(
+    tenant, make_api_client, monkeypatch, redis_cache
+):
+    """Checked and counted by one script call (the cache API took four round trips)."""
+    sent = []
+    real = redis.Redis.execute_command
+
+    def spy(self, *args, **options):
+        sent.append(args[0])
+        return real(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", spy)
+    request = _Request(make_api_client(tenant, rate_limit="2/min").api_key)
+    timer = _FakeTimer(2_000_000.0)
+    results = []
+    for _ in range(3):
+        sent.clear()
+        results.append(_throttle(timer).allow_request(request, None))
+        assert sent in (["EVALSHA"], ["EVALSHA", "EVAL"], ["SCRIPT LOAD", "EVALSHA"]), sent
+    assert results == [True, True, False]
+    # the counters are the cache's own integers, readable through the cache API
+    key = _throttle(timer).get_cache_key(request, None)
+    assert cache.get(f"{key}:{int(timer.now // 60)}") == 2

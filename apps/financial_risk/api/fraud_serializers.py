@@ -3,19 +3,23 @@ ever being echoed back, and replaced by its token before anything else sees it."
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from rest_framework import serializers
 
 from apps.core.public_ids import PublicIdField
 from apps.core.serializers import StrictSerializer
+from apps.core.uploads import UploadField
 from apps.financial_risk.engine.fraud_features import CHANNELS, MAX_AMOUNT_CENTS
-from apps.financial_risk.models import FraudDecision, Transaction
-from apps.financial_risk.services.fraud_transactions import card_token
+from apps.financial_risk.models import FraudDecision, Transaction, TransactionImport
+from apps.financial_risk.services.fraud_transactions import (
+    CARD_NUMBER_PROBLEM,
+    CARD_NUMBER_REFUSED,
+    card_number_digits,
+    card_token,
+)
 
 MAX_BATCH = 10_000
-CARD_DIGITS = re.compile(r"^[0-9 -]{12,23}$")
 
 
 class TransactionInSerializer(StrictSerializer):
@@ -40,11 +44,9 @@ class TransactionInSerializer(StrictSerializer):
 
     def validate_card_number(self, value: str) -> str:
         # The message never repeats the value: a mistyped card number must not reach logs.
-        if value and not CARD_DIGITS.match(value):
-            raise serializers.ValidationError("Must be 12 to 19 digits (spaces or dashes allowed).")
-        digits = re.sub(r"\D", "", value)
-        if value and not 12 <= len(digits) <= 19:
-            raise serializers.ValidationError("Must be 12 to 19 digits (spaces or dashes allowed).")
+        digits = card_number_digits(value)
+        if digits is None:
+            raise serializers.ValidationError(CARD_NUMBER_PROBLEM)
         return digits
 
     def validate(self, attrs):
@@ -55,6 +57,22 @@ class TransactionInSerializer(StrictSerializer):
 
 class ScoreInSerializer(TransactionInSerializer):
     is_fraud = None  # a label is not known when a payment is scored
+
+
+class TransactionCsvRowSerializer(TransactionInSerializer):
+    """A row of an uploaded CSV file as the import job reads it: the card number was replaced
+    by its token (``card``) when the file arrived, or marked as refused."""
+
+    card_number = None
+    card = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+
+    def validate_card(self, value: str) -> str:
+        if value == CARD_NUMBER_REFUSED:
+            raise serializers.ValidationError(CARD_NUMBER_PROBLEM)
+        return value
+
+    def validate(self, attrs):
+        return attrs
 
 
 class TransactionBatchSerializer(StrictSerializer):
@@ -93,3 +111,54 @@ class FraudDecisionSerializer(serializers.ModelSerializer):
 
 class FraudModelTrainSerializer(StrictSerializer):
     name = serializers.SlugField(max_length=100, required=False, default="fraud")
+
+
+# The scoring answer, built directly: ``FraudDecisionSerializer`` (a ModelSerializer with a
+# nested one) rebuilds its fields from the models on every instance, which cost more CPU than
+# the scoring itself. The same fields and the same formatting (DRF's own field classes for
+# the decimal and the times); a test compares both renderings.
+_AMOUNT = serializers.DecimalField(max_digits=12, decimal_places=2)
+_TIME = serializers.DateTimeField()
+
+
+def _time(value):
+    return None if value is None else _TIME.to_representation(value)
+
+
+def fraud_decision_data(decision: FraudDecision) -> dict:
+    """``FraudDecisionSerializer(decision).data`` for the scoring endpoint's answer."""
+    t = decision.transaction
+    return {
+        "id": str(decision.pk),
+        "transaction": {
+            "id": t.pk, "account": t.account.external_id, "reference": t.reference,
+            "amount": _AMOUNT.to_representation(t.amount), "currency": t.currency,
+            "occurred_at": _time(t.occurred_at), "merchant_category": t.merchant_category,
+            "channel": t.channel, "country": t.country, "device_id": t.device_id,
+            "ip_address": t.ip_address, "card_token": t.card, "is_fraud": t.is_fraud,
+        },
+        "probability": decision.probability,
+        "decision": decision.outcome,
+        "reasons": decision.reasons,
+        "features": decision.features,
+        "model": decision.model_id,
+        "model_label": decision.model.label,
+        "feature_path": decision.feature_path,
+        "idempotency_key": decision.idempotency_key,
+        "created_at": _time(decision.created_at),
+        "audited_at": _time(decision.audited_at),
+    }  # fmt: skip
+
+
+class TransactionImportCreateSerializer(StrictSerializer):
+    file = UploadField(kinds=("csv",))
+
+
+class TransactionImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TransactionImport
+        fields = [
+            "id", "filename", "state", "row_count", "stored_count", "error_count", "errors",
+            "job", "created_at", "finished_at",
+        ]  # fmt: skip
+        read_only_fields = fields

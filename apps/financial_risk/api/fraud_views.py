@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,11 +21,13 @@ from apps.core.errors import problem_response
 from apps.core.public_ids import PublicIdLookupMixin
 from apps.financial_risk import selectors
 from apps.financial_risk.engine.data import SchemaError
-from apps.financial_risk.models import FraudDecision, Transaction
+from apps.financial_risk.models import FraudDecision, Transaction, TransactionImport
+from apps.financial_risk.services.fraud_imports import transaction_import_start
 from apps.financial_risk.services.fraud_models import fraud_model_train_start
 from apps.financial_risk.services.fraud_scoring import IdempotencyConflict, transaction_score
 from apps.financial_risk.services.fraud_transactions import transactions_ingest
-from apps.surface.viewsets import TenantScopedMixin
+from apps.jobs.api.serializers import JobSerializer
+from apps.surface.viewsets import TenantScopedCreateListRetrieveViewSet, TenantScopedMixin
 
 from . import fraud_serializers as fs
 from .views import accepted, invalid
@@ -70,6 +73,39 @@ class TransactionViewSet(
         )
 
 
+class TransactionImportViewSet(TenantScopedCreateListRetrieveViewSet):
+    """Transactions as a CSV file (multipart ``file``; columns as the API's fields, header
+    first), stored by a job (202 + job URL): card numbers are tokenised on arrival, a file with
+    any bad row is rejected whole with errors naming row (the file's line) and field, and
+    nothing of it is stored. GET shows each import's state, counts and errors."""
+
+    queryset = TransactionImport.objects.order_by("-created_at")
+    serializer_class = fs.TransactionImportSerializer
+    parser_classes = [MultiPartParser]
+    allowed_roles = FRAUD_ROLES
+
+    def get_tenant_queryset(self, tenant):
+        return selectors.transaction_imports_of(tenant=tenant)
+
+    @extend_schema(request=fs.TransactionImportCreateSerializer, responses={202: JobSerializer})
+    def create(self, request):
+        body = fs.TransactionImportCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        try:
+            imported = transaction_import_start(
+                tenant=request.tenant, content=upload.read(), filename=upload.name or ""
+            )
+        except SchemaError as exc:
+            raise invalid(exc) from exc
+        response = accepted(imported.job, request)
+        response.data["import_id"] = str(imported.pk)
+        response.data["import_url"] = request.build_absolute_uri(
+            f"/api/v1/risk/transaction-imports/{imported.pk}/"
+        )
+        return response
+
+
 class TransactionScoreView(APIView):
     """Score a transaction as it happens: features as of its time, the champion fraud model's
     probability, SHAP reasons in words and a decision (allow, review, block). The transaction
@@ -97,7 +133,7 @@ class TransactionScoreView(APIView):
         except IdempotencyConflict as exc:
             return problem_response(422, exc, errors={"Idempotency-Key": [str(exc)]})
         code = status.HTTP_200_OK if replayed else status.HTTP_201_CREATED
-        response = Response(fs.FraudDecisionSerializer(decision).data, status=code)
+        response = Response(fs.fraud_decision_data(decision), status=code)
         response["Idempotent-Replayed"] = "true" if replayed else "false"
         return response
 

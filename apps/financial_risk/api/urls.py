@@ -27,12 +27,14 @@ router.register("accounts", RiskAccountViewSet, basename="account")
 from .fraud_views import (  # noqa: E402
     FraudDecisionViewSet,
     FraudModelTrainView,
+    TransactionImportViewSet,
     TransactionScoreView,
     TransactionViewSet,
 )
 
 router.register("transactions", TransactionViewSet, basename="transaction")
 router.register("fraud-decisions", FraudDecisionViewSet, basename="fraud-decision")
+router.register("transaction-imports", TransactionImportViewSet, basename="transaction-import")
 urlpatterns = [
     path("transactions/score", TransactionScoreView.as_view(), name="transaction-score"),
     path("fraud-models/", FraudModelTrainView.as_view(), name="fraud-model-train"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +26,25 @@ def card_token(number: str) -> str:
     digits = "".join(ch for ch in number if ch.isdigit())
     key = settings.FRAUD_CARD_TOKEN_KEY.encode()
     return TOKEN_PREFIX + hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+CARD_NUMBER_FORMAT = re.compile(r"^[0-9 -]{12,23}$")
+CARD_NUMBER_PROBLEM = "Must be 12 to 19 digits (spaces or dashes allowed)."
+# What a CSV import stages in place of a cell that is not a card number (the job reports it).
+CARD_NUMBER_REFUSED = "!refused"
+
+
+def card_number_digits(value: str) -> str | None:
+    """The digits of a card number as typed (spaces or dashes allowed), "" for none, None when
+    it is not a card number. Callers' messages never repeat the value (a mistyped card number
+    must not reach logs)."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if not CARD_NUMBER_FORMAT.match(value):
+        return None
+    digits = re.sub(r"\D", "", value)
+    return digits if 12 <= len(digits) <= 19 else None
 
 
 def truncate_ms(moment):
@@ -68,9 +88,12 @@ def transaction_fields(clean: dict) -> dict:
     }
 
 
-def transactions_ingest(*, tenant, rows: list[dict]) -> list[Transaction]:
+def transactions_ingest(
+    *, tenant, rows: list[dict], source: dict | None = None
+) -> list[Transaction]:
     """Store validated transactions (history, possibly labelled) in one statement, audit the
-    batch, and rebuild the touched accounts' window state from the database."""
+    batch (``source``: where they came from, e.g. a CSV import), and rebuild the touched
+    accounts' window state from the database."""
     accounts = accounts_ensure(tenant=tenant, external_ids=[r["account"] for r in rows])
     objects = [
         Transaction(tenant=tenant, account=accounts[r["account"]], **transaction_fields(r))
@@ -89,6 +112,7 @@ def transactions_ingest(*, tenant, rows: list[dict]) -> list[Transaction]:
         event.details = {
             "accounts": len(accounts),
             "labelled_fraud": sum(o.is_fraud for o in objects),
+            **(source or {}),
         }
     # Rebuilt from the rows just stored (also right when history arrives out of order).
     state_rebuild(tenant=tenant, account_ids={a.pk for a in accounts.values()})

@@ -28,6 +28,12 @@ ADMIN_EXPECTED: dict[str, dict[str, set[str]]] = {
         "change": set(),
         "delete": set(),
     },
+    "financial_risk.frauddecision": {
+        "view": {ADM, ANL, AUD},
+        "add": set(),
+        "change": set(),
+        "delete": set(),
+    },
     "financial_risk.fraudring": {
         "view": {ADM, ANL, AUD},
         "add": set(),
@@ -76,4 +82,6 @@ API_EXPECTED: dict[tuple[str, str], set[str]] = {
     ("post", "/api/v1/risk/transactions/score"): {ADMIN, ANALYST},
     ("get", "/api/v1/risk/fraud-decisions/"): {ADMIN, ANALYST},
     ("post", "/api/v1/risk/fraud-models/"): {ADMIN, ANALYST},
+    ("post", "/api/v1/risk/transaction-imports/"): {ADMIN, ANALYST},
+    ("get", "/api/v1/risk/transaction-imports/"): {ADMIN, ANALYST},
 }

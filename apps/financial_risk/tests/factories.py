@@ -208,3 +208,18 @@ def fraud_decision(tenant):
         ]
     )[0]
     return transaction_score(tenant=tenant, clean=row)[0]
+
+
+IMPORT_CSV = (
+    "account,amount,currency,occurred_at,merchant_category,channel,country,card_number\n"
+    "acct-imp-1,12.50,EUR,2026-02-01T10:00:00Z,5411,pos,FR,4000 0000 0000 0002\n"
+)
+
+
+def transaction_import(tenant):
+    """A CSV import through the service (staged, its job queued)."""
+    from apps.financial_risk.services.fraud_imports import transaction_import_start
+
+    return transaction_import_start(
+        tenant=tenant, content=IMPORT_CSV.encode(), filename="transactions.csv"
+    )

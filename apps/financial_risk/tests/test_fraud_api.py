@@ -3,13 +3,16 @@ Idempotency-Key replays, batched audit, champion reload, no clear card number an
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 from django.db import connection
+from rest_framework.renderers import JSONRenderer
 
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
+from apps.financial_risk.api.fraud_serializers import FraudDecisionSerializer
 from apps.financial_risk.models import FraudDecision, ModelState, RiskModel, Transaction
 from apps.financial_risk.services import risk_model_promote
 from apps.financial_risk.services.fraud_models import fraud_model_train
@@ -74,6 +77,24 @@ def test_score_answers_probability_reasons_and_decision(tenant, champion, make_a
         else "allow"
     )
     assert body["decision"] == expected
+
+
+def test_the_scoring_answer_is_the_decision_serializer_s_rendering(
+    tenant, champion, make_api_client
+):
+    """The answer is built without the ModelSerializer (its per-instance field building cost
+    more CPU than scoring); it must render exactly as the serializer does, stored or fresh."""
+    client = make_api_client(tenant, Role.ANALYST)
+    answer = client.post(SCORE, payment(), format="json", HTTP_IDEMPOTENCY_KEY="same-1")
+    replay = client.post(SCORE, payment(), format="json", HTTP_IDEMPOTENCY_KEY="same-1")
+    stored = FraudDecision.objects.select_related("transaction__account", "model").get(
+        pk=answer.json()["id"]
+    )
+    rendered = json.loads(JSONRenderer().render(FraudDecisionSerializer(stored).data))
+    assert answer.json() == rendered
+    assert replay.json() == rendered
+    listed = client.get(f"/api/v1/risk/fraud-decisions/{stored.pk}/").json()
+    assert listed == rendered
 
 
 def test_a_replayed_idempotency_key_returns_the_same_decision_and_writes_nothing(
