@@ -1,7 +1,15 @@
-"""Serializer bases. Input serializers reject fields they do not know: a typo in a field name
-must be an error the client sees, not a silently ignored value."""
+"""Serializer bases for request bodies, used by every API view that reads one.
 
+- Unknown fields are rejected: a typo in a field name must be an error the client sees, not a
+  silently ignored value.
+- Types are strict (``apps.core.strict_types``): ``{"text": 12345}`` is not a string and
+  ``"stream": "yes"`` is not a boolean; the 400 names each field and the type it wanted.
+"""
+
+from django.http import QueryDict
 from rest_framework import serializers
+
+from .strict_types import type_errors
 
 
 class RejectUnknownFieldsMixin:
@@ -14,9 +22,23 @@ class RejectUnknownFieldsMixin:
         return super().to_internal_value(data)
 
 
-class StrictSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+class StrictTypesMixin:
+    """JSON values must have the JSON type their field documents. Query strings and multipart
+    forms (a ``QueryDict``) are text by nature: their fields parse them as before."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and not isinstance(data, QueryDict):
+            errors = type_errors(self.fields, data)
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(RejectUnknownFieldsMixin, StrictTypesMixin, serializers.Serializer):
     """A plain serializer for request bodies."""
 
 
-class StrictModelSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+class StrictModelSerializer(
+    RejectUnknownFieldsMixin, StrictTypesMixin, serializers.ModelSerializer
+):
     """A model serializer for request bodies."""

@@ -15,14 +15,17 @@ from apps.accounts.authz import authorize, readable_domains
 from apps.audit.services import audited
 from apps.core.public_ids import public_id_of
 
+from .query_params import DeclaredQueryParametersMixin
 
-class TenantScopedMixin:
+
+class TenantScopedMixin(DeclaredQueryParametersMixin):
     """Set ``queryset`` (unscoped) or override ``get_tenant_queryset(tenant)``.
 
     ``tenant_field`` names the path from the model to its tenant (default ``tenant``).
     ``domain_field``, for data that carries a domain (knowledge graphs), names the path to it:
     rows of a domain the role may not read are absent (404), and writes to a domain the role may
     not write are refused (403), as ``apps.accounts.authz`` and its domain table say.
+    A query parameter the operation does not document is a 400 (``query_params``).
     """
 
     tenant_field = "tenant"

@@ -15,6 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from apps.accounts.roles import Role
 from apps.core.public_ids import PublicIdLookupMixin
@@ -31,6 +32,7 @@ from knowledge.models import Edge, Graph, Node
 
 from . import serializers as s
 from .filters import EdgeFilter, NodeFilter
+from .search_filter import KnowledgeSearchFilter
 
 READERS = set(Role.values)
 # Admins and the roles that write some domain (each vertical declares its domains and their
@@ -357,13 +359,15 @@ class GraphViewSet(PublicIdLookupMixin, TenantScopedModelViewSet):
 
 
 class NodeViewSet(PublicIdLookupMixin, TenantScopedReadOnlyViewSet):
-    """The tenant's nodes (filter by ``graph``, ``type``, ``key``)."""
+    """The tenant's nodes (filter by ``graph``, ``type``, ``key``; ``search`` finds nodes by
+    name, synonym or description with the graph's hybrid retrieval, best first)."""
 
     queryset = Node.objects.order_by("graph_id", "key")
     serializer_class = s.NodeSerializer
     tenant_field = "graph__tenant"
     domain_field = "graph__domain"
     filterset_class = NodeFilter
+    filter_backends = [*api_settings.DEFAULT_FILTER_BACKENDS, KnowledgeSearchFilter]
     allowed_roles = READERS
 
     def get_tenant_queryset(self, tenant):

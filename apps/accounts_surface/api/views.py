@@ -24,6 +24,7 @@ from apps.accounts.services import (
 )
 from apps.core.context import get_actor
 from apps.core.public_ids import PublicIdLookupMixin
+from apps.surface.query_params import DeclaredQueryParametersMixin
 from apps.surface.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
 
 from .serializers import (
@@ -42,7 +43,7 @@ ADMINS = {Role.ADMIN}
 INVITATION_SENT = "If a user with this username exists, they have been invited to this tenant."
 
 
-class WhoAmIView(APIView):
+class WhoAmIView(DeclaredQueryParametersMixin, APIView):
     """The tenant and role this request acts for, and today's quota use."""
 
     @extend_schema(responses=WhoAmISerializer)

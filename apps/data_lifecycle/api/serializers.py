@@ -1,17 +1,18 @@
 from rest_framework import serializers
 
 from apps.core.public_ids import UserRefField
+from apps.core.serializers import StrictSerializer
 from apps.privacy.models import ErasureRequest, ErasureScope
 
 
-class ErasureRequestCreateSerializer(serializers.Serializer):
+class ErasureRequestCreateSerializer(StrictSerializer):
     scope = serializers.ChoiceField(choices=ErasureScope.choices)
     subject_kind = serializers.CharField(max_length=32, required=False, allow_blank=True)
     subject_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
     reason = serializers.CharField(max_length=2000)
 
 
-class ErasureDecisionSerializer(serializers.Serializer):
+class ErasureDecisionSerializer(StrictSerializer):
     justification = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 

@@ -27,6 +27,7 @@ from apps.financial_risk.services.fraud_models import fraud_model_train_start
 from apps.financial_risk.services.fraud_scoring import IdempotencyConflict, transaction_score
 from apps.financial_risk.services.fraud_transactions import transactions_ingest
 from apps.jobs.api.serializers import JobSerializer
+from apps.surface.query_params import DeclaredQueryParametersMixin
 from apps.surface.viewsets import TenantScopedCreateListRetrieveViewSet, TenantScopedMixin
 
 from . import fraud_serializers as fs
@@ -106,7 +107,7 @@ class TransactionImportViewSet(TenantScopedCreateListRetrieveViewSet):
         return response
 
 
-class TransactionScoreView(APIView):
+class TransactionScoreView(DeclaredQueryParametersMixin, APIView):
     """Score a transaction as it happens: features as of its time, the champion fraud model's
     probability, SHAP reasons in words and a decision (allow, review, block). The transaction
     and the decision are stored; the same ``Idempotency-Key`` returns the same answer."""
@@ -152,7 +153,7 @@ class FraudDecisionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class FraudModelTrainView(APIView):
+class FraudModelTrainView(DeclaredQueryParametersMixin, APIView):
     """POST trains a fraud model version from the labelled transactions as a job (202). The
     versions are listed at ``/models/?purpose=fraud`` and promoted through
     ``/models/<id>/promote/``, like every version of the registry."""

@@ -9,6 +9,7 @@ holding a grant. Every read is audited (one event per request).
 from __future__ import annotations
 
 import django_filters
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +21,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.accounts.roles import Role
+from apps.core.errors import PayloadTooLarge
 from apps.jobs.api.serializers import JobSerializer
 from apps.medical_records import selectors, services
 from apps.medical_records.engine.formats.fhir import FhirInputError, document_text
@@ -27,6 +29,7 @@ from apps.medical_records.engine.formats.hl7 import Hl7InputError, message_parse
 from apps.medical_records.engine.pipeline import PIPELINE_VERSION
 from apps.medical_records.models import Extraction, Finding, Note, NoteBatch, Severity, Source
 from apps.medical_records.services import NoteInput, NoteInputError
+from apps.medical_records.services.notes import BATCH_ENDPOINT, SYNC_NOTE_MAX_CHARS
 from apps.surface.viewsets import TenantScopedMixin
 
 from . import serializers as s
@@ -34,6 +37,19 @@ from . import serializers as s
 READERS = {Role.ADMIN, Role.CLINICIAN}
 ROLES = {"read": READERS, "write": READERS, "reidentify": {Role.CLINICIAN}}
 FHIR_JSON = "application/fhir+json"
+
+
+class NoteTooLongForOneRequest(PayloadTooLarge):
+    """413: a note longer than one request structures in time; a batch job takes it."""
+
+    def __init__(self, length: int, limit: int):
+        message = (
+            f"text: a note of {length} characters is over the {limit}-character limit of one "
+            "request (structuring takes about 0.75 ms a character). POST it to "
+            f"{BATCH_ENDPOINT} as a one-line JSONL or CSV file: a job structures it and reports "
+            "its progress."
+        )
+        super().__init__(detail=message)
 
 
 def invalid(exc: Exception) -> ValidationError:
@@ -113,6 +129,9 @@ class NoteViewSet(
         )
 
     def _structure(self, item: NoteInput, source: str) -> Note:
+        limit = getattr(settings, "MEDICAL_SYNC_NOTE_MAX_CHARS", SYNC_NOTE_MAX_CHARS)
+        if isinstance(item.text, str) and len(item.text) > limit:
+            raise NoteTooLongForOneRequest(len(item.text), limit)
         try:
             note = services.note_structure(tenant=self.request.tenant, item=item, source=source)
         except NoteInputError as exc:

@@ -1,0 +1,115 @@
+"""Cases generated from the OpenAPI schema (``/api/schema/``) for the API-wide walkers:
+
+- ``type_confusions``: for every operation with a JSON body, every documented property with a
+  scalar type gets values of the wrong JSON type (a number for a string, ``"yes"`` and ``1``
+  for a boolean, ``"12"`` for an integer…);
+- ``query_parameters``: the query parameters each operation documents.
+
+Path parameters are filled with a row made for the operation's model (tests/isolation_registry),
+so that detail operations reach their body validation instead of a 404.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.urls import Resolver404, resolve
+
+from apps.surface.viewsets import TenantScopedMixin
+from tests.isolation_registry import make_row
+
+# The wrong JSON values sent for each documented type.
+CONFUSIONS = {
+    "string": [12345, True],
+    "boolean": ["yes", 1],
+    "integer": ["12", True, 1.5],
+    "number": ["1.5", True],
+    "array": ["a,b"],
+    "object": ["{}"],
+}
+# A decimal is documented as a string ("format": "decimal"); a JSON number is the same value.
+DECIMAL_CONFUSIONS = [True, [1]]
+
+
+def load_schema(client) -> dict:
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200, response.content[:500]
+    return response.json()
+
+
+def _resolve_ref(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        node = schema["components"]["schemas"][name]
+    if "allOf" in node and len(node["allOf"]) == 1:
+        merged = {**_resolve_ref(schema, node["allOf"][0]), **node}
+        merged.pop("allOf")
+        return merged
+    return node
+
+
+def _wrong_values(prop: dict) -> list:
+    if prop.get("format") == "decimal":
+        return DECIMAL_CONFUSIONS
+    kind = prop.get("type")
+    if kind is None and "enum" in prop:
+        kind = "string" if all(isinstance(v, str) for v in prop["enum"] if v) else None
+    if kind == "array":
+        items = prop.get("items") or {}
+        inner = CONFUSIONS.get(items.get("type"), [])
+        return CONFUSIONS["array"] + [[value] for value in inner[:1]]
+    return list(CONFUSIONS.get(kind, []))
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str  # as the schema writes it: /api/v1/knowledge/graphs/{id}/search/
+
+    def url(self, tenant) -> str:
+        """The path with its parameter filled by a row of the operation's model (or ``1``)."""
+        if "{" not in self.path:
+            return self.path
+        probe = re.sub(r"\{[^}]+\}", "1", self.path)
+        try:
+            view_class = resolve(probe).func.cls
+        except (Resolver404, AttributeError):
+            return probe
+        pk = 1
+        if issubclass(view_class, TenantScopedMixin) and view_class.queryset is not None:
+            pk = make_row(view_class.queryset.model, tenant).pk
+        return re.sub(r"\{[^}]+\}", str(pk), self.path)
+
+
+def operations(schema: dict):
+    for path, item in sorted(schema["paths"].items()):
+        for method, operation in sorted(item.items()):
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield Operation(method, path), operation
+
+
+def type_confusions(schema: dict) -> list[tuple[Operation, str, object]]:
+    """``(operation, property, wrong value)`` for every JSON body property of every operation."""
+    cases = []
+    for op, operation in operations(schema):
+        content = (operation.get("requestBody") or {}).get("content", {})
+        body = content.get("application/json")
+        if not body:
+            continue
+        body_schema = _resolve_ref(schema, body["schema"])
+        for name, prop in sorted(body_schema.get("properties", {}).items()):
+            prop = _resolve_ref(schema, prop)
+            if prop.get("readOnly"):
+                continue
+            for value in _wrong_values(prop):
+                cases.append((op, name, value))
+    return cases
+
+
+def query_parameters(operation: dict) -> dict[str, dict]:
+    return {
+        parameter["name"]: parameter
+        for parameter in operation.get("parameters", [])
+        if parameter.get("in") == "query"
+    }
