@@ -10,12 +10,40 @@ counted in the platform chain's denial aggregates instead (``apps.audit.services
 from __future__ import annotations
 
 from rest_framework import exceptions, mixins, viewsets
+from rest_framework.views import APIView
 
 from apps.accounts.authz import authorize, readable_domains
 from apps.audit.services import audited
 
 
-class TenantScopedMixin:
+class ThrottleFirstMixin:
+    """Throttles before permissions: DRF's ``APIView.initial`` checks a request's permissions
+    and only then its throttles, so a role that may not use a view got its 403 for ever and
+    never a 429, however fast it sent. Here the credential's rate and the tenant's quota are
+    counted first; a flood of refused requests turns into 429s once over budget (and the
+    refusals are still audited as aggregates, ``apps.audit.services.denials``).
+
+    Every API view derives from this (``TenantScopedMixin`` and ``PlatformAPIView``);
+    tests/test_throttle_first.py walks the routes and fails for one that does not.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
+            request
+        )
+        version, scheme = self.determine_version(request, *args, **kwargs)
+        request.version, request.versioning_scheme = version, scheme
+        self.perform_authentication(request)
+        self.check_throttles(request)
+        self.check_permissions(request)
+
+
+class PlatformAPIView(ThrottleFirstMixin, APIView):
+    """The base of every API view that is not a tenant-scoped viewset."""
+
+
+class TenantScopedMixin(ThrottleFirstMixin):
     """Set ``queryset`` (unscoped) or override ``get_tenant_queryset(tenant)``.
 
     ``tenant_field`` names the path from the model to its tenant (default ``tenant``).

@@ -13,7 +13,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.roles import Role
 from apps.core.errors import problem_response
@@ -23,7 +22,7 @@ from apps.financial_risk.models import FraudDecision, Transaction
 from apps.financial_risk.services.fraud_models import fraud_model_train_start
 from apps.financial_risk.services.fraud_scoring import IdempotencyConflict, transaction_score
 from apps.financial_risk.services.fraud_transactions import transactions_ingest
-from apps.surface.viewsets import TenantScopedMixin
+from apps.surface.viewsets import PlatformAPIView, TenantScopedMixin
 
 from . import fraud_serializers as fs
 from .views import accepted, invalid
@@ -68,7 +67,7 @@ class TransactionViewSet(
         )
 
 
-class TransactionScoreView(APIView):
+class TransactionScoreView(PlatformAPIView):
     """Score a transaction as it happens: features as of its time, the champion fraud model's
     probability, SHAP reasons in words and a decision (allow, review, block). The transaction
     and the decision are stored; the same ``Idempotency-Key`` returns the same answer."""
@@ -114,7 +113,7 @@ class FraudDecisionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class FraudModelTrainView(APIView):
+class FraudModelTrainView(PlatformAPIView):
     """POST trains a fraud model version from the labelled transactions as a job (202). The
     versions are listed at ``/models/?purpose=fraud`` and promoted through
     ``/models/<id>/promote/``, like every version of the registry."""
