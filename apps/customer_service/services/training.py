@@ -10,6 +10,7 @@ import io
 from django.db import IntegrityError, transaction
 
 from apps.audit.services import audited
+from apps.core.upload_guard import guarded_csv
 from apps.customer_service.demo import (
     INTENT_NAMES,
     REQUIRED_SLOTS,
@@ -71,7 +72,7 @@ def examples_import_csv(*, tenant, content: str, source: str = "csv") -> dict:
     if not reader.fieldnames or not {"intent", "text"} <= set(reader.fieldnames):
         raise TrainingDataError({"file": ["the header must name the columns intent and text"]})
     rows, errors = [], {}
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(guarded_csv(reader, field="file"), start=2):
         if number > MAX_CSV_ROWS + 1:
             errors["file"] = [f"more than {MAX_CSV_ROWS} rows"]
             break
