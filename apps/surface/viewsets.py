@@ -27,6 +27,11 @@ class ThrottleFirstMixin:
     tests/test_throttle_first.py walks the routes and fails for one that does not.
     """
 
+    # The actions (for a plain API view, the lower-case HTTP methods) that call a model through
+    # models_runtime.client: a model time-out or an unavailable model answers them 504/503 in
+    # the one error format, which tests/test_model_errors.py checks for each, with no worker.
+    model_actions: frozenset[str] = frozenset()
+
     def initial(self, request, *args, **kwargs):
         self.format_kwarg = self.get_format_suffix(**kwargs)
         request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(

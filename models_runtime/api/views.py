@@ -43,6 +43,7 @@ def _timings(result) -> dict:
 
 class InferenceView(PlatformAPIView):
     allowed_roles = CALLERS
+    model_actions = frozenset({"post"})
     input_field = "texts"
 
     def handle_exception(self, exc):

@@ -111,6 +111,9 @@ class NoteViewSet(
     serializer_class = s.NoteSerializer
     filterset_class = NoteFilter
     allowed_roles = ROLES
+    model_actions = frozenset(
+        {"ingest_fhir_document", "upload", "structure_fhir", "create", "summary", "ingest_hl7"}
+    )
     parser_classes = [JSONParser, MultiPartParser]
 
     def get_tenant_queryset(self, tenant):

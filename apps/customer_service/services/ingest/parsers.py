@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
 from apps.core.upload_guard import (
+    UploadLimitExceeded,
     check_cell,
     check_count,
     check_decompressed,
@@ -185,7 +186,14 @@ def parse_pdf(data: bytes, filename: str) -> ParsedDocument:
 def parse_docx(data: bytes, filename: str) -> ParsedDocument:
     import docx  # python-docx, imported on use
 
-    check_zip_expansion(io.BytesIO(data), field=FIELD)  # a DOCX is a zip: inflate within caps
+    try:  # a DOCX is a zip: inflated within the upload guard's caps before python-docx reads it
+        check_zip_expansion(io.BytesIO(data), field=FIELD)
+    except UploadLimitExceeded as exc:
+        if exc.status_code == 413:
+            raise
+        raise DocumentError(
+            f"{filename}: the DOCX cannot be read ({exc.detail[FIELD][0]})"
+        ) from exc
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
