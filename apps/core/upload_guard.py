@@ -221,6 +221,25 @@ def check_record(record, *, field: str, where: str = "", skip: frozenset[str] = 
             stack.extend((item, f"{path}.{index}") for index, item in enumerate(value))
 
 
+def csv_header(reader, *, field: str) -> list[str]:
+    """A ``csv.DictReader``'s header within ``max_columns`` and ``max_cell_chars`` (read under the
+    same error mapping as ``guarded_csv``); empty for an empty file."""
+    try:
+        names = reader.fieldnames or []
+    except csv.Error as exc:
+        raise _csv_error(exc, field) from exc
+    check_count("max_columns", len(names), field=field)
+    for index, name in enumerate(names, start=1):
+        check_cell(name, field=field, where=f"in the header, column {index}")
+    return list(names)
+
+
+def _csv_error(exc: csv.Error, field: str) -> UploadLimitExceeded:
+    if "field larger than field limit" in str(exc):
+        return _over("max_cell_chars", f"over {csv.field_size_limit()}", field=field)
+    return _malformed(field, f"is not readable CSV ({exc})")
+
+
 def guarded_csv(reader, *, field: str):
     """Rows of a ``csv.reader`` or ``csv.DictReader``, refused past ``max_rows``, a row past
     ``max_columns`` or a cell past ``max_cell_chars`` (413 naming the limit); CSV the parser
@@ -243,6 +262,4 @@ def guarded_csv(reader, *, field: str):
                 check_cell(cell, field=field, where=f"at row {count}, column {index}")
             yield row
     except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise _over("max_cell_chars", f"over {csv.field_size_limit()}", field=field) from exc
-        raise _malformed(field, f"is not readable CSV ({exc})") from exc
+        raise _csv_error(exc, field) from exc

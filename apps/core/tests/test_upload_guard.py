@@ -16,6 +16,7 @@ from apps.core.upload_guard import (
     check_lines,
     check_record,
     check_zip_expansion,
+    csv_header,
     guarded_csv,
     read_zip_members,
     upload_limit,
@@ -173,3 +174,15 @@ def test_zip_expansion_of_a_container(settings):
     with pytest.raises(UploadLimitExceeded) as big:
         check_decompressed(1_000_001, field="f")
     assert "max_decompressed_bytes" in big.value.detail["f"][0]
+
+
+def test_csv_header(settings):
+    settings.UPLOAD_LIMITS = {**settings.UPLOAD_LIMITS, "max_columns": 2}
+    assert csv_header(csv.DictReader(io.StringIO("a,b\n1,2\n")), field="f") == ["a", "b"]
+    assert csv_header(csv.DictReader(io.StringIO("")), field="f") == []
+    with pytest.raises(UploadLimitExceeded) as wide:
+        csv_header(csv.DictReader(io.StringIO("a,b,c\n")), field="f")
+    assert "max_columns" in wide.value.detail["f"][0]
+    with pytest.raises(UploadLimitExceeded) as huge:
+        csv_header(csv.DictReader(io.StringIO("x" * 200_000)), field="f")
+    assert "max_cell_chars" in huge.value.detail["f"][0]

@@ -8,7 +8,7 @@ import io
 import json
 
 from apps.audit.services import audited
-from apps.core.upload_guard import check_lines, check_record, guarded_csv
+from apps.core.upload_guard import check_lines, check_record, csv_header, guarded_csv
 from apps.jobs.services import job_create
 from apps.medical_records.models import NoteBatch, Source
 
@@ -32,7 +32,7 @@ def rows_parse(content: bytes, fmt: str) -> list[dict]:
     rows, errors = [], []
     if fmt == Source.CSV:
         reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "text" not in reader.fieldnames:
+        if "text" not in csv_header(reader, field="file"):
             raise NoteInputError({"file": ["line 1: the CSV header needs a 'text' column."]})
         unknown = set(reader.fieldnames) - FIELDS
         if unknown:
