@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from .models import ApiKey, QuotaMetric
+from .models import ApiKey, Membership, QuotaMetric
 from .selectors import quota_limits
 from .services import usage_add_within
 
@@ -119,7 +119,12 @@ class TenantQuotaThrottle(BaseThrottle):
     """Counts every tenant request towards ``requests_per_day`` and refuses past the quota."""
 
     def allow_request(self, request, view):
+        # Throttles run before the permission check (apps.surface.viewsets.ThrottleFirstMixin),
+        # which is what sets request.tenant: the tenant is the credential's.
+        credential = request.auth
         tenant = getattr(request, "tenant", None)
+        if tenant is None and isinstance(credential, (ApiKey, Membership)):
+            tenant = credential.tenant
         if tenant is None:
             return True
         metric = QuotaMetric.REQUESTS_PER_DAY

@@ -193,12 +193,14 @@ def database_unavailable_response():
 
 
 class ModelTimeout(exceptions.APIException):
+    retry_after_s = 1
     status_code = status.HTTP_504_GATEWAY_TIMEOUT
     default_detail = "The model did not answer in time; retry the request."
     default_code = "model_timeout"
 
 
 class ModelUnavailable(exceptions.APIException):
+    retry_after_s = 1
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The model is unavailable right now; retry the request."
     default_code = "model_unavailable"

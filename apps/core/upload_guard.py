@@ -13,6 +13,7 @@ archive is a 400 naming the field.
 
 from __future__ import annotations
 
+import csv
 import posixpath
 import stat
 import zipfile
@@ -80,6 +81,13 @@ def check_count(limit: str, value: int, *, field: str) -> None:
         raise KeyError(f"{limit!r} is not a count limit")
     if value > upload_limit(limit):
         raise _over(limit, value, field=field)
+
+
+def check_decompressed(size: int, *, field: str) -> None:
+    """Refuse ``size`` bytes inflated from an upload (a PDF's page streams) past
+    ``max_decompressed_bytes``."""
+    if size > upload_limit("max_decompressed_bytes"):
+        raise _over("max_decompressed_bytes", size, field=field)
 
 
 def check_cell(value: str, *, field: str, where: str = "") -> None:
@@ -151,3 +159,107 @@ def read_zip_members(fileobj, *, field: str) -> list[tuple[str, bytes]]:
                 raise _malformed(field, f"member {name!r} is a nested archive")
             members.append((name, b"".join(chunks)))
         return members
+
+
+def check_zip_expansion(fileobj, *, field: str) -> None:
+    """An archive read by a library (DOCX is a zip) within the member-count, decompressed-size
+    and compression-ratio limits, counted by inflating every member (nothing is kept). Unlike
+    ``read_zip_members`` it allows what such a container holds (embedded objects)."""
+    try:
+        archive = zipfile.ZipFile(fileobj)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _malformed(field, f"is not a readable zip container ({exc})") from exc
+    with archive:
+        infos = archive.infolist()
+        check_count("max_archive_members", len(infos), field=field)
+        max_total = upload_limit("max_decompressed_bytes")
+        max_ratio = upload_limit("max_compression_ratio")
+        total = 0
+        for info in infos:
+            size = 0
+            try:
+                with archive.open(info) as member:
+                    while chunk := member.read(_CHUNK):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if total > max_total:
+                            raise _over("max_decompressed_bytes", f"over {max_total}", field=field)
+                        ratio = size / max(info.compress_size, 1)
+                        if size > _CHUNK and ratio > max_ratio:
+                            raise _over("max_compression_ratio", f"over {int(ratio)}", field=field)
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+                raise _malformed(field, f"member {info.filename!r} cannot be read ({exc})") from exc
+
+
+def check_lines(text: str, *, field: str, cells: bool = True) -> list[str]:
+    """The lines of a text upload (a note, an HL7 message, a JSONL file): non-blank lines within
+    ``max_rows`` and, with ``cells``, each line within ``max_cell_chars``."""
+    lines = text.splitlines()
+    check_count("max_rows", sum(1 for line in lines if line.strip()), field=field)
+    if cells:
+        for number, line in enumerate(lines, start=1):
+            check_cell(line, field=field, where=f"at line {number}")
+    return lines
+
+
+def check_record(record, *, field: str, where: str = "", skip: frozenset[str] = frozenset()):
+    """A parsed JSON value (a JSONL line, a FHIR resource): every object within ``max_columns``
+    keys, every string within ``max_cell_chars`` (values under the keys in ``skip``, such as a
+    base64 attachment checked once decoded, excepted)."""
+    stack = [(record, where)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            check_cell(value, field=field, where=path)
+        elif isinstance(value, dict):
+            check_count("max_columns", len(value), field=field)
+            for key, item in value.items():
+                check_cell(str(key), field=field, where=path)
+                if key not in skip:
+                    stack.append((item, f"{path}.{key}" if path else f"at {key}"))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{index}") for index, item in enumerate(value))
+
+
+def csv_header(reader, *, field: str) -> list[str]:
+    """A ``csv.DictReader``'s header within ``max_columns`` and ``max_cell_chars`` (read under the
+    same error mapping as ``guarded_csv``); empty for an empty file."""
+    try:
+        names = reader.fieldnames or []
+    except csv.Error as exc:
+        raise _csv_error(exc, field) from exc
+    check_count("max_columns", len(names), field=field)
+    for index, name in enumerate(names, start=1):
+        check_cell(name, field=field, where=f"in the header, column {index}")
+    return list(names)
+
+
+def _csv_error(exc: csv.Error, field: str) -> UploadLimitExceeded:
+    if "field larger than field limit" in str(exc):
+        return _over("max_cell_chars", f"over {csv.field_size_limit()}", field=field)
+    return _malformed(field, f"is not readable CSV ({exc})")
+
+
+def guarded_csv(reader, *, field: str):
+    """Rows of a ``csv.reader`` or ``csv.DictReader``, refused past ``max_rows``, a row past
+    ``max_columns`` or a cell past ``max_cell_chars`` (413 naming the limit); CSV the parser
+    cannot read is a 400 naming ``field``."""
+    max_rows = upload_limit("max_rows")
+    count = 0
+    try:
+        for row in reader:
+            count += 1
+            if count > max_rows:
+                raise _over("max_rows", f"over {max_rows}", field=field)
+            cells = []
+            for cell in row.values() if isinstance(row, dict) else row:
+                if isinstance(cell, list):  # a DictReader's surplus cells
+                    cells.extend(cell)
+                elif cell is not None:
+                    cells.append(cell)
+            check_count("max_columns", len(cells), field=field)
+            for index, cell in enumerate(cells, start=1):
+                check_cell(cell, field=field, where=f"at row {count}, column {index}")
+            yield row
+    except csv.Error as exc:
+        raise _csv_error(exc, field) from exc

@@ -10,6 +10,7 @@ counted in the platform chain's denial aggregates instead (``apps.audit.services
 from __future__ import annotations
 
 from rest_framework import exceptions, mixins, viewsets
+from rest_framework.views import APIView
 
 from apps.accounts.authz import authorize, readable_domains
 from apps.audit.services import audited
@@ -18,7 +19,39 @@ from apps.core.public_ids import public_id_of
 from .query_params import DeclaredQueryParametersMixin
 
 
-class TenantScopedMixin(DeclaredQueryParametersMixin):
+class ThrottleFirstMixin:
+    """Throttles before permissions: DRF's ``APIView.initial`` checks a request's permissions
+    and only then its throttles, so a role that may not use a view got its 403 for ever and
+    never a 429, however fast it sent. Here the credential's rate and the tenant's quota are
+    counted first; a flood of refused requests turns into 429s once over budget (and the
+    refusals are still audited as aggregates, ``apps.audit.services.denials``).
+
+    Every API view derives from this (``TenantScopedMixin`` and ``PlatformAPIView``);
+    tests/test_throttle_first.py walks the routes and fails for one that does not.
+    """
+
+    # The actions (for a plain API view, the lower-case HTTP methods) that call a model through
+    # models_runtime.client: a model time-out or an unavailable model answers them 504/503 in
+    # the one error format, which tests/test_model_errors.py checks for each, with no worker.
+    model_actions: frozenset[str] = frozenset()
+
+    def initial(self, request, *args, **kwargs):
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
+            request
+        )
+        version, scheme = self.determine_version(request, *args, **kwargs)
+        request.version, request.versioning_scheme = version, scheme
+        self.perform_authentication(request)
+        self.check_throttles(request)
+        self.check_permissions(request)
+
+
+class PlatformAPIView(DeclaredQueryParametersMixin, ThrottleFirstMixin, APIView):
+    """The base of every API view that is not a tenant-scoped viewset."""
+
+
+class TenantScopedMixin(DeclaredQueryParametersMixin, ThrottleFirstMixin):
     """Set ``queryset`` (unscoped) or override ``get_tenant_queryset(tenant)``.
 
     ``tenant_field`` names the path from the model to its tenant (default ``tenant``).

@@ -98,6 +98,7 @@ class GraphViewSet(PublicIdLookupMixin, TenantScopedModelViewSet):
     """The tenant's knowledge graphs, their imports/exports and the reasoning queries."""
 
     queryset = Graph.objects.order_by("name")
+    model_actions = frozenset({"link", "search"})
     serializer_class = s.GraphSerializer
     filterset_fields = ["domain", "name"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 
 from django.db import transaction
 from django.db.models import F
 
 from apps.audit.services import audit_event_record
+from apps.core.upload_guard import check_cell, check_count, check_record
 from apps.jobs.models import Job
 from apps.jobs.services import job_create
 from knowledge.graphs.formats import parse
-from knowledge.graphs.records import node_search_text
+from knowledge.graphs.records import NodeRecord, node_search_text
 from knowledge.graphs.validation import Problems, check_batch
 from knowledge.models import Graph, ImportUpload, Node
 from models_runtime import client
@@ -27,11 +29,32 @@ EMBED_BATCH = 64
 EMBED_TEXT_CHARS = 1000
 
 
+def records_guard(nodes, edges) -> None:
+    """The upload guard's caps on what an import's files parsed into, whatever the format (a
+    one-line GraphML or node-link file holds any number of records): nodes and edges are rows
+    of their file, properties columns, and every text a cell (413 naming the file and limit)."""
+    rows = Counter(record.file for record in (*nodes, *edges))
+    for name, count in rows.items():
+        check_count("max_rows", count, field=name or "files")
+    for record in (*nodes, *edges):
+        field = record.file or "files"
+        where = f"at line {record.line}"
+        texts = (
+            (record.key, record.type, record.label, *record.aliases)
+            if isinstance(record, NodeRecord)
+            else (record.source, record.target, record.type)
+        )
+        for text in texts:
+            check_cell(str(text), field=field, where=where)
+        check_record(record.properties, field=field, where=where)
+
+
 def graph_import_check(*, graph: Graph, fmt: str, files: Mapping[str, str]) -> tuple[int, int]:
     """Parse and validate without writing (what a request does before queueing the job, so
     that a bad file is answered at once). Returns (nodes, edges); raises GraphValidationError."""
     problems = Problems()
     nodes, edges = parse(fmt, files, problems)
+    records_guard(nodes, edges)
     problems.raise_if_any()
     check_batch(
         nodes,

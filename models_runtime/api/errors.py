@@ -8,6 +8,7 @@ import math
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
+from apps.core import errors as core_errors
 from models_runtime import errors
 
 
@@ -21,14 +22,14 @@ class UpstreamError(APIException):
     default_code = "model_backend_error"
 
 
-class ModelUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "model_unavailable"
+# A time-out and an unavailable model answer as on every other endpoint (apps.core.errors: the
+# same type, status and Retry-After whichever view called the model).
+class ModelUnavailable(core_errors.ModelUnavailable):
+    pass
 
 
-class InferenceTimeout(APIException):
-    status_code = status.HTTP_504_GATEWAY_TIMEOUT
-    default_code = "inference_timeout"
+class InferenceTimeout(core_errors.ModelTimeout):
+    pass
 
 
 def to_api_error(exc: errors.ModelsRuntimeError, input_field: str) -> APIException:

@@ -12,10 +12,9 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.roles import Role
-from apps.surface.query_params import DeclaredQueryParametersMixin
+from apps.surface.viewsets import PlatformAPIView
 from models_runtime import client, errors, routing
 from models_runtime.auditing import inference_call_record
 from models_runtime.specs import specs_from_settings
@@ -42,8 +41,9 @@ def _timings(result) -> dict:
     }
 
 
-class InferenceView(DeclaredQueryParametersMixin, APIView):
+class InferenceView(PlatformAPIView):
     allowed_roles = CALLERS
+    model_actions = frozenset({"post"})
     input_field = "texts"
 
     def handle_exception(self, exc):
@@ -198,7 +198,7 @@ class ChatView(InferenceView):
         return response
 
 
-class ModelListView(DeclaredQueryParametersMixin, APIView):
+class ModelListView(PlatformAPIView):
     """Configured models with their specs and, from a live inference worker, whether each is
     loaded, on which device, and its revision."""
 

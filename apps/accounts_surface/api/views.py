@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.models import ApiKey, Membership, QuotaMetric, UsageCounter
 from apps.accounts.roles import Role
@@ -24,8 +23,11 @@ from apps.accounts.services import (
 )
 from apps.core.context import get_actor
 from apps.core.public_ids import PublicIdLookupMixin
-from apps.surface.query_params import DeclaredQueryParametersMixin
-from apps.surface.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
+from apps.surface.viewsets import (
+    PlatformAPIView,
+    TenantScopedMixin,
+    TenantScopedReadOnlyViewSet,
+)
 
 from .serializers import (
     ApiKeyCreatedSerializer,
@@ -43,7 +45,7 @@ ADMINS = {Role.ADMIN}
 INVITATION_SENT = "If a user with this username exists, they have been invited to this tenant."
 
 
-class WhoAmIView(DeclaredQueryParametersMixin, APIView):
+class WhoAmIView(PlatformAPIView):
     """The tenant and role this request acts for, and today's quota use."""
 
     @extend_schema(responses=WhoAmISerializer)

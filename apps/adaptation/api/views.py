@@ -66,6 +66,7 @@ class TrainingSetViewSet(TenantScopedCreateListRetrieveViewSet):
                 name=data["name"],
                 content=data.get("file") or data.get("jsonl"),
                 filename=upload.name if upload else "",
+                field="jsonl" if "jsonl" in data else "file",
             )
         except PairsError as exc:
             if "jsonl" in data:

@@ -5,6 +5,7 @@ masked through apps.privacy before anything is stored or trained on."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from apps.adaptation.engine.pairs import (
 )
 from apps.adaptation.models import TrainingSet
 from apps.audit.services import audited
+from apps.core.upload_guard import check_lines, check_record
 from apps.privacy import mask_pii
 from knowledge.selectors import nodes_of
 
@@ -81,9 +83,23 @@ def mask_pairs(pairs: list[Pair]) -> tuple[list[Pair], int]:
     return masked, changed
 
 
-def training_set_create(*, tenant, name: str, content: str, filename: str = "") -> TrainingSet:
+def jsonl_guard(content: str, *, field: str) -> None:
+    """The upload guard's caps on JSONL: lines are rows, every record within the column and cell
+    limits (a line that is not JSON is left to the parser, which names it)."""
+    for number, line in enumerate(check_lines(content, field=field, cells=False), start=1):
+        try:
+            record = json.loads(line) if line.strip() else None
+        except (ValueError, RecursionError):
+            continue
+        check_record(record, field=field, where=f"at line {number}")
+
+
+def training_set_create(
+    *, tenant, name: str, content: str, filename: str = "", field: str = "file"
+) -> TrainingSet:
     """Validate uploaded JSONL (``PairsError`` naming each bad line), drop duplicates, mask
     personal data and store the pairs; audited with the count and digest, never the text."""
+    jsonl_guard(content, field=field)
     pairs = parse_jsonl(content, source="upload")
     pairs, dropped = deduplicate(pairs)
     pairs, masked = mask_pairs(pairs)

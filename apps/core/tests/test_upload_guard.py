@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 
@@ -11,6 +12,12 @@ from apps.core.upload_guard import (
     UploadLimitExceeded,
     check_cell,
     check_count,
+    check_decompressed,
+    check_lines,
+    check_record,
+    check_zip_expansion,
+    csv_header,
+    guarded_csv,
     read_zip_members,
     upload_limit,
 )
@@ -100,3 +107,82 @@ def test_nested_zip_and_symlink_and_garbage_are_400():
     with pytest.raises(UploadLimitExceeded) as garbage:
         read_zip_members(io.BytesIO(b"not a zip"), field="archive")
     assert garbage.value.status_code == 400
+
+
+def test_guarded_csv_caps_rows_columns_cells_and_reads_bad_csv_as_400(settings):
+    settings.UPLOAD_LIMITS = {
+        **settings.UPLOAD_LIMITS,
+        "max_rows": 3,
+        "max_columns": 2,
+        "max_cell_chars": 5,
+    }
+    assert list(guarded_csv(csv.reader(io.StringIO("a,b\n1,2\n")), field="f")) == [
+        ["a", "b"],
+        ["1", "2"],
+    ]
+    for text, limit in (
+        ("a\n1\n2\n3\n", "max_rows"),
+        ("a,b,c\n", "max_columns"),
+        ("a\n123456\n", "max_cell_chars"),
+    ):
+        with pytest.raises(UploadLimitExceeded) as caught:
+            list(guarded_csv(csv.reader(io.StringIO(text)), field="f"))
+        assert caught.value.status_code == 413 and limit in caught.value.detail["f"][0]
+    with pytest.raises(UploadLimitExceeded) as surplus:  # a DictReader's surplus cells count
+        list(guarded_csv(csv.DictReader(io.StringIO("a\n1,2,3\n")), field="f"))
+    assert "max_columns" in surplus.value.detail["f"][0]
+    with pytest.raises(UploadLimitExceeded) as bad:
+        list(guarded_csv(csv.reader(io.StringIO('a,"b"c\n'), strict=True), field="f"))
+    assert bad.value.status_code == 400
+    with pytest.raises(UploadLimitExceeded) as huge:  # past the csv module's own field limit
+        list(guarded_csv(csv.reader(io.StringIO("x" * 200_000)), field="f"))
+    assert "max_cell_chars" in huge.value.detail["f"][0]
+
+
+def test_lines_and_records(settings):
+    settings.UPLOAD_LIMITS = {
+        **settings.UPLOAD_LIMITS,
+        "max_rows": 2,
+        "max_columns": 2,
+        "max_cell_chars": 5,
+    }
+    assert check_lines("a\n\nb\n", field="f") == ["a", "", "b"]
+    with pytest.raises(UploadLimitExceeded):
+        check_lines("a\nb\nc\n", field="f")
+    with pytest.raises(UploadLimitExceeded) as long_line:
+        check_lines("123456\n", field="f")
+    assert "at line 1" in long_line.value.detail["f"][0]
+    check_lines("123456\n", field="f", cells=False)
+    check_record({"a": ["12345"], "data": "x" * 99}, field="f", skip=frozenset({"data"}))
+    with pytest.raises(UploadLimitExceeded) as nested:
+        check_record({"a": [{"b": "123456"}]}, field="f")
+    assert "at a.0.b" in nested.value.detail["f"][0]
+    with pytest.raises(UploadLimitExceeded):
+        check_record({"a": 1, "b": 2, "c": 3}, field="f")
+
+
+def test_zip_expansion_of_a_container(settings):
+    settings.UPLOAD_LIMITS = {**settings.UPLOAD_LIMITS, "max_decompressed_bytes": 1_000_000}
+    inner = _zip({"a.csv": b"1"}).getvalue()
+    check_zip_expansion(_zip({"embeddings/x.xlsx": inner}), field="f")  # allowed in a container
+    with pytest.raises(UploadLimitExceeded) as caught:
+        check_zip_expansion(_zip({"word/document.xml": b"0" * 3_000_000}), field="f")
+    assert "UPLOAD_LIMITS['max_" in caught.value.detail["f"][0]
+    with pytest.raises(UploadLimitExceeded) as garbage:
+        check_zip_expansion(io.BytesIO(b"PK not a zip"), field="f")
+    assert garbage.value.status_code == 400
+    with pytest.raises(UploadLimitExceeded) as big:
+        check_decompressed(1_000_001, field="f")
+    assert "max_decompressed_bytes" in big.value.detail["f"][0]
+
+
+def test_csv_header(settings):
+    settings.UPLOAD_LIMITS = {**settings.UPLOAD_LIMITS, "max_columns": 2}
+    assert csv_header(csv.DictReader(io.StringIO("a,b\n1,2\n")), field="f") == ["a", "b"]
+    assert csv_header(csv.DictReader(io.StringIO("")), field="f") == []
+    with pytest.raises(UploadLimitExceeded) as wide:
+        csv_header(csv.DictReader(io.StringIO("a,b,c\n")), field="f")
+    assert "max_columns" in wide.value.detail["f"][0]
+    with pytest.raises(UploadLimitExceeded) as huge:
+        csv_header(csv.DictReader(io.StringIO("x" * 200_000)), field="f")
+    assert "max_cell_chars" in huge.value.detail["f"][0]

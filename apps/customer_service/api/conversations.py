@@ -32,6 +32,7 @@ class ConversationViewSet(TenantScopedCreateListRetrieveViewSet):
 
     queryset = Conversation.objects.order_by("-created_at")
     allowed_roles = ROLES
+    model_actions = frozenset({"messages"})
     filterset_fields = ["status", "channel"]
 
     def get_tenant_queryset(self, tenant):

@@ -118,6 +118,7 @@ class IntentModelViewSet(TenantScopedCreateListRetrieveViewSet):
 
     queryset = IntentModel.objects.order_by("-version")
     serializer_class = s.IntentModelSerializer
+    model_actions = frozenset({"predict"})
     allowed_roles = ROLES
 
     def get_tenant_queryset(self, tenant):

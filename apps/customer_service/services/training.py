@@ -10,6 +10,7 @@ import io
 from django.db import IntegrityError, transaction
 
 from apps.audit.services import audited
+from apps.core.upload_guard import csv_header, guarded_csv
 from apps.customer_service.demo import (
     INTENT_NAMES,
     REQUIRED_SLOTS,
@@ -68,10 +69,10 @@ def examples_import_csv(*, tenant, content: str, source: str = "csv") -> dict:
     """Import ``intent,text[,split]`` rows (header required); validated whole, written all or
     nothing; texts already present are skipped. Unknown intents are created."""
     reader = csv.DictReader(io.StringIO(content))
-    if not reader.fieldnames or not {"intent", "text"} <= set(reader.fieldnames):
+    if not {"intent", "text"} <= set(csv_header(reader, field="file")):
         raise TrainingDataError({"file": ["the header must name the columns intent and text"]})
     rows, errors = [], {}
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(guarded_csv(reader, field="file"), start=2):
         if number > MAX_CSV_ROWS + 1:
             errors["file"] = [f"more than {MAX_CSV_ROWS} rows"]
             break

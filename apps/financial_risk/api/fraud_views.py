@@ -14,7 +14,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.roles import Role
 from apps.core.errors import problem_response
@@ -27,8 +26,11 @@ from apps.financial_risk.services.fraud_models import fraud_model_train_start
 from apps.financial_risk.services.fraud_scoring import IdempotencyConflict, transaction_score
 from apps.financial_risk.services.fraud_transactions import transactions_ingest
 from apps.jobs.api.serializers import JobSerializer
-from apps.surface.query_params import DeclaredQueryParametersMixin
-from apps.surface.viewsets import TenantScopedCreateListRetrieveViewSet, TenantScopedMixin
+from apps.surface.viewsets import (
+    PlatformAPIView,
+    TenantScopedCreateListRetrieveViewSet,
+    TenantScopedMixin,
+)
 
 from . import fraud_serializers as fs
 from .views import accepted, invalid
@@ -107,7 +109,7 @@ class TransactionImportViewSet(TenantScopedCreateListRetrieveViewSet):
         return response
 
 
-class TransactionScoreView(DeclaredQueryParametersMixin, APIView):
+class TransactionScoreView(PlatformAPIView):
     """Score a transaction as it happens: features as of its time, the champion fraud model's
     probability, SHAP reasons in words and a decision (allow, review, block). The transaction
     and the decision are stored; the same ``Idempotency-Key`` returns the same answer."""
@@ -153,7 +155,7 @@ class FraudDecisionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class FraudModelTrainView(DeclaredQueryParametersMixin, APIView):
+class FraudModelTrainView(PlatformAPIView):
     """POST trains a fraud model version from the labelled transactions as a job (202). The
     versions are listed at ``/models/?purpose=fraud`` and promoted through
     ``/models/<id>/promote/``, like every version of the registry."""

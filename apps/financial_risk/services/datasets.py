@@ -8,7 +8,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from apps.audit.services import audited, input_digest
-from apps.core.upload_guard import UploadLimitExceeded, check_count, upload_limit
+from apps.core.upload_guard import (
+    UploadLimitExceeded,
+    check_cell,
+    check_count,
+    check_decompressed,
+    upload_limit,
+)
 from apps.financial_risk.engine.data import (
     Schema,
     SchemaError,
@@ -18,6 +24,17 @@ from apps.financial_risk.engine.data import (
     table_to_parquet,
 )
 from apps.financial_risk.models import Dataset, DatasetKind
+
+
+def _cells_checked(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell within the upload guard's ``max_cell_chars``."""
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            lengths = frame[column].map(lambda v: len(v) if isinstance(v, str) else 0)
+            if len(lengths) and lengths.max() > 0:
+                row = int(lengths.to_numpy().argmax())
+                check_cell(frame[column].iloc[row], field="file", where=f"in column {column}")
+    return frame
 
 
 def read_upload(content: bytes, filename: str) -> pd.DataFrame:
@@ -30,7 +47,9 @@ def read_upload(content: bytes, filename: str) -> pd.DataFrame:
             meta = pq.ParquetFile(io.BytesIO(content)).metadata
             check_count("max_rows", meta.num_rows, field="file")
             check_count("max_columns", meta.num_columns, field="file")
-            return pd.read_parquet(io.BytesIO(content))
+            inflated = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+            check_decompressed(inflated, field="file")
+            return _cells_checked(pd.read_parquet(io.BytesIO(content)))
         frame = pd.read_csv(
             io.BytesIO(content),
             dtype=str,
@@ -39,7 +58,7 @@ def read_upload(content: bytes, filename: str) -> pd.DataFrame:
         )
         check_count("max_rows", len(frame), field="file")
         check_count("max_columns", len(frame.columns), field="file")
-        return frame
+        return _cells_checked(frame)
     except UploadLimitExceeded:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser error is the file's fault

@@ -8,6 +8,8 @@ holding a grant. Every read is audited (one event per request).
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django.conf import settings
 from django.http import HttpResponse
@@ -22,6 +24,7 @@ from rest_framework.response import Response
 
 from apps.accounts.roles import Role
 from apps.core.errors import PayloadTooLarge
+from apps.core.upload_guard import check_cell, check_count, check_lines, check_record
 from apps.jobs.api.serializers import JobSerializer
 from apps.medical_records import selectors, services
 from apps.medical_records.engine.formats.fhir import FhirInputError, document_text
@@ -50,6 +53,18 @@ class NoteTooLongForOneRequest(PayloadTooLarge):
             "its progress."
         )
         super().__init__(detail=message)
+
+
+def hl7_guard(message: str) -> None:
+    """The upload guard's caps on an HL7 v2 message: segments as rows, fields as columns and
+    each field as a cell (413 naming the limit), before the parser reads it."""
+    segments = [segment for segment in re.split(r"\r\n|\r|\n", message) if segment.strip()]
+    check_count("max_rows", len(segments), field="message")
+    for number, segment in enumerate(segments, start=1):
+        fields = segment.split(segment[3] if len(segment) > 3 else "|")
+        check_count("max_columns", len(fields), field="message")
+        for index, value in enumerate(fields):
+            check_cell(value, field="message", where=f"at segment {number}, field {index}")
 
 
 def invalid(exc: Exception) -> ValidationError:
@@ -112,6 +127,9 @@ class NoteViewSet(
     serializer_class = s.NoteSerializer
     filterset_class = NoteFilter
     allowed_roles = ROLES
+    model_actions = frozenset(
+        {"ingest_fhir_document", "upload", "structure_fhir", "create", "summary", "ingest_hl7"}
+    )
     parser_classes = [JSONParser, MultiPartParser]
 
     def get_tenant_queryset(self, tenant):
@@ -179,6 +197,7 @@ class NoteViewSet(
             text = data["file"].read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationError({"file": ["The file must be UTF-8 text."]}) from None
+        check_lines(text, field="file")
         item = NoteInput(
             text=text,
             language=data.get("language", ""),
@@ -196,6 +215,7 @@ class NoteViewSet(
         """An HL7 v2 ORU^R01 or MDM^T02; errors are keyed by segment and field."""
         body = s.Hl7MessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        hl7_guard(body.validated_data["message"])
         try:
             parsed = message_parse(body.validated_data["message"])
         except Hl7InputError as exc:
@@ -212,10 +232,12 @@ class NoteViewSet(
     @action(detail=False, methods=["post"], url_path="fhir-document")
     def ingest_fhir_document(self, request):
         """A FHIR R4B DocumentReference with the note inline (base64 attachment data)."""
+        check_record(request.data, field="resource", skip=frozenset({"data"}))
         try:
             text, title = document_text(request.data)
         except FhirInputError as exc:
             raise invalid(exc) from exc
+        check_lines(text, field="content")
         return self._created(self._structure(NoteInput(text=text, title=title), Source.FHIR))
 
     @extend_schema(

@@ -8,6 +8,7 @@ import io
 import json
 
 from apps.audit.services import audited
+from apps.core.upload_guard import check_lines, check_record, csv_header, guarded_csv
 from apps.jobs.services import job_create
 from apps.medical_records.models import NoteBatch, Source
 
@@ -31,18 +32,18 @@ def rows_parse(content: bytes, fmt: str) -> list[dict]:
     rows, errors = [], []
     if fmt == Source.CSV:
         reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "text" not in reader.fieldnames:
+        if "text" not in csv_header(reader, field="file"):
             raise NoteInputError({"file": ["line 1: the CSV header needs a 'text' column."]})
         unknown = set(reader.fieldnames) - FIELDS
         if unknown:
             raise NoteInputError(
                 {"file": [f"line 1: unknown columns {sorted(unknown)}; allowed {sorted(FIELDS)}."]}
             )
-        numbered = ((reader.line_num, row) for row in reader)
+        numbered = ((reader.line_num, row) for row in guarded_csv(reader, field="file"))
     else:
 
         def jsonl():
-            for number, line in enumerate(text.splitlines(), start=1):
+            for number, line in enumerate(check_lines(text, field="file", cells=False), start=1):
                 if not line.strip():
                     continue
                 try:
@@ -53,6 +54,7 @@ def rows_parse(content: bytes, fmt: str) -> list[dict]:
                 if not isinstance(row, dict):
                     errors.append(f"line {number}: must be a JSON object")
                     continue
+                check_record(row, field="file", where=f"at line {number}")
                 unknown = set(row) - FIELDS
                 if unknown:
                     errors.append(f"line {number}: unknown fields {sorted(unknown)}")

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
-from apps.core.upload_guard import check_cell, check_count
+from apps.core.upload_guard import (
+    UploadLimitExceeded,
+    check_cell,
+    check_count,
+    check_decompressed,
+    check_zip_expansion,
+    guarded_csv,
+    upload_limit,
+)
 
 FORMATS = ("markdown", "html", "pdf", "docx", "csv", "text", "zip")
 EXTENSIONS = {
@@ -86,6 +94,7 @@ class _Builder:
         self.path: list[tuple[int, str]] = []
         self.sections: list[Section] = []
         self.title = ""
+        self.paragraphs = 0
 
     def heading(self, level: int, text: str) -> None:
         text = " ".join(text.split())
@@ -96,9 +105,14 @@ class _Builder:
         self.path = [(lvl, t) for lvl, t in self.path if lvl < level] + [(level, text)]
 
     def paragraph(self, text: str) -> None:
+        # The upload guard's caps for documents: a paragraph is a cell, and paragraphs are rows.
+        check_cell(text, field=FIELD, where=f"in paragraph {self.paragraphs + 1}")
         text = " ".join(text.split())
         if not text:
             return
+        self.paragraphs += 1
+        if self.paragraphs > upload_limit("max_rows"):
+            check_count("max_rows", self.paragraphs, field=FIELD)
         headings = [t for _, t in self.path]
         if self.sections and self.sections[-1].heading_path == headings:
             self.sections[-1].text += "\n" + text
@@ -149,7 +163,11 @@ def parse_pdf(data: bytes, filename: str) -> ParsedDocument:
         reader = PdfReader(io.BytesIO(data))
         pages = reader.pages
         check_count("max_pages", len(pages), field=FIELD)
-        texts = [page.extract_text() or "" for page in pages]
+        texts, extracted = [], 0
+        for page in pages:  # page streams inflate: their text counts as decompressed bytes
+            texts.append(page.extract_text() or "")
+            extracted += len(texts[-1].encode())
+            check_decompressed(extracted, field=FIELD)
         title = (reader.metadata or {}).get("/Title") if reader.metadata else ""
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(f"{filename}: the PDF cannot be read ({exc})") from exc
@@ -168,6 +186,14 @@ def parse_pdf(data: bytes, filename: str) -> ParsedDocument:
 def parse_docx(data: bytes, filename: str) -> ParsedDocument:
     import docx  # python-docx, imported on use
 
+    try:  # a DOCX is a zip: inflated within the upload guard's caps before python-docx reads it
+        check_zip_expansion(io.BytesIO(data), field=FIELD)
+    except UploadLimitExceeded as exc:
+        if exc.status_code == 413:
+            raise
+        raise DocumentError(
+            f"{filename}: the DOCX cannot be read ({exc.detail[FIELD][0]})"
+        ) from exc
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -188,7 +214,7 @@ def parse_docx(data: bytes, filename: str) -> ParsedDocument:
 
 
 def parse_csv(data: bytes, filename: str) -> ParsedDocument:
-    rows = list(csv.reader(io.StringIO(_text(data, filename))))
+    rows = list(guarded_csv(csv.reader(io.StringIO(_text(data, filename))), field=FIELD))
     if not rows:
         raise DocumentError(f"{filename}: empty CSV")
     header = [h.strip().casefold() for h in rows[0]]
