@@ -70,8 +70,9 @@ def documented_parameters(view_class, method: str, action: str | None) -> frozen
 class DeclaredQueryParametersMixin:
     """Refuse a query parameter the operation does not document (400 naming it)."""
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+    # Called by ``ThrottleFirstMixin.initial`` (apps.surface.viewsets) once the request is
+    # authenticated, throttled and permitted, so the one ``initial`` keeps its order.
+    def check_query_parameters(self, request):
         given = set(request.query_params) - ALWAYS_ALLOWED
         if not given:
             return

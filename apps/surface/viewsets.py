@@ -19,14 +19,16 @@ from apps.core.public_ids import public_id_of
 from .query_params import DeclaredQueryParametersMixin
 
 
-class ThrottleFirstMixin:
+class ThrottleFirstMixin(DeclaredQueryParametersMixin):
     """Throttles before permissions: DRF's ``APIView.initial`` checks a request's permissions
     and only then its throttles, so a role that may not use a view got its 403 for ever and
     never a 429, however fast it sent. Here the credential's rate and the tenant's quota are
     counted first; a flood of refused requests turns into 429s once over budget (and the
     refusals are still audited as aggregates, ``apps.audit.services.denials``).
 
-    Every API view derives from this (``TenantScopedMixin`` and ``PlatformAPIView``);
+    Unknown query parameters are refused last (``DeclaredQueryParametersMixin``), once the
+    caller is known to be allowed. Every API view derives from this (``TenantScopedMixin`` and
+    ``PlatformAPIView``);
     tests/test_throttle_first.py walks the routes and fails for one that does not.
     """
 
@@ -45,13 +47,14 @@ class ThrottleFirstMixin:
         self.perform_authentication(request)
         self.check_throttles(request)
         self.check_permissions(request)
+        self.check_query_parameters(request)
 
 
-class PlatformAPIView(DeclaredQueryParametersMixin, ThrottleFirstMixin, APIView):
+class PlatformAPIView(ThrottleFirstMixin, APIView):
     """The base of every API view that is not a tenant-scoped viewset."""
 
 
-class TenantScopedMixin(DeclaredQueryParametersMixin, ThrottleFirstMixin):
+class TenantScopedMixin(ThrottleFirstMixin):
     """Set ``queryset`` (unscoped) or override ``get_tenant_queryset(tenant)``.
 
     ``tenant_field`` names the path from the model to its tenant (default ``tenant``).
