@@ -377,7 +377,9 @@ def test_every_upload_endpoint_refuses_what_is_over_a_limit(
     settings.UPLOAD_LIMITS = {**settings.UPLOAD_LIMITS, **case.limits}
     path = case.path
     if "{id}" in path:
-        path = path.replace("{id}", str(graph_create(tenant=tenant, name="g", domain="general").public_id))
+        path = path.replace(
+            "{id}", str(graph_create(tenant=tenant, name="g", domain="general").public_id)
+        )
     before = _counts(case.stored)
     response = make_api_client(tenant, case.role).post(path, case.body(), format=case.fmt)
     assert response.status_code == case.status, response.content
