@@ -230,7 +230,9 @@ class ContinuousEngine:
         self._closed = False
         self.steps = 0  # outputs seen for streaming requests: a step counter for tests
         self.manager.start()
-        self._thread = threading.Thread(target=self._dispatch, name="cb-dispatch", daemon=True)
+        # Named as the static batcher's thread: callbacks run on the model's thread either way.
+        name = f"batcher-{backend.spec.name}"
+        self._thread = threading.Thread(target=self._dispatch, name=name, daemon=True)
         self._thread.start()
 
     @property
