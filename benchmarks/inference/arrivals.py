@@ -117,7 +117,7 @@ def replay_http(port: int, token: str, trace: list[Arrival], nonce: int, path: s
                 headers={
                     "Authorization": f"Api-Key {token}",
                     "Content-Type": "application/json",
-                    "Accept": "text/event-stream",
+                    "Accept": "application/json",  # DRF negotiates JSON; the stream is SSE
                 },
             )
             response = conn.getresponse()
