@@ -174,6 +174,31 @@ class DynamicBatcher:
             self._cond.notify()
         return item.future
 
+    def submit_many(self, payloads: Sequence[Any], timeouts_s: Sequence[float | None]) -> list:
+        """Queue several requests at once (validated first), so that a batch taken meanwhile
+        holds all of them or none (the chat scheduler's full-queue batches)."""
+        if self._validate is not None:
+            for payload in payloads:
+                self._validate(payload)
+        now = time.monotonic()
+        items = [
+            _Item(p, now, now + t if t is not None else None)
+            for p, t in zip(payloads, timeouts_s, strict=True)
+        ]
+        with self._cond:
+            if self._closed:
+                raise BackendError(f"model {self.name!r}: the batcher is shut down")
+            depth = len(self._queue)
+            if depth + len(items) > self.max_queue_depth:
+                self.stats.add(rejected_queue_full=len(items))
+                raise QueueFull(self.name, depth, self.retry_after_s)
+            for _ in items:
+                self.wait_policy.arrived(now, concurrent=True)
+            self._queue.extend(items)
+            self.stats.add(submitted=len(items))
+            self._cond.notify()
+        return [item.future for item in items]
+
     def close(self, timeout_s: float | None = 10.0) -> None:
         """Stop taking requests, finish the queued ones, stop the thread."""
         with self._cond:

@@ -16,13 +16,14 @@ from models_runtime.backends.base import ChatRequest
 from models_runtime.batcher import DynamicBatcher, Outcome
 from models_runtime.errors import InvalidInput, InvalidSpec
 from models_runtime.registry import ModelRegistry
+from models_runtime.scheduler import ChatScheduler
 from models_runtime.specs import ModelSpec, specs_from_settings
 
 
 class InferenceRuntime:
     def __init__(self, registry: ModelRegistry):
         self.registry = registry
-        self._batchers: dict[str, DynamicBatcher] = {}
+        self._batchers: dict[str, DynamicBatcher | ChatScheduler] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -40,7 +41,7 @@ class InferenceRuntime:
             torch.set_num_threads(threads)
         return cls(ModelRegistry(specs))
 
-    def batcher(self, name: str) -> DynamicBatcher:
+    def batcher(self, name: str) -> DynamicBatcher | ChatScheduler:
         batcher = self._batchers.get(name)
         if batcher is not None:
             return batcher
@@ -48,7 +49,18 @@ class InferenceRuntime:
         backend = self.registry.get(name)  # outside self._lock: loads of two models may overlap
         with self._lock:
             batcher = self._batchers.get(name)
-            if batcher is None:
+            if batcher is None and _continuous(spec, backend):
+                batcher = ChatScheduler(
+                    name,
+                    backend,
+                    max_batch_size=spec.max_batch_size,
+                    max_batch_wait_ms=spec.max_batch_wait_ms,
+                    max_queue_depth=spec.max_queue_depth,
+                    default_timeout_s=spec.request_timeout_s,
+                    kv_cache_tokens=spec.kv_cache_tokens,
+                    static_when_queue_full=spec.static_when_queue_full,
+                )
+            elif batcher is None:
                 batcher = DynamicBatcher(
                     name,
                     backend.run_batch,
@@ -59,7 +71,7 @@ class InferenceRuntime:
                     validate=backend.validate,
                     group_key=backend.group_key if spec.task == "chat" else None,
                 )
-                self._batchers[name] = batcher
+            self._batchers[name] = batcher
         return batcher
 
     def warm_up(self, only: set[str] | None = None) -> list[str]:
@@ -123,6 +135,16 @@ class InferenceRuntime:
         for batcher in batchers:
             batcher.close()
         self.registry.close()
+
+
+def _continuous(spec: ModelSpec, backend) -> bool:
+    """A local chat model with continuous batching on (its backend can build the engine)."""
+    return (
+        spec.task == "chat"
+        and spec.batching == "continuous"
+        and spec.max_batch_size > 1
+        and hasattr(backend, "continuous_engine")
+    )
 
 
 _default: InferenceRuntime | None = None

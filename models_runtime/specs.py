@@ -20,6 +20,7 @@ TASKS = ("chat", "embed", "classify", "token-classify")
 BACKENDS = ("transformers", "openai")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 QUANTIZATIONS = ("none", "8bit", "4bit", "dynamic-int8")
+BATCHING = ("continuous", "static")
 OPENAI_TASKS = ("chat", "embed")
 
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
@@ -55,6 +56,12 @@ class ModelSpec:
     max_new_tokens: int = 256
     request_timeout_s: float = 120.0
     warm: bool = False
+    # Local chat models (scheduler.py): "continuous" (iteration-level scheduling, transformers'
+    # continuous-batching manager, with a static lane for adapters and full queues) or "static"
+    # (one generate per batch). ``kv_cache_tokens``: the paged KV cache of continuous batching.
+    batching: str = "continuous"
+    kv_cache_tokens: int = 8192
+    static_when_queue_full: bool = True
     # The broker queue (routing.py): None = the task's group queue (inference.chat, .embed,
     # .classify); "inference.<name>" gives this model a queue and worker pool of its own.
     queue: str | None = None
@@ -108,9 +115,16 @@ def _validate(spec: ModelSpec) -> None:
     choice("backend", BACKENDS)
     choice("dtype", DTYPES)
     choice("quantization", QUANTIZATIONS)
+    choice("batching", BATCHING)
     if not isinstance(spec.device, str) or not _DEVICE.match(spec.device):
         fail("device", f"{spec.device!r} is not 'auto', 'cpu', 'cuda' or 'cuda:<n>'")
-    for field_name in ("max_batch_size", "max_queue_depth", "max_input_tokens", "max_new_tokens"):
+    for field_name in (
+        "max_batch_size",
+        "max_queue_depth",
+        "max_input_tokens",
+        "max_new_tokens",
+        "kv_cache_tokens",
+    ):
         number(field_name, whole=True)
     number("max_batch_wait_ms", whole=False, allow_zero=True)
     number("request_timeout_s", whole=False)
@@ -125,8 +139,9 @@ def _validate(spec: ModelSpec) -> None:
             for names in spec.lora_models.values()
         ):
             fail("lora_models", 'must map tenant ids to {"adapter name": "served model name"}')
-    if not isinstance(spec.warm, bool):
-        fail("warm", f"must be true or false, got {spec.warm!r}")
+    for flag in ("warm", "static_when_queue_full"):
+        if not isinstance(getattr(spec, flag), bool):
+            fail(flag, f"must be true or false, got {getattr(spec, flag)!r}")
     if spec.queue is not None and (not isinstance(spec.queue, str) or not _QUEUE.match(spec.queue)):
         fail("queue", f"{spec.queue!r} is not a queue name of the form inference.<name>")
     if spec.max_queue_depth < spec.max_batch_size:
@@ -171,7 +186,13 @@ def _validate(spec: ModelSpec) -> None:
             fail("dtype", "dynamic-int8 quantizes a float32 model; use dtype auto or float32")
 
 
-SETTINGS_KEYS = {"models", "include_defaults", "torch_threads", "max_batch_size_override"}
+SETTINGS_KEYS = {
+    "models",
+    "include_defaults",
+    "torch_threads",
+    "max_batch_size_override",
+    "chat_batching",
+}
 _FIELDS = {f.name for f in dataclasses.fields(ModelSpec)}
 
 
@@ -222,6 +243,18 @@ def specs_from_settings(settings: Mapping[str, Any] | None) -> dict[str, ModelSp
         # One switch for every model: 1 turns batching off (the benchmark's "naive" path).
         specs = {
             name: dataclasses.replace(spec, max_batch_size=min(spec.max_batch_size, int(override)))
+            for name, spec in specs.items()
+        }
+    batching = settings.get("chat_batching")
+    if batching:
+        # One switch for every chat model: "static" serves them as before continuous batching
+        # (the benchmark's comparison); "continuous" is each spec's default.
+        if batching not in BATCHING:
+            raise InvalidSpec(
+                "(settings)", "chat_batching", f"{batching!r} is not one of {', '.join(BATCHING)}"
+            )
+        specs = {
+            name: dataclasses.replace(spec, batching=batching) if spec.task == "chat" else spec
             for name, spec in specs.items()
         }
     return specs

@@ -47,6 +47,9 @@ WORKLOADS = (
 )
 
 
+ARRIVALS = "chat_arrivals"
+
+
 @dataclass(frozen=True)
 class Rounds:
     """Rounds per measure for one workload; warm-up rounds run first and are not counted."""
@@ -64,15 +67,18 @@ class Plan:
     rounds: dict[str, Rounds] = field(default_factory=dict)
     # Clients in a warm-up; None: all of the workload's with batching, 2 without.
     warmup_clients: int | None = None
+    # chat_arrivals (arrivals.py): requests in the trace (0: not run) and their new tokens.
+    arrivals: int = 0
+    arrival_lengths: tuple[int, ...] = (16, 32, 64)
 
     def only(self, names: list[str]) -> Plan:
-        unknown = sorted(set(names) - set(self.rounds))
+        known = [*self.rounds, ARRIVALS]
+        unknown = sorted(set(names) - set(known))
         if unknown:
-            raise ValueError(
-                f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(self.rounds)}"
-            )
+            raise ValueError(f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(known)}")
         rounds = {n: r for n, r in self.rounds.items() if n in names}
-        return dataclasses.replace(self, rounds=rounds)
+        arrivals = self.arrivals if ARRIVALS in names else 0
+        return dataclasses.replace(self, rounds=rounds, arrivals=arrivals)
 
     def scaled(self, factor: float) -> Plan:
         def scale(n: int) -> int:
@@ -84,7 +90,7 @@ class Plan:
             )
             for name, r in self.rounds.items()
         }
-        return dataclasses.replace(self, rounds=rounds)
+        return dataclasses.replace(self, rounds=rounds, arrivals=scale(self.arrivals))
 
 
 # About 20-40 s per measure on a 2-core machine (SmolLM2 ~60 tokens/s at batch 16 and ~14 at
@@ -98,6 +104,7 @@ FULL = Plan(
         "embed": Rounds(raw=80, platform=60, naive=20, platform_warmup=3),
         "embed_batched": Rounds(raw=6, platform=6, naive=2),
     },
+    arrivals=40,
 )
 # Seconds per measure: one round each. Chat generates 8 tokens so that the naive round (16
 # requests one after another) stays short; warm-ups only load the models (one client);
@@ -111,6 +118,8 @@ SMOKE = Plan(
         "embed": Rounds(raw=1, platform=1, naive=1),
         "embed_batched": Rounds(raw=1, platform=1, naive=0, platform_warmup=0),
     },
+    arrivals=6,
+    arrival_lengths=(2, 4, 8),
 )
 
 

@@ -16,6 +16,9 @@ MODELS_RUNTIME = {
     # the database for a small machine's cores; raise it on a dedicated host.
     "torch_threads": env.int("MODELS_RUNTIME_TORCH_THREADS", default=1),
     "max_batch_size_override": env.int("MODELS_RUNTIME_MAX_BATCH_SIZE", default=0),
+    # "static": every local chat model batches one generate() per batch, as before continuous
+    # batching (bench_inference's comparison); empty: each spec's own (continuous by default).
+    "chat_batching": env.str("MODELS_RUNTIME_CHAT_BATCHING", default=""),
 }
 # Models loaded when the inference worker starts, not on first request.
 MODELS_RUNTIME_WARM = env.list("MODELS_RUNTIME_WARM", default=[])

@@ -27,6 +27,7 @@ from models_runtime.backends.base import (
     new_tokens_for,
     validate_chat_request,
 )
+from models_runtime.backends.continuous import ContinuousEngine
 from models_runtime.backends.loading import load_transformers
 from models_runtime.backends.per_row import (
     PerRowEosBan,
@@ -102,6 +103,10 @@ class TransformersChatBackend(Backend):
     def group_key(self, payload: ChatRequest):
         return payload.adapter_key
 
+    def continuous_engine(self, *, max_requests: int, kv_cache_tokens: int) -> ContinuousEngine:
+        """Iteration-level scheduling on this model's weights (``scheduler.ChatScheduler``)."""
+        return ContinuousEngine(self, max_requests=max_requests, kv_cache_tokens=kv_cache_tokens)
+
     # ------------------------------------------------------------ LoRA adapters (batch thread)
 
     def _adapter_scope(self, adapter):
@@ -109,15 +114,22 @@ class TransformersChatBackend(Backend):
 
         The first adapter wraps the one base model with peft (LoRA layers injected in place);
         later ones are loaded beside it by name, at most ``MAX_ADAPTERS`` (the least recently
-        used goes). Without an adapter, the layers are bypassed (``disable_adapter``)."""
-        peft_model = getattr(self, "_peft", None)
-        if adapter is None:
-            return (
-                peft_model.disable_adapter() if peft_model is not None else contextlib.nullcontext()
-            )
+        used goes). Without an adapter, the layers are off."""
+        if adapter is None:  # adapter layers are off between adapter batches (_with_adapter)
+            return contextlib.nullcontext()
         self._load_adapter(adapter)
-        self._peft.set_adapter(adapter.key)
-        return contextlib.nullcontext()
+        return self._with_adapter(adapter.key)
+
+    @contextlib.contextmanager
+    def _with_adapter(self, key: str):
+        """The LoRA layers are injected into the one base model in place, which continuous
+        batching runs too: they are on only for the batch of their adapter, off otherwise."""
+        self._peft.base_model.enable_adapter_layers()
+        self._peft.set_adapter(key)
+        try:
+            yield
+        finally:
+            self._peft.base_model.disable_adapter_layers()
 
     def _load_adapter(self, adapter) -> None:
         from peft import PeftModel

@@ -29,6 +29,9 @@ REQUIRED = (
     "embed.naive",
     "embed_batched.raw",
     "embed_batched.platform",
+    "chat_arrivals.platform_over_raw",
+    "chat_arrivals.ttft_p50_ms",
+    "chat_arrivals.latency_p50_over_static",
 )
 
 
@@ -41,7 +44,7 @@ def _lookup(data: dict, dotted: str):
 @pytest.mark.worker
 def test_bench_inference_smoke_prints_ratios_as_its_last_line():
     lines, report = run_smoke(
-        "bench_inference", database=SMOKE_DATABASE, redis_db=SMOKE_REDIS_DB, timeout=420
+        "bench_inference", database=SMOKE_DATABASE, redis_db=SMOKE_REDIS_DB, timeout=600
     )
     for key in REQUIRED:
         value = _lookup(report, key)
@@ -50,3 +53,6 @@ def test_bench_inference_smoke_prints_ratios_as_its_last_line():
     assert report["machine"]["description"]
     # The table came before the JSON line, one row per measure.
     assert any(line.startswith("chat") and " naive " in line for line in lines[:-1])
+    arrivals = report["chat_arrivals"]
+    assert set(arrivals["paths"]) == {"raw", "platform", "static"}
+    assert all(p["requests"] == arrivals["requests"] for p in arrivals["paths"].values())

@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from benchmarks.harness.credentials import bench_credential
 from benchmarks.harness.processes import ProcessFailed
 from benchmarks.harness.session import exclusive
+from benchmarks.inference.arrivals_run import ArrivalsFailed, measure_chat_arrivals
 from benchmarks.inference.runner import Benchmark, BenchmarkError, Settings
 from benchmarks.inference.single_user import measure_single_user
 from benchmarks.inference.workloads import FULL, SMOKE
@@ -49,7 +50,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only",
             default="",
-            help="comma-separated workloads to run (chat, embed, embed_batched); default all",
+            help="comma-separated workloads to run (chat, embed, embed_batched, "
+            "chat_arrivals); default all",
         )
         parser.add_argument(
             "--single-user",
@@ -110,12 +112,12 @@ class Command(BaseCommand):
                             say=self._progress,
                         )
                     else:
-                        lines, report = Benchmark(bench_settings).run()
+                        lines, report = self._measure(bench_settings, plan)
                 finally:
                     revoke()
         except ModelsRuntimeError as exc:  # an invalid MODELS_RUNTIME, weights missing
             raise CommandError(f"cannot measure: {exc}") from exc
-        except (BenchmarkError, ProcessFailed) as exc:
+        except (BenchmarkError, ProcessFailed, ArrivalsFailed) as exc:
             if getattr(exc, "details", ""):
                 self.stderr.write(exc.details)
             self.stderr.write(f"logs kept in {logs}")
@@ -127,6 +129,23 @@ class Command(BaseCommand):
         for line in lines:
             self.stdout.write(line)
         self.stdout.write(json.dumps(report, separators=(",", ":")))
+
+    def _measure(self, bench_settings, plan) -> tuple[list[str], dict]:
+        """The closed-loop workloads (runner.Benchmark), then the chat_arrivals trace."""
+        lines, report = [], {"plan": plan.name, "new_tokens": plan.new_tokens}
+        if plan.rounds:
+            lines, report = Benchmark(bench_settings).run()
+        if plan.arrivals:
+            more, arrivals = measure_chat_arrivals(
+                bench_settings,
+                requests=plan.arrivals,
+                lengths=plan.arrival_lengths,
+                say=self._progress,
+            )
+            lines += more
+            report.setdefault("machine", arrivals["machine"])
+            report["chat_arrivals"] = {k: v for k, v in arrivals.items() if k != "machine"}
+        return lines, report
 
     def _progress(self, line: str) -> None:
         self.stderr.write(line)

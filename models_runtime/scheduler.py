@@ -1,0 +1,242 @@
+"""The chat scheduler of a local transformers chat model: continuous batching, with a static lane.
+
+``ChatScheduler`` has the batcher's interface (``submit`` gives a ``Future`` of an ``Outcome``,
+``queue_depth``, ``snapshot``, ``close``) and two ways to run a request:
+
+- **continuous** (``backends.continuous.ContinuousEngine``, transformers' continuous-batching
+  manager): a request is admitted while fewer than ``max_batch_size`` requests decode, and joins
+  the running batch at the next decoding step; a finished one leaves at once and the oldest
+  waiting request takes its place. A lone request starts at once. Its tokens stream as made.
+- **static** (a ``DynamicBatcher`` over the backend's one-``generate``-per-batch ``run_batch``),
+  used while the continuous loop is paused between two steps (so the two never share a forward
+  pass), for:
+  * requests with a LoRA adapter (grouped by adapter, as before: a batch holds one adapter);
+  * the full-queue regime: while the requests waiting for a free slot make up a full batch
+    (``max_batch_size``), the oldest full batch runs as one static batch. A static batch of equal
+    rows costs less per token than the paged, variable-length steps on a CPU, so at saturation
+    the backlog goes through at static speed; below it nothing waits for companions.
+
+Queue time is from ``submit`` to admission (or to the static batch's start); ``batch_size`` is
+the most requests the request shared a decoding step with (the static batch's size there).
+``ModelSpec.batching = "static"`` (or ``MODELS_RUNTIME_CHAT_BATCHING=static``) serves the model
+with the static batcher alone, as before this scheduler existed.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from typing import Any
+
+from models_runtime.batcher import BatcherStats, DynamicBatcher, Outcome
+from models_runtime.errors import BackendError, QueueFull, RequestTimeout
+
+logger = logging.getLogger(__name__)
+
+
+class _Waiting:
+    __slots__ = ("payload", "prompt", "ids", "future", "enqueued", "deadline")
+
+    def __init__(self, payload, prompt: str, ids: list[int], enqueued: float, deadline):
+        self.payload, self.prompt, self.ids = payload, prompt, ids
+        self.future: Future = Future()
+        self.enqueued = enqueued
+        self.deadline = deadline
+
+
+class ChatScheduler:
+    def __init__(
+        self,
+        name: str,
+        backend,
+        *,
+        max_batch_size: int,
+        max_batch_wait_ms: float,
+        max_queue_depth: int,
+        default_timeout_s: float | None = None,
+        kv_cache_tokens: int,
+        static_when_queue_full: bool = True,
+        retry_after_s: float = 1.0,
+    ):
+        self.name = name
+        self.backend = backend
+        self.max_batch_size = max_batch_size
+        self.max_queue_depth = max_queue_depth
+        self.default_timeout_s = default_timeout_s
+        self.retry_after_s = retry_after_s
+        self.static_when_queue_full = static_when_queue_full
+        self.engine = backend.continuous_engine(
+            max_requests=max_batch_size, kv_cache_tokens=kv_cache_tokens
+        )
+        self.static = DynamicBatcher(
+            name,
+            self._run_static,
+            max_batch_size=max_batch_size,
+            max_batch_wait_ms=max_batch_wait_ms,
+            max_queue_depth=max_queue_depth,
+            default_timeout_s=default_timeout_s,
+            validate=None,
+            retry_after_s=retry_after_s,
+            group_key=backend.group_key,
+        )
+        self.stats = BatcherStats()
+        self._lock = threading.Lock()
+        self._waiting: collections.deque[_Waiting] = collections.deque()
+        self._admitted = 0  # requests inside the engine (ours; the engine counts its own too)
+        self._closed = False
+        self.static_batches = 0  # full-queue batches sent to the static lane
+
+    @property
+    def queue_depth(self) -> int:
+        return len(self._waiting) + self.static.queue_depth
+
+    def submit(self, payload: Any, timeout_s: float | None = None) -> Future:
+        self.backend.validate(payload)
+        timeout_s = self.default_timeout_s if timeout_s is None else timeout_s
+        if payload.adapter is not None:
+            return self.static.submit(payload, timeout_s)
+        tokenizer = self.backend._counting_tokenizer
+        prompt = self.backend.prompt_text(payload, tokenizer)
+        ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        now = time.monotonic()
+        deadline = now + timeout_s if timeout_s is not None else None
+        item = _Waiting(payload, prompt, ids, now, deadline)
+        with self._lock:
+            if self._closed:
+                raise BackendError(f"model {self.name!r}: the scheduler is shut down")
+            depth = self.queue_depth
+            if depth >= self.max_queue_depth:
+                self.stats.add(rejected_queue_full=1)
+                raise QueueFull(self.name, depth, self.retry_after_s)
+            self._waiting.append(item)
+            self.stats.add(submitted=1)
+            self.stats.max_queue_depth_seen = max(self.stats.max_queue_depth_seen, depth + 1)
+            self._admit()
+        return item.future
+
+    def close(self, timeout_s: float | None = 10.0) -> None:
+        with self._lock:
+            self._closed = True
+        self.static.close(timeout_s)
+        self.engine.close()
+        with self._lock:
+            leftover, self._waiting = list(self._waiting), collections.deque()
+        for item in leftover:
+            item.future.set_exception(BackendError(f"model {self.name!r}: shut down"))
+
+    def snapshot(self) -> dict:
+        static = self.static.stats.snapshot()
+        mine = self.stats.snapshot()
+        for key in ("submitted", "completed", "failed", "timed_out", "oom_splits"):
+            mine[key] += static[key]
+        mine["static_lane"] = static
+        mine["static_full_queue_batches"] = self.static_batches
+        mine["decoding"] = self._admitted
+        return {"model": self.name, "queue_depth": self.queue_depth, "mode": "continuous", **mine}
+
+    # ----------------------------------------------------------------------------- admission
+
+    def _admit(self) -> None:
+        """Called with the lock held: admit waiting requests while slots are free; a full
+        batch of them waiting goes to the static lane."""
+        while self._waiting:
+            if self.static_when_queue_full and len(self._waiting) >= self.max_batch_size:
+                batch = [self._waiting.popleft() for _ in range(self.max_batch_size)]
+                self.static_batches += 1
+                self._to_static(batch)
+                continue
+            if self._admitted >= self.max_batch_size:
+                return
+            item = self._waiting.popleft()
+            if not self._runnable(item):
+                continue
+            self._start(item)
+
+    def _runnable(self, item: _Waiting) -> bool:
+        if not item.future.set_running_or_notify_cancel():
+            return False
+        if item.deadline is not None and time.monotonic() > item.deadline:
+            waited = time.monotonic() - item.enqueued
+            message = f"model {self.name!r}: request waited {waited:.3f}s, past its deadline"
+            item.future.set_exception(RequestTimeout(message))
+            self.stats.add(timed_out=1)
+            return False
+        return True
+
+    def _start(self, item: _Waiting) -> None:
+        admitted = time.monotonic()
+
+        def done(result, shared: int) -> None:
+            self._done(item, admitted, result, shared)
+
+        self._admitted += 1
+        try:
+            self.engine.add(item.payload, item.prompt, item.ids, done)
+        except Exception as exc:
+            self._admitted -= 1
+            if not isinstance(exc, BackendError):
+                exc = BackendError(f"model {self.name!r}: {exc}")
+            item.future.set_exception(exc)
+            self.stats.add(failed=1)
+
+    def _to_static(self, batch: list[_Waiting]) -> None:
+        """A full batch of waiting requests into the static lane, queued together."""
+        batch = [item for item in batch if item.future.set_running_or_notify_cancel()]
+        if not batch:
+            return
+        now = time.monotonic()
+        timeouts = [
+            None if item.deadline is None else max(0.001, item.deadline - now) for item in batch
+        ]
+        try:
+            inner = self.static.submit_many([item.payload for item in batch], timeouts)
+        except Exception as exc:
+            for item in batch:
+                item.future.set_exception(exc)
+            return
+        for item, future in zip(batch, inner, strict=True):
+            future.add_done_callback(lambda f, item=item: self._relay(item, f, now))
+
+    def _relay(self, item: _Waiting, inner: Future, submitted: float) -> None:
+        error = inner.exception()
+        if error is not None:
+            item.future.set_exception(error)
+            return
+        outcome = inner.result()
+        queue_ms = outcome.queue_ms + (submitted - item.enqueued) * 1000
+        item.future.set_result(
+            Outcome(outcome.output, self.name, queue_ms, outcome.compute_ms, outcome.batch_size)
+        )
+
+    def _done(self, item: _Waiting, admitted: float, result, shared: int) -> None:
+        """On the engine's dispatcher thread: answer, free the slot, admit the next."""
+        finished = time.monotonic()
+        with self._lock:
+            self._admitted -= 1
+            if not self._closed:
+                self._admit()
+        if isinstance(result, BaseException):
+            self.stats.add(failed=1)
+            item.future.set_exception(result)
+            return
+        self.stats.record_batch(shared)
+        self.stats.add(completed=1)
+        item.future.set_result(
+            Outcome(
+                result,
+                self.name,
+                (admitted - item.enqueued) * 1000,
+                (finished - admitted) * 1000,
+                shared,
+            )
+        )
+
+    # ------------------------------------------------------------------------------ static lane
+
+    def _run_static(self, payloads):
+        """A static batch (one adapter, or none) with the continuous loop held between steps."""
+        with self.engine.paused():
+            return self.backend.run_batch(payloads)
