@@ -144,6 +144,7 @@ def _continuous(spec: ModelSpec, backend) -> bool:
         and spec.batching == "continuous"
         and spec.max_batch_size > 1
         and hasattr(backend, "continuous_engine")
+        and backend.supports_continuous_batching
     )
 
 

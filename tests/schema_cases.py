@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.urls import Resolver404, resolve
 
+from apps.core.public_ids import public_id_of
 from apps.surface.viewsets import TenantScopedMixin
 from tests.isolation_registry import make_row
 
@@ -78,7 +79,7 @@ class Operation:
             return probe
         pk = 1
         if issubclass(view_class, TenantScopedMixin) and view_class.queryset is not None:
-            pk = make_row(view_class.queryset.model, tenant).pk
+            pk = public_id_of(make_row(view_class.queryset.model, tenant))
         return re.sub(r"\{[^}]+\}", str(pk), self.path)
 
 

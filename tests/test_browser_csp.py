@@ -47,7 +47,7 @@ def test_pages_work_under_the_content_security_policy(
         "/admin/": "return !!document.querySelector('#content-main')",
         "/api/docs/": "return document.querySelectorAll('.swagger-ui .opblock').length > 10",
         "/api/redoc/": "return document.querySelectorAll('[data-section-id]').length > 10",
-        f"/knowledge/graphs/{graph.pk}/neighbourhood/?node=product:pathfinder-gps": (
+        f"/knowledge/graphs/{graph.public_id}/neighbourhood/?node=product:pathfinder-gps": (
             "return !!window.kgCy && window.kgCy.nodes().length > 0"
         ),
     }

@@ -73,9 +73,9 @@ class TransactionImportState(models.TextChoices):
 
 class TransactionImport(models.Model):
     """A CSV file of transactions uploaded for storage by a job. Card numbers are tokenised
-    when the file arrives: ``data`` holds the file as the job reads it (gzip, ``card`` column
-    of tokens instead of ``card_number``), never a clear number, and is emptied when the job
-    ends. A file with any bad row is rejected whole; ``errors`` names each row and field."""
+    when the file arrives: ``data`` holds the file as the job reads it (gzip JSON lines,
+    ``card`` tokens instead of ``card_number``), never a clear number, and is emptied when the
+    job ends. A file with any bad row is rejected whole; ``errors`` names each row and field."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")

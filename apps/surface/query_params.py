@@ -21,6 +21,7 @@ ALWAYS_ALLOWED = frozenset({"format"})
 _SAMPLE = {"uuid": "00000000-0000-0000-0000-000000000001", "integer": "1"}
 _table: dict[tuple, frozenset[str]] | None = None
 _lock = threading.Lock()
+_rebuilt_for: set = set()
 
 
 def _sample_path(path: str, operation: dict) -> str:
@@ -64,6 +65,13 @@ def documented_parameters(view_class, method: str, action: str | None) -> frozen
             if _table is None:
                 _table = _build()
     names = _table.get((view_class, method, action))
+    if names is None and view_class not in _rebuilt_for:
+        # A view routed after the table was built (a vertical installed at run time, as the
+        # throw-away vertical test does): build the table again, once per such view.
+        with _lock:
+            _rebuilt_for.add(view_class)
+            _table = _build()
+        names = _table.get((view_class, method, action))
     return None if names is None else names | ALWAYS_ALLOWED
 
 

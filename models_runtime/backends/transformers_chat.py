@@ -103,6 +103,13 @@ class TransformersChatBackend(Backend):
     def group_key(self, payload: ChatRequest):
         return payload.adapter_key
 
+    @property
+    def supports_continuous_batching(self) -> bool:
+        """False for multi-head latent attention (DeepSeek V2/V3: ``kv_lora_rank``), whose keys
+        and values differ in width; transformers' paged cache assumes one width and fails at
+        the first step, so such a model keeps the static batcher."""
+        return getattr(self.model.config, "kv_lora_rank", None) is None
+
     def continuous_engine(self, *, max_requests: int, kv_cache_tokens: int) -> ContinuousEngine:
         """Iteration-level scheduling on this model's weights (``scheduler.ChatScheduler``)."""
         return ContinuousEngine(self, max_requests=max_requests, kv_cache_tokens=kv_cache_tokens)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from apps.core.public_ids import PublicIdField
-from apps.core.serializers import StrictSerializer
+from apps.core.serializers import StrictSerializer, StrictTypesMixin
 from apps.core.uploads import UploadField
 from apps.financial_risk.engine.fraud_features import CHANNELS, MAX_AMOUNT_CENTS
 from apps.financial_risk.models import FraudDecision, Transaction, TransactionImport
@@ -66,6 +66,13 @@ class TransactionCsvRowSerializer(TransactionInSerializer):
     card_number = None
     card = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
 
+    def to_internal_value(self, data):
+        # CSV cells are text by nature, like the multipart forms and query strings that
+        # ``StrictTypesMixin`` exempts: the fields parse them as DRF does ("5411" is an
+        # integer, "true" a boolean). The JSON body's strict types apply to the API path only.
+        # (Unknown columns were refused with the file's header: ``fraud_imports._header``.)
+        return super(StrictTypesMixin, self).to_internal_value(data)
+
     def validate_card(self, value: str) -> str:
         if value == CARD_NUMBER_REFUSED:
             raise serializers.ValidationError(CARD_NUMBER_PROBLEM)
@@ -118,6 +125,7 @@ class FraudModelTrainSerializer(StrictSerializer):
 # the scoring itself. The same fields and the same formatting (DRF's own field classes for
 # the decimal and the times); a test compares both renderings.
 _AMOUNT = serializers.DecimalField(max_digits=12, decimal_places=2)
+_PUBLIC_ID = PublicIdField()  # ``TransactionSerializer.id``: the opaque id, never the key
 _TIME = serializers.DateTimeField()
 
 
@@ -131,7 +139,8 @@ def fraud_decision_data(decision: FraudDecision) -> dict:
     return {
         "id": str(decision.pk),
         "transaction": {
-            "id": t.pk, "account": t.account.external_id, "reference": t.reference,
+            "id": _PUBLIC_ID.to_representation(t.public_id),
+            "account": t.account.external_id, "reference": t.reference,
             "amount": _AMOUNT.to_representation(t.amount), "currency": t.currency,
             "occurred_at": _time(t.occurred_at), "merchant_category": t.merchant_category,
             "channel": t.channel, "country": t.country, "device_id": t.device_id,

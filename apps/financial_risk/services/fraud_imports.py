@@ -5,7 +5,9 @@ On arrival, in the request: the platform's upload guard (``UploadField``: size, 
 required ones present, nothing unknown), and every card number replaced by its token exactly
 as on the API path (``card_token``). What is staged for the job (``TransactionImport.data``)
 holds tokens, never a clear number; a row whose cells do not line up with the header is not
-staged at all (a card number could sit in another column), only reported.
+staged at all (a card number could sit in another column), only reported. It is staged as JSON
+lines (one list of cells per line), not CSV: no spreadsheet ever reads it, and the cells must
+reach the job exactly as uploaded (``apps.core.csv_safe`` would prefix formula-like text).
 
 The job validates each row with the API's own rules (``TransactionCsvRowSerializer``),
 reporting progress. A file with any bad row is rejected whole: its errors name the row (the
@@ -21,6 +23,7 @@ import csv
 import gzip
 import hashlib
 import io
+import json
 
 from django.db import transaction
 from django.utils import timezone
@@ -75,11 +78,13 @@ def _header(cells: list[str]) -> list[str]:
 
 
 def stage_csv(content: bytes) -> tuple[bytes, int, list[dict]]:
-    """Check a CSV file and tokenise its card numbers: ``(staged gzip CSV, rows, errors)``.
+    """Check a CSV file and tokenise its card numbers: ``(staged gzip JSON lines, rows,
+    errors)``.
 
-    The staged file's first column is the row's line in the upload, then the header's columns
-    with ``card`` (tokens) instead of ``card_number``. Raises ``SchemaError`` (``file``) or
-    ``UploadLimitExceeded`` for a file that cannot be used at all."""
+    Each staged line is a JSON list: the first line the header, with ``card`` (tokens) instead
+    of ``card_number``; then one per row, its line in the upload first, then its cells.
+    Raises ``SchemaError`` (``file``) or ``UploadLimitExceeded`` for a file that cannot be
+    used at all."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -87,7 +92,10 @@ def stage_csv(content: bytes) -> tuple[bytes, int, list[dict]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     max_rows, max_cell = upload_limit("max_rows"), upload_limit("max_cell_chars")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+
+    def stage(cells: list) -> None:
+        out.write(json.dumps(cells, ensure_ascii=False) + "\n")
+
     errors: list[dict] = []
     rows = 0
     try:
@@ -97,7 +105,7 @@ def stage_csv(content: bytes) -> tuple[bytes, int, list[dict]]:
         header = _header(first)
         card_at = header.index("card_number") if "card_number" in header else None
         staged_header = ["card" if c == "card_number" else c for c in header]
-        writer.writerow(["_row", *staged_header])
+        stage(["_row", *staged_header])
         for cells in reader:
             if not any(c.strip() for c in cells):
                 continue  # blank lines
@@ -117,7 +125,7 @@ def stage_csv(content: bytes) -> tuple[bytes, int, list[dict]]:
                 cells[card_at] = (
                     CARD_NUMBER_REFUSED if digits is None else card_token(digits) if digits else ""
                 )
-            writer.writerow([line, *cells])
+            stage([line, *cells])
     except csv.Error as exc:
         raise _file_error(f"Not readable as CSV near line {reader.line_num}: {exc}.") from exc
     if rows == 0:
@@ -197,9 +205,10 @@ def transaction_import_run(*, imported: TransactionImport, progress) -> dict:
     if imported.state != TransactionImportState.PENDING:  # a redelivered job: already done
         return {"state": imported.state, "created": imported.stored_count,
                 "result_url": result_url}  # fmt: skip
-    reader = csv.reader(io.StringIO(gzip.decompress(bytes(imported.data)).decode(), newline=""))
-    header = next(reader)[1:]
-    rows = list(reader)
+    # "\n" only: a cell may hold U+2028 or U+0085 unescaped, which splitlines() would split at
+    lines = gzip.decompress(bytes(imported.data)).decode().rstrip("\n").split("\n")
+    header = json.loads(lines[0])[1:]
+    rows = [json.loads(line) for line in lines[1:]]
     progress(0, len(rows), "validating rows")
     valid, found = _validate(header, rows, progress)
     errors = sorted([*imported.errors, *found], key=lambda e: e["row"])

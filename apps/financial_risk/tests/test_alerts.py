@@ -10,6 +10,7 @@ from django.core import mail
 
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
+from apps.core.public_ids import user_public_id
 from apps.financial_risk.models import ModelState
 from apps.financial_risk.services import (
     PromotionError,
@@ -93,7 +94,7 @@ def test_a_planted_drift_reaches_the_webhook_and_the_mail_once_and_is_acknowledg
         assert alert.acknowledged_at is not None and alert.acknowledged_by is not None
         event = AuditEvent.objects.get(action="notifications.alert.acknowledge")
         assert event.resource_id == str(alert.pk) and event.actor_kind == "user"
-        assert event.actor_id == str(alert.acknowledged_by.pk)
+        assert event.actor_id == user_public_id(alert.acknowledged_by_id)
         page = client.get("/ops/alerts/").content.decode()
         assert "No open alert." in page
 

@@ -12,6 +12,7 @@ import pytest
 from apps.accounts.roles import Role
 from apps.accounts.tests.factories import UserFactory
 from apps.audit.models import AuditEvent
+from apps.core.public_ids import user_public_id
 from apps.notifications.alerts import alert_raise
 from apps.notifications.models import Alert
 
@@ -88,7 +89,7 @@ def test_acknowledging_follows_the_domain_table_and_is_audited(
     )
     assert (event.actor_kind, event.actor_id, event.tenant_id) == (
         "user",
-        str(analyst.pk),
+        user_public_id(analyst.pk),
         tenant.pk,
     )
     # Acknowledged twice: a message, not a second acknowledgement.

@@ -230,7 +230,7 @@ def test_every_model_endpoint_answers_503_or_504_with_no_worker(tenant, make_api
         # cache would answer the walk's NER calls).
         "note": make_note(tenant, "Fever since Monday. Denies cough.").pk,
         "conversation": conversation_start(tenant=tenant).pk,
-        "graph": _graph(tenant).pk,
+        "graph": _graph(tenant).public_id,
     }
     _intent_model(tenant)
     clients = {}
