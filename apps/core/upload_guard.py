@@ -111,6 +111,34 @@ def _unsafe_name(name: str) -> bool:
     )
 
 
+class _InflateBudget:
+    """The decompressed-size and compression-ratio limits of one archive, and the bytes its
+    members have inflated to so far (the size limit is for the whole archive)."""
+
+    def __init__(self):
+        self.max_total = upload_limit("max_decompressed_bytes")
+        self.max_ratio = upload_limit("max_compression_ratio")
+        self.total = 0
+
+
+def _inflate(archive, info, budget: _InflateBudget, *, field: str):
+    """The chunks of one member, inflated under ``budget`` (413 past a limit, 400 unreadable)."""
+    size = 0
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                size += len(chunk)
+                budget.total += len(chunk)
+                if budget.total > budget.max_total:
+                    raise _over("max_decompressed_bytes", f"over {budget.max_total}", field=field)
+                ratio = size / max(info.compress_size, 1)
+                if size > _CHUNK and ratio > budget.max_ratio:
+                    raise _over("max_compression_ratio", f"over {int(ratio)}", field=field)
+                yield chunk
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise _malformed(field, f"member {info.filename!r} cannot be read ({exc})") from exc
+
+
 def read_zip_members(fileobj, *, field: str) -> list[tuple[str, bytes]]:
     """The regular files of a zip archive as ``(name, bytes)``, within every archive limit.
 
@@ -125,9 +153,7 @@ def read_zip_members(fileobj, *, field: str) -> list[tuple[str, bytes]]:
     with archive:
         infos = archive.infolist()
         check_count("max_archive_members", len(infos), field=field)
-        max_total = upload_limit("max_decompressed_bytes")
-        max_ratio = upload_limit("max_compression_ratio")
-        total = 0
+        budget = _InflateBudget()
         members: list[tuple[str, bytes]] = []
         for info in infos:
             name = info.filename
@@ -140,21 +166,7 @@ def read_zip_members(fileobj, *, field: str) -> list[tuple[str, bytes]]:
                 continue
             if name.lower().endswith((".zip", ".jar")):
                 raise _malformed(field, f"member {name!r} is a nested archive")
-            chunks = []
-            size = 0
-            try:
-                with archive.open(info) as member:
-                    while chunk := member.read(_CHUNK):
-                        size += len(chunk)
-                        total += len(chunk)
-                        if total > max_total:
-                            raise _over("max_decompressed_bytes", f"over {max_total}", field=field)
-                        ratio = size / max(info.compress_size, 1)
-                        if size > _CHUNK and ratio > max_ratio:
-                            raise _over("max_compression_ratio", f"over {int(ratio)}", field=field)
-                        chunks.append(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-                raise _malformed(field, f"member {name!r} cannot be read ({exc})") from exc
+            chunks = list(_inflate(archive, info, budget, field=field))
             if chunks and chunks[0][:4] == b"PK\x03\x04":
                 raise _malformed(field, f"member {name!r} is a nested archive")
             members.append((name, b"".join(chunks)))
@@ -172,23 +184,10 @@ def check_zip_expansion(fileobj, *, field: str) -> None:
     with archive:
         infos = archive.infolist()
         check_count("max_archive_members", len(infos), field=field)
-        max_total = upload_limit("max_decompressed_bytes")
-        max_ratio = upload_limit("max_compression_ratio")
-        total = 0
+        budget = _InflateBudget()
         for info in infos:
-            size = 0
-            try:
-                with archive.open(info) as member:
-                    while chunk := member.read(_CHUNK):
-                        size += len(chunk)
-                        total += len(chunk)
-                        if total > max_total:
-                            raise _over("max_decompressed_bytes", f"over {max_total}", field=field)
-                        ratio = size / max(info.compress_size, 1)
-                        if size > _CHUNK and ratio > max_ratio:
-                            raise _over("max_compression_ratio", f"over {int(ratio)}", field=field)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-                raise _malformed(field, f"member {info.filename!r} cannot be read ({exc})") from exc
+            for _chunk in _inflate(archive, info, budget, field=field):
+                pass
 
 
 def check_lines(text: str, *, field: str, cells: bool = True) -> list[str]:
