@@ -27,8 +27,8 @@ from . import keys
 ERASED = "[erased]"
 
 
-class EncryptedTextField(models.TextField):
-    """A TextField whose database value is ciphertext under the tenant's data key."""
+class _TenantKeyed:
+    """``tenant_field``: the model attribute naming whose data key encrypts the value."""
 
     def __init__(self, *args, tenant_field: str = "tenant_id", **kwargs):
         self.tenant_field = tenant_field
@@ -39,6 +39,10 @@ class EncryptedTextField(models.TextField):
         if self.tenant_field != "tenant_id":
             kwargs["tenant_field"] = self.tenant_field
         return name, path, args, kwargs
+
+
+class EncryptedTextField(_TenantKeyed, models.TextField):
+    """A TextField whose database value is ciphertext under the tenant's data key."""
 
     def pre_save(self, model_instance, add):
         value = getattr(model_instance, self.attname)
@@ -55,19 +59,9 @@ class EncryptedTextField(models.TextField):
             return ERASED
 
 
-class EncryptedBinaryField(models.BinaryField):
+class EncryptedBinaryField(_TenantKeyed, models.BinaryField):
     """A BinaryField (uploaded files, dataset rows) stored encrypted under its row's tenant
     data key; reads give the plaintext bytes (empty once the tenant's keys are destroyed)."""
-
-    def __init__(self, *args, tenant_field: str = "tenant_id", **kwargs):
-        self.tenant_field = tenant_field
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        if self.tenant_field != "tenant_id":
-            kwargs["tenant_field"] = self.tenant_field
-        return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):
         value = getattr(model_instance, self.attname)
@@ -84,20 +78,10 @@ class EncryptedBinaryField(models.BinaryField):
             return b""
 
 
-class EncryptedJSONField(models.JSONField):
+class EncryptedJSONField(_TenantKeyed, models.JSONField):
     """A JSONField whose stored value is a JSON string of ciphertext under the tenant's data
     key (module docstring). Reads give the JSON value; once the tenant's keys are destroyed,
     the field's default (``{}`` for ``default=dict``)."""
-
-    def __init__(self, *args, tenant_field: str = "tenant_id", **kwargs):
-        self.tenant_field = tenant_field
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        if self.tenant_field != "tenant_id":
-            kwargs["tenant_field"] = self.tenant_field
-        return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):
         value = getattr(model_instance, self.attname)
