@@ -50,6 +50,51 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+# Seconds the interpreter may take to exit once the run has ended. A thread or child process
+# left blocking (an executor's worker stuck in a call, a non-daemon child) would otherwise keep
+# pytest alive after its summary until CI's own limit kills it, with nothing said about why.
+EXIT_GRACE_S = float(os.environ.get("PYTEST_EXIT_GRACE_S", "120"))
+
+
+def pytest_unconfigure(config):
+    """Arm a watchdog for the interpreter's exit: past ``EXIT_GRACE_S`` it prints every thread's
+    stack and the live child processes (so the log names what held the exit), then ends the
+    process with the run's own status (a green run stays green, a red one red)."""
+    import faulthandler
+    import sys
+    import threading
+    import time
+
+    session = getattr(config, "_platform_session", None)
+    status = int(getattr(session, "exitstatus", 0) or 0)
+
+    def watchdog():
+        time.sleep(EXIT_GRACE_S)
+        stream = sys.__stderr__
+        stream.write(
+            f"\npytest: still running {EXIT_GRACE_S:.0f} s after the run ended; threads:\n"
+        )
+        for thread in threading.enumerate():
+            stream.write(f"  {thread.name} daemon={thread.daemon}\n")
+        try:
+            import multiprocessing
+
+            stream.write(f"  child processes: {multiprocessing.active_children()}\n")
+        except Exception as exc:  # a report, never a second failure
+            stream.write(f"  child processes: unknown ({exc})\n")
+        stream.flush()
+        faulthandler.dump_traceback(file=stream, all_threads=True)
+        stream.flush()
+        os._exit(status)
+
+    threading.Thread(target=watchdog, name="pytest-exit-watchdog", daemon=True).start()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    session.config._platform_session = session
+
+
 # ---------------------------------------------------------------------------- tenants and users
 
 

@@ -34,7 +34,7 @@ class ThrottleFirstMixin(DeclaredQueryParametersMixin):
 
     # The actions (for a plain API view, the lower-case HTTP methods) that call a model through
     # models_runtime.client: a model time-out or an unavailable model answers them 504/503 in
-    # the one error format, which models_runtime/tests/test_model_error_walk.py checks for
+    # the one error format, which apps/surface/tests/test_model_error_walk.py checks for
     # each, with no worker.
     model_actions: frozenset[str] = frozenset()
 
