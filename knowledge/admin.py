@@ -60,14 +60,14 @@ class GraphAdmin(TenantScopedAdmin):
     def get_urls(self):
         extra = [
             path(
-                "<int:graph_id>/neighbourhood/",
+                "<uuid:graph_id>/neighbourhood/",
                 self.admin_site.admin_view(self.neighbourhood_view),
                 name="knowledge_graph_neighbourhood",
             )
         ]
         return extra + super().get_urls()
 
-    def neighbourhood_view(self, request, graph_id: int):
+    def neighbourhood_view(self, request, graph_id):
         if not self.has_view_permission(request):
             raise Http404("No such graph.")
         graph = self.get_queryset(request).select_related("tenant").filter(pk=graph_id).first()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,12 +30,14 @@ import networkx as nx
 from django.conf import settings
 from django.db import connection, transaction
 
+from knowledge.models import graph_key, graph_sql_param
+
 DEFAULT_CHECK_INTERVAL_S = 1.0
 
 
 @dataclass
 class CachedGraph:
-    graph_id: int
+    graph_id: uuid.UUID
     version: int
     graph: nx.MultiDiGraph
     node_ids: dict  # node key -> Node.pk
@@ -54,8 +57,9 @@ class CachedGraph:
         return value
 
 
-_entries: dict[int, CachedGraph] = {}
-_checked: dict[int, tuple[float, int]] = {}  # graph id -> (monotonic time, version seen)
+# Keyed by ``graph_key`` (a UUID), whatever form of the id a caller passes.
+_entries: dict[uuid.UUID, CachedGraph] = {}
+_checked: dict[uuid.UUID, tuple[float, int]] = {}  # graph id -> (monotonic time, version seen)
 _build_locks: dict[int, threading.Lock] = {}
 _guard = threading.Lock()
 
@@ -64,15 +68,18 @@ def check_interval_s() -> float:
     return float(getattr(settings, "KNOWLEDGE_VERSION_CHECK_S", DEFAULT_CHECK_INTERVAL_S))
 
 
-def _version_in_database(graph_id: int) -> int | None:
+def _version_in_database(graph_id: uuid.UUID) -> int | None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM knowledge_graph WHERE id = %s", [graph_id])
+        cursor.execute(
+            "SELECT version FROM knowledge_graph WHERE public_id = %s", [graph_sql_param(graph_id)]
+        )
         row = cursor.fetchone()
     return row[0] if row else None
 
 
-def current_version(graph_id: int) -> int | None:
+def current_version(graph_id) -> int | None:
     """The graph's version, from the database at most every check interval."""
+    graph_id = graph_key(graph_id)
     now = time.monotonic()
     seen = _checked.get(graph_id)
     if seen is not None and now - seen[0] < check_interval_s():
@@ -93,8 +100,9 @@ def _pending_ids() -> set:
     return ids
 
 
-def note_write(graph_id: int) -> None:
+def note_write(graph_id) -> None:
     """Called by services inside the transaction that wrote ``graph_id``'s rows."""
+    graph_id = graph_key(graph_id)
     ids = _pending_ids()
     ids.add(graph_id)
 
@@ -105,7 +113,7 @@ def note_write(graph_id: int) -> None:
     transaction.on_commit(committed)
 
 
-def _written_in_open_transaction(graph_id: int) -> bool:
+def _written_in_open_transaction(graph_id: uuid.UUID) -> bool:
     ids = _pending_ids()
     if graph_id not in ids:
         return False
@@ -116,14 +124,15 @@ def _written_in_open_transaction(graph_id: int) -> bool:
     return False
 
 
-def invalidate(graph_id: int) -> None:
+def invalidate(graph_id) -> None:
     """Forget when the version was last read: the next query reads it again. Services call
     this on commit of every write (so this process never serves its own stale graph)."""
-    _checked.pop(graph_id, None)
+    _checked.pop(graph_key(graph_id), None)
 
 
-def forget(graph_id: int | None = None) -> None:
+def forget(graph_id=None) -> None:
     """Drop cached graphs (all of them without an id); tests and deleted graphs use it."""
+    graph_id = None if graph_id is None else graph_key(graph_id)
     with _guard:
         if graph_id is None:
             _entries.clear()
@@ -135,7 +144,7 @@ def forget(graph_id: int | None = None) -> None:
 
 def cached_graph(graph) -> CachedGraph:
     """The networkx copy of ``graph`` (a Graph row or its id) for its current version."""
-    graph_id = getattr(graph, "pk", graph)
+    graph_id = graph_key(graph)
     if _written_in_open_transaction(graph_id):
         version = _version_in_database(graph_id)
         if version is None:
@@ -169,7 +178,7 @@ def _json(value, empty):
     return value
 
 
-def build(graph_id: int, version: int) -> CachedGraph:
+def build(graph_id: uuid.UUID, version: int) -> CachedGraph:
     """Load a graph's nodes and edges into a MultiDiGraph (edges keyed by their type).
 
     The version was read before the rows, so the rows are at least that new: a write that
@@ -187,7 +196,7 @@ def build(graph_id: int, version: int) -> CachedGraph:
             # Ordered, so that the networkx graph (and every export of it) is deterministic.
             "SELECT id, key, type, label, aliases, properties FROM knowledge_node "
             "WHERE graph_id = %s ORDER BY key",
-            [graph_id],
+            [graph_sql_param(graph_id)],
         )
         for pk, key, type_, label, aliases, properties in cursor:
             key_of[pk] = key
@@ -204,7 +213,7 @@ def build(graph_id: int, version: int) -> CachedGraph:
         cursor.execute(
             "SELECT id, source_id, target_id, type, weight, properties FROM knowledge_edge "
             "WHERE graph_id = %s ORDER BY id",
-            [graph_id],
+            [graph_sql_param(graph_id)],
         )
         graph.add_edges_from(
             (key_of[s], key_of[t], type_, {"id": pk, "weight": w, "properties": _json(p, {})})

@@ -4,14 +4,18 @@ Only the Graph row names its tenant: nodes and edges belong to exactly one graph
 query by ``graph__tenant`` is the whole of tenant isolation (and import rows stay narrow, which
 matters at 250,000 edges).
 
-Graphs, nodes and edges keep integer keys inside the database (the edge table's foreign keys
-and the bulk COPY stay narrow) and show only their random ``public_id`` outside it
+A graph's key is its random ``public_id`` itself (a UUID primary key): a graph's id is what
+clients hold most, in URLs, job params and imports, so the one id is the same inside and
+outside the database. Nodes and edges keep integer keys inside the database (the edge table's
+foreign keys and the bulk COPY stay narrow) and show only their random ``public_id`` outside it
 (``apps.core.public_ids``).
 """
 
 from __future__ import annotations
 
-from django.db import models
+import uuid
+
+from django.db import connection, models
 
 from apps.core.public_ids import PublicIdModel
 
@@ -24,14 +28,23 @@ class Domain(models.TextChoices):
 
 
 class Graph(PublicIdModel):
-    """A tenant's typed graph. ``version`` grows by one with every committed write made through
-    ``knowledge.services``; per-process networkx copies are rebuilt when it changes.
+    """A tenant's typed graph, keyed by its opaque ``public_id`` (``graph.pk`` is that UUID).
+    ``version`` grows by one with every committed write made through ``knowledge.services``;
+    per-process networkx copies are rebuilt when it changes.
 
     ``schema`` (optional) restricts node types and edge types:
     ``{"node_types": ["account", ...], "edge_types": {"uses_device": [["account"], ["device"]]}}``
     — each edge type maps to its allowed source types and target types (empty list: any).
     """
 
+    public_id = models.UUIDField(
+        primary_key=True,
+        default=uuid.uuid4,
+        editable=False,
+        help_text=(
+            "The graph's opaque id and primary key: the only id the API, pages and audit show."
+        ),
+    )
     tenant = models.ForeignKey(
         "accounts.Tenant", on_delete=models.CASCADE, related_name="knowledge_graphs"
     )
@@ -51,6 +64,20 @@ class Graph(PublicIdModel):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+
+def graph_key(graph) -> uuid.UUID:
+    """A graph's key from a Graph row, its UUID or the UUID's text (URLs, job params): one type,
+    so per-process caches keyed by it never hold one graph twice."""
+    value = getattr(graph, "pk", graph)
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def graph_sql_param(graph):
+    """A graph's key as a raw-SQL parameter of this connection: PostgreSQL takes the UUID,
+    SQLite stores its 32 hex digits (as Django's UUIDField does there)."""
+    key = graph_key(graph)
+    return key if connection.features.has_native_uuid_field else key.hex
 
 
 class Node(PublicIdModel):

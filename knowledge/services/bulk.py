@@ -50,7 +50,7 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def nodes_write(graph_id: int, nodes: Sequence[NodeRecord]) -> int:
+def nodes_write(graph_id, nodes: Sequence[NodeRecord]) -> int:
     """Upsert ``nodes`` by key; the number of rows inserted or changed. Call inside a
     transaction."""
     if not nodes:
@@ -60,7 +60,7 @@ def nodes_write(graph_id: int, nodes: Sequence[NodeRecord]) -> int:
     return _nodes_write_orm(graph_id, nodes)
 
 
-def edges_write(graph_id: int, edges: Sequence[EdgeRecord]) -> int:
+def edges_write(graph_id, edges: Sequence[EdgeRecord]) -> int:
     """Upsert ``edges`` by (source, type, target); every endpoint must exist (validated)."""
     if not edges:
         return 0
@@ -76,7 +76,7 @@ def edges_write(graph_id: int, edges: Sequence[EdgeRecord]) -> int:
 # true for the whole transaction.
 
 
-def _graph_has(table: str, graph_id: int) -> bool:
+def _graph_has(table: str, graph_id) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE graph_id = %s)", [graph_id])
         return cursor.fetchone()[0]
@@ -104,7 +104,7 @@ def _node_rows(nodes: Sequence[NodeRecord]):
     return rows
 
 
-def _nodes_write_postgresql(graph_id: int, nodes: Sequence[NodeRecord]) -> int:
+def _nodes_write_postgresql(graph_id, nodes: Sequence[NodeRecord]) -> int:
     rows = _node_rows(nodes)
     with connection.cursor() as cursor:
         if not _graph_has("knowledge_node", graph_id):
@@ -146,7 +146,7 @@ def _nodes_write_postgresql(graph_id: int, nodes: Sequence[NodeRecord]) -> int:
         return cursor.rowcount
 
 
-def _node_ids_postgresql(graph_id: int, keys: set[str]) -> dict[str, int]:
+def _node_ids_postgresql(graph_id, keys: set[str]) -> dict[str, int]:
     with connection.cursor() as cursor:
         if len(keys) > 10_000:  # most of the graph: one scan beats a 10,000-element array
             cursor.execute("SELECT key, id FROM knowledge_node WHERE graph_id = %s", [graph_id])
@@ -158,7 +158,7 @@ def _node_ids_postgresql(graph_id: int, keys: set[str]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def _edges_write_postgresql(graph_id: int, edges: Sequence[EdgeRecord]) -> int:
+def _edges_write_postgresql(graph_id, edges: Sequence[EdgeRecord]) -> int:
     ids = _node_ids_postgresql(graph_id, {e.source for e in edges} | {e.target for e in edges})
     # Sorted by (source, target) so that the unique (graph, source, target, type) index grows at its
     # right edge; numpy sorts the id columns (a Python sort of 250,000 tuples took 0.7 s).
@@ -222,7 +222,7 @@ def _chunks(items: list, size: int):
         yield items[start : start + size]
 
 
-def node_ids_for(graph_id: int, keys) -> dict[str, int]:
+def node_ids_for(graph_id, keys) -> dict[str, int]:
     """Node key -> id for those of ``keys`` stored in the graph."""
     found: dict[str, int] = {}
     for chunk in _chunks(list(keys), ORM_BATCH):
@@ -230,7 +230,7 @@ def node_ids_for(graph_id: int, keys) -> dict[str, int]:
     return found
 
 
-def _nodes_write_orm(graph_id: int, nodes: Sequence[NodeRecord]) -> int:
+def _nodes_write_orm(graph_id, nodes: Sequence[NodeRecord]) -> int:
     existing: dict[str, Node] = {}
     for chunk in _chunks([n.key for n in nodes], ORM_BATCH):
         existing.update((n.key, n) for n in Node.objects.filter(graph_id=graph_id, key__in=chunk))
@@ -259,7 +259,7 @@ def _nodes_write_orm(graph_id: int, nodes: Sequence[NodeRecord]) -> int:
     return len(new) + len(changed)
 
 
-def _edges_write_orm(graph_id: int, edges: Sequence[EdgeRecord]) -> int:
+def _edges_write_orm(graph_id, edges: Sequence[EdgeRecord]) -> int:
     ids = node_ids_for(graph_id, {e.source for e in edges} | {e.target for e in edges})
     existing: dict[tuple, Edge] = {}
     for chunk in _chunks(sorted({ids[e.source] for e in edges}), ORM_BATCH):

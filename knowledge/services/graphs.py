@@ -14,7 +14,7 @@ from knowledge import cache
 from knowledge.graphs.formats import parse
 from knowledge.graphs.records import EdgeRecord, NodeRecord
 from knowledge.graphs.validation import Problems, check_batch, edge_record, node_record
-from knowledge.models import Domain, Edge, Graph, Node
+from knowledge.models import Domain, Edge, Graph, Node, graph_sql_param
 
 from .bulk import _chunks, edges_write, nodes_write
 
@@ -38,7 +38,7 @@ class WriteResult:
         return dict(self.__dict__)
 
 
-def graph_version_bump(*, graph_id: int) -> int:
+def graph_version_bump(*, graph_id) -> int:
     """Add one to the graph's version (inside the caller's transaction) and, on commit, make
     this process re-read it at once. Returns the new version."""
     Graph.objects.filter(pk=graph_id).update(version=F("version") + 1, updated_at=timezone.now())
@@ -86,8 +86,10 @@ def graph_delete(*, graph: Graph) -> None:
     with transaction.atomic():
         Graph.objects.select_for_update().filter(pk=graph_id).values_list("pk").get()
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM knowledge_edge WHERE graph_id = %s", [graph_id])
-            cursor.execute("DELETE FROM knowledge_node WHERE graph_id = %s", [graph_id])
+            for table in ("knowledge_edge", "knowledge_node"):
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE graph_id = %s", [graph_sql_param(graph_id)]
+                )
         graph.delete()
     transaction.on_commit(lambda: cache.forget(graph_id))
 
@@ -133,7 +135,7 @@ def graph_ensure(
     return graph
 
 
-def node_types_of(graph_id: int, keys: Iterable[str]) -> dict[str, str]:
+def node_types_of(graph_id, keys: Iterable[str]) -> dict[str, str]:
     """Stored node key -> type for those of ``keys`` the graph holds."""
     found: dict[str, str] = {}
     for chunk in _chunks(list(keys), 1000):

@@ -76,7 +76,7 @@ def graph_import_start(*, graph: Graph, fmt: str, files: Mapping[str, str]) -> J
             tenant=graph.tenant,
             kind=IMPORT_JOB_KIND,
             task_name=IMPORT_TASK_NAME,
-            params={"graph_id": graph.pk, "upload_id": upload.pk, "format": fmt},
+            params={"graph_id": str(graph.pk), "upload_id": upload.pk, "format": fmt},
         )
     job.refresh_from_db()  # with in-process tasks it has already run
     return job
@@ -109,7 +109,7 @@ def node_embeddings_start(*, graph: Graph) -> Job:
             tenant=graph.tenant,
             kind=EMBED_JOB_KIND,
             task_name=EMBED_TASK_NAME,
-            params={"graph_id": graph.pk},
+            params={"graph_id": str(graph.pk)},
         )
     job.refresh_from_db()
     return job

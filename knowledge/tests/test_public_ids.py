@@ -66,7 +66,10 @@ def test_the_api_speaks_public_ids_only(tenant, make_api_client):
     listed = client.get(f"{BASE}graphs/").json()["results"]
     assert listed[0]["id"] == str(graph.public_id)
     assert client.get(f"{BASE}graphs/{graph.public_id}/").status_code == 200
-    assert client.get(f"{BASE}graphs/{graph.pk}/").status_code == 404  # the old integer id
+    # A graph's key is its public id: nothing sequential exists to guess, and a number is a 404.
+    assert graph.pk == graph.public_id and isinstance(graph.pk, uuid.UUID)
+    assert client.get(f"{BASE}graphs/{graph.pk}/").status_code == 200
+    assert client.get(f"{BASE}graphs/1/").status_code == 404
 
     node = Node.objects.get(graph=graph, key="a")
     body = client.get(f"{BASE}nodes/{node.public_id}/").json()
@@ -93,7 +96,7 @@ def test_filters_take_the_graphs_public_id(tenant, make_api_client):
     client = make_api_client(tenant, Role.ADMIN)
     by_public = client.get(f"{BASE}nodes/", {"graph": str(graph.public_id), "page_size": 50})
     assert len(by_public.json()["results"]) == len(TRIANGLE_NODES)
-    old = client.get(f"{BASE}nodes/", {"graph": graph.pk})
+    old = client.get(f"{BASE}nodes/", {"graph": 1})
     assert old.status_code == 400 and "graph" in old.json()["errors"]
     assert client.get(f"{BASE}edges/", {"graph": str(uuid.uuid4())}).json()["results"] == []
 
