@@ -21,6 +21,16 @@ class Tenant(models.Model):
     is_active = models.BooleanField(default=True)
     # Staff of this tenant must pass a second factor (TOTP) before any admin page.
     require_staff_mfa = models.BooleanField(default=False)
+    # Promotions in the shared model registry (LoRA adapters, intent models) need a second
+    # person's approval (apps.registry.promotions); risk models keep their own setting, on by
+    # default (the financial-risk governance settings).
+    four_eyes_promotions = models.BooleanField(
+        default=False,
+        help_text=(
+            "Adapters and intent models are promoted only when a second person (an admin) "
+            "approves a member's request."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -21,8 +21,9 @@ from apps.adaptation import selectors, services
 from apps.adaptation.engine.lora import ConfigError
 from apps.adaptation.engine.pairs import PairsError
 from apps.adaptation.models import AdapterState, AdapterVersion, TrainingSet
-from apps.adaptation.services import PromotionError
 from apps.jobs.api.serializers import JobSerializer
+from apps.registry.api import FourEyesPromotionMixin, PromotionReasonSerializer
+from apps.registry.models import ModelState
 from apps.surface.viewsets import TenantScopedCreateListRetrieveViewSet
 from models_runtime.specs import specs_from_settings
 
@@ -88,11 +89,12 @@ class AdapterFilter(django_filters.FilterSet):
         return queryset.filter(state=AdapterVersion.state_from_word(value))
 
 
-class AdapterViewSet(TenantScopedCreateListRetrieveViewSet):
+class AdapterViewSet(FourEyesPromotionMixin, TenantScopedCreateListRetrieveViewSet):
     """The adapter registry. POST trains a new version as a job (202; progress shows step,
     loss and validation loss); ``evaluate`` re-runs the before/after evaluation as a job;
-    ``promote`` (admins; needs an improvement) serves the version for its name; ``retire``
-    stops serving it."""
+    ``promote`` (admins; needs an improvement) serves the version for its name, or, when the
+    tenant keeps four eyes on promotions, files a request that another admin approves
+    (``approve-promotion``, ``reject-promotion``); ``retire`` stops serving it."""
 
     queryset = AdapterVersion.objects.order_by("name", "-version")
     serializer_class = s.AdapterSerializer
@@ -101,6 +103,8 @@ class AdapterViewSet(TenantScopedCreateListRetrieveViewSet):
         "read": READERS,
         "write": WRITERS,
         "promote": {Role.ADMIN},
+        "approve_promotion": {Role.ADMIN},
+        "reject_promotion": {Role.ADMIN},
         "retire": {Role.ADMIN},
     }
 
@@ -153,14 +157,16 @@ class AdapterViewSet(TenantScopedCreateListRetrieveViewSet):
             request,
         )
 
-    @extend_schema(request=None, responses=s.AdapterSerializer)
+    @extend_schema(request=PromotionReasonSerializer, responses=s.AdapterSerializer)
     @action(detail=True, methods=["post"])
     def promote(self, request, pk=None):
-        try:
-            adapter = services.adapter_promote(tenant=request.tenant, adapter=self.get_object())
-        except PromotionError as exc:
-            raise ValidationError({"state": [str(exc)]}) from exc
-        return Response(s.AdapterSerializer(adapter, context={"request": request}).data)
+        adapter = self.get_object()
+        return self.promote_or_request(
+            request,
+            version=adapter,
+            state=ModelState.CHAMPION,
+            promote=lambda: services.adapter_promote(tenant=request.tenant, adapter=adapter),
+        )
 
     @extend_schema(request=None, responses=s.AdapterSerializer)
     @action(detail=True, methods=["post"])

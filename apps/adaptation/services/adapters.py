@@ -241,17 +241,20 @@ def _promotion_figures(adapter: AdapterVersion) -> dict:
     }
 
 
-def adapter_promote(*, tenant, adapter: AdapterVersion) -> AdapterVersion:
+def adapter_promote(*, tenant, adapter: AdapterVersion, approval=None) -> AdapterVersion:
     """Serve ``adapter`` for its name (the view admits admins only): the registry makes it
     the champion, so it must be a draft or retired version, and it must pass the promotion
-    hook, its own gate first (an improvement on its validation pairs); the version serving
-    before is retired. Audited with the figures, refusals included (outcome ``error``)."""
+    hook, its own gate first (an improvement on its validation pairs), then four eyes when the
+    tenant asks for them (``approval``: the approved request, ``apps.registry.promotions``);
+    the version serving before is retired. Audited with the figures, refusals included
+    (outcome ``error``)."""
     return version_transition(
         tenant=tenant,
         version=adapter,
         state=ModelState.CHAMPION,
         action="adaptation.adapter.promote",
         details=_promotion_figures,
+        context={"approval": approval} if approval is not None else None,
         gates=(adapter_improved_gate,),
     )
 

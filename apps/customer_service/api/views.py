@@ -18,9 +18,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from apps.accounts.roles import Role
 from apps.customer_service import selectors, services
 from apps.customer_service.models import Intent, IntentModel, TrainingExample
 from apps.jobs.api.serializers import JobSerializer
+from apps.registry.api import FourEyesPromotionMixin, PromotionReasonSerializer
+from apps.registry.models import ModelState
 from apps.surface.viewsets import (
     TenantScopedCreateListRetrieveViewSet,
     TenantScopedMixin,
@@ -112,14 +115,21 @@ class TrainingExampleViewSet(
         return Response(result)
 
 
-class IntentModelViewSet(TenantScopedCreateListRetrieveViewSet):
+class IntentModelViewSet(FourEyesPromotionMixin, TenantScopedCreateListRetrieveViewSet):
     """Trained versions with their evaluation reports. POST trains a new version as a job
-    (202 + job URL); ``predict`` ranks intents for a text with the fallback rule."""
+    (202 + job URL); ``predict`` ranks intents for a text with the fallback rule. A tenant with
+    four eyes on promotions keeps a trained version a draft: ``promote`` (admins) files a
+    request that another admin approves (``approve-promotion``, ``reject-promotion``)."""
 
     queryset = IntentModel.objects.order_by("-version")
     serializer_class = s.IntentModelSerializer
     model_actions = frozenset({"predict"})
-    allowed_roles = ROLES
+    allowed_roles = {
+        **ROLES,
+        "promote": {Role.ADMIN},
+        "approve_promotion": {Role.ADMIN},
+        "reject_promotion": {Role.ADMIN},
+    }
 
     def get_tenant_queryset(self, tenant):
         return selectors.intent_models_of(tenant=tenant)
@@ -131,6 +141,17 @@ class IntentModelViewSet(TenantScopedCreateListRetrieveViewSet):
         job = services.intent_model_train_start(tenant=request.tenant, **body.validated_data)
         data = JobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+    @extend_schema(request=PromotionReasonSerializer, responses=s.IntentModelSerializer)
+    @action(detail=True, methods=["post"])
+    def promote(self, request, pk=None):
+        model = self.get_object()
+        return self.promote_or_request(
+            request,
+            version=model,
+            state=ModelState.CHAMPION,
+            promote=lambda: services.intent_model_promote(tenant=request.tenant, model=model),
+        )
 
     @extend_schema(request=s.PredictSerializer, responses={200: dict})
     @action(detail=False, methods=["post"])

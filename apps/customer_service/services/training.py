@@ -23,7 +23,7 @@ from apps.customer_service.engine.fallback import as_label, decide
 from apps.customer_service.models import ExampleSplit, Intent, IntentModel, TrainingExample
 from apps.jobs.services import job_create
 from apps.registry.models import ModelState
-from apps.registry.services import transition_apply, version_create
+from apps.registry.services import transition_apply, version_create, version_transition
 
 from .embedding import embed_texts
 
@@ -235,15 +235,33 @@ def intent_model_train(
         )
         # The new version answers from now on: the registry makes it the champion (through
         # the promotion hook) and retires the one before, in this training's audit event.
-        model, _ = transition_apply(tenant=tenant, version=model, state=ModelState.CHAMPION)
+        # A tenant with four eyes on promotions keeps it a draft: a member asks for its
+        # promotion and a second person approves (intent_model_promote).
+        if not tenant.four_eyes_promotions:
+            model, _ = transition_apply(tenant=tenant, version=model, state=ModelState.CHAMPION)
         event.resource_id = model.pk
         event.model_name, event.model_revision = model.audit_identity()
         event.row_count = len(train)
         event.details = {
             "accuracy": fitted["report"].get("accuracy"),
             "embedding_model": fitted["embedding_model"],
+            "state": model.state,
         }
     return model
+
+
+def intent_model_promote(*, tenant, model: IntentModel, approval=None) -> IntentModel:
+    """Make ``model`` (a draft) the version that answers, retiring the one before, through the
+    registry's promotion hook: four eyes when the tenant asks for them (``approval``: the
+    approved request of ``apps.registry.promotions``). Audited, refusals included."""
+    return version_transition(
+        tenant=tenant,
+        version=model,
+        state=ModelState.CHAMPION,
+        action="customer_service.intent_model.promote",
+        details=lambda locked: {"accuracy": (locked.report or {}).get("accuracy")},
+        context={"approval": approval} if approval is not None else None,
+    )
 
 
 def intent_model_train_start(*, tenant, threshold: float = 0.4, ambiguity_margin: float = 0.1):

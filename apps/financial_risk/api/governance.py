@@ -18,9 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from apps.accounts.models import ApiKey, Membership
 from apps.approvals.models import ApprovalRequest, ApprovalState
-from apps.core.public_ids import UserRefField
 from apps.core.serializers import StrictSerializer
 from apps.financial_risk.models import ModelState
 from apps.financial_risk.services.gates import gate_results
@@ -31,33 +29,11 @@ from apps.financial_risk.services.governance import (
     risk_model_promotion_request,
 )
 from apps.financial_risk.services.governance_settings import governance_settings
+from apps.registry.api import PromotionRequestSerializer, person_of
 from apps.registry.four_eyes import promotion_target
 from apps.registry.services import PromotionError
 
 from . import serializers as s
-
-
-class PromotionRequestSerializer(serializers.ModelSerializer):
-    requested_by = UserRefField(source="requested_by_id")
-    decided_by = UserRefField(source="decided_by_id")
-
-    class Meta:
-        model = ApprovalRequest
-        fields = [
-            "id",
-            "kind",
-            "target",
-            "payload",
-            "state",
-            "requested_by",
-            "reason",
-            "decided_by",
-            "justification",
-            "created_at",
-            "decided_at",
-            "result",
-        ]
-        read_only_fields = fields
 
 
 class PromotionAskSerializer(s.PromoteSerializer):
@@ -77,16 +53,6 @@ class PromotionDecisionSerializer(StrictSerializer):
                 {"override_justification": ["Overriding a failed gate needs a written reason."]}
             )
         return attrs
-
-
-def person_of(request):
-    """Four eyes are two people: a signed-in member, or an API key acting for the person who
-    created it; a key that belongs to nobody has no person (None)."""
-    if isinstance(request.auth, Membership):
-        return request.auth.user
-    if isinstance(request.auth, ApiKey) and request.auth.created_by_id:
-        return request.auth.created_by
-    return None
 
 
 class PromotionActionsMixin:

@@ -32,14 +32,12 @@ from apps.financial_risk.selectors import (
 )
 from apps.notifications.alerts import Severity, alert_raise
 from apps.registry.gates import PromotionRequest
+from apps.registry.promotions import MEMBER_ACTORS
 
 from .governance_settings import governance_settings
 from .monitoring import recent_inputs
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-# Actors that are tenant members; the platform's own code (seeding the demo, benchmarks) acts
-# as the system or anonymously.
-MEMBER_ACTORS = frozenset({"user", "api_key"})
 
 
 def _result(status: str, detail: str, value=None, threshold=None) -> dict:

@@ -1,0 +1,115 @@
+"""Four eyes on adapters (issue 22: "adapters and intents go through the same workflow"): with
+the tenant's ``four_eyes_promotions`` on, an admin's ``promote`` files a request; another admin
+approves it (never the requester, never an analyst), the adapter's own gate still holds, and
+every step is audited (``apps.registry.promotions``)."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.accounts.roles import Role
+from apps.adaptation.models import AdapterVersion
+from apps.approvals.models import ApprovalRequest, ApprovalState
+from apps.audit.models import AuditEvent
+from apps.registry.models import ModelState
+
+from .factories import WORSE, adapter_version
+
+pytestmark = pytest.mark.django_db
+
+ADAPTERS = "/api/v1/adaptation/adapters/"
+
+
+def person(user, tenant) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    client.credentials(HTTP_X_TENANT=tenant.slug)
+    return client
+
+
+@pytest.fixture
+def four_eyes(tenant):
+    tenant.four_eyes_promotions = True
+    tenant.save(update_fields=["four_eyes_promotions"])
+    return tenant
+
+
+@pytest.fixture
+def admins(four_eyes, make_member):
+    return make_member(four_eyes, Role.ADMIN), make_member(four_eyes, Role.ADMIN)
+
+
+def _ask(client, adapter) -> str:
+    asked = client.post(f"{ADAPTERS}{adapter.pk}/promote/", {"reason": "better"}, format="json")
+    assert asked.status_code == 202, asked.content
+    assert asked.json()["promotion_request"]["kind"] == "adaptation.adapter.promote"
+    return asked.json()["promotion_request"]["id"]
+
+
+def test_an_admin_asks_and_another_admin_approves(four_eyes, admins, make_member):
+    alice, bob = admins
+    adapter = adapter_version(four_eyes)
+    request_id = _ask(person(alice, four_eyes), adapter)
+    adapter.refresh_from_db()
+    assert adapter.state == ModelState.DRAFT  # asking serves nothing
+
+    decide = f"{ADAPTERS}{adapter.pk}/approve-promotion/"
+    own = person(alice, four_eyes).post(decide, {"request": request_id}, format="json")
+    assert own.status_code == 403 and "requester cannot approve" in own.json()["detail"]
+    analyst = make_member(four_eyes, Role.ANALYST)
+    assert (
+        person(analyst, four_eyes).post(decide, {"request": request_id}, format="json").status_code
+        == 403
+    )
+    approved = person(bob, four_eyes).post(decide, {"request": request_id}, format="json")
+    assert approved.status_code == 200, approved.content
+    assert approved.json()["state"] == "promoted"
+    assert approved.json()["promotion_request"]["state"] == ApprovalState.EXECUTED
+    promote = AuditEvent.objects.get(tenant=four_eyes, action="adaptation.adapter.promote")
+    assert promote.outcome == "success"
+    actions = set(AuditEvent.objects.filter(tenant=four_eyes).values_list("action", flat=True))
+    assert {"approvals.request.create", "approvals.request.approve"} <= actions
+
+
+def test_approval_does_not_lift_the_adapters_own_gate(four_eyes, admins):
+    alice, bob = admins
+    worse = adapter_version(four_eyes, evaluation=WORSE)
+    request_id = _ask(person(alice, four_eyes), worse)
+    refused = person(bob, four_eyes).post(
+        f"{ADAPTERS}{worse.pk}/approve-promotion/", {"request": request_id}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "did not improve" in str(refused.json())
+    worse.refresh_from_db()
+    assert worse.state == ModelState.DRAFT
+    # The refused approval rolled back with the promotion: the request still waits.
+    assert ApprovalRequest.objects.get(pk=request_id).state == ApprovalState.REQUESTED
+
+
+def test_a_request_of_another_adapter_or_tenant_is_not_found(
+    four_eyes, admins, other_tenant, make_member
+):
+    alice, bob = admins
+    first, second = adapter_version(four_eyes), adapter_version(four_eyes, name="other")
+    request_id = _ask(person(alice, four_eyes), first)
+    wrong = person(bob, four_eyes).post(
+        f"{ADAPTERS}{second.pk}/approve-promotion/", {"request": request_id}, format="json"
+    )
+    assert wrong.status_code == 400 and "request" in wrong.json()["errors"]
+    outsider = make_member(other_tenant, Role.ADMIN)
+    elsewhere = person(outsider, other_tenant).post(
+        f"{ADAPTERS}{first.pk}/approve-promotion/", {"request": request_id}, format="json"
+    )
+    assert elsewhere.status_code == 404
+    assert AdapterVersion.objects.get(pk=first.pk).state == ModelState.DRAFT
+
+
+def test_without_four_eyes_an_admin_promotes_in_one_step(tenant, make_member):
+    adapter = adapter_version(tenant)
+    promoted = person(make_member(tenant, Role.ADMIN), tenant).post(
+        f"{ADAPTERS}{adapter.pk}/promote/"
+    )
+    assert promoted.status_code == 200, promoted.content
+    assert promoted.json()["state"] == "promoted"
+    assert not ApprovalRequest.objects.filter(tenant=tenant).exists()
