@@ -261,6 +261,8 @@ class CrossValidation:
     baseline: np.ndarray  # out-of-fold
     fold_auc: list[float]
     baseline_fold_auc: list[float]
+    # The classic scorecard (optimal-binning WoE + logistic) on the same folds, when asked for.
+    scorecard_fold_auc: list[float] = field(default_factory=list)
 
     @property
     def mean_auc(self) -> float:
@@ -269,6 +271,10 @@ class CrossValidation:
     @property
     def baseline_mean_auc(self) -> float:
         return float(np.mean(self.baseline_fold_auc))
+
+    @property
+    def scorecard_mean_auc(self) -> float | None:
+        return float(np.mean(self.scorecard_fold_auc)) if self.scorecard_fold_auc else None
 
 
 def cross_validate(
@@ -281,14 +287,16 @@ def cross_validate(
     decision: dict,
     progress=None,
     seed: int | None = None,
+    scorecard: bool = False,
 ) -> CrossValidation:
     """Stratified k-fold: the whole ``fit_model`` on each training fold, scored on the held-out
-    fold through the same scoring code as production; the baseline on the same folds."""
+    fold through the same scoring code as production; the baseline on the same folds, and the
+    WoE scorecard too with ``scorecard=True`` (evaluate_risk reports it beside the pipeline)."""
     seed = config.seed if seed is None else seed
     folds = StratifiedKFold(config.cv_folds, shuffle=True, random_state=seed)
     probabilities = np.zeros(len(y))
     baseline = np.zeros(len(y))
-    fold_auc, baseline_auc = [], []
+    fold_auc, baseline_auc, scorecard_auc = [], [], []
     for index, (train_rows, test_rows) in enumerate(folds.split(np.zeros(len(y)), y)):
         model = fit_model(
             table_take(table, train_rows),
@@ -312,6 +320,18 @@ def cross_validate(
             seed=seed,
         )
         baseline_auc.append(float(roc_auc_score(y[test_rows], baseline[test_rows])))
+        if scorecard:
+            points = baseline_fold(
+                "woe_logistic",
+                table,
+                y,
+                train_rows,
+                test_rows,
+                feature_config=feature_config,
+                kinds=kinds,
+                seed=seed,
+            )
+            scorecard_auc.append(float(roc_auc_score(y[test_rows], points)))
         if progress:
             progress(index + 1, config.cv_folds)
-    return CrossValidation(probabilities, baseline, fold_auc, baseline_auc)
+    return CrossValidation(probabilities, baseline, fold_auc, baseline_auc, scorecard_auc)

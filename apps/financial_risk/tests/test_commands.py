@@ -72,6 +72,11 @@ def test_evaluate_risk_on_a_csv_prints_json_last(tmp_path):
     assert [s["seed"] for s in report["per_seed"]] == [0, 1]
     assert report["cv_auc_min_seed"] == min(s["cv_auc"] for s in report["per_seed"])
     assert 0.7 < report["cv_auc"] <= 1 and 0.5 < report["baseline_cv_auc"] <= 1
+    # The WoE scorecard beside them, per seed and as the mean of the seeds (issue 22).
+    seeds = [s["scorecard_cv_auc"] for s in report["per_seed"]]
+    assert all(0.5 < auc <= 1 for auc in seeds)
+    assert report["scorecard_cv_auc"] == pytest.approx(sum(seeds) / len(seeds), abs=1e-4)
+    assert "scorecard AUC" in lines[0]
     assert "age" not in report["features"] and report["excluded_protected"] == ["age"]
     assert lines[0].startswith("seed 0: pipeline AUC")
 
