@@ -309,20 +309,10 @@ def cross_validate(
         scored = model.score(table_take(table, test_rows), explain=False)
         probabilities[test_rows] = scored.probability
         fold_auc.append(float(roc_auc_score(y[test_rows], scored.probability)))
-        baseline[test_rows] = baseline_fold(
-            config.baseline,
-            table,
-            y,
-            train_rows,
-            test_rows,
-            feature_config=feature_config,
-            kinds=kinds,
-            seed=seed,
-        )
-        baseline_auc.append(float(roc_auc_score(y[test_rows], baseline[test_rows])))
-        if scorecard:
-            points = baseline_fold(
-                "woe_logistic",
+
+        def logistic(kind, train_rows=train_rows, test_rows=test_rows):
+            return baseline_fold(
+                kind,
                 table,
                 y,
                 train_rows,
@@ -331,7 +321,11 @@ def cross_validate(
                 kinds=kinds,
                 seed=seed,
             )
-            scorecard_auc.append(float(roc_auc_score(y[test_rows], points)))
+
+        baseline[test_rows] = logistic(config.baseline)
+        baseline_auc.append(float(roc_auc_score(y[test_rows], baseline[test_rows])))
+        if scorecard:
+            scorecard_auc.append(float(roc_auc_score(y[test_rows], logistic("woe_logistic"))))
         if progress:
             progress(index + 1, config.cv_folds)
     return CrossValidation(probabilities, baseline, fold_auc, baseline_auc, scorecard_auc)
