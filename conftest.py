@@ -61,9 +61,14 @@ def pytest_unconfigure(config):
     stack and the live child processes (so the log names what held the exit), then ends the
     process with the run's own status (a green run stays green, a red one red)."""
     import faulthandler
+    import logging
     import sys
     import threading
     import time
+
+    # Threads that end with the interpreter (a decoding loop asked to stop) may still log; their
+    # handlers can hold pytest's capture streams, closed by now: drop those lines quietly.
+    logging.raiseExceptions = False
 
     session = getattr(config, "_platform_session", None)
     status = int(getattr(session, "exitstatus", 0) or 0)
@@ -136,6 +141,21 @@ def make_api_client(db):
         client.credentials(HTTP_AUTHORIZATION=f"Api-Key {created.token}")
         client.api_key = created.api_key
         client.token = created.token
+        return client
+
+    return make
+
+
+@pytest.fixture
+def signed_in():
+    """``signed_in(user, tenant)``: a session client of a member acting for ``tenant`` (a person,
+    as four-eyes approvals need, unlike a bare API key)."""
+    from rest_framework.test import APIClient
+
+    def make(user, tenant) -> APIClient:
+        client = APIClient()
+        client.force_login(user)
+        client.credentials(HTTP_X_TENANT=tenant.slug)
         return client
 
     return make

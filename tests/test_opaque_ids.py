@@ -99,13 +99,13 @@ def _json(response):
 def test_the_scanner_finds_integer_ids():
     body = {
         "results": [
-            {"id": 3, "graph": 7, "nested": {"user_id": 1, "node_ids": [1, 2]}},
+            {"id": 3, "source": 7, "nested": {"user_id": 1, "node_ids": [1, 2]}},
             {"requested_by": "12", "external_id": "42"},
         ]
     }
     assert sequential_ids(body) == [
         "$.results[0].id=3",
-        "$.results[0].graph=7",
+        "$.results[0].source=7",
         "$.results[0].nested.user_id=1",
         "$.results[0].nested.node_ids=[1, 2]",
         "$.results[1].requested_by='12'",

@@ -59,7 +59,7 @@ class PromotionReasonSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class PromotionDecisionSerializer(StrictSerializer):
+class FourEyesDecisionSerializer(StrictSerializer):
     request = serializers.UUIDField()
 
 
@@ -107,7 +107,7 @@ class FourEyesPromotionMixin:
 
     def _decide(self, request, approve: bool) -> Response:
         version = self.get_object()
-        body = PromotionDecisionSerializer(data=request.data)
+        body = FourEyesDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         approval = promotion_approval_of(
             tenant=request.tenant, version=version, approval_id=body.validated_data["request"]
@@ -132,12 +132,12 @@ class FourEyesPromotionMixin:
             }
         )
 
-    @extend_schema(request=PromotionDecisionSerializer)
+    @extend_schema(request=FourEyesDecisionSerializer)
     @action(detail=True, methods=["post"], url_path="approve-promotion")
     def approve_promotion(self, request, pk=None):
         return self._decide(request, approve=True)
 
-    @extend_schema(request=PromotionDecisionSerializer)
+    @extend_schema(request=FourEyesDecisionSerializer)
     @action(detail=True, methods=["post"], url_path="reject-promotion")
     def reject_promotion(self, request, pk=None):
         return self._decide(request, approve=False)

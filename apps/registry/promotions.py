@@ -22,8 +22,8 @@ challenger is refused by the registry's promotion hook unless it carries an appr
    request executed with the version's new state.
 
 Risk models keep their own richer flow (gates evaluated at request time, overrides with a
-written justification: ``apps.financial_risk.services.governance``) over the same approvals and
-the same ``four_eyes_refusals``.
+written justification: the financial-risk vertical's governance services) over the same
+approvals and the same ``four_eyes_refusals``.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from apps.approvals.services import (
 )
 
 from .four_eyes import four_eyes_refusals, promotion_target
-from .gates import PromotionRequest, promotion_gate_register
+from .gates import PromotionRequest, promotion_gate_register, promotion_gate_unregister
 from .models import VersionedModel
 from .services import transition_check
 
@@ -103,8 +103,6 @@ def four_eyes_register(
     kind = FourEyesKind(model, approval_kind, promote, required)
     previous = _kinds.get(kind.label)
     if previous is not None:  # a reload (tests): one gate per kind
-        from .gates import promotion_gate_unregister
-
         promotion_gate_unregister(kind.label, previous.gate)
     _kinds[kind.label] = kind
     approval_kind_register(approval_kind, approver_roles=approver_roles, on_approve=kind.approved)

@@ -64,32 +64,26 @@ print(json.dumps({"before": before, "after": after}))
 """
 
 
+def _server(sql: str) -> None:
+    """One statement on the test database's server (CREATE/DROP DATABASE need autocommit)."""
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        admin.execute(sql)
+
+
 def _scratch_url(engine: str, tmp_path) -> tuple[str, str | None]:
     if engine == "sqlite":
         return f"sqlite:///{tmp_path / 'scratch.sqlite3'}", None
     db = connection.settings_dict
     name = f"{str(db['NAME']).removeprefix('test_')}_graphkey_{secrets.token_hex(3)}"
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    _server(f'CREATE DATABASE "{name}"')
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}", name
-
-
-def _drop(name: str) -> None:
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.postgres
@@ -112,7 +106,7 @@ def test_every_node_edge_and_upload_stays_on_its_graph(engine, tmp_path):
         )
     finally:
         if scratch:
-            _drop(scratch)
+            _server(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     before, after = report["before"], report["after"]

@@ -285,6 +285,14 @@ class ContinuousEngine:
         for item in leftover:
             self._finish_error(item, BackendError("the model was shut down"))
 
+    def _stop_at_exit(self) -> None:
+        """The interpreter is exiting (its main thread has ended): stop the library's decoding
+        loop, whose thread is not a daemon and would otherwise hold the process open for ever
+        (a worker's Ctrl-C or a test run that never ends after its last line)."""
+        self._closed = True
+        with contextlib.suppress(Exception):
+            self.manager.stop(block=False, hard_stop=True)
+
     # ------------------------------------------------------------------ dispatcher thread
 
     def _dispatch(self) -> None:
@@ -293,6 +301,9 @@ class ContinuousEngine:
             try:
                 output = queue.get(timeout=0.1)
             except Exception:  # queue.Empty
+                if not threading.main_thread().is_alive():
+                    self._stop_at_exit()
+                    return
                 continue
             try:
                 self._route(output)

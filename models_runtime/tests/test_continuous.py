@@ -278,3 +278,32 @@ def test_a_full_queue_runs_as_a_static_batch(tiny_runtime):
     assert snapshot["static_full_queue_batches"] == 2, snapshot
     assert snapshot["static_lane"]["batch_size_histogram"] == {2: 2}, snapshot
     assert snapshot["completed"] == 6
+
+
+EXITS = """
+from models_runtime.backends import ChatRequest
+from models_runtime.registry import ModelRegistry
+from models_runtime.runtime import InferenceRuntime
+from models_runtime.specs import DEFAULT_MODELS
+
+runtime = InferenceRuntime(ModelRegistry(DEFAULT_MODELS))
+request = ChatRequest.from_prompt("Say hi.", max_new_tokens=2)
+print(runtime.batcher("chat").submit(request).result(timeout=300).output.tokens_out, flush=True)
+# No close: the process must still end when its main thread does (a worker's Ctrl-C).
+"""
+
+
+def test_a_process_with_a_running_decoding_loop_exits_when_its_main_thread_ends():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run(
+        [sys.executable, "-c", EXITS],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,  # without the exit hook the library's loop thread holds it for ever
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "2"

@@ -6,7 +6,6 @@ every step is audited (``apps.registry.promotions``)."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.accounts.roles import Role
 from apps.adaptation.models import AdapterVersion
@@ -19,13 +18,6 @@ from .factories import WORSE, adapter_version
 pytestmark = pytest.mark.django_db
 
 ADAPTERS = "/api/v1/adaptation/adapters/"
-
-
-def person(user, tenant) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    client.credentials(HTTP_X_TENANT=tenant.slug)
-    return client
 
 
 @pytest.fixture
@@ -47,22 +39,24 @@ def _ask(client, adapter) -> str:
     return asked.json()["promotion_request"]["id"]
 
 
-def test_an_admin_asks_and_another_admin_approves(four_eyes, admins, make_member):
+def test_an_admin_asks_and_another_admin_approves(signed_in, four_eyes, admins, make_member):
     alice, bob = admins
     adapter = adapter_version(four_eyes)
-    request_id = _ask(person(alice, four_eyes), adapter)
+    request_id = _ask(signed_in(alice, four_eyes), adapter)
     adapter.refresh_from_db()
     assert adapter.state == ModelState.DRAFT  # asking serves nothing
 
     decide = f"{ADAPTERS}{adapter.pk}/approve-promotion/"
-    own = person(alice, four_eyes).post(decide, {"request": request_id}, format="json")
+    own = signed_in(alice, four_eyes).post(decide, {"request": request_id}, format="json")
     assert own.status_code == 403 and "requester cannot approve" in own.json()["detail"]
     analyst = make_member(four_eyes, Role.ANALYST)
     assert (
-        person(analyst, four_eyes).post(decide, {"request": request_id}, format="json").status_code
+        signed_in(analyst, four_eyes)
+        .post(decide, {"request": request_id}, format="json")
+        .status_code
         == 403
     )
-    approved = person(bob, four_eyes).post(decide, {"request": request_id}, format="json")
+    approved = signed_in(bob, four_eyes).post(decide, {"request": request_id}, format="json")
     assert approved.status_code == 200, approved.content
     assert approved.json()["state"] == "promoted"
     assert approved.json()["promotion_request"]["state"] == ApprovalState.EXECUTED
@@ -72,11 +66,11 @@ def test_an_admin_asks_and_another_admin_approves(four_eyes, admins, make_member
     assert {"approvals.request.create", "approvals.request.approve"} <= actions
 
 
-def test_approval_does_not_lift_the_adapters_own_gate(four_eyes, admins):
+def test_approval_does_not_lift_the_adapters_own_gate(signed_in, four_eyes, admins):
     alice, bob = admins
     worse = adapter_version(four_eyes, evaluation=WORSE)
-    request_id = _ask(person(alice, four_eyes), worse)
-    refused = person(bob, four_eyes).post(
+    request_id = _ask(signed_in(alice, four_eyes), worse)
+    refused = signed_in(bob, four_eyes).post(
         f"{ADAPTERS}{worse.pk}/approve-promotion/", {"request": request_id}, format="json"
     )
     assert refused.status_code == 400
@@ -88,26 +82,26 @@ def test_approval_does_not_lift_the_adapters_own_gate(four_eyes, admins):
 
 
 def test_a_request_of_another_adapter_or_tenant_is_not_found(
-    four_eyes, admins, other_tenant, make_member
+    signed_in, four_eyes, admins, other_tenant, make_member
 ):
     alice, bob = admins
     first, second = adapter_version(four_eyes), adapter_version(four_eyes, name="other")
-    request_id = _ask(person(alice, four_eyes), first)
-    wrong = person(bob, four_eyes).post(
+    request_id = _ask(signed_in(alice, four_eyes), first)
+    wrong = signed_in(bob, four_eyes).post(
         f"{ADAPTERS}{second.pk}/approve-promotion/", {"request": request_id}, format="json"
     )
     assert wrong.status_code == 400 and "request" in wrong.json()["errors"]
     outsider = make_member(other_tenant, Role.ADMIN)
-    elsewhere = person(outsider, other_tenant).post(
+    elsewhere = signed_in(outsider, other_tenant).post(
         f"{ADAPTERS}{first.pk}/approve-promotion/", {"request": request_id}, format="json"
     )
     assert elsewhere.status_code == 404
     assert AdapterVersion.objects.get(pk=first.pk).state == ModelState.DRAFT
 
 
-def test_without_four_eyes_an_admin_promotes_in_one_step(tenant, make_member):
+def test_without_four_eyes_an_admin_promotes_in_one_step(signed_in, tenant, make_member):
     adapter = adapter_version(tenant)
-    promoted = person(make_member(tenant, Role.ADMIN), tenant).post(
+    promoted = signed_in(make_member(tenant, Role.ADMIN), tenant).post(
         f"{ADAPTERS}{adapter.pk}/promote/"
     )
     assert promoted.status_code == 200, promoted.content

@@ -6,7 +6,6 @@ The workflow is the registry's (``apps.registry.promotions``), the one adapters 
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.accounts.roles import Role
 from apps.approvals.models import ApprovalRequest, ApprovalState
@@ -25,13 +24,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/customer-service/models"
 
 
-def person(user, tenant) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    client.credentials(HTTP_X_TENANT=tenant.slug)
-    return client
-
-
 @pytest.fixture
 def four_eyes(tenant):
     tenant.four_eyes_promotions = True
@@ -39,7 +31,8 @@ def four_eyes(tenant):
     return tenant
 
 
-def test_training_keeps_a_draft_and_a_second_admin_promotes_it(four_eyes, make_member, fixed):  # noqa: F811
+@pytest.mark.usefixtures("fixed")
+def test_training_keeps_a_draft_and_a_second_admin_promotes_it(signed_in, four_eyes, make_member):
     tenant = four_eyes
     _scenario_examples(tenant)
     model = services.intent_model_train(tenant=tenant)
@@ -48,7 +41,7 @@ def test_training_keeps_a_draft_and_a_second_admin_promotes_it(four_eyes, make_m
         active_model(tenant)
 
     alice, bob = make_member(tenant, Role.ADMIN), make_member(tenant, Role.ADMIN)
-    asked = person(alice, tenant).post(
+    asked = signed_in(alice, tenant).post(
         f"{BASE}/{model.pk}/promote/", {"reason": "new examples"}, format="json"
     )
     assert asked.status_code == 202, asked.content
@@ -56,11 +49,11 @@ def test_training_keeps_a_draft_and_a_second_admin_promotes_it(four_eyes, make_m
     assert asked.json()["promotion_request"]["kind"] == "customer_service.intent_model.promote"
     assert not IntentModel.objects.filter(tenant=tenant, state=ModelState.CHAMPION).exists()
 
-    own = person(alice, tenant).post(
+    own = signed_in(alice, tenant).post(
         f"{BASE}/{model.pk}/approve-promotion/", {"request": request_id}, format="json"
     )
     assert own.status_code == 403 and "requester cannot approve" in own.json()["detail"]
-    approved = person(bob, tenant).post(
+    approved = signed_in(bob, tenant).post(
         f"{BASE}/{model.pk}/approve-promotion/", {"request": request_id}, format="json"
     )
     assert approved.status_code == 200, approved.content
@@ -88,38 +81,41 @@ def test_a_member_cannot_promote_without_an_approval(four_eyes):
     assert model.state == ModelState.DRAFT
 
 
-def test_a_rejection_promotes_nothing_and_agents_cannot_ask(four_eyes, make_member):
+def test_a_rejection_promotes_nothing_and_agents_cannot_ask(signed_in, four_eyes, make_member):
     tenant = four_eyes
     model = IntentModel.objects.create(tenant=tenant, version=1, report={"accuracy": 1.0})
     alice, bob = make_member(tenant, Role.ADMIN), make_member(tenant, Role.ADMIN)
     agent = make_member(tenant, Role.AGENT)
-    refused = person(agent, tenant).post(f"{BASE}/{model.pk}/promote/", {}, format="json")
+    refused = signed_in(agent, tenant).post(f"{BASE}/{model.pk}/promote/", {}, format="json")
     assert refused.status_code == 403
     request_id = (
-        person(alice, tenant).post(f"{BASE}/{model.pk}/promote/").json()["promotion_request"]["id"]
+        signed_in(alice, tenant)
+        .post(f"{BASE}/{model.pk}/promote/")
+        .json()["promotion_request"]["id"]
     )
-    rejected = person(bob, tenant).post(
+    rejected = signed_in(bob, tenant).post(
         f"{BASE}/{model.pk}/reject-promotion/", {"request": request_id}, format="json"
     )
     assert rejected.status_code == 200, rejected.content
     assert rejected.json()["active"] is False
     assert ApprovalRequest.objects.get(pk=request_id).state == ApprovalState.REJECTED
-    again = person(bob, tenant).post(
+    again = signed_in(bob, tenant).post(
         f"{BASE}/{model.pk}/approve-promotion/", {"request": request_id}, format="json"
     )
     assert again.status_code == 400 and "already rejected" in str(again.json())
 
 
+@pytest.mark.usefixtures("fixed")
 def test_without_four_eyes_training_answers_at_once_and_promote_is_one_step(
+    signed_in,
     tenant,
     make_member,
-    fixed,  # noqa: F811
 ):
     _scenario_examples(tenant)
     first = services.intent_model_train(tenant=tenant)
     assert first.state == ModelState.CHAMPION
     draft = IntentModel.objects.create(tenant=tenant, version=2, report={"accuracy": 1.0})
-    promoted = person(make_member(tenant, Role.ADMIN), tenant).post(
+    promoted = signed_in(make_member(tenant, Role.ADMIN), tenant).post(
         f"{BASE}/{draft.pk}/promote/", {}, format="json"
     )
     assert promoted.status_code == 200, promoted.content
