@@ -25,6 +25,7 @@ from apps.financial_risk.models import BatchScoring, Dataset, Decision, RiskMode
 from apps.financial_risk.selectors import dataset_schema, dataset_table, model_schema, scoring_model
 from apps.jobs.services import job_create
 
+from .batch_progress import ProgressOnItsOwnConnection
 from .governance_settings import governance_settings
 
 BATCH_JOB_KIND = "financial_risk.batch_score"
@@ -202,41 +203,6 @@ def _scored_chunks(loaded, table, total: int, unusual: dict | None = None):
             yield current
 
 
-class _ProgressOnItsOwnConnection:
-    """Reports job progress from a thread of its own, hence on a database connection of its
-    own: the batch's connection is busy with one long COPY inside one transaction, whose
-    writes nobody could see before it commits.
-
-    SQLite (the zero-setup mode) has one writer at a time: a second connection would wait for
-    the batch's transaction to end (a database file) or fail at once with "database table is
-    locked" (the shared in-memory database of tests), so there progress is written inline, in
-    the batch's own transaction, and shows when it commits."""
-
-    def __init__(self, progress):
-        self.progress = progress
-        self.inline = connection.vendor != "postgresql"
-        self.pool = (
-            None
-            if self.inline
-            else ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-progress")
-        )
-
-    def __call__(self, done: int, total: int, message: str) -> None:
-        if not self.progress:
-            return
-        if self.pool is None:
-            self.progress(done, total, message)
-            return
-        self.pool.submit(self.progress, done, total, message).result()  # JobCancelled too
-
-    def close(self) -> None:
-        if self.pool is None:
-            return
-        # Looked up inside the thread: django.db.connection resolves per thread.
-        self.pool.submit(lambda: connection.close()).result()
-        self.pool.shutdown()
-
-
 def batch_scoring_run(*, batch: BatchScoring, progress=None) -> dict:
     """Score every row, insert the decisions, write one audit event. Idempotent: a retried
     job replaces the decisions of an earlier attempt (all in one transaction)."""
@@ -251,7 +217,7 @@ def batch_scoring_run(*, batch: BatchScoring, progress=None) -> dict:
     unusual = _unusual_rows(batch.tenant, model, table)
     outcome_counts = np.zeros(len(OUTCOMES), dtype=np.int64)
     probability_sum = 0.0
-    reporter = _ProgressOnItsOwnConnection(progress)
+    reporter = ProgressOnItsOwnConnection(progress)
     reporter(0, total, "scoring")
 
     def written(index, result):
