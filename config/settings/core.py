@@ -132,8 +132,19 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if not USING_POSTGRES:
-    # SQLite waits for a concurrent writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite for concurrent writers (the web process, in-process jobs, a second worker):
+    # - timeout: wait up to 20 s for the one writer instead of failing at once with "database is
+    #   locked";
+    # - IMMEDIATE: a transaction takes the write lock when it begins, so it waits its turn within
+    #   that timeout rather than failing when a read turns into a write (Django's docs advise it);
+    # - WAL: readers never wait for the writer, and the writer never waits for readers.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 # ---------------------------------------------------------------------------- cache and broker
 REDIS_URL = env("REDIS_URL", default="")
