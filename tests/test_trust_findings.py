@@ -96,13 +96,15 @@ def test_03_a_deactivated_tenant_is_shut_and_only_superusers_switch_it(
     # The tenant's own admin cannot deactivate (or later reactivate) it: the field is read-only.
     page = client.get(admin_url(tenant.__class__, "change", tenant.pk))
     assert "is_active" not in page.context["adminform"].form.fields
+    # Nor switch four eyes off to promote alone (issue 22): platform staff set it.
+    assert "four_eyes_promotions" not in page.context["adminform"].form.fields
 
     superuser = django_user_model.objects.create_superuser("platform", "p@example.test", "pw")
     client.force_login(superuser)
     page = client.get(admin_url(tenant.__class__, "change", tenant.pk))
     form = page.context["adminform"].form
     data = {"name": tenant.name, "slug": tenant.slug, "require_staff_mfa": ""}
-    assert "is_active" in form.fields
+    assert "is_active" in form.fields and "four_eyes_promotions" in form.fields
     assert client.post(admin_url(tenant.__class__, "change", tenant.pk), data).status_code == 302
     tenant.refresh_from_db()
     assert tenant.is_active is False

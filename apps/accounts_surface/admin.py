@@ -9,7 +9,8 @@ from apps.surface.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
     """Tenants themselves: staff see the tenant they act for; only superusers (platform staff)
-    create, delete, activate or deactivate tenants (``tenant_set_active``, audited)."""
+    create, delete, activate or deactivate tenants (``tenant_set_active``, audited) and set
+    ``four_eyes_promotions``."""
 
     tenant_field = "pk"  # the row is the tenant
     list_display = ["name", "slug", "is_active", "created_at"]
@@ -18,7 +19,11 @@ class TenantAdmin(TenantScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = ["id", "created_at"]
-        return fields if request.user.is_superuser else [*fields, "is_active"]
+        # A tenant's own admin may neither reopen a deactivated tenant nor switch four eyes
+        # off to promote alone: both belong to platform staff.
+        return (
+            fields if request.user.is_superuser else [*fields, "is_active", "four_eyes_promotions"]
+        )
 
     def has_add_permission(self, request):
         return request.user.is_superuser

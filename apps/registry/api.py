@@ -63,6 +63,12 @@ class FourEyesDecisionSerializer(StrictSerializer):
     request = serializers.UUIDField()
 
 
+def signed_in_person(request):
+    """The second person of a four-eyes decision: a signed-in member only. An API key is a
+    bearer credential anyone holding it can use, so it cannot vouch for the person who made it."""
+    return request.auth.user if isinstance(request.auth, Membership) else None
+
+
 def person_of(request):
     """Four eyes are two people: a signed-in member, or an API key acting for the person who
     created it; a key that belongs to nobody has no person (None)."""
@@ -119,7 +125,7 @@ class FourEyesPromotionMixin:
                 tenant=request.tenant,
                 version=version,
                 approval=approval,
-                user=person_of(request),
+                user=signed_in_person(request),
                 approve=approve,
             )
         except PromotionError as exc:

@@ -42,11 +42,12 @@ from apps.approvals.services import (
     approval_reject,
     approval_request_create,
 )
+from apps.audit.services import current_audit_draft
 
 from .four_eyes import four_eyes_refusals, promotion_target
 from .gates import PromotionRequest, promotion_gate_register, promotion_gate_unregister
 from .models import VersionedModel
-from .services import transition_check
+from .services import PromotionError, transition_check
 
 # Actors that are tenant members. The platform's own code (a training job registering the
 # version it trained, seeding, benchmarks) acts as the system and is not a second person's
@@ -76,14 +77,31 @@ class FourEyesKind:
         return four_eyes_refusals(request, approval_kind=self.approval_kind)
 
     def approved(self, approval: ApprovalRequest) -> None:
-        """The approval's handler: promote with the approval as context, mark it executed."""
+        """The approval's handler: promote with the approval as context, mark it executed.
+
+        A refusal rolls the whole decision back (the request keeps waiting); its reasons go on
+        the approval's error event, since the promotion's own event rolls back with it. A
+        request made for a version in another state than it is in now (promoted and retired
+        since, say) is stale and refused: it approved a different situation."""
         version = self.model.objects.get(pk=approval.payload["version"], tenant=approval.tenant)
-        promoted = self.promote(
-            tenant=approval.tenant,
-            version=version,
-            state=approval.payload["state"],
-            approval=approval,
-        )
+        try:
+            asked_from = approval.payload.get("from_state")
+            if asked_from is not None and version.state != asked_from:
+                raise PromotionError(
+                    f"the request was made while the version was {asked_from}; it is "
+                    f"{version.state} now: ask again."
+                )
+            promoted = self.promote(
+                tenant=approval.tenant,
+                version=version,
+                state=approval.payload["state"],
+                approval=approval,
+            )
+        except PromotionError as exc:
+            draft = current_audit_draft()
+            if draft is not None:
+                draft.details = {**draft.details, "refusal": getattr(exc, "reasons", [str(exc)])}
+            raise
         approval_mark_executed(request=approval, result={"state": promoted.state})
 
 
@@ -136,6 +154,7 @@ def promotion_request(
             target=promotion_target(version),
             payload={
                 "state": state,
+                "from_state": version.state,
                 "version": str(version.pk),
                 "label": str(getattr(version, "label", version)),
             },
@@ -160,7 +179,7 @@ def promotion_decide(
     """Approve (performing the promotion) or reject ``approval`` as ``user``; returns the
     version as it now stands."""
     if user is None:
-        raise PermissionDenied("a promotion is decided by a person, not by a bare key")
+        raise PermissionDenied("a promotion is decided by a signed-in person, not by an API key")
     decide = approval_approve if approve else approval_reject
     decide(request=approval, user=user)
     return type(version).objects.get(pk=version.pk, tenant=tenant)

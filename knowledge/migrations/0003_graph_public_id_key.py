@@ -67,6 +67,9 @@ class Migration(migrations.Migration):
             for model in REFERENCING
         ],
         *_copy_refs(to_uuid=True),
+        # Edges carry no database constraint (db_constraint=False): one left behind by a graph
+        # deleted outside the services has no graph to move to, and would fail NOT NULL below.
+        migrations.RunSQL("DELETE FROM knowledge_edge WHERE graph_ref IS NULL"),
         migrations.RemoveConstraint("node", "knowledge_node_unique_key"),
         migrations.RemoveIndex("node", "knowledge_n_graph_i_e2afd5_idx"),
         migrations.RemoveConstraint("edge", "knowledge_edge_unique"),

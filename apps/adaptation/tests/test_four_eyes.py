@@ -6,8 +6,10 @@ every step is audited (``apps.registry.promotions``)."""
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from apps.accounts.roles import Role
+from apps.accounts.services import api_key_create
 from apps.adaptation.models import AdapterVersion
 from apps.approvals.models import ApprovalRequest, ApprovalState
 from apps.audit.models import AuditEvent
@@ -77,8 +79,29 @@ def test_approval_does_not_lift_the_adapters_own_gate(signed_in, four_eyes, admi
     assert "did not improve" in str(refused.json())
     worse.refresh_from_db()
     assert worse.state == ModelState.DRAFT
-    # The refused approval rolled back with the promotion: the request still waits.
+    # The refused approval rolled back with the promotion: the request still waits, and the
+    # approval's error event keeps the gate's reasons (the promotion's own event rolled back).
     assert ApprovalRequest.objects.get(pk=request_id).state == ApprovalState.REQUESTED
+    event = AuditEvent.objects.get(tenant=four_eyes, action="approvals.request.approve")
+    assert event.outcome == "error"
+    assert "did not improve" in " ".join(event.details["refusal"])
+
+
+def test_a_stale_request_and_an_api_key_cannot_decide(signed_in, four_eyes, admins):
+    alice, bob = admins
+    adapter = adapter_version(four_eyes)
+    request_id = _ask(signed_in(alice, four_eyes), adapter)
+    decide = f"{ADAPTERS}{adapter.pk}/approve-promotion/"
+    # A key Bob made is a bearer credential, not Bob: it cannot be the second person.
+    bobs_key = api_key_create(tenant=four_eyes, name="ci", role=Role.ADMIN, created_by=bob)
+    keyed = APIClient()
+    keyed.credentials(HTTP_AUTHORIZATION=f"Api-Key {bobs_key.token}")
+    assert keyed.post(decide, {"request": request_id}, format="json").status_code == 403
+    # The version moved since the request (served and retired): approving it now is refused.
+    AdapterVersion.objects.filter(pk=adapter.pk).update(state=ModelState.RETIRED)
+    stale = signed_in(bob, four_eyes).post(decide, {"request": request_id}, format="json")
+    assert stale.status_code == 400 and "ask again" in str(stale.json())
+    assert AdapterVersion.objects.get(pk=adapter.pk).state == ModelState.RETIRED
 
 
 def test_a_request_of_another_adapter_or_tenant_is_not_found(

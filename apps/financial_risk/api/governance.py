@@ -29,7 +29,7 @@ from apps.financial_risk.services.governance import (
     risk_model_promotion_request,
 )
 from apps.financial_risk.services.governance_settings import governance_settings
-from apps.registry.api import PromotionRequestSerializer, person_of
+from apps.registry.api import PromotionRequestSerializer, person_of, signed_in_person
 from apps.registry.four_eyes import promotion_target
 from apps.registry.services import PromotionError
 
@@ -106,7 +106,7 @@ class PromotionActionsMixin:
             model = risk_model_promotion_decide(
                 tenant=request.tenant,
                 approval=approval,
-                user=person_of(request),
+                user=signed_in_person(request),
                 approve=approve,
                 justification=body.validated_data["override_justification"],
             )
