@@ -162,6 +162,14 @@ def signed_in():
 
 
 @pytest.fixture
+def four_eyes(tenant):
+    """``tenant`` with four eyes on registry promotions (``Tenant.four_eyes_promotions``)."""
+    tenant.four_eyes_promotions = True
+    tenant.save(update_fields=["four_eyes_promotions"])
+    return tenant
+
+
+@pytest.fixture
 def admin_client_for(tenant, make_api_client):
     return make_api_client(tenant, Role.ADMIN)
 

@@ -23,13 +23,6 @@ ADAPTERS = "/api/v1/adaptation/adapters/"
 
 
 @pytest.fixture
-def four_eyes(tenant):
-    tenant.four_eyes_promotions = True
-    tenant.save(update_fields=["four_eyes_promotions"])
-    return tenant
-
-
-@pytest.fixture
 def admins(four_eyes, make_member):
     return make_member(four_eyes, Role.ADMIN), make_member(four_eyes, Role.ADMIN)
 

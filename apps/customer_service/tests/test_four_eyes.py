@@ -24,13 +24,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/customer-service/models"
 
 
-@pytest.fixture
-def four_eyes(tenant):
-    tenant.four_eyes_promotions = True
-    tenant.save(update_fields=["four_eyes_promotions"])
-    return tenant
-
-
 @pytest.mark.usefixtures("fixed")
 def test_training_keeps_a_draft_and_a_second_admin_promotes_it(signed_in, four_eyes, make_member):
     tenant = four_eyes
