@@ -22,8 +22,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "apps.core.filters.StrictFilterBackend",
+        "apps.core.filters.StrictOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
@@ -50,6 +50,9 @@ SPECTACULAR_SETTINGS = {
         "JobStateEnum": "apps.jobs.models.JobState",
         "NotificationDestinationKindEnum": "apps.notifications.models.DestinationKind",
         "AlertSeverityEnum": "apps.notifications.models.Severity",
+        # A language code without labels ("en" or "zh"): a shop's reply language and a risk
+        # tenant's reason_language share it (a note's language has its own, labelled set).
+        "LanguageCodeEnum": ["en", "zh"],
     },
 }
 
