@@ -46,7 +46,7 @@ worker: install
 worker-inference: install
 	$(BIN)/celery -A config worker -Q inference.chat,inference.embed,inference.classify,training -n inference@%h -P threads -c 64 --loglevel INFO
 
-# GPU hosts only (README "Serving on GPUs"): bitsandbytes (4/8-bit) and nvidia-ml-py (GPU metrics).
+# GPU hosts only (docs/operations.md, "Serving on GPUs"): bitsandbytes (4/8-bit) and nvidia-ml-py (GPU metrics).
 gpu-extras: install
 	$(BIN)/python -m pip install --quiet -r requirements-gpu.txt
 	$(BIN)/python -m pip check

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -11,6 +13,14 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from apps.accounts.admin_tenant import admin_tenant_switch
 from apps.accounts.mfa import mfa_verify
 from apps.core import health, verticals
+
+# The admin carries the platform's name (its logo and favicon: templates/admin/base_site.html).
+admin.site.site_header = settings.PLATFORM_NAME
+admin.site.site_title = settings.PLATFORM_NAME
+admin.site.index_title = "Administration"
+# No "View site" link: the platform has no public site; its pages are the admin's, the console
+# and the verticals' pages. The root leads to the admin.
+admin.site.site_url = None
 
 handler400 = "apps.core.errors.bad_request"
 handler403 = "apps.core.errors.permission_denied"
@@ -29,7 +39,20 @@ api_v1 = [
     path("", include("models_runtime.api.urls")),
 ]
 
+
+class FaviconRedirect(RedirectView):
+    """The icon's static URL, resolved per request: in production (hashed file names) the
+    manifest exists only after collectstatic, and ``check --deploy`` imports this module
+    before that."""
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("platform/favicon.ico")
+
+
 urlpatterns = [
+    # Browsers ask for /favicon.ico on every page that names no icon (the API's JSON, say).
+    path("favicon.ico", FaviconRedirect.as_view()),
+    path("", RedirectView.as_view(url="/admin/")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path(

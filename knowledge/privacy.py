@@ -17,6 +17,9 @@ every graph of the tenant.
 
 from __future__ import annotations
 
+import json
+
+from django.db import connection
 from django.db.models import Q
 
 from apps.data_lifecycle.kinds import (
@@ -33,9 +36,20 @@ from .services import nodes_delete
 MIN_SUBSTRING = 6
 
 
-def _matching(subject_id: str) -> Q:
+def _alias_is(subject_id: str, graph) -> Q:
+    """Nodes with ``subject_id`` as one of their aliases, exactly. PostgreSQL answers a JSON
+    containment lookup; SQLite has none, so rows whose JSON text holds the encoded string are
+    read and their lists checked (a substring alone would erase "Ann Lee Jr" for "Ann Lee")."""
+    if connection.features.supports_json_field_contains:
+        return Q(aliases__contains=[subject_id])
+    candidates = Node.objects.filter(graph=graph, aliases__icontains=json.dumps(subject_id))
+    return Q(pk__in=[pk for pk, aliases in candidates.values_list("pk", "aliases")
+                     if subject_id in (aliases or [])])  # fmt: skip
+
+
+def _matching(subject_id: str, graph) -> Q:
     match = Q(key=subject_id) | Q(key__endswith=f":{subject_id}") | Q(label__iexact=subject_id)
-    match |= Q(aliases__contains=[subject_id])
+    match |= _alias_is(subject_id, graph)
     if len(subject_id) >= MIN_SUBSTRING:
         match |= Q(label__icontains=subject_id) | Q(properties__icontains=subject_id)
     return match
@@ -48,7 +62,9 @@ def _erase_subject(tenant, subject_kind, subject_id) -> dict:
     counts: dict[str, int] = {}
     for graph in Graph.objects.filter(tenant=tenant):
         keys = list(
-            Node.objects.filter(_matching(subject_id), graph=graph).values_list("key", flat=True)
+            Node.objects.filter(_matching(subject_id, graph), graph=graph).values_list(
+                "key", flat=True
+            )
         )
         if keys:
             deleted = nodes_delete(graph=graph, keys=keys)

@@ -6,6 +6,7 @@ node on click through the REST API, with the session's tenant in ``X-Tenant``.
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -61,4 +62,7 @@ def neighbourhood(request, graph_id):
     except ValueError:
         hops = DEFAULT_HOPS
     context = neighbourhood_context(graph, request.GET.get("node"), hops)
+    # Drawn in the admin's frame, like the operator console: the platform's name, logo, theme.
+    title = f"Neighbourhood of {context['node']}" if context["node"] else "Neighbourhood"
+    context = {**admin.site.each_context(request), "title": title, **context}
     return render(request, "knowledge/neighbourhood.html", context)

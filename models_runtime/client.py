@@ -86,7 +86,7 @@ def _send_and_wait(kind: str, *, model: str, payload: dict, tenant_id) -> dict:
     timeout_s = payload["timeout_s"]
     async_result = _send(kind, model=model, payload=payload, tenant_id=tenant_id)
     try:
-        # A job on the default queue may wait here (ARCHITECTURE.md): the result comes from
+        # A job on the default queue may wait here (docs/architecture.md): the result comes from
         # another worker, so this cannot deadlock.
         return _timeout_as_error(
             model,

@@ -5,7 +5,7 @@ class ModelUsage(models.Model):
     """Tokens and compute seconds one tenant used on one model on one day (UTC).
 
     ``tenant_id`` is a plain UUID, not a foreign key: models_runtime does not depend on the
-    accounts app; the caller passes the tenant's id (ARCHITECTURE.md).
+    accounts app; the caller passes the tenant's id (docs/architecture.md).
     """
 
     tenant_id = models.UUIDField(db_index=True)

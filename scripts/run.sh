@@ -6,66 +6,49 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+WEB_WORKERS=${WEB_WORKERS:-2}
+WEB_THREADS=${WEB_THREADS:-8}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 export HF_HUB_OFFLINE=1
+# What a run keeps between runs: the demo API key, audit anchors, worker logs (RUN_VAR: a test's
+# own folder, so that it leaves a developer's var/ alone).
+export RUN_VAR=${RUN_VAR:-$PWD/var}
 # Audit anchors outside the database: a file:// store under var/ (production: a WORM volume or S3).
-mkdir -p var/audit-anchors
-export AUDIT_ANCHOR_URL=${AUDIT_ANCHOR_URL:-file://$PWD/var/audit-anchors}
+mkdir -p "$RUN_VAR/audit-anchors"
+export AUDIT_ANCHOR_URL=${AUDIT_ANCHOR_URL:-file://$RUN_VAR/audit-anchors}
 
+# PostgreSQL: create the database DATABASE_URL names if it is missing (or say how, and stop).
+$BIN/python scripts/ensure_database.py
 $BIN/python manage.py migrate --noinput
 # Converts the GGUF chat model once (about half a minute the first time, nothing afterwards).
 $BIN/python manage.py prepare_models
-seed=$($BIN/python manage.py seed_demo)
-# The three seed graphs (shop, medical, fraud) into the demo tenant; idempotent. Node embeddings
-# are computed by a job (in-process without REDIS_URL, by the default worker with it).
-$BIN/python manage.py knowledge_seed --tenant demo
-# Financial risk: German credit with a trained champion model (about 20 s the first time),
-# synthetic transactions and their fraud rings; idempotent.
-risk_seed=$($BIN/python manage.py risk_seed_demo --tenant demo)
-# Customer service: demo intents (train + held-out), demo orders, shop-graph embeddings and a
-# trained intent model (about 15 s the first time; model calls in-process); idempotent.
-$BIN/python manage.py customer_service_seed --tenant demo >/dev/null
-# The second demo shop (a bookshop, tenant "books") and its own order API, which its HTTP
-# connector calls (port CUSTOMER_SERVICE_DEMO_ORDER_API_PORT, default 8765).
-$BIN/python manage.py customer_service_seed --tenant books --profile books --create "Inkwell Books" >/dev/null
+seed=$($BIN/python manage.py seed_demo --key-file "$RUN_VAR/demo_api_key")
+# RUN_DEMO=accounts: the demo tenant, its users and key only, without the verticals' demo data
+# (a start in seconds instead of minutes; the run test uses it).
+risk_seed="(RUN_DEMO=accounts: no demo data of the verticals)"
+if [ "${RUN_DEMO:-full}" != accounts ]; then
+  # The three seed graphs (shop, medical, fraud) into the demo tenant; idempotent. Node embeddings
+  # are computed by a job (in-process without REDIS_URL, by the default worker with it).
+  $BIN/python manage.py knowledge_seed --tenant demo
+  # Financial risk: German credit with a trained champion model (about 20 s the first time),
+  # synthetic transactions and their fraud rings; idempotent.
+  risk_seed=$($BIN/python manage.py risk_seed_demo --tenant demo)
+  # Customer service: demo intents (train + held-out), demo orders, shop-graph embeddings and a
+  # trained intent model (about 15 s the first time; model calls in-process); idempotent.
+  $BIN/python manage.py customer_service_seed --tenant demo >/dev/null
+  # The second demo shop (a bookshop, tenant "books") and its own order API, which its HTTP
+  # connector calls (port CUSTOMER_SERVICE_DEMO_ORDER_API_PORT, default 8765).
+  $BIN/python manage.py customer_service_seed --tenant books --profile books --create "Inkwell Books" >/dev/null
+fi
 api_key=$(echo "$seed" | sed -n 's/^DEMO_API_KEY=//p')
-
-pids=()
-$BIN/python -m apps.customer_service.demo.order_api --port "${CUSTOMER_SERVICE_DEMO_ORDER_API_PORT:-8765}" &
-order_api_pid=$!
-cleanup() { kill "$order_api_pid" 2>/dev/null || true; for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null; }
-trap cleanup EXIT INT TERM
 
 if [ -n "${REDIS_URL:-}" ]; then
   mode="PostgreSQL/Redis with separate workers (DATABASE_URL=${DATABASE_URL:-sqlite}, REDIS_URL=$REDIS_URL)"
-  mkdir -p var/log
-  $BIN/celery -A config worker -Q default -n "default@%h" --loglevel INFO >var/log/worker-default.log 2>&1 &
-  pids+=($!)
-  # One inference worker on every model queue (the pools of docker-compose.yml, on one machine):
-  # threads feed one batcher per model; models load in it.
-  $BIN/celery -A config worker -Q inference.chat,inference.embed,inference.classify,training \
-    -n "inference@%h" -P threads -c 64 --loglevel INFO \
-    >var/log/worker-inference.log 2>&1 &
-  pids+=($!)
-  $BIN/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule >var/log/beat.log 2>&1 &
-  pids+=($!)
 else
   mode="zero-setup: SQLite (db.sqlite3) and in-process tasks; set DATABASE_URL and REDIS_URL for PostgreSQL/Redis"
 fi
 
-# gthread workers: a streamed response (server-sent events) holds a thread, not the process.
-# config/gunicorn_conf.py: an access log without query strings (they carry personal data).
-$BIN/gunicorn config.wsgi:application -c config/gunicorn_conf.py --bind "$HOST:$PORT" --worker-class gthread \
-  --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-8}" --timeout 120 \
-  --access-logfile - &
-pids+=($!)
-
-for _ in $(seq 1 60); do
-  curl -fsS "http://$HOST:$PORT/healthz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-
-cat <<MSG
+RUN_BANNER=$(cat <<MSG
 
 ================================================================================
  Vertical AI platform is running — $mode
@@ -101,6 +84,13 @@ $(echo "$seed" | grep '^  ')
    curl -H "Authorization: Api-Key $api_key" -H "Content-Type: application/json" \
         -d @apps/medical_records/demo/note.json http://$HOST:$PORT/api/v1/medical/notes/fhir/
 ================================================================================
- Ctrl-C stops everything.
 MSG
-wait -n "${pids[@]}"
+)
+export RUN_BANNER HOST PORT WEB_WORKERS WEB_THREADS
+# The default models, warmed before the banner in the processes that serve them: each web worker
+# (in-process tasks) or the inference worker (MODELS_RUNTIME_WARM, with REDIS_URL).
+export WEB_WARM_MODELS=${WEB_WARM_MODELS:-chat,embed} WEB_WARM_MARKERS=$RUN_VAR/run/warm
+export MODELS_RUNTIME_WARM=${MODELS_RUNTIME_WARM:-$WEB_WARM_MODELS}
+# The order API, the web server and, with REDIS_URL, the workers and beat; the banner once
+# /readyz answers 200 and the models are warm; Ctrl-C stops them all (scripts/serve.py).
+exec $BIN/python scripts/serve.py

@@ -1,8 +1,8 @@
 """Cases generated from the OpenAPI schema (``/api/schema/``) for the API-wide walkers:
 
 - ``type_confusions``: for every operation with a JSON body, every documented property with a
-  scalar type gets values of the wrong JSON type (a number for a string, ``"yes"`` and ``1``
-  for a boolean, ``"12"`` for an integer…);
+  scalar type, in the body or in an object nested in it, gets values of the wrong JSON type (a
+  number for a string, ``"yes"`` and ``1`` for a boolean, ``"12"`` for an integer…);
 - ``query_parameters``: the query parameters each operation documents.
 
 Path parameters are filled with a row made for the operation's model (tests/isolation_registry),
@@ -90,8 +90,35 @@ def operations(schema: dict):
                 yield Operation(method, path), operation
 
 
+def _property_cases(schema: dict, node: dict, prefix: str = "", depth: int = 0):
+    """``(path, wrong value)`` for every scalar property of a body schema and, a few levels
+    down, of the objects nested in it (``transactions.0.amount`` for a list of objects)."""
+    for name, prop in sorted(node.get("properties", {}).items()):
+        prop = _resolve_ref(schema, prop)
+        if prop.get("readOnly"):
+            continue
+        path = f"{prefix}{name}"
+        for value in _wrong_values(prop):
+            yield path, value
+        if depth >= 2:
+            continue
+        if prop.get("properties"):
+            yield from _property_cases(schema, prop, f"{path}.", depth + 1)
+        items = _resolve_ref(schema, prop.get("items") or {})
+        if prop.get("type") == "array" and items.get("properties"):
+            yield from _property_cases(schema, items, f"{path}.0.", depth + 1)
+
+
+def nest(path: str, value) -> dict:
+    """The body that puts ``value`` at ``path`` (``a.0.b`` → ``{"a": [{"b": value}]}``)."""
+    for part in reversed(path.split(".")):
+        value = [value] if part.isdigit() else {part: value}
+    return value
+
+
 def type_confusions(schema: dict) -> list[tuple[Operation, str, object]]:
-    """``(operation, property, wrong value)`` for every JSON body property of every operation."""
+    """``(operation, property path, wrong value)`` for every JSON body property of every
+    operation, nested objects' properties included (see ``nest``)."""
     cases = []
     for op, operation in operations(schema):
         content = (operation.get("requestBody") or {}).get("content", {})
@@ -99,12 +126,8 @@ def type_confusions(schema: dict) -> list[tuple[Operation, str, object]]:
         if not body:
             continue
         body_schema = _resolve_ref(schema, body["schema"])
-        for name, prop in sorted(body_schema.get("properties", {}).items()):
-            prop = _resolve_ref(schema, prop)
-            if prop.get("readOnly"):
-                continue
-            for value in _wrong_values(prop):
-                cases.append((op, name, value))
+        for path, value in _property_cases(schema, body_schema):
+            cases.append((op, path, value))
     return cases
 
 

@@ -4,47 +4,19 @@ and that clicking a node expands it through the REST API with the session's cred
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from apps.accounts.roles import Role
 from knowledge import services
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+from tests.browser_support import headless_chromium
 
 
 @pytest.fixture
 def browser():
-    profile = tempfile.mkdtemp(prefix="kg-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1200,900",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try:
+    with headless_chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -78,17 +50,21 @@ def test_neighbourhood_drawing_has_nodes_and_edges(browser, live_server, tenant,
              return b.w > 0 && b.h > 0 && b.x2 > 0 && b.y2 > 0 && b.x1 < w && b.y1 < h; });"""
     )
     assert inside
-    painted = browser.execute_script(
-        """const c = document.querySelectorAll('#kg-canvas canvas');
-           for (const canvas of c) {
-             const ctx = canvas.getContext('2d');
-             if (!ctx || !canvas.width) continue;
-             const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-             for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
-           }
-           return false;"""
+    # Cytoscape paints on its own animation frame, after the nodes exist; under a loaded
+    # machine that frame can come late, so wait for the first non-blank pixel (not for ever).
+    wait.until(
+        lambda d: d.execute_script(
+            """const c = document.querySelectorAll('#kg-canvas canvas');
+               for (const canvas of c) {
+                 const ctx = canvas.getContext('2d');
+                 if (!ctx || !canvas.width) continue;
+                 const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+                 for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+               }
+               return false;"""
+        ),
+        message="the knowledge canvas stayed blank for 30 s",
     )
-    assert painted
     assert "nodes" in browser.find_element(By.ID, "kg-counts").text
 
     # Clicking the category node fetches its neighbours over the API (session + X-Tenant).

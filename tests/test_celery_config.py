@@ -1,4 +1,4 @@
-"""The Celery rules of ARCHITECTURE.md, read from the configured app."""
+"""The Celery rules of docs/architecture.md, read from the configured app."""
 
 from django.conf import settings
 

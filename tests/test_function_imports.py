@@ -22,6 +22,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     # masking imports Presidio and spaCy (seconds, they pull in PyTorch): loaded only when a log
     # line may hold personal data, so processes that log plain lines never load them.
     ("apps/privacy/logmask.py", "_mask_for_log_uncached"): "defers Presidio behind masking",
+    # gunicorn reads its settings file in the master, before Django is set up; a worker warms its
+    # models once the application (and so Django) is loaded in it.
+    ("config/gunicorn_conf.py", "_warm"): "gunicorn's settings file loads before Django",
 }
 MAX_ALLOWED = 10
 

@@ -15,6 +15,7 @@ import pytest
 from django.urls import resolve
 
 from apps.accounts.roles import Role
+from apps.jobs.models import Job
 from apps.surface.query_params import DeclaredQueryParametersMixin
 from knowledge.services.seeds import seed_graph_ensure
 from tests.isolation_registry import make_row
@@ -52,6 +53,56 @@ def test_unknown_query_parameter_is_400_naming_it(route, tenant, make_api_client
     assert "page_size" in body["errors"]["no_such_filter"][0]  # it says what the route takes
     # The documented parameters themselves pass.
     assert client.get(route.url(), {"page_size": 5}).status_code == 200
+
+
+@pytest.mark.parametrize("route", LISTS, ids=lambda r: r.pattern)
+def test_bad_paging_and_ordering_values_are_400_naming_them(route, tenant, make_api_client):
+    """DRF read ``?page_size=1.5`` as the default size and dropped an unknown ``?ordering=``
+    field (the default order came back); ``?page=abc`` was a 404."""
+    make_row(model_of(route), tenant)
+    client = make_api_client(tenant, role_for(route))
+    for name, value in (
+        ("ordering", "-no_such_field"),
+        ("page_size", "1.5"),
+        ("page_size", "0"),
+        ("page", "abc"),
+    ):
+        response = client.get(route.url(), {name: value})
+        assert response.status_code == 400, (route.pattern, name, response.content[:300])
+        assert set(response.json()["errors"]) == {name}, (route.pattern, response.json())
+    ok = client.get(route.url(), {"page": "1", "page_size": "5", "format": "json"})
+    assert ok.status_code == 200, (route.pattern, ok.content[:300])
+
+
+def test_ordering_names_what_a_list_orders_by(tenant, make_api_client):
+    client = make_api_client(tenant, Role.ADMIN)
+    for i in range(3):
+        Job.objects.create(tenant=tenant, kind=f"k{i}", task_name="t")
+    refused = client.get("/api/v1/jobs/", {"ordering": "-create_at"})
+    assert "created_at" in refused.json()["errors"]["ordering"][0]
+    rows = client.get("/api/v1/jobs/", {"ordering": "created_at"}).json()["results"]
+    newest = client.get("/api/v1/jobs/", {"ordering": "-created_at"}).json()["results"]
+    assert [r["id"] for r in rows] == [r["id"] for r in reversed(newest)] and len(rows) >= 3
+    assert client.get("/api/v1/jobs/", {"page": "last", "page_size": "2"}).status_code == 200
+
+
+def test_boolean_filters_take_true_or_false_only(tenant, make_api_client):
+    """A boolean filter read ``?is_fraud=yes`` as no filter at all: the whole list came back."""
+    admin = make_api_client(tenant, Role.ADMIN)
+    lists = {r.url(): r for r in LISTS}
+    checked = []
+    for path, operation in _list_operations(load_schema(admin)):
+        route = lists.get(path)
+        for name, parameter in query_parameters(operation).items():
+            if route is None or parameter.get("schema", {}).get("type") != "boolean":
+                continue
+            client = make_api_client(tenant, role_for(route))
+            response = client.get(path, {name: "yes"})
+            assert response.status_code == 400, (path, name, response.content[:300])
+            assert response.json()["errors"] == {name: ["Must be true or false."]}
+            assert client.get(path, {name: "false"}).status_code == 200
+            checked.append(f"{path}?{name}")
+    assert len(checked) >= 3, checked
 
 
 def test_unknown_query_parameter_on_a_post_and_a_plain_view(tenant, make_api_client):
@@ -144,6 +195,9 @@ def test_node_search_uses_the_knowledge_search(tenant, make_api_client, medical_
     assert _keys(client, search="Coumadin")[0] == "drug:warfarin"
     assert _keys(client, search="vitamin K antagonist")[0] == "drug:warfarin"
     assert _keys(client, search="HTN")[0] == "condition:I10"
+    # Lay words reach a drug through its ATC group and its boxed warning (seed data, issue 18).
+    assert _keys(client, search="blood thinner bleeding risk")[0] == "drug:warfarin"
+    assert "drug:warfarin" in _keys(client, search="blood thinner")[:3]
     assert _keys(client, search="zzqx-nothing") == []
     # Combined with a documented filter, and within the request's graph only.
     drugs = _keys(client, search="aspirin", type="drug")

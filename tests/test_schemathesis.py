@@ -7,9 +7,10 @@ schema. Models answer through an OpenAI-compatible stub (models_runtime.testing)
 fuzzer measures the API, not SmolLM2's generation speed; the models have their own tests.
 
 ``test_type_confusion_is_a_400_naming_the_field`` adds deterministic cases generated from the same
-schema: every scalar property of every JSON body gets values of the wrong JSON type (a number
-for a string, ``"yes"`` for a boolean…); each must answer 400 naming the field, and none may
-store anything.
+schema: every scalar property of every JSON body, and of the objects nested in one (a list of
+transactions), gets values of the wrong JSON type (a number for a string, ``"yes"`` for a
+boolean…); each must answer 400 naming the field (``transactions.0.amount``), and none may store
+anything.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from apps.accounts.roles import Role
 from models_runtime import runtime as runtime_module
 from models_runtime.runtime import InferenceRuntime
 from models_runtime.testing import OpenAIStubServer
-from tests.schema_cases import load_schema, type_confusions
+from tests.schema_cases import load_schema, nest, type_confusions
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -140,7 +141,7 @@ def test_type_confusion_is_a_400_naming_the_field(tenant, make_member, stub_mode
     before = _row_counts()
     wrong = []
     for op, field, value in cases:
-        body = json.dumps({field: value})
+        body = json.dumps(nest(field, value))
         response = client.generic(op.method.upper(), urls[op], body, "application/json")
         errors = response.json().get("errors", {}) if response.status_code < 500 else {}
         named = any(key == field or key.startswith(f"{field}.") for key in errors)

@@ -168,8 +168,8 @@ def test_dataset_upload_endpoint_checks_type_and_size(tenant, make_api_client, s
     assert "NUL bytes" in refused.json()["errors"]["file"][0]
     wrong_name = post("rows.exe", b"x,y\n1,good\n")
     assert wrong_name.status_code == 400 and "file" in wrong_name.json()["errors"]
-    # Over the request-body limit: 413 before anything is parsed.
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    # Over the upload body limit: 413 before anything is parsed.
+    settings.UPLOAD_MAX_BYTES = 1000
     too_big = post("rows.csv", b"x,y\n" + b"1,good\n" * 400)
     assert too_big.status_code == 413
     assert too_big["Content-Type"] == "application/problem+json"

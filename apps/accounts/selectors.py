@@ -133,6 +133,13 @@ def quota_limits(*, tenant_id) -> dict[str, float]:
     return limits
 
 
+def quota_limit_stored(*, tenant_id, metric: str) -> float | None:
+    """The limit as stored now (no cache): the tenant's Quota row, else the platform default."""
+    own = Quota.objects.filter(tenant_id=tenant_id, metric=metric).values_list("limit", flat=True)
+    found = own.first()
+    return found if found is not None else settings.DEFAULT_TENANT_QUOTAS.get(metric)
+
+
 def quota_limit(*, tenant: Tenant, metric: str) -> float | None:
     """The tenant's limit for ``metric``: its own Quota row, else the platform default."""
     return quota_limits(tenant_id=tenant.pk).get(metric)

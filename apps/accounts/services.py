@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
@@ -284,6 +285,39 @@ def usage_add_within(
     # No row yet today (or a concurrent request created it after the UPDATE above).
     usage_add(tenant=Tenant(pk=tenant_id), metric=metric, amount=amount, day=day)
     return True, None
+
+
+def _request_count_sql(*, asynchronous: bool) -> str:
+    """The conditional UPDATE of ``usage_add_within_own_limit``: the tenant's limit is read by
+    the statement itself (its Quota row, else the platform default passed in)."""
+    commit = "c AS (SELECT set_config('synchronous_commit', 'off', true)), " if asynchronous else ""
+    return (
+        f'WITH {commit}q AS (SELECT COALESCE((SELECT "limit" FROM {Quota._meta.db_table} '
+        "WHERE tenant_id = %s AND metric = %s)::float8, %s::float8) AS lim) "
+        f"UPDATE {UsageCounter._meta.db_table} SET value = value + %s "
+        f"FROM {'c, ' if asynchronous else ''}q "
+        "WHERE tenant_id = %s AND metric = %s AND day = %s AND (q.lim IS NULL OR value < q.lim)"
+    )
+
+
+def usage_add_within_own_limit(*, tenant_id, metric: str, amount: float) -> bool:
+    """Add ``amount`` to today's counter if it is under the tenant's limit, read from the
+    Quota table by the same statement: one round trip, where ``quota_limits`` and
+    ``usage_add_within`` make two (a cache read, then the UPDATE); a limit changed behind the
+    services' back applies at once. True when added; False on other databases, when no
+    counter exists yet today or when the limit refuses: the caller then takes
+    ``usage_add_within``, which creates the counter or says how much was used.
+
+    Outside a transaction the statement commits asynchronously (as ``_counter_add_async``);
+    inside a caller's transaction it leaves the commit alone."""
+    if connection.vendor != "postgresql":
+        return False
+    default = settings.DEFAULT_TENANT_QUOTAS.get(metric)
+    day = timezone.now().date()
+    sql = _request_count_sql(asynchronous=not connection.in_atomic_block)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant_id, metric, default, amount, tenant_id, metric, day])
+        return cursor.rowcount > 0
 
 
 def quota_limits_forget(*, tenant_id) -> None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.db import connection
 from django.utils.connection import ConnectionProxy
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from .models import ApiKey, Membership, QuotaMetric
-from .selectors import quota_limits
-from .services import usage_add_within
+from .selectors import quota_limit_stored, quota_limits
+from .services import usage_add_within, usage_add_within_own_limit
 
 
 class QuotaExceeded(APIException):
@@ -128,7 +129,13 @@ class TenantQuotaThrottle(BaseThrottle):
         if tenant is None:
             return True
         metric = QuotaMetric.REQUESTS_PER_DAY
-        limit = quota_limits(tenant_id=tenant.pk).get(metric)
+        # The common case in one statement that reads the limit itself (no cache round trip).
+        if usage_add_within_own_limit(tenant_id=tenant.pk, metric=metric, amount=1):
+            return True
+        if connection.vendor == "postgresql":  # refused, or no counter yet: the same limit
+            limit = quota_limit_stored(tenant_id=tenant.pk, metric=metric)
+        else:
+            limit = quota_limits(tenant_id=tenant.pk).get(metric)
         added, used = usage_add_within(tenant_id=tenant.pk, metric=metric, amount=1, limit=limit)
         if not added:
             raise QuotaExceeded(metric, limit, used)

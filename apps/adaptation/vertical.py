@@ -32,7 +32,11 @@ VERTICAL = Vertical(
     enum_overrides={"AdapterStateEnum": ".models.AdapterState"},
     metrics_prefix="platform_adaptation_",
     # How the inference worker finds a tenant's promoted LoRA adapter by name.
-    settings_hooks={"MODELS_RUNTIME_ADAPTER_HOOK": ".selectors.adapter_for_serving"},
+    settings_hooks={
+        "MODELS_RUNTIME_ADAPTER_HOOK": ".selectors.adapter_for_serving",
+        # Training sets and held-out pairs in retention, erasure and export (apps.data_lifecycle).
+        "PRIVACY_DATA_KINDS": (".privacy.DATA_KINDS",),
+    },
     settings=_settings,
     isolation_factories={
         "adaptation.trainingset": ".tests.factories.training_set",

@@ -1,4 +1,6 @@
-"""Query-string filters shared by the API's filter sets."""
+"""Query-string filters shared by the API's filter sets, and the filter backends every list uses
+(``REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"]``): a value a filter cannot use is a 400 naming
+the parameter, never a silently unfiltered or default-ordered list."""
 
 from __future__ import annotations
 
@@ -6,7 +8,11 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django_filters import utils
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers
+from rest_framework.filters import OrderingFilter
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -31,3 +37,51 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """``IsoDateTimeFilter`` whose value is compared in UTC (see UtcIsoDateTimeField)."""
 
     field_class = UtcIsoDateTimeField
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, with no value dropped in silence.
+
+    A boolean filter reads anything but ``true``/``false`` as "no filter" (django-filter's
+    ``BooleanWidget``), so ``?is_fraud=yes`` answered the whole list. Here a filter given a
+    non-empty value that it cleaned to nothing is a 400 naming it.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise utils.translate_validation(filterset.errors)
+        errors = {}
+        for name, value in filterset.form.cleaned_data.items():
+            raw = filterset.data.get(name)
+            if value is None and isinstance(raw, str) and raw.strip():
+                field = filterset.form.fields[name]
+                boolean = isinstance(field, forms.NullBooleanField)
+                errors[name] = ["Must be true or false." if boolean else "Not a valid value."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return filterset.qs
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """``?ordering=`` with a field the list cannot be ordered by is a 400 naming ``ordering``,
+    listing the fields it can (DRF drops such a term, so a typo gave the default order)."""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        invalid = [term for term in fields if term not in valid]
+        if invalid:
+            allowed = sorted(
+                name for name, _ in self.get_valid_fields(queryset, view, {"request": request})
+            )
+            raise serializers.ValidationError(
+                {
+                    self.ordering_param: [
+                        f"Cannot order by {', '.join(repr(t) for t in invalid)}; this list "
+                        f"orders by: {', '.join(allowed)} (a leading - for descending)."
+                    ]
+                }
+            )
+        return valid

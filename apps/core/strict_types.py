@@ -20,8 +20,8 @@ What each field accepts (``null`` stays the field's own ``allow_null`` decision)
 - ``ChoiceField``: the JSON type of its choices (``"agent"``, or ``3`` for integer choices).
 - ``ListField``/``MultipleChoiceField``: a list whose items are checked against the child.
 - ``DictField``: an object whose values are checked against the child.
-- Nested serializers check themselves; ``JSONField``, files and relations are left to their
-  fields (op-specific).
+- Nested serializers (one object or a list of them) are checked field by field from the top,
+  whatever their own class; ``JSONField``, files and relations are left to their fields.
 """
 
 from __future__ import annotations
@@ -132,6 +132,18 @@ def value_errors(field: fields.Field, value):
     if isinstance(field, fields.DictField) and field.child is not None:
         items = {k: e for k, item in value.items() if (e := value_errors(field.child, item))}
         return items or None
+    # Nested bodies are checked from the top, whatever their own class: a plain serializer
+    # nested in a strict one must not be the hole a number slips through as text.
+    nested_list = isinstance(field, serializers.ListSerializer)
+    if nested_list and isinstance(field.child, serializers.Serializer):
+        items = {
+            i: e
+            for i, item in enumerate(value)
+            if isinstance(item, dict) and (e := type_errors(field.child.fields, item))
+        }
+        return items or None
+    if isinstance(field, serializers.Serializer):
+        return type_errors(field.fields, value) or None
     return None
 
 

@@ -7,7 +7,8 @@ file kinds, and a look at the bytes, so that a declared type or extension alone 
         file = UploadField(kinds=("csv", "parquet"))
 
 A refused file is a 400 naming the field (``{"file": ["..."]}``). The whole request body is
-capped before that by DJANGO_MAX_BODY_BYTES (413, apps.core.middleware.BodySizeLimitMiddleware).
+capped before that by UPLOAD_MAX_BYTES for multipart uploads and DJANGO_MAX_BODY_BYTES for
+other bodies (413, apps.core.middleware.BodySizeLimitMiddleware).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ KINDS: dict[str, FileKind] = {
 
 
 def upload_max_bytes() -> int:
-    """Default per-file limit: the request-body limit (a file cannot be larger anyway)."""
+    """Default per-file limit: UPLOAD_MAX_BYTES (the multipart body limit: a file cannot be
+    larger anyway), else the request-body limit."""
     return int(getattr(settings, "UPLOAD_MAX_BYTES", 0) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 

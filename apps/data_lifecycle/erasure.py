@@ -4,7 +4,8 @@
    customer identifier, a risk applicant's reference) or the whole tenant (offboarding);
 2. ``approval_approve`` by a different admin starts ``privacy_erasure_task``;
 3. the job exports the tenant first (offboarding only), asks every registered data kind to
-   erase, drops the tenant's cached model results, destroys the tenant's data keys
+   erase, drops the tenant's cached model results and the export archives quoting the
+   subject (``files``), destroys the tenant's data keys
    (offboarding: crypto-shredding whatever copy remains in backups), marks a tenant inactive
    (its row stays as a tombstone: audit events refer to it), clears the identifier from the
    request and issues the certificate: counts per table, the subject's keyed digest, times,
@@ -35,6 +36,11 @@ from apps.jobs.services import job_create
 from apps.privacy.keys import tenant_keys_destroy
 from apps.privacy.models import ErasureRequest, ErasureScope
 
+from .files import (
+    export_archives_erase_subject,
+    export_archives_erase_tenant,
+    offboarding_archive,
+)
 from .kinds import data_kinds, subject_kinds
 
 ERASURE_KIND = "privacy.erasure"
@@ -138,6 +144,15 @@ def erasure_execute(*, erasure: ErasureRequest, progress=None, cache_drop=None) 
         if progress:
             progress(done, len(kinds) + 1)
     derived = {"cached_results": cache_drop(tenant.pk) if cache_drop else 0}
+    # The platform's files: export archives quoting the subject (offboarding: every earlier
+    # archive of the tenant; its own is the hand-over and stays).
+    if erasure.scope == ErasureScope.TENANT:
+        keep = offboarding_archive(erasure)
+        derived["export_archives"] = export_archives_erase_tenant(tenant=tenant, keep=keep)
+    else:
+        derived["export_archives"] = export_archives_erase_subject(
+            tenant=tenant, subject_id=erasure.subject_ref
+        )
     if erasure.scope == ErasureScope.TENANT:
         derived["data_keys_destroyed"] = tenant_keys_destroy(tenant=tenant)
         Tenant.objects.filter(pk=tenant.pk).update(is_active=False)

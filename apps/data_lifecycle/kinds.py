@@ -38,6 +38,9 @@ class DataKind:
     export: Callable[..., Iterable[tuple[str, dict]]]
     erase_subject: Callable[..., dict] | None = None
     subject_kinds: tuple[str, ...] = field(default_factory=tuple)
+    # A setting that holds the platform default instead of ``default_days`` (the audit log's
+    # AUDIT_RETENTION_DAYS).
+    default_setting: str = ""
 
     def erases(self, subject_kind: str) -> bool:
         """Whether ``erase_subject`` applies to identifiers of ``subject_kind``."""
@@ -66,9 +69,14 @@ def subject_kinds() -> set[str]:
 
 
 def retention_days(kind: DataKind) -> int | None:
-    """The platform default for ``kind``: PRIVACY_RETENTION_DAYS[name], else the kind's own."""
+    """The platform default for ``kind``: PRIVACY_RETENTION_DAYS[name], else the setting the
+    kind names, else the kind's own."""
     overrides = getattr(settings, "PRIVACY_RETENTION_DAYS", {}) or {}
-    return overrides.get(kind.name, kind.default_days)
+    if kind.name in overrides:
+        return overrides[kind.name]
+    if kind.default_setting and hasattr(settings, kind.default_setting):
+        return getattr(settings, kind.default_setting)
+    return kind.default_days
 
 
 def delete_batch(queryset, limit: int) -> int:

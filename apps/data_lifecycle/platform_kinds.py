@@ -6,7 +6,20 @@ because the apps that hold it sit below ``apps.data_lifecycle``:
   payload): an identifier of 6 characters or more found in any of them removes the delivery,
   for every kind of subject. Kept 90 days by default; tenant erasure removes the
   destinations too (their e-mail addresses and secrets).
-- ``audit.log``: the tenant's audit chain, kept longest (10 years by default) and never erased
+- ``notifications.alerts``: alerts raised by the monitors (a risk model's drift or failed gate,
+  a failing job, a failed audit verification). Their title, details or key may quote what they
+  are about (an account, a customer): an identifier of 6 characters or more found in any of
+  them removes the alert, for every kind of subject. Acknowledged alerts are kept a year by
+  default; an open one stays until a person has seen it. Tenant erasure removes them all.
+- ``jobs.results``: the tenant's finished jobs (params, progress message, result, error): a
+  job's result may quote what it worked on (an import's rejected rows, a batch's findings).
+  Finished jobs are kept 180 days by default (a queued or running one is never touched); an
+  identifier of 6 characters or more found in any of those fields removes the job, for every
+  kind of subject; tenant erasure removes every finished job (the erasure's own job, still
+  running, stays and holds only the certificate).
+- ``audit.log``: the tenant's audit chain, kept longest (``AUDIT_RETENTION_DAYS``, 10 years by
+  default, and never less than any other kind's period: ``apps.data_lifecycle.retention``) and
+  never erased
   (it holds no personal data: ``apps.audit.redaction``); retention deletes only whole anchored
   periods, the deletion signed, anchored and audited (``apps.audit.services.retention``). The
   platform chain follows the platform default (``audit_log_expire_platform``).
@@ -20,7 +33,8 @@ from django.db.models import Q
 
 from apps.audit.models import PLATFORM_CHAIN, AuditEvent, chain_key
 from apps.audit.services.retention import AuditRetentionRefused, audit_prune_chain
-from apps.notifications.models import Delivery, Destination
+from apps.jobs.models import FINISHED_STATES, Job
+from apps.notifications.models import Alert, Delivery, Destination
 
 from .kinds import ANY_SUBJECT, DataKind, delete_batch, deleted_counts, export_rows
 
@@ -50,6 +64,45 @@ def _erase_tenant(tenant) -> dict:
     counts = deleted_counts(Delivery.objects.filter(tenant=tenant))
     counts.update(deleted_counts(Destination.objects.filter(tenant=tenant)))
     return counts
+
+
+def _expire_alerts(tenant, before, limit) -> int:
+    seen = Alert.objects.filter(tenant=tenant, acknowledged_at__isnull=False, last_seen__lt=before)
+    return delete_batch(seen, limit)
+
+
+def _erase_from_alerts(tenant, subject_kind, subject_id) -> dict:
+    subject_id = subject_id.strip()
+    if len(subject_id) < MIN_SUBSTRING:
+        return {}
+    quoting = (
+        Q(title__icontains=subject_id)
+        | Q(details__icontains=subject_id)
+        | Q(dedup_key__icontains=subject_id)
+    )
+    return deleted_counts(Alert.objects.filter(quoting, tenant=tenant))
+
+
+def _finished_jobs(tenant):
+    return Job.objects.filter(tenant=tenant, state__in=FINISHED_STATES)
+
+
+def _expire_jobs(tenant, before, limit) -> int:
+    return delete_batch(_finished_jobs(tenant).filter(finished_at__lt=before), limit)
+
+
+def _erase_from_jobs(tenant, subject_kind, subject_id) -> dict:
+    subject_id = subject_id.strip()
+    if len(subject_id) < MIN_SUBSTRING:
+        return {}
+    quoting = (
+        Q(params__icontains=subject_id)
+        | Q(result__icontains=subject_id)
+        | Q(error__icontains=subject_id)
+        | Q(progress_message__icontains=subject_id)
+        | Q(result_url__icontains=subject_id)
+    )
+    return deleted_counts(_finished_jobs(tenant).filter(quoting))
 
 
 def _prune(chain: str, before) -> int:
@@ -83,8 +136,29 @@ DATA_KINDS = [
         subject_kinds=(ANY_SUBJECT,),
     ),
     DataKind(
+        name="notifications.alerts",
+        default_days=365,
+        expire=_expire_alerts,
+        erase_tenant=lambda tenant: deleted_counts(Alert.objects.filter(tenant=tenant)),
+        export=lambda tenant: export_rows(
+            "notifications_alert", Alert.objects.filter(tenant=tenant)
+        ),
+        erase_subject=_erase_from_alerts,
+        subject_kinds=(ANY_SUBJECT,),
+    ),
+    DataKind(
+        name="jobs.results",
+        default_days=180,
+        expire=_expire_jobs,
+        erase_tenant=lambda tenant: deleted_counts(_finished_jobs(tenant)),
+        export=lambda tenant: export_rows("jobs_job", Job.objects.filter(tenant=tenant)),
+        erase_subject=_erase_from_jobs,
+        subject_kinds=(ANY_SUBJECT,),
+    ),
+    DataKind(
         name=AUDIT_LOG,
         default_days=10 * 365,
+        default_setting="AUDIT_RETENTION_DAYS",
         expire=_expire_audit_log,
         erase_tenant=lambda tenant: {},  # the chain stays verifiable; it holds no personal data
         export=lambda tenant: export_rows(

@@ -3,7 +3,12 @@
 The job (``privacy_retention_task``, celery-beat daily) walks every tenant and every data kind,
 deletes rows older than the tenant's policy (or the platform default) in batches of
 PRIVACY_RETENTION_BATCH, reports progress and records one audit event per batch with counts.
-A run over every tenant also applies the audit log's retention to the platform chain.
+A run over every tenant also applies the audit log's retention to the platform chain and to
+the chains of offboarded (inactive) tenants, whose rows are gone but whose log is kept.
+
+The audit log is kept longest: its period is never shorter than the longest period of any other
+kind (the tenant's policies included), so the record of what happened to data outlives the data.
+A policy that would make it shorter is refused; a platform default that would is raised.
 """
 
 from __future__ import annotations
@@ -33,6 +38,17 @@ def retention_policy_set(*, tenant, data_kind: str, days: int) -> RetentionPolic
         raise ValidationError({"data_kind": [f"unknown data kind {data_kind!r}"]})
     if not isinstance(days, int) or days < 1:
         raise ValidationError({"days": ["must be a whole number of days, at least 1"]})
+    if data_kind == AUDIT_LOG:
+        longest, name = _longest_other(tenant)
+        if days < longest:
+            raise ValidationError(
+                {
+                    "days": [
+                        f"the audit log is kept longest: at least {longest} days "
+                        f"(as long as {name})"
+                    ]
+                }
+            )
     with audited(
         tenant=tenant,
         action="privacy.retention.set",
@@ -46,9 +62,50 @@ def retention_policy_set(*, tenant, data_kind: str, days: int) -> RetentionPolic
     return policy
 
 
-def _days_for(tenant, kind) -> int | None:
+def retention_policy_clear(*, tenant, data_kind: str) -> bool:
+    """Remove ``tenant``'s policy for ``data_kind`` (back to the platform default); audited.
+    Whether there was one."""
+    if data_kind not in data_kinds():
+        raise ValidationError({"data_kind": [f"unknown data kind {data_kind!r}"]})
+    with audited(
+        tenant=tenant,
+        action="privacy.retention.clear",
+        resource_type="privacy.retention_policy",
+        details={"data_kind": data_kind},
+    ) as event:
+        policy = RetentionPolicy.objects.filter(tenant=tenant, data_kind=data_kind).first()
+        if policy is not None:
+            event.resource_id = str(policy.public_id)
+            policy.delete()
+    return policy is not None
+
+
+def tenant_retention_days(tenant, kind) -> int | None:
+    """The period that applies to ``kind`` for ``tenant`` (None: kept until erased)."""
+    return _days_for(tenant, kind)
+
+
+def _policy_days(tenant, kind) -> int | None:
     policy = RetentionPolicy.objects.filter(tenant=tenant, data_kind=kind.name).first()
     return policy.days if policy else retention_days(kind)
+
+
+def _longest_other(tenant) -> tuple[int, str]:
+    """The longest period (days, kind) of any kind but the audit log, for ``tenant`` (its
+    policies included) or, for None, the platform defaults; (0, "") when none expires."""
+    periods = [
+        (_policy_days(tenant, kind) if tenant is not None else retention_days(kind), kind.name)
+        for kind in data_kinds().values()
+        if kind.name != AUDIT_LOG
+    ]
+    return max(((days, name) for days, name in periods if days is not None), default=(0, ""))
+
+
+def _days_for(tenant, kind) -> int | None:
+    days = _policy_days(tenant, kind)
+    if kind.name == AUDIT_LOG and days is not None:
+        return max(days, _longest_other(tenant)[0])  # kept longest
+    return days
 
 
 def retention_run(*, tenants=None, progress=None) -> dict:
@@ -84,9 +141,24 @@ def retention_run(*, tenants=None, progress=None) -> dict:
             done += 1
             if progress:
                 progress(done, total)
-    audit_log = data_kinds().get(AUDIT_LOG)
-    if tenants_all and audit_log is not None and retention_days(audit_log) is not None:
-        before = timezone.now() - timedelta(days=retention_days(audit_log))
-        deleted = audit_log_expire_platform(before)
-        counts[AUDIT_LOG] = counts.get(AUDIT_LOG, 0) + deleted
+    if tenants_all:
+        _add(counts, _audit_logs_without_tenant())
     return counts
+
+
+def _audit_logs_without_tenant() -> dict:
+    """The audit log's retention for the platform chain and offboarded tenants' chains."""
+    audit_log = data_kinds().get(AUDIT_LOG)
+    if audit_log is None or retention_days(audit_log) is None:
+        return {}
+    days = max(retention_days(audit_log), _longest_other(None)[0])
+    deleted = audit_log_expire_platform(timezone.now() - timedelta(days=days))
+    for tenant in Tenant.objects.filter(is_active=False):
+        tenant_days = _days_for(tenant, audit_log)
+        deleted += audit_log.expire(tenant, timezone.now() - timedelta(days=tenant_days), 0)
+    return {AUDIT_LOG: deleted} if deleted else {}
+
+
+def _add(counts: dict, more: dict) -> None:
+    for name, count in more.items():
+        counts[name] = counts.get(name, 0) + count

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
 from apps.accounts.models import Tenant
 from apps.jobs.runner import job_task
@@ -13,6 +12,7 @@ from models_runtime.cache import cache_drop_tenant
 
 from .erasure import ERASURE_TASK_NAME, erasure_execute
 from .export import tenant_export
+from .files import offboarding_archive
 from .retention import RETENTION_TASK_NAME, retention_run
 
 RETENTION_JOB_KIND = "privacy.retention"
@@ -27,7 +27,7 @@ def privacy_erasure_task(job, progress) -> dict:
     )
     exported = None
     if erasure.scope == ErasureScope.TENANT and not erasure.completed_at:
-        path = settings.PRIVACY_EXPORT_ROOT / f"{erasure.tenant_id}-{erasure.pk}.zip"
+        path = offboarding_archive(erasure)
         exported = {"archive": str(path), "rows": tenant_export(tenant=erasure.tenant, path=path)}
     certificate = erasure_execute(erasure=erasure, progress=progress, cache_drop=cache_drop_tenant)
     return {"certificate": certificate, "export": exported}

@@ -5,11 +5,15 @@ auditors read."""
 
 from __future__ import annotations
 
+import base64
+
 from django.contrib import admin
+from django.utils.html import format_html
 
 from apps.accounts.roles import Role
 from apps.surface.admin_base import ServiceWrittenAdmin
 
+from . import admin_governance  # noqa: F401 - registers the governance settings' admin
 from .admin_cards import DecisionExplanationAdminMixin, ModelCardAdminMixin
 from .models import (
     BatchScoring,
@@ -22,6 +26,7 @@ from .models import (
     RiskModel,
     Transaction,
 )
+from .services.rings import account_ring_png
 
 READERS = frozenset({Role.ADMIN, Role.ANALYST, Role.AUDITOR})
 WRITERS = frozenset({Role.ADMIN, Role.ANALYST})
@@ -99,6 +104,26 @@ class MonitoringFindingAdmin(RiskAdmin):
 @admin.register(FraudRing)
 class FraudRingAdmin(RiskAdmin):
     list_display = ["score", "size", "confirmed_fraud_members", "tenant", "detected_at"]
+    extra_readonly = ("picture",)
+
+    @admin.display(description="Picture")
+    def picture(self, obj):
+        """The ring drawn from its first member (confirmed fraud first): the accounts, the
+        identifiers they share and a legend; inline, as the decision page's waterfall is."""
+        member = (
+            RiskAccount.objects.filter(tenant_id=obj.tenant_id, ring=obj)
+            .order_by("-confirmed_fraud", "external_id")
+            .first()
+        )
+        if member is None:
+            return "-"
+        png = account_ring_png(tenant=obj.tenant, account=member)
+        return format_html(
+            '<img class="fraud-ring-picture" alt="{}" src="data:image/png;base64,{}" '
+            'style="max-width:100%;height:auto">',
+            f"Fraud ring of {obj.size} accounts around {member.external_id}",
+            base64.b64encode(png).decode("ascii"),
+        )
 
 
 @admin.register(RiskAccount)

@@ -257,7 +257,7 @@ class Transaction(PublicIdModel):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     device_id = models.CharField(max_length=100, blank=True, default="")
     ip_address = models.CharField(max_length=64, blank=True, default="")
-    phone = models.CharField(max_length=32, blank=True, default="")
+    phone = models.CharField(max_length=64, blank=True, default="")  # a keyed digest
     card = models.CharField(max_length=64, blank=True, default="", help_text="card fingerprint")
     occurred_at = models.DateTimeField()
     is_fraud = models.BooleanField(default=False)

@@ -8,6 +8,8 @@ import uuid
 
 from django.db import models
 
+from apps.privacy.fields import EncryptedBinaryField
+
 
 class FraudDecisionOutcome(models.TextChoices):
     ALLOW = "allow", "Allow"
@@ -75,7 +77,8 @@ class TransactionImport(models.Model):
     """A CSV file of transactions uploaded for storage by a job. Card numbers are tokenised
     when the file arrives: ``data`` holds the file as the job reads it (gzip JSON lines,
     ``card`` tokens instead of ``card_number``), never a clear number, and is emptied when the
-    job ends. A file with any bad row is rejected whole; ``errors`` names each row and field."""
+    job ends; it is encrypted at rest under the tenant's data key (``apps.privacy``). A file
+    with any bad row is rejected whole; ``errors`` names each row and field."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
@@ -83,7 +86,7 @@ class TransactionImport(models.Model):
         "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     filename = models.CharField(max_length=255, blank=True, default="")
-    data = models.BinaryField(default=bytes, editable=False)
+    data = EncryptedBinaryField(default=bytes, editable=False)  # under the tenant's data key
     state = models.CharField(
         max_length=10, choices=TransactionImportState.choices,
         default=TransactionImportState.PENDING,

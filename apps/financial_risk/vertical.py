@@ -114,6 +114,7 @@ VERTICAL = Vertical(
         "financial_risk.transaction": ".tests.factories.transaction",
         "financial_risk.frauddecision": ".tests.factories.fraud_decision",
         "financial_risk.transactionimport": ".tests.factories.transaction_import",
+        "financial_risk.riskgovernancesettings": ".tests.factories.tiny_governance",
     },
     role_matrix=".tests.access",
     tenant_free_views={

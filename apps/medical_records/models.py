@@ -11,6 +11,8 @@ from django.db import models
 from apps.core.public_ids import PublicIdModel
 from apps.privacy.fields import EncryptedTextField
 
+from .fields import PseudonymValueField
+
 
 class Source(models.TextChoices):
     API = "api", "API (text)"
@@ -58,9 +60,10 @@ class Patient(models.Model):
 
 
 class PseudonymEntry(models.Model):
-    """One pseudonym token and the value it stands for, encrypted with Fernet. The token is a
-    keyed digest of the value, so the same value becomes the same token in every note of the
-    tenant; only re-identification decrypts ``encrypted_value``."""
+    """One pseudonym token and the value it stands for. The token is a keyed digest of the
+    value, so the same value becomes the same token in every note of the tenant; only
+    re-identification reads ``encrypted_value``: in the database ciphertext under the tenant's
+    data key, in memory the value itself (``fields.PseudonymValueField``)."""
 
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey(
@@ -68,7 +71,7 @@ class PseudonymEntry(models.Model):
     )
     kind = models.CharField(max_length=12)
     token = models.CharField(max_length=40)
-    encrypted_value = models.TextField()
+    encrypted_value = PseudonymValueField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -248,7 +251,8 @@ class Correction(models.Model):
     """A clinician's correction of an extraction: the entity it fixes (or a missed one), what
     was wrong and what is right. Corrections are applied to the extraction, audited, and become
     the tenant's evaluation and training data (``services.corrections``). For missed PHI the
-    value is kept only encrypted (Fernet, like the pseudonym map) and masked in the note."""
+    value is kept only encrypted under the tenant's data key (like the pseudonym map; read in
+    memory as the value) and masked in the note."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(
@@ -264,7 +268,7 @@ class Correction(models.Model):
     code = models.CharField(max_length=40, blank=True, default="")
     assertion = models.CharField(max_length=16, blank=True, default="")
     phi_kind = models.CharField(max_length=12, blank=True, default="")
-    encrypted_value = models.TextField(blank=True, default="")
+    encrypted_value = PseudonymValueField(blank=True, default="")
     before = models.JSONField(default=dict, blank=True)
     comment = models.CharField(max_length=300, blank=True, default="")
     created_by = models.ForeignKey(

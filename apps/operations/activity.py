@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent, Outcome
@@ -76,6 +77,38 @@ def throughput_last_hour(*, tenants=None, now=None) -> dict:
             name: {**group.summary(), "series": group.series(buckets)}
             for name, group in sorted(audited["model"].items())
         },
+        "empty": empty_chart_notes(
+            tenants=tenants, by_vertical=by_vertical, by_model=audited["model"]
+        ),
+    }
+
+
+def empty_chart_notes(*, tenants, by_vertical: dict, by_model: dict) -> dict[str, str | None]:
+    """For each console chart with nothing to draw, why, and what would fill it (a setting, a
+    service, a role); None for a chart that has data. Grafana's "no data yet because ..."."""
+    requests = any(g.get("requests") for g in by_vertical.values())
+    if tenants is not None:
+        traffic = None if requests else "No audited actions of your tenants in the last hour."
+        latency = (
+            "Latency is shown to superusers only: request timings are platform-wide and carry "
+            "no tenant, so a tenant's view has none."
+        )
+    else:
+        traffic = None if requests else "No API requests (/api/v1/) in the last hour."
+        if traffic and not settings.REDIS_URL:
+            traffic = (
+                "No API requests (/api/v1/) counted in the last hour by the web process that drew "
+                "this page: without Redis each process keeps its own counts (set REDIS_URL to "
+                "count every process's requests)."
+            )
+        has_latency = any(g.get("p50_ms") is not None for g in by_vertical.values())
+        latency = None if has_latency else traffic or "No API request timings in the last hour."
+    models = None if by_model else "No model calls in the last hour (counted from the audit log)."
+    return {
+        "chart-vertical-rate": traffic,
+        "chart-model-rate": models,
+        "chart-vertical-latency": latency,
+        "chart-vertical-status": traffic,
     }
 
 

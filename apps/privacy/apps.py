@@ -13,3 +13,4 @@ class PrivacyConfig(AppConfig):
     def ready(self) -> None:
         """Send loguru records (PyRuSH logs through loguru) to the standard logging handlers."""
         pii_logging.route_loguru_to_logging()
+        from . import checks  # noqa: F401  (registers the key-service checks)

@@ -50,9 +50,16 @@ class EncryptedTextField(_TenantKeyed, models.TextField):
             return value
         return keys.encrypt(getattr(model_instance, self.tenant_field), str(value))
 
+    def clear_value(self, stored: str) -> str:
+        """The plaintext of a value stored before this field encrypted it: the value itself
+        here; a field that replaced another cipher (the medical pseudonym values) decodes it.
+        The migration helper and key rotation use it too (``migration_ops``)."""
+        return stored
+
     def from_db_value(self, value, expression, connection):
         if not keys.is_encrypted(value):
-            return value  # rows written before encryption (the migration converts them)
+            # rows written before encryption (the migration converts them)
+            return self.clear_value(value) if value else value
         try:
             return keys.decrypt(value)
         except keys.KeyUnavailable:

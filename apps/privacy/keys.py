@@ -11,6 +11,8 @@
   the ``privacy_rotate_keys`` command) never makes a value unreadable.
 - ``tenant_keys_destroy`` crypto-shreds: with every version gone, every ciphertext of the
   tenant left anywhere (a backup, a queue, a cache) is unreadable.
+- ``tenant_keys_rewrap`` re-wraps a tenant's data keys under the master key's current version
+  (``privacy_rotate_keys`` does it first), so a retired master key is no longer needed.
 - ``platform_fernet(purpose)``: a key derived from the master key for data with no tenant at
   hand (Celery messages, the result cache).
 """
@@ -20,15 +22,23 @@ from __future__ import annotations
 import base64
 import os
 import time
+import uuid
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .masterkey import KeyUnavailable, key_backend, platform_fernet
+from .masterkey import KeyServiceError, KeyUnavailable, key_backend, platform_fernet
 from .models import TenantDataKey
 
-__all__ = ["KeyUnavailable", "decrypt", "encrypt", "platform_fernet", "tenant_keys_destroy"]
+__all__ = [
+    "KeyServiceError",
+    "KeyUnavailable",
+    "decrypt",
+    "encrypt",
+    "platform_fernet",
+    "tenant_keys_destroy",
+]
 
 PREFIX = "pv1:"
 _CACHE_S = 60.0
@@ -38,8 +48,17 @@ _CACHE_S = 60.0
 _tenant_keys: dict[str, tuple[float, dict[int, Fernet]]] = {}
 
 
+def _tenant_text(tenant_id) -> str:
+    """A tenant id as one text whatever it came as: a UUID, its dashed string, or the 32 hex
+    digits SQLite stores (which raw-SQL callers such as the key rotation read back)."""
+    try:
+        return str(uuid.UUID(str(tenant_id)))
+    except ValueError:
+        return str(tenant_id)
+
+
 def _load_keys(tenant_id) -> dict[int, Fernet]:
-    key = str(tenant_id)
+    key = _tenant_text(tenant_id)
     cached = _tenant_keys.get(key)
     if cached is not None and time.monotonic() - cached[0] < _CACHE_S:
         return cached[1]
@@ -64,7 +83,7 @@ def _create_version(tenant_id, version: int) -> None:
             )
     except IntegrityError:
         pass  # a concurrent writer created it first
-    _tenant_keys.pop(str(tenant_id), None)
+    _tenant_keys.pop(_tenant_text(tenant_id), None)
 
 
 def _current(tenant_id) -> tuple[int, Fernet]:
@@ -88,7 +107,8 @@ def encrypt_bytes(tenant_id, data: bytes) -> bytes:
     """``data`` encrypted under the tenant's current data key: ``pv1:<tenant>:<version>:`` and
     a Fernet token."""
     version, fernet = _current(tenant_id)
-    return f"{PREFIX}{tenant_id}:{version}:".encode() + fernet.encrypt(bytes(data))
+    prefix = f"{PREFIX}{_tenant_text(tenant_id)}:{version}:"
+    return prefix.encode() + fernet.encrypt(bytes(data))
 
 
 def decrypt_bytes(value) -> bytes:
@@ -136,6 +156,20 @@ def tenant_key_rotate(*, tenant) -> int:
     )
     _create_version(tenant.pk, current + 1)
     return current + 1
+
+
+def tenant_keys_rewrap(*, tenant) -> int:
+    """Re-wrap every live data key of ``tenant`` under the master key's current version (a new
+    first PRIVACY_MASTER_KEYS entry, or the newest version of the Vault transit key), so the old
+    master key can then be retired. The data keys themselves, and so every ciphertext, are
+    unchanged. Returns how many were re-wrapped."""
+    backend = key_backend()
+    rows = TenantDataKey.objects.filter(tenant=tenant, destroyed_at__isnull=True)
+    for row in rows:
+        row.master_key_id, row.wrapped_key = backend.rewrap(row.master_key_id, row.wrapped_key)
+        row.save(update_fields=["master_key_id", "wrapped_key"])
+    _tenant_keys.pop(_tenant_text(tenant.pk), None)
+    return len(rows)
 
 
 def tenant_keys_destroy(*, tenant) -> int:

@@ -41,6 +41,23 @@ _CJK = regex.compile(r"[\p{Han}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uf
 _PLUS_AS_SPACE = regex.compile(r"(?<=[0-9A-Za-z%])\+(?=[0-9A-Za-z%])(?![\w.%+\-]*(?:@|%40))")
 
 
+# A machine timestamp ("2026-12-06 19:45:01.571234+00:00", ISO 8601 with a time) is not a phone
+# number, though its seconds, fraction and offset ("01.571234+00") look like one to the phone
+# recognizer; phone findings wholly inside one are dropped. Log lines carry such stamps often.
+_TIMESTAMP = regex.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_NUMBERS_THAT_TIMESTAMPS_RESEMBLE = frozenset({"PHONE_NUMBER"})
+
+
+def _inside_a_timestamp(text: str, findings: set[Finding]) -> set[Finding]:
+    candidates = {f for f in findings if f.entity_type in _NUMBERS_THAT_TIMESTAMPS_RESEMBLE}
+    if not candidates:
+        return set()
+    stamps = [match.span() for match in _TIMESTAMP.finditer(text)]
+    return {f for f in candidates if any(s <= f.start and f.end <= e for s, e in stamps)}
+
+
 def _normalized_copy(text: str) -> str | None:
     copy = _CJK.sub(lambda match: " " * len(match.group()), text)
     copy = _PLUS_AS_SPACE.sub(" ", copy)
@@ -97,6 +114,7 @@ def detect_pii(
         return []
     results = _analyze(analyzer or get_analyzer(), text, language, entities)
     findings = {Finding(r.entity_type, r.start, r.end, round(r.score, 4)) for r in results}
+    findings -= _inside_a_timestamp(text, findings)
     return sorted(findings, key=lambda f: (f.start, f.end, f.entity_type))
 
 

@@ -10,16 +10,19 @@ from django.db import connection, models
 from . import keys
 
 BATCH = 500
-EMPTY_JSON = ("{}", "[]", '""', "null")
+EMPTY_JSON = ("{}", "[]", '""', "null")  # like empty text and bytes: nothing to encrypt
 
 
 def encrypt_existing_rows(model, field: str, *, tenant_field: str = "tenant_id") -> int:
     """Encrypt every value of ``model.field`` stored in clear, and re-encrypt every value under
     an older key version of its tenant, in batches of BATCH. Returns how many changed.
 
-    Reads the raw column (the field itself would decrypt on read). A JSON field's column holds
-    JSON: its ciphertext is a JSON string, its clear values are re-encoded as JSON text."""
+    Reads the raw column (the field itself would decrypt on read). A text value stored before
+    is read through the field's ``clear_value`` (values under an older cipher). A JSON field's
+    column holds JSON: its ciphertext is a JSON string, its clear values are re-encoded as JSON
+    text."""
     meta = model._meta
+    clear = getattr(meta.get_field(field), "clear_value", lambda stored: stored)
     is_json = isinstance(meta.get_field(field), models.JSONField)
     quote = connection.ops.quote_name
     pk, tenant, column = (
@@ -44,13 +47,13 @@ def encrypt_existing_rows(model, field: str, *, tenant_field: str = "tenant_id")
                 value = _json_text(value)
                 if value in EMPTY_JSON:
                     continue  # nothing to hide (a batch decision's inputs: a million of them)
-            if value in (None, "") or not keys.needs_rotation(value, tenant_id):
+            if value is None or not len(value) or not keys.needs_rotation(value, tenant_id):
                 continue
             if isinstance(value, (bytes, memoryview)):
                 plain = keys.decrypt_bytes(value) if keys.is_encrypted(value) else bytes(value)
                 stored = keys.encrypt_bytes(tenant_id, plain)
             else:
-                plain = keys.decrypt(value) if keys.is_encrypted(value) else value
+                plain = keys.decrypt(value) if keys.is_encrypted(value) else clear(value)
                 stored = keys.encrypt(tenant_id, plain)
             model.objects.filter(pk=row_pk).update(**{field: stored})
             changed += 1

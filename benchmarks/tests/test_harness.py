@@ -91,10 +91,12 @@ def test_a_managed_process_is_stopped_with_its_children(tmp_path):
     proc = processes.ManagedProcess(
         "sleeper", ["sh", "-c", script], os.environ, tmp_path / "sleeper.log", tmp_path
     )
-    deadline = time.monotonic() + 10
-    while not (tmp_path / "child.pid").exists() and time.monotonic() < deadline:
+    pid_file, deadline = tmp_path / "child.pid", time.monotonic() + 10
+    # The shell creates the file before it writes the pid: wait for a whole line, not the file.
+    while not (pid_file.exists() and pid_file.read_text().endswith("\n")):
+        assert time.monotonic() < deadline, "the shell never wrote its child's pid"
         time.sleep(0.05)
-    child = int((tmp_path / "child.pid").read_text())
+    child = int(pid_file.read_text())
     assert proc.alive()
     proc.stop(grace_s=5)
     assert not proc.alive()

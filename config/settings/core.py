@@ -10,7 +10,7 @@ from pathlib import Path
 import environ
 
 # Presidio probes CUDA at import by putting a tensor on the GPU; in web and Celery parent
-# processes, which fork afterwards, that must not happen (ARCHITECTURE.md: CUDA and fork).
+# processes, which fork afterwards, that must not happen (docs/architecture.md: CUDA and fork).
 os.environ.setdefault("PRESIDIO_DEVICE", "cpu")
 # Models load from local paths and installed packages; a hub download happens only where an
 # operator sets HF_HUB_OFFLINE=0 for a deployment that names hub models.
@@ -84,6 +84,9 @@ MIDDLEWARE = [
     # Request count and latency per vertical across processes (the operator console).
     "apps.operations.recorder.RequestMetricsMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    # Before anything that queries the database: skips the health check's round trip on a
+    # connection that answered within DATABASE_HEALTH_CHECK_IDLE_SECONDS.
+    "apps.core.middleware.RecentDatabaseAnswerMiddleware",
     "apps.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -130,6 +133,9 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A request on a connection that answered less than this many seconds ago skips the health
+# check's SELECT 1 (apps.core.middleware.RecentDatabaseAnswerMiddleware); 0: check every request.
+DATABASE_HEALTH_CHECK_IDLE_SECONDS = env.float("DATABASE_HEALTH_CHECK_IDLE_SECONDS", default=1.0)
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if not USING_POSTGRES:
     # SQLite for concurrent writers (the web process, in-process jobs, a second worker):
@@ -162,6 +168,10 @@ else:
 # ---------------------------------------------------------------------------- static files
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The platform's own files (its logo and favicon; templates/admin/base_site.html).
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# The name the admin and the pages show (title, header).
+PLATFORM_NAME = env("PLATFORM_NAME", default="Vertical AI platform")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

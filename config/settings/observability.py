@@ -36,7 +36,7 @@ LOGGING = {
 # otherwise); without a token it is public only where METRICS_PUBLIC is true (development), else
 # 404. The other way to keep it private is a separate listen address: METRICS_EXPORT_PORT (with
 # METRICS_EXPORT_ADDRESS) makes django-prometheus serve it from each process on an internal port,
-# and METRICS_PUBLIC=false closes the web path (README: Security).
+# and METRICS_PUBLIC=false closes the web path (docs/security.md).
 METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")
 METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=True)
 if env("METRICS_EXPORT_PORT", default=""):

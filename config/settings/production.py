@@ -16,7 +16,7 @@ AUDIT_DIGEST_KEY = env("AUDIT_DIGEST_KEY", default=SECRET_KEY)
 
 # ---------------------------------------------------------------------------- exposed surface
 # Metrics need the bearer token (or a separate listen address); the schema and docs need
-# credentials unless the environment says otherwise (README: Security).
+# credentials unless the environment says otherwise (docs/security.md).
 METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
 API_DOCS = env("API_DOCS", default="authenticated")
 

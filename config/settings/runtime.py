@@ -28,6 +28,9 @@ INFERENCE_TIMEOUT_S = env.float("INFERENCE_TIMEOUT_S", default=120.0)
 # request, or one coalesced group of embedding requests).
 INFERENCE_MAX_QUEUED = env.int("INFERENCE_MAX_QUEUED", default=512)
 INFERENCE_RETRY_AFTER_S = env.int("INFERENCE_RETRY_AFTER_S", default=2)
+# Each web process reads a queue's length for backpressure at most this often (seconds; 0: on
+# every request). models_runtime/admission.py.
+INFERENCE_QUEUE_DEPTH_MAX_AGE_S = env.float("INFERENCE_QUEUE_DEPTH_MAX_AGE_S", default=0.1)
 # Concurrent embedding calls of one process share a worker task once this many are on the way
 # (models_runtime/coalesce.py); 0 sends every call on its own. A group holds at most
 # INFERENCE_COALESCE_TEXTS texts.

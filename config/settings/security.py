@@ -64,6 +64,16 @@ AUDIT_ANCHOR_S3_RETENTION_DAYS = env.int("AUDIT_ANCHOR_S3_RETENTION_DAYS", defau
 # AUDIT_SIGNING_KEY.
 AUDIT_ED25519_KEYS = env.list("AUDIT_ED25519_KEYS", default=[])
 AUDIT_ED25519_RETIRED_PUBLIC_KEYS = env.list("AUDIT_ED25519_RETIRED_PUBLIC_KEYS", default=[])
+# Optional RFC 3161 time-stamps of anchor records (apps.audit.anchors.timestamps): the TSA's
+# URL (each anchor is stamped before it is written), its certificate (PEM file) to verify the
+# tokens with, and whether a record without a token fails audit_verify.
+AUDIT_TSA_URL = env("AUDIT_TSA_URL", default="")
+AUDIT_TSA_CERT = env("AUDIT_TSA_CERT", default="")
+AUDIT_TSA_REQUIRED = env.bool("AUDIT_TSA_REQUIRED", default=False)
+# The audit log's own retention (days): kept longest, never shorter than any other data kind's
+# retention (a tenant's policy included); only whole anchored periods are deleted, the deletion
+# signed, anchored and audited (apps.audit.services.retention).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=10 * 365)
 # Recording a denied request must never turn a 4xx into a 500: failures are logged. Tests raise.
 AUDIT_RAISE_ERRORS = env.bool("AUDIT_RAISE_ERRORS", default=False)
 
@@ -76,6 +86,8 @@ PRIVACY_MASTER_KEYS = env.list("PRIVACY_MASTER_KEYS", default=[])
 VAULT_ADDR = env("VAULT_ADDR", default="")
 VAULT_TOKEN = env("VAULT_TOKEN", default="")
 VAULT_TRANSIT_KEY = env("VAULT_TRANSIT_KEY", default="platform")
+VAULT_TRANSIT_MOUNT = env("VAULT_TRANSIT_MOUNT", default="transit")
+VAULT_TIMEOUT_S = env.float("VAULT_TIMEOUT_S", default=10.0)
 # Kinds of personal data, registered by the apps that hold them (apps.data_lifecycle.kinds):
 # the platform's own (notification deliveries, the knowledge graphs) here, the verticals'
 # appended by their declarations (config/settings/verticals.py).
@@ -115,8 +127,12 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # so browsers refuse cross-origin calls with credentials; clients outside a browser use API keys.
 
 # ---------------------------------------------------------------------------- request limits
-# Bodies over this size are refused with 413 before they are read.
+# Bodies over this size are refused with 413 before they are read...
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+# ...except file uploads (multipart/form-data): a data team's dataset of 10,000 rows is about
+# 2.7 MB of CSV, and UPLOAD_MAX_ROWS allows 200,000. Django streams files over
+# FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file, so a large upload does not sit in memory.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=64 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 CSRF_FAILURE_VIEW = "apps.core.errors.csrf_failure"
 # Every 4xx body's messages go through this masker (personal data that clients send and DRF

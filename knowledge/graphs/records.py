@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -37,15 +38,27 @@ class EdgeRecord(NamedTuple):
     line: int = 0
 
 
+# A generated identifier (a UUID) says nothing a question could ask about, and it differs
+# between databases: inside the search text it made rankings differ from one fresh database
+# to the next (a document chunk's ``document_id``).
+UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
+
+
+def without_identifiers(text: str) -> str:
+    """``text`` with generated identifiers (UUIDs) left out: "doc:<uuid>:v1:3" -> "doc::v1:3"."""
+    return UUID.sub("", text)
+
+
 def node_search_text(label: str, aliases, properties) -> str:
-    """The text a node is found by: label, aliases and its scalar property values."""
+    """The text a node is found by: label, aliases and its scalar property values, generated
+    identifiers (UUIDs) left out."""
     parts = [label or "", *(aliases or [])]
     for value in (properties or {}).values():
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             parts.append(str(value))
         elif isinstance(value, list):
             parts.extend(str(item) for item in value if isinstance(item, str | int | float))
-    return " \n".join(part for part in parts if part)
+    return " \n".join(text for part in parts if (text := without_identifiers(part).strip()))
 
 
 def node_text_hash(label: str, aliases, properties) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 from django.db.models import F
 
 from knowledge import cache
-from knowledge.graphs.records import node_search_text
+from knowledge.graphs.records import node_search_text, without_identifiers
 from knowledge.graphs.text import search_terms
 from knowledge.models import Graph, Node
 from models_runtime import client
@@ -46,7 +46,7 @@ def _build_index(entry: cache.CachedGraph) -> SearchIndex:
         text = node_search_text(
             attrs.get("label", ""), attrs.get("aliases"), attrs.get("properties")
         )
-        corpus.append(search_terms(f"{key} {text}") or [""])
+        corpus.append(search_terms(f"{without_identifiers(key)} {text}") or [""])
     bm25 = None
     if keys:
         bm25 = bm25s.BM25()

@@ -177,3 +177,36 @@ def test_embedding_linking(tenant):
     assert answer["links"], answer
     assert answer["links"][0]["key"] == "allergy:peanut"
     assert all(link["method"] == "embedding" and link["score"] >= 0.5 for link in answer["links"])
+
+
+def test_generated_identifiers_do_not_change_the_ranking(embedded_shop):
+    """Two copies of one text, uploaded as documents with their own random ids, score the
+    same: a UUID in a property or in the key is not searchable text (it made rankings differ
+    from one fresh database to the next)."""
+    import uuid
+
+    from knowledge.graphs.records import node_search_text
+
+    graph = embedded_shop
+    text = "Parcels to the islands take five working days by ferry."
+    nodes = []
+    for _ in range(2):
+        document_id = str(uuid.uuid4())
+        nodes.append(
+            {
+                "key": f"doc:{document_id}:v1:0",
+                "type": "policy",
+                "label": "Island delivery",
+                "properties": {"text": text, "document_id": document_id, "version": 1},
+            }
+        )
+    services.graph_upsert(graph=graph, nodes=nodes)
+    first, second = (node_search_text(n["label"], [], n["properties"]) for n in nodes)
+    assert first == second and "Island delivery" in first and "1" in first.split()
+    assert _run_embeddings(graph).result["embedded"] == 2
+    graph.refresh_from_db()
+    hits = selectors.knowledge_search(graph, "ferry to the islands", types=["policy"], top_k=5)
+    both = [h for h in hits["hits"] if h["key"] in {n["key"] for n in nodes}]
+    assert len(both) == 2
+    assert both[0]["semantic"] == pytest.approx(both[1]["semantic"], abs=1e-6)
+    assert both[0]["bm25"] == pytest.approx(both[1]["bm25"], abs=1e-9)

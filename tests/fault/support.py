@@ -41,7 +41,7 @@ def wait_until(predicate, *, timeout: float = 60, what: str = "condition", inter
 
 def worker_settings(redis_url: str, **extra) -> dict:
     """Environment for a worker of a fault test: its own Redis, a short visibility timeout with
-    time limits below it (ARCHITECTURE.md: a running task is never redelivered)."""
+    time limits below it (docs/architecture.md: a running task is never redelivered)."""
     env = {
         "REDIS_URL": redis_url,
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT_S),

@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from apps.accounts.admin_tenant import ADMIN_TENANT_SESSION_KEY
 from apps.accounts.models import Membership, Tenant
 from apps.accounts.roles import Role
 
@@ -31,3 +32,13 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     tenant = factory.SubFactory(TenantFactory)
     role = Role.ADMIN
+
+
+def admin_signed_in(client, user, tenant):
+    """``client`` signed in as ``user`` in the admin, acting for ``tenant`` (the admin acts for
+    one tenant at a time: its tenant switcher keeps the choice in the session)."""
+    client.force_login(user)
+    session = client.session
+    session[ADMIN_TENANT_SESSION_KEY] = str(tenant.pk)
+    session.save()
+    return client

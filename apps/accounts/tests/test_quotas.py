@@ -128,7 +128,7 @@ def redis_cache(settings):
     cache.clear()
 
 
-@pytest.fixture(params=["locmem", "redis"])
+@pytest.fixture(params=["locmem", pytest.param("redis", marks=pytest.mark.redis)])
 def any_cache(request):
     """Both ways of counting: the cache API (locmem) and the one-script path (Redis)."""
     if request.param == "redis":

@@ -82,6 +82,15 @@ def _scenario(tenant, client) -> tuple[list[dict], list[list[str]]]:
     return exchanges, trail
 
 
+def _parsed(exchange: dict) -> dict:
+    """The body as JSON where it is JSON: the order of an object's keys is not part of the
+    answer (PostgreSQL's jsonb sorts a stored object's keys, SQLite keeps them as written)."""
+    try:
+        return {**exchange, "body": json.loads(exchange["body"])}
+    except ValueError:
+        return exchange
+
+
 def test_adapter_api_answers_as_before_the_registry(tenant, make_api_client, monkeypatch):
     _fixed_ids(monkeypatch, AdapterVersion, prefix=7)
     exchanges, trail = _scenario(tenant, make_api_client(tenant, "admin"))
@@ -90,7 +99,7 @@ def test_adapter_api_answers_as_before_the_registry(tenant, make_api_client, mon
         GOLDEN.write_text(json.dumps({"exchanges": exchanges, "audit": trail}, indent=1) + "\n")
     golden = json.loads(GOLDEN.read_text())
     for recorded, now in zip(golden["exchanges"], exchanges, strict=True):
-        assert now == recorded, now["request"]
+        assert _parsed(now) == _parsed(recorded), now["request"]
     assert trail == golden["audit"]
 
 

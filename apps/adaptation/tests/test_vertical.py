@@ -16,6 +16,7 @@ def test_settings_and_route_are_todays():
     )
     assert settings.MODELS_RUNTIME_ADAPTER_HOOK == "apps.adaptation.selectors.adapter_for_serving"
     assert settings.ADAPTATION_FAQ_GRAPH == "shop"
+    assert "apps.adaptation.privacy.DATA_KINDS" in settings.PRIVACY_DATA_KINDS
     route = app.amqp.router.route({}, "apps.adaptation.tasks.adapter_train_task")
     assert route["queue"].name == "training"
 

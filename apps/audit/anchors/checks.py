@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 from .base import AnchorStore
 from .records import ANCHOR, MANIFEST, PRUNE, RESTORE, AnchorRecord
+from .timestamps import timestamp_problem
 
 ANCHOR_FORGED = "anchor_forged"
 ANCHOR_BROKEN = "anchor_broken"
 ANCHOR_MISSING = "anchor_missing"
 MANIFEST_MISSING = "manifest_missing"
+TIMESTAMP_INVALID = "timestamp_invalid"
 
 
 @dataclass
@@ -89,6 +91,9 @@ def _check_chain(store, chain, entry, report) -> ChainAnchors:
                 "trusted key (rewritten or forged)",
             )
             continue
+        stamp = timestamp_problem(record.data)  # RFC 3161, when AUDIT_TSA_CERT is set
+        if stamp:
+            report.problem(TIMESTAMP_INVALID, chain, record.seq, f"{where} {stamp}")
         expected_prev = previous.hash if previous is not None else None
         if record.data.get("prev") != expected_prev:
             report.problem(

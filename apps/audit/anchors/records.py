@@ -83,8 +83,9 @@ def _signed(payload: dict) -> dict:
 
 
 def record_signature_valid(data: dict) -> bool:
-    """Whether ``data['sig']`` verifies over the rest of the record under a trusted key."""
-    payload = {k: v for k, v in data.items() if k != "sig"}
+    """Whether ``data['sig']`` verifies over the rest of the record under a trusted key (an
+    RFC 3161 token, ``tst``, is added after signing: ``.timestamps``)."""
+    payload = {k: v for k, v in data.items() if k not in ("sig", "tst")}
     return signature_valid(payload, key_id=data.get("key_id", ""), signature=data.get("sig", ""))
 
 

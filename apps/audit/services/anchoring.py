@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from apps.audit.anchors.base import AnchorStore
 from apps.audit.anchors.records import ANCHOR, RESTORE, anchor_record, manifest_record
 from apps.audit.anchors.store import anchor_store
+from apps.audit.anchors.timestamps import timestamp_record
 from apps.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 logger = logging.getLogger("apps.audit.services")
@@ -56,6 +57,7 @@ def _append(store: AnchorStore, *, chain, tenant_id, seq, head_hash, kind=ANCHOR
             prev=last.hash if last is not None else None,
             kind=kind,
         )
+        record = timestamp_record(record)  # RFC 3161, when AUDIT_TSA_URL is set
         store.append(record)
         if last is None:
             store.add_to_manifest(manifest_record(first=record))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,6 +18,7 @@ from apps.privacy.logmask import mask_for_log  # the detectors load on first use
 
 from .anchoring import anchor_if_due
 from .checkpoints import audit_checkpoint_chain
+from .group_commit import group_append, group_commit_enabled
 
 logger = logging.getLogger("apps.audit.services")
 
@@ -55,15 +57,6 @@ _MOVE_HEAD_SQL = (
 )
 
 
-def _pseudonymous_label(actor: Actor) -> str:
-    """A person is named in the log by their user id only, never by a username or e-mail, so
-    that erasing a person never needs to touch the hash-chained log (issue 19). API keys and
-    system actors keep their labels (a key's name and prefix, a job's name)."""
-    if actor.kind == "user":
-        return f"user:{actor.id}" if actor.id else "user"
-    return actor.label or ""
-
-
 def _locked_head(key: str, tenant) -> AuditChainHead:
     """The chain's head row, created if missing, locked until the transaction ends.
 
@@ -88,6 +81,55 @@ def _locked_head(key: str, tenant) -> AuditChainHead:
     return head
 
 
+def append_locked(key: str, tenant, events: list[AuditEvent]) -> None:
+    """Append ``events`` (prepared, unsaved, all of chain ``key``) in order, inside the current
+    transaction, which must be open: the head row stays locked until it ends."""
+    head = _locked_head(key, tenant)
+    seq, prev_hash = head.last_seq, head.last_hash
+    for event in events:
+        seq += 1
+        event.seq = seq
+        # Taken under the lock, so time never goes backwards along a chain (clock permitting).
+        event.created_at = timezone.now()
+        event.prev_hash = prev_hash
+        event.hash = prev_hash = event_hash(event)
+    AuditEvent.objects.bulk_create(events)
+    last = events[-1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MOVE_HEAD_SQL,
+            [
+                last.seq,
+                last.hash,
+                AuditChainHead._meta.get_field("updated_at").get_db_prep_value(
+                    last.created_at, connection
+                ),
+                key,
+            ],
+        )
+
+
+# apps.accounts.authentication.actor_for labels a key "<name> (<prefix>)".
+_KEY_LABEL = re.compile(r"(?P<name>.*) \((?P<prefix>[A-Za-z0-9_]{1,32})\)", re.DOTALL)
+
+
+def _pseudonymous_label(actor: Actor) -> str:
+    """A person is named in the log by their user id only, never by a username or e-mail, so
+    that erasing a person never needs to touch the hash-chained log (issue 19). API keys and
+    system actors keep their labels (a key's name and prefix, a job's name), masked: a key may
+    be named after the person who holds it."""
+    if actor.kind == "user":
+        return f"user:{actor.id}" if actor.id else "user"
+    label = actor.label or ""
+    key = _KEY_LABEL.fullmatch(label) if actor.kind == "api_key" else None
+    if key:
+        # Only the name can be personal. The prefix is random letters and digits, which the
+        # masker's pre-check would take for a passport-like token and send through Presidio
+        # (loading its models on a web process's first audited call of each key).
+        return f"{mask_text(key['name'])} ({key['prefix']})"
+    return mask_text(label)
+
+
 def audit_event_record(
     *,
     tenant,
@@ -110,7 +152,10 @@ def audit_event_record(
     Runs in the caller's transaction (a savepoint when one is open), so the event commits or
     rolls back together with the action it records. The chain's head row is locked for the rest
     of that transaction: concurrent writers of one chain wait for each other, and the chain
-    never forks. Actor and request id default to the current request's (apps.core.context).
+    never forks. Called outside any transaction, the event is committed before this returns,
+    in one transaction with the concurrent appends to the same chain (group commit,
+    ``apps.audit.services.group_commit``). Actor and request id default to the current
+    request's (apps.core.context).
 
     ``details`` must be a small JSON object without personal or health data; model inputs go
     in ``input_digest`` (see ``input_digest()``), never in clear. Whatever personal data
@@ -130,52 +175,40 @@ def audit_event_record(
     if request_id is None:
         request_id = get_request_id() or ""
     key = chain_key(tenant.pk if tenant is not None else None)
+    event = AuditEvent(
+        chain=key,
+        tenant=tenant,
+        actor_kind=actor.kind,
+        actor_id=str(actor.id or ""),
+        actor_label=_pseudonymous_label(actor),
+        actor_role=actor.role or "",
+        action=action,
+        resource_type=resource_type or "",
+        resource_id=mask_text(str(resource_id or "")),
+        request_id=request_id,
+        outcome=outcome,
+        status_code=status_code,
+        latency_ms=None if latency_ms is None else max(0, round(latency_ms)),
+        model_name=model_name or "",
+        model_revision=model_revision or "",
+        input_digest=input_digest or "",
+        row_count=row_count,
+        details=details,
+    )
+    for name in _TRUNCATED_FIELDS:
+        max_length = AuditEvent._meta.get_field(name).max_length
+        setattr(event, name, getattr(event, name)[:max_length])
 
-    with transaction.atomic():
-        head = _locked_head(key, tenant)
-        event = AuditEvent(
-            chain=key,
-            seq=head.last_seq + 1,
-            tenant=tenant,
-            # Taken under the lock, so time never goes backwards along a chain (clock permitting).
-            created_at=timezone.now(),
-            actor_kind=actor.kind,
-            actor_id=str(actor.id or ""),
-            actor_label=_pseudonymous_label(actor),
-            actor_role=actor.role or "",
-            action=action,
-            resource_type=resource_type or "",
-            resource_id=mask_text(str(resource_id or "")),
-            request_id=request_id,
-            outcome=outcome,
-            status_code=status_code,
-            latency_ms=None if latency_ms is None else max(0, round(latency_ms)),
-            model_name=model_name or "",
-            model_revision=model_revision or "",
-            input_digest=input_digest or "",
-            row_count=row_count,
-            details=details,
-            prev_hash=head.last_hash,
-        )
-        for name in _TRUNCATED_FIELDS:
-            max_length = AuditEvent._meta.get_field(name).max_length
-            setattr(event, name, getattr(event, name)[:max_length])
-        event.hash = event_hash(event)
-        event.save()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _MOVE_HEAD_SQL,
-                [
-                    event.seq,
-                    event.hash,
-                    AuditChainHead._meta.get_field("updated_at").get_db_prep_value(
-                        event.created_at, connection
-                    ),
-                    key,
-                ],
-            )
-        # Every AUDIT_ANCHOR_EVERY_EVENTS events or AUDIT_ANCHOR_SECONDS, after commit.
-        anchor_if_due(key, event.seq, checkpoint_chain=audit_checkpoint_chain)
+    if connection.in_atomic_block or not connection.get_autocommit() or not group_commit_enabled():
+        # Inside the caller's transaction: the event commits or rolls back with it.
+        with transaction.atomic():
+            append_locked(key, tenant, [event])
+            # Every AUDIT_ANCHOR_EVERY_EVENTS events or AUDIT_ANCHOR_SECONDS, after commit.
+            anchor_if_due(key, event.seq, checkpoint_chain=audit_checkpoint_chain)
+        return event
+    # A transaction of its own: shared with the concurrent appends to the same chain.
+    group_append(event, append=append_locked)
+    anchor_if_due(key, event.seq, checkpoint_chain=audit_checkpoint_chain)
     return event
 
 

@@ -18,10 +18,12 @@ from django.utils import timezone
 
 from apps.audit.anchors.base import safe_chain_name
 from apps.audit.anchors.store import anchor_store
-from apps.audit.checks import anchors_configured_for_deploy
+from apps.audit.checks import anchors_configured, anchors_configured_for_deploy
+from apps.audit.hashing import event_hash
 from apps.audit.models import AuditChainHead, AuditEvent, chain_key
 from apps.audit.services import audit_checkpoint_create, audit_event_record
 from apps.audit.signing import new_key_pair
+from apps.audit.tasks import audit_anchor_task
 from apps.audit.verification import audit_chains_verify
 
 from .conftest import CHECKPOINTS, EVENTS, HEADS, tamper
@@ -113,6 +115,32 @@ def test_platform_wide_truncate_is_detected(anchors, tenant, other_tenant):
     assert chain_key(tenant.pk) in err and chain_key(other_tenant.pk) in err
 
 
+def test_history_rewritten_and_rehashed_diverges_from_the_anchors(anchors, tenant):
+    """Every event from seq 2 rewritten and re-hashed, the head moved to the new hash and the
+    checkpoints that disagree dropped: the database is consistent with itself, not with the
+    anchors outside it."""
+    history(tenant, 4)
+    audit_checkpoint_create()
+    chain = chain_key(tenant.pk)
+    events = list(AuditEvent.objects.filter(chain=chain).order_by("seq"))
+    prev, statements = events[0].hash, []
+    for event in events[1:]:
+        event.details, event.prev_hash = {"rewritten": True}, prev
+        event.hash = prev = event_hash(event)
+        statements.append(
+            (
+                f"UPDATE {EVENTS} SET details = %s, prev_hash = %s, hash = %s "
+                "WHERE chain = %s AND seq = %s",
+                ['{"rewritten": true}', event.prev_hash, event.hash, chain, event.seq],
+            )
+        )
+    statements.append((f"UPDATE {HEADS} SET last_hash = %s WHERE chain = %s", [prev, chain]))
+    statements.append((f"DELETE FROM {CHECKPOINTS} WHERE chain = %s", [chain]))
+    tamper(*statements)
+    code, err = verify("--tenant", tenant.slug)
+    assert code == 1 and f"anchor_mismatch: chain {chain}" in err and "seq 4" in err
+
+
 def test_unanchored_period_is_detected(anchors, tenant, settings):
     history(tenant, 2)
     audit_checkpoint_create()
@@ -167,6 +195,25 @@ def test_inline_anchor_every_n_events(
     assert seqs == [1, 4, 7]
 
 
+def test_scheduled_task_and_command_anchor_what_the_store_missed(anchors, tenant, settings):
+    """celery-beat's audit-anchor task (and ``audit_anchor`` on demand) checkpoints chains that
+    grew and anchors checkpoints signed while the store was not reachable or not configured."""
+    settings.AUDIT_ANCHOR_URL = ""
+    history(tenant, 3)
+    audit_checkpoint_create()  # signed, but anchoring was off: nothing outside the database
+    settings.AUDIT_ANCHOR_URL = f"file://{anchors}"
+    chain = chain_key(tenant.pk)
+    assert anchor_store().records(chain) == []
+    assert audit_anchor_task.apply().get() == {"checkpoints": 0, "anchored_late": 1}
+    assert [r.seq for r in anchor_store().records(chain)] == [3]
+    history(tenant, 2)
+    out = StringIO()
+    call_command("audit_anchor", stdout=out)
+    assert "Signed 1 checkpoint(s)" in out.getvalue()
+    assert [r.seq for r in anchor_store().records(chain)] == [3, 5]
+    assert verify()[0] == 0
+
+
 def test_restore_recorded_makes_an_older_backup_verify(anchors, tenant):
     history(tenant, 6)
     audit_checkpoint_create()
@@ -191,9 +238,10 @@ def test_restore_recorded_makes_an_older_backup_verify(anchors, tenant):
 
 def test_deploy_check_requires_anchor_url(settings):
     settings.AUDIT_ANCHOR_URL = ""
+    assert [e.id for e in anchors_configured(None)] == ["audit.W001"]  # warns at start
     assert [e.id for e in anchors_configured_for_deploy(None)] == ["audit.E001"]
     settings.AUDIT_ANCHOR_URL = "file:///var/lib/anchors"
-    assert anchors_configured_for_deploy(None) == []
+    assert anchors_configured_for_deploy(None) == [] == anchors_configured(None)
 
 
 def test_check_deploy_fails_in_production_without_anchor_url():

@@ -13,7 +13,9 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
+from apps.accounts.models import Tenant
 from apps.audit.anchors.records import PRUNE
 from apps.audit.anchors.store import anchor_store
 from apps.audit.models import AuditEvent, AuditPrune, chain_key
@@ -21,6 +23,7 @@ from apps.audit.prunes import PRUNE_FORGED
 from apps.audit.services import audit_checkpoint_create, audit_event_record
 from apps.audit.services.retention import AuditRetentionRefused, audit_prune_chain
 from apps.audit.verification import audit_chains_verify
+from apps.data_lifecycle.kinds import data_kinds
 from apps.data_lifecycle.retention import retention_policy_set, retention_run
 
 from .conftest import EVENTS, tamper
@@ -54,8 +57,9 @@ def _verify_output() -> str:
     return out.getvalue()
 
 
-def test_retention_deletes_whole_anchored_periods_and_verify_accepts_it(anchors, tenant):
+def test_retention_deletes_whole_anchored_periods_and_verify_accepts_it(anchors, settings, tenant):
     _history(tenant)
+    _short_defaults(settings, 30)  # the audit log is kept longest: the others expire first
     retention_policy_set(tenant=tenant, data_kind="audit.log", days=365)
     with time_machine.travel(NOW, tick=False):
         counts = retention_run(tenants=[tenant])
@@ -104,6 +108,12 @@ def test_without_an_anchor_store_nothing_is_pruned(tenant):
     _history(tenant)
     with pytest.raises(AuditRetentionRefused, match="AUDIT_ANCHOR_URL"):
         audit_prune_chain(chain_key(tenant.pk), before=NOW)
+    assert AuditEvent.objects.filter(chain=chain_key(tenant.pk), seq=1).exists()
+
+
+@pytest.mark.postgres  # the append-only triggers are PostgreSQL's (audit migration 0002)
+def test_a_plain_delete_without_the_retention_flag_is_refused(tenant):
+    _history(tenant)
     with pytest.raises(Exception, match="append-only"):
         tamper_free_delete(chain_key(tenant.pk))
 
@@ -112,3 +122,50 @@ def tamper_free_delete(chain: str) -> None:
     """A plain DELETE (triggers on, no retention flag) is refused by the database."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {EVENTS} WHERE chain = %s", [chain])
+
+
+def _short_defaults(settings, days: int) -> None:
+    """Every kind but the audit log expires after ``days`` (platform defaults in settings)."""
+    settings.PRIVACY_RETENTION_DAYS = {name: days for name in data_kinds() if name != "audit.log"}
+
+
+def test_the_audit_log_follows_its_setting_and_is_kept_longest(anchors, settings, tenant):
+    _history(tenant)
+    chain = chain_key(tenant.pk)
+    settings.AUDIT_RETENTION_DAYS = 300  # the platform default in settings (not 10 years)
+    _short_defaults(settings, 30)
+    # A tenant keeping conversations 500 days keeps its audit log at least as long.
+    retention_policy_set(tenant=tenant, data_kind="customer_service.conversations", days=500)
+    with time_machine.travel(NOW, tick=False):
+        counts = retention_run(tenants=[tenant])
+    assert counts["audit.log"] == 0
+    assert AuditEvent.objects.filter(chain=chain, seq=1).exists()
+    with pytest.raises(ValidationError, match="days") as refused:
+        retention_policy_set(tenant=tenant, data_kind="audit.log", days=100)
+    assert "customer_service.conversations" in str(refused.value)
+    assert not AuditPrune.objects.exists()
+
+    # Back to 30 days: the setting's 300 days apply, the 400-day-old period goes.
+    retention_policy_set(tenant=tenant, data_kind="customer_service.conversations", days=30)
+    with time_machine.travel(NOW, tick=False):
+        counts = retention_run(tenants=[tenant])
+    assert counts["audit.log"] == 5
+    assert AuditPrune.objects.get(chain=chain).seq == 5
+
+
+def test_an_offboarded_tenants_log_is_pruned_by_the_run_over_every_tenant(
+    anchors, settings, tenant
+):
+    _history(tenant)
+    settings.AUDIT_RETENTION_DAYS = 365
+    _short_defaults(settings, 30)
+    Tenant.objects.filter(pk=tenant.pk).update(is_active=False)  # its rows erased, log kept
+    with time_machine.travel(NOW, tick=False):
+        assert retention_run(tenants=[]) == {}  # a run over named tenants leaves it
+        counts = retention_run()
+    assert counts["audit.log"] == 5
+    prune = AuditPrune.objects.get(chain=chain_key(tenant.pk))
+    assert prune.seq == 5
+    audit_checkpoint_create()
+    audit_checkpoint_create(tenant=tenant)
+    assert _verify_output().startswith("OK:")

@@ -4,7 +4,6 @@ from datetime import timedelta
 import django_filters
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -18,7 +17,7 @@ from apps.audit.models import AuditEvent, Outcome
 from apps.audit.selectors import audit_events_as_jsonl, audit_events_of
 from apps.audit.services import audit_event_record
 from apps.audit_surface.verifications import audit_verification_start
-from apps.core.filters import UtcIsoDateTimeFilter
+from apps.core.filters import StrictFilterBackend, UtcIsoDateTimeFilter
 from apps.jobs.api.serializers import JobSerializer
 from apps.jobs.models import Job
 from apps.surface.viewsets import TenantScopedMixin, TenantScopedReadOnlyViewSet
@@ -112,7 +111,7 @@ class AuditEventViewSet(TenantScopedReadOnlyViewSet):
         url_path="export",
         renderer_classes=[JSONRenderer, NdjsonRenderer],
         pagination_class=None,
-        filter_backends=[DjangoFilterBackend],  # always oldest first: no ?ordering=
+        filter_backends=[StrictFilterBackend],  # always oldest first: no ?ordering=
     )
     def export(self, request):
         """Stream the tenant's events matching the list filters as JSON lines."""

@@ -35,11 +35,28 @@ ATTACKER_KEY = Ed25519PrivateKey.generate()
 
 
 def sql(*statements) -> None:
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off
-        for statement, params in statements:
-            cursor.execute(statement, params)
+    """Run ``statements`` as a database administrator would: PostgreSQL's triggers (and with
+    them its foreign-key checks) off for the transaction; SQLite's foreign keys off for the
+    session (its PRAGMA is ignored inside a transaction, so it is set around it)."""
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off
+            for statement, params in statements:
+                cursor.execute(statement, params)
+    finally:
+        if sqlite:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA foreign_keys = ON")
+
+
+def _db_id(model, pk) -> object:
+    """A key as its column holds it (a uuid in PostgreSQL, 32 hex digits in SQLite)."""
+    return model._meta.pk.get_db_prep_value(pk, connection)
 
 
 def history(tenant, n: int) -> None:
@@ -94,7 +111,12 @@ def rewrite_history(chain: str, *, from_seq: int) -> list[AuditEvent]:
         statements.append(
             (
                 f"UPDATE {EVENTS} SET details = %s, prev_hash = %s, hash = %s WHERE id = %s",
-                [json.dumps(event.details), event.prev_hash, event.hash, str(event.id)],
+                [
+                    json.dumps(event.details),
+                    event.prev_hash,
+                    event.hash,
+                    _db_id(AuditEvent, event.id),
+                ],
             )
         )
     statements.append((f"UPDATE {HEADS} SET last_hash = %s WHERE chain = %s", [prev, chain]))
@@ -151,7 +173,7 @@ def attack_forged_checkpoint(n):
             "signature) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             [
                 chain,
-                str(tenant.pk),
+                _db_id(type(tenant), tenant.pk),
                 head.last_seq,
                 head.last_hash,
                 checkpoint.created_at,
@@ -227,7 +249,7 @@ def attack_retention_forged(n):
             "created_at, key_id, signature) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 chain,
-                str(tenant.pk),
+                _db_id(type(tenant), tenant.pk),
                 prune.seq,
                 prune.head_hash,
                 prune.deleted,

@@ -1,7 +1,7 @@
 """Intent and sentiment classifiers on sentence embeddings.
 
 Features: the MiniLM embedding (unit length) beside hashed character n-grams (1–3, ``char_wb``).
-MiniLM embeds Chinese poorly (TOOLCHAIN.md: cross-language similarity is weak), and character
+MiniLM embeds Chinese poorly (docs/toolchain.md: cross-language similarity is weak), and character
 n-grams carry what the embedding misses there; on the demo held-out split they lift accuracy
 from about 0.91 to 0.94 at the same fallback settings. The hashing vectorizer has no
 vocabulary, so the fitted state is only the logistic regression's weights, stored as JSON

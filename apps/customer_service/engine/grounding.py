@@ -11,12 +11,19 @@ scored lexical and embedding overlap, sentence by sentence.
 * **Semantic support** — the best cosine similarity between the sentence's embedding and the
   embeddings of the sources' sentences (MiniLM through the inference worker).
 
-A sentence is supported when the numbers rule holds and lexical ≥ ``LEXICAL_MIN``, or lexical
-≥ ``LEXICAL_FLOOR`` with semantic ≥ ``SEMANTIC_MIN`` (a close paraphrase; new names and details
-still fail the lexical floor). MiniLM is weak in Chinese, so a Chinese sentence needs the
-lexical test.
+* **Polarity** (the part of entailment that overlap misses) — the source sentence that shares
+  most of the sentence's content (words, and characters for Chinese; at least
+  ``POLARITY_OVERLAP``) must agree with it on negation: "独立出版社的电子书有DRM" against
+  "独立出版社的电子书没有DRM", or "Gift cards can be returned" against "Gift cards cannot be
+  returned", share nearly every word and say the opposite.
+
+A sentence is supported when the numbers rule holds, the polarity agrees, and lexical ≥
+``LEXICAL_MIN``, or lexical ≥ ``LEXICAL_FLOOR`` with semantic ≥ ``SEMANTIC_MIN`` (a close
+paraphrase; new names and details still fail the lexical floor). MiniLM is weak in Chinese, so
+a Chinese sentence needs the lexical test.
 The reply keeps its supported sentences; when none is left, or the question's answer is not
-among them, the caller falls back to the best extractive sentence of the sources. Django-free.
+among them, the caller falls back to the best extractive sentence of the sources
+(``extractive.py``). Django-free.
 """
 
 from __future__ import annotations
@@ -33,6 +40,12 @@ from knowledge.graphs.text import has_cjk, search_terms
 LEXICAL_MIN = 0.75
 LEXICAL_FLOOR = 0.5
 SEMANTIC_MIN = 0.8
+POLARITY_OVERLAP = 0.6
+# Negation: English words, and the Chinese negators (不, 没, 无, 未, 非, 别, 勿).
+NEGATION = re.compile(
+    r"\b(?:not|no|never|cannot|nor|none|neither|without)\b|n't\b|[不没无未非别勿]",
+    re.IGNORECASE,
+)
 CJK_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])")
 NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
@@ -56,6 +69,7 @@ class SentenceCheck:
     lexical: float
     semantic: float
     unsupported_numbers: list[str] = field(default_factory=list)
+    contradicts: bool = False
 
 
 @dataclass
@@ -84,6 +98,7 @@ class GroundingResult:
                     "lexical": round(s.lexical, 3),
                     "semantic": round(s.semantic, 3),
                     "unsupported_numbers": s.unsupported_numbers,
+                    "contradicts": s.contradicts,
                 }
                 for s in self.sentences
             ],
@@ -153,6 +168,18 @@ def coverage(query: str, text: str) -> float:
     return found / (len(wanted) + len(chars))
 
 
+def contradicts(sentence: str, source_sentences: list[str]) -> bool:
+    """Whether the source sentences that share most of ``sentence``'s content (at least
+    ``POLARITY_OVERLAP``) all say the opposite: one of the two negated, the other not."""
+    overlaps = [coverage(sentence, source) for source in source_sentences]
+    best = max(overlaps, default=0.0)
+    if best < POLARITY_OVERLAP:
+        return False
+    negated = NEGATION.search(sentence) is not None
+    closest = [s for s, o in zip(source_sentences, overlaps, strict=True) if o == best]
+    return all((NEGATION.search(s) is not None) != negated for s in closest)
+
+
 def check(
     reply: str,
     sources: list[str],
@@ -169,7 +196,7 @@ def check(
     source_sentences = [s for text in sources for s in split_sentences(text)]
     semantic = np.zeros(len(sentences))
     if embed is not None and source_sentences:
-        vectors = _unit(embed(sentences + source_sentences))
+        vectors = unit_rows(embed(sentences + source_sentences))
         similarity = vectors[: len(sentences)] @ vectors[len(sentences) :].T
         semantic = similarity.max(axis=1)
     checks = []
@@ -178,16 +205,17 @@ def check(
         terms = content_terms(sentence)
         lexical = len(terms & source_terms) / len(terms) if terms else 1.0
         meaning = float(semantic[i]) if not has_cjk(sentence) else 0.0
+        opposite = contradicts(sentence, source_sentences)
         ok = (
             not missing
+            and not opposite
             and not INJECTION.search(sentence)
             and (lexical >= LEXICAL_MIN or (lexical >= LEXICAL_FLOOR and meaning >= SEMANTIC_MIN))
         )
-        checks.append(SentenceCheck(sentence, ok, lexical, float(semantic[i]), missing))
+        checks.append(SentenceCheck(sentence, ok, lexical, float(semantic[i]), missing, opposite))
     return GroundingResult(checks)
 
 
-EXTRACT_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 # A question asking for an amount, a duration, a size or a time wants a sentence with a number.
 QUANTITY = re.compile(
     r"\b(how (much|many|long|big|bright|heavy|far|often|soon)|what does .* cost|price|cost|fee|"
@@ -202,46 +230,8 @@ PRICE_QUESTION = re.compile(
 PRICE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:EUR|GBP|USD|€|£|欧元|英镑)|[€£]\s*\d")
 
 
-def best_sentence(question: str, sources: list[dict], *, max_sentences: int = 2) -> str:
-    """The extractive answer from ``sources`` (``{"body", "heading"}``, best-ranked first): the
-    sentences of the body sharing most content terms with the question (the heading counts as
-    context of each of its sentences; ties go to the better-ranked source), at most two, the
-    second only when it is nearly as good, in source order. Questions are never picked."""
-    wanted = content_terms(question)
-    quantity = QUANTITY.search(question) is not None
-    price = PRICE_QUESTION.search(question) is not None
-    scored = []
-    position = 0
-    for rank, source in enumerate(sources):
-        heading = content_terms(source.get("heading", ""))
-        body = source.get("body") or source.get("text", "")
-        for sentence in [p.strip() for p in EXTRACT_END.split(body) if p.strip()]:
-            position += 1
-            if sentence.endswith(("?", "？")) or INJECTION.search(sentence):
-                continue
-            terms = content_terms(sentence)
-            overlap = len(wanted & terms) + 0.5 * len(wanted & (heading - terms))
-            if price and PRICE.search(sentence):
-                overlap += 2.0
-            elif quantity and NUMBER.search(sentence):
-                overlap += 1.0
-            scored.append((overlap, -rank, -position, sentence))
-    if not scored:
-        return ""
-    # Retrieval's ranking decides the source (it weighs meaning and the whole chunk); overlap
-    # with the question picks the sentence inside it. A lower-ranked source answers only when
-    # the best one shares nothing with the question.
-    best_rank = max((row[1] for row in scored if row[0] > 0), default=scored[0][1])
-    scored = [row for row in scored if row[1] == best_rank]
-    top = sorted(scored, reverse=True)[:max_sentences]
-    if len(top) > 1 and (top[1][0] < max(0.5, top[0][0] * 0.75) or top[1][1] != top[0][1]):
-        top = top[:1]
-    chosen = [row[3] for row in sorted(top, key=lambda row: -row[2])]
-    joiner = "" if has_cjk("".join(chosen)) else " "
-    return joiner.join(chosen)
-
-
-def _unit(vectors) -> np.ndarray:
+def unit_rows(vectors) -> np.ndarray:
+    """Each row scaled to length 1 (a zero row stays zero): cosine similarity by dot product."""
     matrix = np.asarray(vectors, dtype=np.float64)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1.0, norms)

@@ -20,13 +20,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from apps.customer_service.engine import grounding
+from apps.customer_service.engine import extractive, grounding
 from apps.customer_service.engine.fallback import OUT_OF_SCOPE
 from apps.customer_service.engine.slots import extract_patterns, extract_product
 from apps.customer_service.models import (
     Conversation,
     ConversationStatus,
     HandoffReason,
+    TrainingExample,
     Turn,
 )
 from apps.customer_service.services.actions import ActionResult, action_for, confirm
@@ -42,7 +43,15 @@ from knowledge.selectors import entity_link
 from .forms import ask_slot, form_resumed, required_slots, slots_fill
 from .grounded import ground_reply
 from .plan import Plan
-from .replies import HELP_CENTRE, cs_setting, generate, prompt_messages, retrieve, shop_graph
+from .replies import (
+    HELP_CENTRE,
+    NODE_TYPES,
+    cs_setting,
+    generate,
+    prompt_messages,
+    retrieve,
+    shop_graph,
+)
 from .turns import MessageOutcome, agent_reply, conversation_start, handoff_close, message_record
 from .understanding import understand
 
@@ -172,8 +181,9 @@ def message_prepare(*, conversation: Conversation, text: str) -> Plan:
         return _handoff(plan, HandoffReason.REPEATED_FALLBACK)
     if plan.fallback or plan.intent == OUT_OF_SCOPE:
         # Not one of the trained intents: the help centre may still answer it (an answer bot's
-        # way); only a strongly relevant document chunk or FAQ counts.
-        if _help_centre(plan, conversation, graph):
+        # way); only a strongly relevant document chunk or FAQ counts, or a fairly relevant one
+        # when the classifier, though unsure, ranks a help-centre topic first.
+        if _help_centre(plan, conversation, graph, topic=_unsure_topic(plan)):
             plan.fallback_streak = 0
             plan.paused_form = conversation.active_form or conversation.paused_form
             return plan
@@ -198,6 +208,13 @@ def _answer(plan: Plan, tenant, conversation, graph, extracted) -> Plan:
         return _with_resume(plan)
 
     missing = [s for s in required_slots(tenant, plan.intent) if not plan.slots.get(s)]
+    if missing and not any(slot in extracted for slot in missing):
+        # "Can I cancel my pre-order from my account?" is a question for the help centre, not
+        # "cancel my order": it is answered there when a chunk covers what the message says
+        # beyond the intent's own training examples (no order is named, so no form starts).
+        specific = _beyond_intent(tenant, plan.intent, plan.text)
+        if specific and _help_centre(plan, conversation, graph, specific=specific):
+            return plan
     if missing:
         plan.form, plan.requested_slot = plan.intent, missing[0]
         plan.reply = ask_slot(plan, missing[0])
@@ -239,19 +256,72 @@ def _answer(plan: Plan, tenant, conversation, graph, extracted) -> Plan:
     return plan
 
 
-def _help_centre(plan: Plan, conversation, graph) -> bool:
+def _beyond_intent(tenant, intent: str, text: str) -> set[str]:
+    """The message's content words that none of the intent's training examples has."""
+    examples = TrainingExample.objects.filter(tenant=tenant, intent__name=intent)
+    known = set()
+    for example in examples.values_list("text", flat=True):
+        known |= grounding.content_terms(example)
+    beyond = grounding.content_terms(text) - known
+    # jieba's search mode gives a word and its parts (奥地利, 地利): the word alone counts.
+    return {t for t in beyond if not any(t != o and t in o for o in beyond)}
+
+
+def _covers(terms: set[str], text: str) -> bool:
+    """Whether ``text`` holds at least half of ``terms`` (a Chinese word as a substring)."""
+    found = grounding.content_terms(text)
+    hits = sum(t in found or (grounding.has_cjk(t) and t in text) for t in terms)
+    return 2 * hits >= len(terms)
+
+
+# Intents whose questions the help centre answers (not a greeting, a hand-off or out of scope).
+HELP_TOPICS = set(NODE_TYPES) - {HELP_CENTRE}
+# The share of a message's content a chunk must hold to answer it: without an intent, or with
+# the classifier's unsure guess of a help-centre topic (set on the development sets only).
+HELP_CENTRE_COVERAGE = 0.5
+TOPIC_COVERAGE = 0.3
+
+
+def _unsure_topic(plan: Plan) -> str:
+    """The classifier's first-ranked intent when it fell back on a help-centre topic ("" when
+    it was sure, or its best guess is out of scope, a greeting or a hand-off): a paraphrase the
+    classifier has not seen ("Do you take Amex?") still ranks its topic first."""
+    if not plan.fallback or not plan.ranking:
+        return ""
+    top = plan.ranking[0]["name"]
+    return top if top in HELP_TOPICS else ""
+
+
+def _help_centre(
+    plan: Plan, conversation, graph, specific: set[str] | None = None, topic: str = ""
+) -> bool:
+    """Answer from the help centre when a chunk covers the message (and, for a form intent's
+    question, what it says beyond the intent); a message no intent vouches for needs a chunk
+    closer in meaning (``HELP_CENTRE_MIN_SEMANTIC``) unless the classifier's unsure guess
+    (``topic``) is a help-centre topic, which is held to the ordinary bar on meaning and to
+    ``TOPIC_COVERAGE``."""
     started = time.perf_counter()
+    vouched = bool(specific or topic)
     retrieved = retrieve(
         graph=graph,
         query=plan.text,
         intent=HELP_CENTRE,
         language=plan.language,
-        min_semantic=cs_setting("HELP_CENTRE_MIN_SEMANTIC", 0.5),
+        min_semantic=cs_setting("MIN_SEMANTIC", 0.3)
+        if vouched
+        else cs_setting("HELP_CENTRE_MIN_SEMANTIC", 0.5),
     )
     plan.timings["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 2)
     # BM25 is normalised by its best hit, so some chunk always scores 1.0: without an intent
-    # to vouch for the topic, half of the message's content words must be in the chunk.
-    retrieved = [f for f in retrieved if grounding.coverage(plan.text, f["text"]) >= 0.5]
+    # to vouch for the topic, half of the message's content words must be in the chunk (a
+    # place it does not name left out: its general rule on where the shop sends answers).
+    needed = TOPIC_COVERAGE if topic else HELP_CENTRE_COVERAGE
+    retrieved = [
+        f
+        for f in retrieved
+        if extractive.coverage_beyond_place(plan.text, f["text"]) >= needed
+        and (not specific or _covers(specific, f["text"]))
+    ]
     if not retrieved:
         return False
     plan.intent, plan.fallback = HELP_CENTRE, False

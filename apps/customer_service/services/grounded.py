@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from apps.customer_service.engine import grounding
+from apps.customer_service.engine import extractive, grounding
 from apps.customer_service.services.assistant_texts import say
 from models_runtime import client
 
@@ -73,13 +73,16 @@ def ground_reply(plan: Plan, generated: str) -> str:
     for sentence in result.sentences:
         if CODE.search(sentence.text) or sentence.text.endswith(QUESTION_END):
             sentence.supported = False
-    extractive = grounding.best_sentence(plan.text, plan.facts)
+    answer, source = extractive.best_answer(plan.text, plan.facts, embed=_embedder(plan))
     kept = result.supported_text
-    fallback = not _states(kept, extractive, plan.text)
+    fallback = not _states(kept, answer, plan.text)
     if fallback:
-        reply = say(config, "extractive", plan.language, text=extractive)
-        claims = extractive
-        plan.citations = plan.citations[:1]
+        reply = say(config, "extractive", plan.language, text=answer)
+        claims = answer
+        # The citation of the source the answer was taken from (an action's own facts, such
+        # as an order's status, come first and cite nothing).
+        cited = source - (len(plan.facts) - len(plan.citations))
+        plan.citations = plan.citations[cited : cited + 1] if cited >= 0 else []
     else:
         reply = claims = kept
     spent = (time.perf_counter() - started) * 1000 - (plan.model_ms - model_before)

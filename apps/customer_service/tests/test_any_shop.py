@@ -207,3 +207,65 @@ def test_two_demo_shops_share_no_brand_or_content(tenant, other_tenant, settings
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_form_intents_question_for_the_help_centre_is_answered_there(outdoor):
+    """A question the classifier files under a form intent ("change_address") but that asks
+    what the help centre says (a DHL locker's address line) is answered from it, with no order
+    number asked; a request that is only the intent still starts the form."""
+    answered, _ = ask(outdoor, "寄到DHL自提柜地址要怎么填？")
+    assert answered["requested_slot"] is None and answered["intent"] == "help_centre"
+    assert "取件编号" in answered["reply"] and CJK.search(answered["reply"])
+    assert answered["citations"][0]["document"] == "shipping.zh.md"
+    assert supported_by_sources(answered)
+    asked, _ = ask(outdoor, "I want to change my delivery address")
+    assert asked["requested_slot"] == "order_number"
+
+
+def test_a_place_the_help_centre_does_not_name_gets_its_rule_on_where_it_sends(tenant):
+    """No document names Australia: the bookshop's answer is its general rule (it posts
+    worldwide), quoted from its source. (The Chinese question is classified as a return in
+    this tenant and answered from the returns page: a known gap, see the docs.)"""
+    server, _ = order_api.serve()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        setup_demo_tenant(tenant, profile="books", documents=True, order_api_url=url)
+        reply, _ = ask(tenant, "Can you post books to Australia?")
+        assert "worldwide" in reply["reply"] and supported_by_sources(reply), reply["reply"]
+        assert any(c.get("document", "").startswith("delivery") for c in reply["citations"])
+    finally:
+        server.shutdown()
+
+
+def test_an_unsure_guess_of_a_help_centre_topic_is_answered_from_the_help_centre(outdoor):
+    """A paraphrase the classifier has not seen falls back, but still ranks its topic first:
+    the help centre answers it on the ordinary bar on meaning and a third of its content
+    (without the guess, a message must share half of its content and be closer in meaning).
+    An unsure guess of "out of scope", or a confident intent, vouches for nothing."""
+    from apps.customer_service.services import dialogue
+    from apps.customer_service.services.plan import Plan
+
+    conversation = services.conversation_start(tenant=outdoor)
+    text = "Within how many days may an unopened gadget go back?"
+
+    def plan(top: str, fallback: bool = True) -> Plan:
+        return Plan(
+            conversation=conversation,
+            text=text,
+            started=0.0,
+            config=assistant_settings(outdoor),
+            language="en",
+            fallback=fallback,
+            ranking=[{"name": top, "confidence": 0.3}, {"name": "warranty", "confidence": 0.2}],
+        )
+
+    assert dialogue._unsure_topic(plan("return")) == "return"
+    assert dialogue._unsure_topic(plan("out_of_scope")) == ""
+    assert dialogue._unsure_topic(plan("greeting")) == ""
+    assert dialogue._unsure_topic(plan("return", fallback=False)) == ""
+    graph = replies.shop_graph(outdoor)
+    assert not dialogue._help_centre(plan("return"), conversation, graph)
+    guessed = plan("return")
+    assert dialogue._help_centre(guessed, conversation, graph, topic="return")
+    assert guessed.intent == "help_centre" and not guessed.fallback
+    assert any("14 days" in fact["text"] for fact in guessed.facts)  # the electronics rule

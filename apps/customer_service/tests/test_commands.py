@@ -9,7 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from apps.customer_service.demo import DEMO_DIR
 from apps.customer_service.models import DemoOrder, IntentModel, TrainingExample
+from knowledge.graphs.text import has_cjk
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,7 @@ def test_evaluate_intents_meets_the_bar_on_the_held_out_split(tmp_path):
     lines, report = run("evaluate_intents")
     assert report["accuracy"] >= 0.9, report
     assert report["oos_recall"] >= 0.8 and report["in_scope_precision"] >= 0.9
-    assert report["cases"] == 116 and report["train_examples"] == 368
+    assert report["cases"] == 158 and report["train_examples"] == 480
     assert any(line.startswith("refund") for line in lines)  # per-intent rows
 
     cases = tmp_path / "cases.jsonl"
@@ -46,6 +48,18 @@ def test_evaluate_intents_meets_the_bar_on_the_held_out_split(tmp_path):
     assert small["cases"] == 3 and small["oos_recall"] == 1.0
 
 
+def test_chinese_messages_are_understood_on_the_held_out_split(tmp_path):
+    """Chinese had 4 training examples per intent and most held-out Chinese messages fell
+    back (0.57 on these 42); with 12 per intent they are understood."""
+    rows = [json.loads(line) for line in (DEMO_DIR / "intents_test.jsonl").open(encoding="utf-8")]
+    chinese = [r for r in rows if has_cjk(r["text"])]
+    assert len(chinese) >= 56
+    cases = tmp_path / "zh.jsonl"
+    cases.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in chinese), "utf-8")
+    _, report = run("evaluate_intents", "--file", str(cases))
+    assert report["cases"] == len(chinese) and report["accuracy"] >= 0.8, report
+
+
 def test_evaluate_intents_rejects_a_bad_file(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "hi", "intent": "greeting"}\n{"text": "x"}\n', encoding="utf-8")
@@ -59,10 +73,10 @@ def test_evaluate_intents_rejects_a_bad_file(tmp_path):
 
 def test_seed_sets_up_a_working_assistant_and_is_idempotent(tenant):
     _, first = run("customer_service_seed", "--tenant", tenant.slug)
-    assert first["intents"] == 14 and first["examples_created"] == 484
+    assert first["intents"] == 14 and first["examples_created"] == 638
     assert first["model_version"] == 1 and first["accuracy"] >= 0.9
     _, again = run("customer_service_seed", "--tenant", tenant.slug)
     assert again["examples_created"] == 0 and again["model_version"] == 1
     assert IntentModel.objects.filter(tenant=tenant).count() == 1
     assert DemoOrder.objects.filter(tenant=tenant).count() == 6
-    assert TrainingExample.objects.filter(tenant=tenant, split="test").count() == 116
+    assert TrainingExample.objects.filter(tenant=tenant, split="test").count() == 158

@@ -60,7 +60,7 @@ def test_correction_becomes_a_masked_training_example_that_the_next_training_use
         services.review_approve(tenant=tenant, item=low_rated, kind="faq", correction="x")
 
     model = services.intent_model_train(tenant=tenant)
-    assert model.version == 2 and model.example_count == 369  # 368 demo + the correction
+    assert model.version == 2 and model.example_count == 481  # 480 demo + the correction
     assert IntentModel.objects.get(tenant=tenant, state=ModelState.CHAMPION) == model
     report = model.report
     assert report["accuracy"] >= 0.9 and report["oos_recall"] >= 0.8

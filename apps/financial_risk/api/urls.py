@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .governance_settings import GovernanceSettingsViewSet
 from .views import (
     BatchScoringViewSet,
     DatasetViewSet,
@@ -21,6 +22,7 @@ router.register("batch-scorings", BatchScoringViewSet, basename="batch-scoring")
 router.register("findings", MonitoringFindingViewSet, basename="finding")
 router.register("rings", FraudRingViewSet, basename="ring")
 router.register("accounts", RiskAccountViewSet, basename="account")
+router.register("governance-settings", GovernanceSettingsViewSet, basename="governance-settings")
 
 # Transaction fraud (issue 24): the scoring route is the issue's exact path, before the router's
 # ``transactions/<pk>/``.

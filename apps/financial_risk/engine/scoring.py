@@ -2,7 +2,7 @@
 from SHAP values in log-odds space.
 
 SHAP values come from XGBoost's own TreeSHAP (``pred_contribs``), which for XGBoost 3.0 equals
-``shap.TreeExplainer`` exactly (shared/TOOLCHAIN.md; a test checks it). They are in the
+``shap.TreeExplainer`` exactly (docs/toolchain.md; a test checks it). They are in the
 booster's margin (log-odds of default); a positive value pushed the applicant toward decline.
 Values of one input column's derived features (its one-hot columns, its log…) are summed:
 SHAP values are additive, so the sum is that column's contribution.
@@ -19,6 +19,7 @@ import xgboost as xgb
 
 from .data import Table
 from .features import FeatureConfigError, FeaturePipeline
+from .scorecard import Scorecard
 
 DEFAULT_DECISION = {
     # P(default) below approve_below: approve; at or above decline_at: decline; else refer.
@@ -58,7 +59,7 @@ def validate_decision_config(raw: dict | None) -> dict:
 
 @dataclass
 class ScoreResult:
-    margin: np.ndarray  # booster log-odds of default
+    margin: np.ndarray  # f(x): the booster's log-odds of default, plus the blended scorecard
     probability: np.ndarray  # calibrated P(default)
     points: np.ndarray
     outcome: np.ndarray  # index into OUTCOMES
@@ -73,17 +74,25 @@ class ScoringModel:
     booster: xgb.Booster
     calibration: tuple[float, float]  # P = sigmoid(a * margin + b)
     decision: dict
+    # The blended WoE scorecard (training.fit_model): f(x) = trees' margin + scale · its logit.
+    scorecard: Scorecard | None = None
+    scorecard_scale: float = 0.0
     training: dict = field(default_factory=dict)
     _grouping: np.ndarray | None = None
+    _scorecard_columns: np.ndarray | None = None
 
     # ------------------------------------------------------------------ persistence
     def state(self) -> dict:
         """JSON-safe state (the booster travels separately as bytes)."""
-        return {
+        state = {
             "pipeline": self.pipeline.to_dict(),
             "calibration": list(self.calibration),
             "decision": self.decision,
         }
+        if self.scorecard is not None:
+            state["scorecard"] = self.scorecard.to_dict()
+            state["scorecard_scale"] = self.scorecard_scale
+        return state
 
     def booster_bytes(self) -> bytes:
         return bytes(self.booster.save_raw("ubj"))
@@ -93,11 +102,14 @@ class ScoringModel:
         booster = xgb.Booster()
         booster.load_model(bytearray(booster_bytes))
         booster.set_param({"nthread": threads or os.cpu_count() or 1})
+        card = state.get("scorecard")  # absent in versions trained before the blend
         return cls(
             pipeline=FeaturePipeline.from_dict(state["pipeline"]),
             booster=booster,
             calibration=tuple(state["calibration"]),
             decision=state["decision"],
+            scorecard=Scorecard.from_dict(card) if card else None,
+            scorecard_scale=float(state.get("scorecard_scale", 0.0)),
         )
 
     # ------------------------------------------------------------------ scoring
@@ -106,6 +118,16 @@ class ScoringModel:
         if self._grouping is None:
             self._grouping = self.pipeline.source_matrix()
         return self._grouping
+
+    @property
+    def scorecard_columns(self) -> np.ndarray:
+        """Where each scorecard column sits among the pipeline's input columns."""
+        if self._scorecard_columns is None:
+            sources = self.pipeline.sources
+            self._scorecard_columns = np.array(
+                [sources.index(c) for c in self.scorecard.columns], dtype=int
+            )
+        return self._scorecard_columns
 
     def matrix(self, table: Table) -> xgb.DMatrix:
         features = self.pipeline.transform(table)
@@ -124,6 +146,12 @@ class ScoringModel:
             margin = contribs.sum(axis=1, dtype=np.float64)
         else:
             margin = self.booster.predict(data, output_margin=True).astype(np.float64)
+        blended = None
+        if self.scorecard is not None:
+            # The scorecard's part in the margin's units: exact per-column contributions
+            # (centred WoE times coefficient) around its expected logit.
+            blended = self.scorecard_scale * self.scorecard.contributions(table)
+            margin = margin + self.scorecard_scale * self.scorecard.expected + blended.sum(axis=1)
         a, b = self.calibration
         logit = a * margin + b
         probability = 1.0 / (1.0 + np.exp(-logit))
@@ -139,6 +167,9 @@ class ScoringModel:
         if contribs is not None:
             result.base_value = float(contribs[0, -1]) if len(contribs) else 0.0
             result.contributions = contribs[:, :-1].astype(np.float64) @ self.grouping
+            if blended is not None:
+                result.base_value += self.scorecard_scale * self.scorecard.expected
+                result.contributions[:, self.scorecard_columns] += blended
             k = min(d["reasons"], result.contributions.shape[1])
             if k:
                 part = np.argpartition(-result.contributions, k - 1, axis=1)[:, :k]

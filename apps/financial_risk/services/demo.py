@@ -22,6 +22,7 @@ from apps.financial_risk.models import Dataset, ModelState, RiskAccount, RiskMod
 from apps.financial_risk.selectors import dataset_schema, dataset_table
 
 from .datasets import dataset_create
+from .fraud_transactions import identifier_token
 from .governance import risk_model_promote
 from .registry import risk_model_train
 from .rings import fraud_rings_detect
@@ -71,9 +72,9 @@ def synthetic_transactions_store(*, tenant, **options) -> dict[str, RiskAccount]
             tenant=tenant,
             account=stored[t.account],
             amount=Decimal(str(t.amount)),
-            device_id=t.device_id,
-            ip_address=t.ip_address,
-            phone=t.phone,
+            device_id=identifier_token("device_id", t.device_id),
+            ip_address=identifier_token("ip_address", t.ip_address),
+            phone=identifier_token("phone", t.phone),
             card=t.card,
             occurred_at=t.occurred_at,
             is_fraud=t.is_fraud,

@@ -11,6 +11,7 @@ import json
 import threading
 from collections import Counter, OrderedDict
 from contextlib import nullcontext
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -104,18 +105,34 @@ def _account_sql() -> str:
 _ACCOUNT_SQL = _account_sql()
 
 
+def _from_column(model, name: str, value):
+    if value is None:
+        return None
+    value = model._meta.get_field(name).to_python(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):  # SQLite keeps UTC, naive
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
 def _account_and_champion(*, tenant, external_id: str):
     """The account (with its ring's score and detection time) and the champion's id in one
     hand-written query: building the same query through the ORM (``select_related``, a
     subquery annotation) cost more CPU per payment than scoring it. A new account is created
     (``accounts_ensure``)."""
+    tenant_key = type(tenant)._meta.pk.get_db_prep_value(tenant.pk, connection)
     with connection.cursor() as cursor:
         cursor.execute(
             _ACCOUNT_SQL,
-            [tenant.pk, ModelPurpose.FRAUD.value, ModelState.CHAMPION.value, tenant.pk,
+            [tenant_key, ModelPurpose.FRAUD.value, ModelState.CHAMPION.value, tenant_key,
              external_id],
         )  # fmt: skip
-        account_id, ring_id, ring_score, ring_detected_at, champion_id = cursor.fetchone()
+        row = cursor.fetchone()
+    # As the ORM would read them: SQLite returns ids as hex text and times as text.
+    account_id, ring_id, champion_id = (
+        _from_column(model, "id", value)
+        for model, value in ((RiskAccount, row[0]), (FraudRing, row[1]), (RiskModel, row[4]))
+    )
+    ring_score, ring_detected_at = row[2], _from_column(FraudRing, "detected_at", row[3])
     if account_id is None:
         return accounts_ensure(tenant=tenant, external_ids=[external_id])[external_id], champion_id
     account = RiskAccount.from_db(

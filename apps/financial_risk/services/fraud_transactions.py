@@ -1,6 +1,7 @@
-"""Transactions arriving by API (one, or a batch of labelled history): card numbers become a
-keyed digest on arrival, the accounts are found or created, the rows are stored in one
-statement and the accounts' online window state is rebuilt from them."""
+"""Transactions arriving by API (one, or a batch of labelled history): card numbers, device ids,
+IP addresses and phone numbers become keyed digests on arrival, the accounts are found or
+created, the rows are stored in one statement and the accounts' online window state is rebuilt
+from them."""
 
 from __future__ import annotations
 
@@ -24,8 +25,31 @@ def card_token(number: str) -> str:
     digits: the same card always gets the same token, so velocity and ring features can join
     on it, and nobody without the key can test a guessed number against it."""
     digits = "".join(ch for ch in number if ch.isdigit())
+    return TOKEN_PREFIX + _keyed_digest(digits)
+
+
+def _keyed_digest(message: str) -> str:
+    """HMAC-SHA256 under ``FRAUD_CARD_TOKEN_KEY``, 40 hex characters: every token here."""
     key = settings.FRAUD_CARD_TOKEN_KEY.encode()
-    return TOKEN_PREFIX + hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:40]
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+# Identifiers that name a person's device, connection or phone: only equality matters to the
+# features (new device) and to ring detection (shared identifiers), so they are stored, kept
+# in Redis and put in the ring graph as keyed digests, never in clear (issue 19).
+IDENTIFIER_PREFIXES = {"device_id": "dt_", "ip_address": "it_", "phone": "pt_"}
+
+
+def identifier_token(field: str, value: str) -> str:
+    """The keyed digest of one identifier (HMAC-SHA256 under ``FRAUD_CARD_TOKEN_KEY``, the
+    field's name mixed in so a device and a phone with the same text differ); "" stays ""."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    prefix = IDENTIFIER_PREFIXES[field]
+    if value.startswith(prefix) and len(value) == len(prefix) + 40:
+        return value  # already a token (a stored row fed back)
+    return prefix + _keyed_digest(f"{field}\x00{value}")
 
 
 CARD_NUMBER_FORMAT = re.compile(r"^[0-9 -]{12,23}$")
@@ -72,14 +96,15 @@ def accounts_ensure(*, tenant, external_ids) -> dict[str, RiskAccount]:
 
 
 def transaction_fields(clean: dict) -> dict:
-    """Model fields of a validated transaction (``card`` already a token)."""
+    """Model fields of a validated transaction (``card`` already a token; the device and IP
+    become tokens here)."""
     return {
         "amount": clean["amount"],
         "currency": clean.get("currency", ""),
         "occurred_at": truncate_ms(clean["occurred_at"]),
         "merchant_category": clean.get("merchant_category"),
-        "device_id": clean.get("device_id", ""),
-        "ip_address": clean.get("ip_address", ""),
+        "device_id": identifier_token("device_id", clean.get("device_id", "")),
+        "ip_address": identifier_token("ip_address", clean.get("ip_address", "")),
         "channel": clean.get("channel", ""),
         "country": clean.get("country", ""),
         "card": clean.get("card", ""),

@@ -52,6 +52,14 @@ ADMIN_EXPECTED: dict[str, dict[str, set[str]]] = {
         "change": set(),
         "delete": set(),
     },
+    # Admins change the settings (four eyes: platform staff only); nobody deletes them, which
+    # would put the deployment's defaults back without a decision.
+    "financial_risk.riskgovernancesettings": {
+        "view": {ADM, ANL, AUD},
+        "add": {ADM},
+        "change": {ADM},
+        "delete": set(),
+    },
     "financial_risk.riskmodel": {
         "view": {ADM, ANL, AUD},
         "add": set(),
@@ -77,6 +85,13 @@ API_EXPECTED: dict[tuple[str, str], set[str]] = {
     ("get", "/api/v1/risk/findings/"): {ADMIN, ANALYST, AUDITOR},
     ("post", "/api/v1/risk/rings/detect/"): {ADMIN, ANALYST},
     ("get", "/api/v1/risk/accounts/"): {ADMIN, ANALYST, AUDITOR},
+    ("get", "/api/v1/risk/governance-settings/current/"): {
+        ADMIN,
+        ANALYST,
+        AUDITOR,
+        Role.MODEL_VALIDATOR,
+    },
+    ("patch", "/api/v1/risk/governance-settings/update/"): {ADMIN},
     ("post", "/api/v1/risk/transactions/"): {ADMIN, ANALYST},
     ("get", "/api/v1/risk/transactions/"): {ADMIN, ANALYST},
     ("post", "/api/v1/risk/transactions/score"): {ADMIN, ANALYST},

@@ -7,7 +7,7 @@ import pytest
 from apps.accounts.roles import Role
 from apps.financial_risk.models import ModelState
 
-from .factories import tiny_dataset, tiny_model
+from .factories import german_credit_for_training, tiny_dataset, tiny_model
 
 
 @pytest.fixture
@@ -23,3 +23,9 @@ def dataset(tenant):
 @pytest.fixture
 def champion(tenant, dataset):
     return tiny_model(tenant, dataset=dataset, state=ModelState.CHAMPION)
+
+
+@pytest.fixture(scope="module")
+def credit():
+    """German credit as the trainer takes it: table, target, feature config, kinds."""
+    return german_credit_for_training()

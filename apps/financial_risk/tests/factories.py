@@ -69,12 +69,13 @@ def tiny_dataset(tenant, *, n: int = 240, seed: int = 0):
 TINY_GOVERNANCE = {"disparate_impact_floor": 0.5}
 
 
-def tiny_governance(tenant) -> None:
+def tiny_governance(tenant):
     from apps.financial_risk.models import RiskGovernanceSettings
 
-    RiskGovernanceSettings.objects.get_or_create(
+    row, _ = RiskGovernanceSettings.objects.get_or_create(
         tenant=tenant, defaults={"values": TINY_GOVERNANCE}
     )
+    return row
 
 
 def tiny_model(
@@ -223,3 +224,19 @@ def transaction_import(tenant):
     return transaction_import_start(
         tenant=tenant, content=IMPORT_CSV.encode(), filename="transactions.csv"
     )
+
+
+def german_credit_for_training():
+    """German credit as ``fit_model`` takes it: table, target, default feature config, kinds."""
+    from apps.financial_risk.engine.data import german_credit, table_from_frame, target_vector
+    from apps.financial_risk.engine.features import (
+        default_feature_config,
+        validate_feature_config,
+    )
+
+    frame, schema, _ = german_credit()
+    table = table_from_frame(frame, schema, require_target=True)
+    y = target_vector(table, schema)
+    config, _ = validate_feature_config(default_feature_config(schema, table), schema)
+    kinds = {n: schema.kind(n) for n in config["columns"]}
+    return table, y, config, kinds

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from apps.financial_risk.models import ModelState, RiskAccount, RiskModel
 from apps.financial_risk.services.demo import risk_demo_seed
@@ -79,6 +79,37 @@ def test_evaluate_risk_on_a_csv_prints_json_last(tmp_path):
     assert "scorecard AUC" in lines[0]
     assert "age" not in report["features"] and report["excluded_protected"] == ["age"]
     assert lines[0].startswith("seed 0: pipeline AUC")
+    assert report["blend"] == "scorecard"
+
+
+def test_evaluate_risk_takes_other_seeds_and_the_trees_alone(tmp_path):
+    """The confirmation runs of the README: other fold partitions, and the blend switched off
+    on the same folds, which must score differently from the blend."""
+    path = tmp_path / "loans.csv"
+    pd.DataFrame(tiny_rows(n=300, seed=4)).to_csv(path, index=False)
+    reports = {}
+    for blend in ("scorecard", "none"):
+        out = io.StringIO()
+        call_command(
+            "evaluate_risk",
+            csv=str(path),
+            target="default",
+            positive="yes",
+            seeds=1,
+            first_seed=5,
+            folds=3,
+            blend=blend,
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+        reports[blend] = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert [s["seed"] for s in reports["none"]["per_seed"]] == [5]
+    assert reports["none"]["blend"] == "none"
+    assert reports["none"]["cv_auc"] != reports["scorecard"]["cv_auc"]
+    # The baseline does not depend on the blend: same folds, same figure.
+    assert reports["none"]["baseline_cv_auc"] == reports["scorecard"]["baseline_cv_auc"]
+    with pytest.raises(CommandError, match="first-seed"):
+        call_command("evaluate_risk", first_seed=-1, stdout=io.StringIO(), stderr=io.StringIO())
 
 
 @pytest.mark.worker

@@ -15,8 +15,8 @@ from pypdf import PdfReader
 from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from apps.accounts.admin_tenant import ADMIN_TENANT_SESSION_KEY
 from apps.accounts.roles import Role
+from apps.accounts.tests.factories import admin_signed_in
 from apps.financial_risk.engine.data import german_credit
 from apps.financial_risk.engine.features import default_feature_config, validate_feature_config
 from apps.financial_risk.engine.reason_phrases import phrase, pick_language
@@ -218,18 +218,10 @@ def test_the_model_card_is_one_self_contained_html_file(tenant, dataset, make_me
     assert bad.status_code == 400 and "as" in bad.json()["errors"]
 
 
-def _admin(client, user, tenant):
-    client.force_login(user)
-    session = client.session
-    session[ADMIN_TENANT_SESSION_KEY] = str(tenant.pk)
-    session.save()
-    return client
-
-
 def test_the_admin_shows_the_card_and_the_explanation(
     client, tenant, other_tenant, phrased, make_member
 ):
-    _admin(client, make_member(tenant, Role.AUDITOR), tenant)
+    admin_signed_in(client, make_member(tenant, Role.AUDITOR), tenant)
     page = client.get(f"/admin/financial_risk/riskmodel/{phrased.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()

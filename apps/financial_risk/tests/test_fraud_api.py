@@ -18,6 +18,7 @@ from apps.financial_risk.services import risk_model_promote
 from apps.financial_risk.services.fraud_models import fraud_model_train
 from apps.financial_risk.services.fraud_scoring import fraud_decisions_audit
 from apps.financial_risk.services.fraud_state import redis_client, tenant_state_clear
+from apps.financial_risk.services.fraud_transactions import identifier_token
 from apps.financial_risk.tasks import fraud_decisions_audit_task
 
 from .factories import fraud_champion
@@ -272,3 +273,11 @@ def test_no_clear_card_number_in_the_database_logs_or_redis(
     # the check can see: the token is stored and found the same way
     token = Transaction.objects.filter(tenant=tenant).values_list("card", flat=True).first()
     assert "financial_risk_transaction" in _tables_containing(token)
+    # The device id and IP address are keyed digests too (issue 19): equal values give equal
+    # tokens, so the new-device feature and ring detection still join on them.
+    for field, clear in (("device_id", "dev-unknown"), ("ip_address", "198.51.100.7")):
+        assert _tables_containing(clear) == [] and _redis_containing(clear) == []
+        stored = set(Transaction.objects.filter(tenant=tenant).values_list(field, flat=True))
+        assert identifier_token(field, clear) in stored
+        prefix = identifier_token(field, clear)[:3]
+        assert all(value.startswith(prefix) for value in stored if value)

@@ -7,8 +7,9 @@ import networkx as nx
 import pytest
 
 from apps.financial_risk.engine.rings import find_rings, ring_score
-from apps.financial_risk.models import FraudRing
+from apps.financial_risk.models import FraudRing, Transaction
 from apps.financial_risk.services.demo import synthetic_transactions_store
+from apps.financial_risk.services.fraud_transactions import identifier_token
 from apps.financial_risk.services.rings import FRAUD_GRAPH, fraud_rings_detect
 from apps.jobs.models import Job
 from knowledge.models import Graph, Node
@@ -70,8 +71,11 @@ def test_rings_through_the_knowledge_graph_and_the_api(
     graph = Graph.objects.get(tenant=tenant, name=FRAUD_GRAPH)
     assert Node.objects.filter(graph=graph, type="account").count() == 80
     assert Node.objects.filter(
-        graph=graph, key="ip:203.0.113.10"
-    ).exists()  # the hub is in the graph
+        graph=graph, key="ip:" + identifier_token("ip_address", "203.0.113.10")
+    ).exists()  # the hub is in the graph, by its keyed digest
+    # No identifier in clear in the ring graph or the transactions (issue 19).
+    assert not Node.objects.filter(graph=graph, key__contains="203.0.113.10").exists()
+    assert not Transaction.objects.filter(tenant=tenant, phone__startswith="+44").exists()
     rings = list(FraudRing.objects.filter(tenant=tenant).order_by("-size"))
     assert [r.size for r in rings] == [5, 4]
     assert all(r.confirmed_fraud_members == 1 for r in rings)
@@ -110,3 +114,26 @@ def test_rings_through_the_knowledge_graph_and_the_api(
         "/api/v1/risk/rings/detect/", {"max_accounts_per_identifier": 1}, format="json"
     )
     assert bad.status_code == 400 and "max_accounts_per_identifier" in bad.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_the_ring_admin_page_shows_the_ring_picture(client, tenant, other_tenant, make_member):
+    import base64
+    import re
+
+    from apps.accounts.roles import Role
+    from apps.accounts.tests.factories import admin_signed_in
+
+    _load_synthetic(tenant)
+    fraud_rings_detect(tenant=tenant, max_accounts_per_identifier=8)
+    ring = FraudRing.objects.filter(tenant=tenant).order_by("-size").first()
+    admin_signed_in(client, make_member(tenant, Role.ANALYST), tenant)
+    page = client.get(f"/admin/financial_risk/fraudring/{ring.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    found = re.search(
+        r'class="fraud-ring-picture" alt="([^"]+)" src="data:image/png;base64,([^"]+)"', html
+    )
+    assert found, "no ring picture on the page"
+    assert found.group(1) == f"Fraud ring of {ring.size} accounts around acct-00000"
+    assert base64.b64decode(found.group(2)).startswith(b"\x89PNG\r\n\x1a\n")

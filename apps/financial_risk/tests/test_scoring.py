@@ -3,18 +3,15 @@ scaling and cutoffs, the stored model scores exactly like the trained one."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
 from apps.financial_risk.engine.data import (
-    german_credit,
-    table_from_frame,
     table_take,
-    target_vector,
 )
-from apps.financial_risk.engine.features import default_feature_config, validate_feature_config
 from apps.financial_risk.engine.scoring import DEFAULT_DECISION, ScoringModel
 from apps.financial_risk.engine.training import TrainingConfig, fit_model
 
@@ -22,12 +19,8 @@ FAST = TrainingConfig(cv_folds=2, inner_folds=2, max_rounds=80, early_stopping_r
 
 
 @pytest.fixture(scope="module")
-def trained():
-    frame, schema, _ = german_credit()
-    table = table_from_frame(frame, schema, require_target=True)
-    y = target_vector(table, schema)
-    config, _ = validate_feature_config(default_feature_config(schema, table), schema)
-    kinds = {n: schema.kind(n) for n in config["columns"]}
+def trained(credit):
+    table, y, config, kinds = credit
     model = fit_model(
         table, y, feature_config=config, kinds=kinds, config=FAST, decision=DEFAULT_DECISION
     )
@@ -42,12 +35,17 @@ def test_reason_codes_equal_shap_tree_explainer_values(trained):
     result = model.score(rows, explain=True)
     explainer = shap.TreeExplainer(model.booster)
     shap_values = explainer.shap_values(model.pipeline.transform(rows))
-    # Grouped by input column, exactly as the reasons are.
+    # Grouped by input column, exactly as the reasons are; plus the blended scorecard's exact
+    # per-column part (coefficient times centred WoE, in the margin's units).
     grouped = shap_values @ model.pipeline.source_matrix()
+    card, scale = model.scorecard, model.scorecard_scale
+    assert card is not None and scale > 0  # the default training blends the scorecard
+    columns = [model.pipeline.sources.index(c) for c in card.columns]
+    grouped[:, columns] += scale * card.contributions(rows)
     np.testing.assert_allclose(result.contributions, grouped, rtol=1e-4, atol=1e-5)
     expected_value = float(np.atleast_1d(explainer.expected_value)[0])
-    assert result.base_value == pytest.approx(expected_value, abs=1e-4)
-    # SHAP values add up to the margin (log-odds) the booster predicts.
+    assert result.base_value == pytest.approx(expected_value + scale * card.expected, abs=1e-4)
+    # The contributions add up to f(x): the trees' margin plus the scorecard's logit / a.
     np.testing.assert_allclose(
         result.contributions.sum(axis=1) + result.base_value, result.margin, rtol=1e-4, atol=1e-4
     )
@@ -84,7 +82,9 @@ def test_points_and_outcomes_follow_the_configuration(trained):
 
 def test_stored_model_scores_like_the_trained_one(trained):
     model, table = trained
-    reloaded = ScoringModel.load(model.state(), model.booster_bytes(), threads=1)
+    # Through JSON, as the fitted state is stored (the blended scorecard included).
+    state = json.loads(json.dumps(model.state()))
+    reloaded = ScoringModel.load(state, model.booster_bytes(), threads=1)
     first = model.score(table, explain=True)
     second = reloaded.score(table, explain=True)
     np.testing.assert_array_equal(first.probability, second.probability)

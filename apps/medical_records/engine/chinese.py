@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .english import bidirectional
+
 if TYPE_CHECKING:
     from medspacy.context import ConTextRule
     from medspacy.section_detection import SectionRule
@@ -44,6 +46,10 @@ _RULES: list[tuple[str, str, str]] = [
             "不伴有",
             "无明显",
             "排除了",
+            "已排除",
+            "已除外",
+            "排除",
+            "除外",
             "非",
         )
     ),
@@ -76,15 +82,45 @@ _RULES: list[tuple[str, str, str]] = [
             "倾向",
             "待排除",
             "拟诊",
+            "需排除",
+            "需除外",
+            "需要排除",
+            "以排除",
+            "不能排除",
+            "不能除外",
+            "待除外",
+            # A plan to exclude is not an exclusion ("必要时排除肺癌").
+            "必要时排除",
+            "进一步排除",
         )
     ),
-    *((w, POSSIBLE, "BACKWARD") for w in ("待排", "待查", "可能", "？", "?", "待除外", "可能性大")),
+    *(
+        (w, POSSIBLE, "BACKWARD")
+        for w in (
+            "待排",
+            "待查",
+            "可能",
+            "？",
+            "?",
+            "待除外",
+            "可能性大",
+            "不除外",
+            "不排除",
+            "不能排除",
+            "不能除外",
+        )
+    ),
     # history
     *(
         (w, HIST, "FORWARD")
         for w in ("既往", "既往史", "曾患", "曾有", "曾经", "曾", "多年前", "幼时", "早年", "以往")
     ),
-    *((w, HIST, "BACKWARD") for w in ("病史", "史", "多年")),
+    # Childhood and youth (found on data/dev_v4: "幼年时患荨麻疹" came out present).
+    *(
+        (w, HIST, "FORWARD")
+        for w in ("幼年", "童年", "儿时", "小时候", "年幼时", "少年时", "青年时")
+    ),
+    *((w, HIST, "BACKWARD") for w in ("病史", "史", "多年", "已治愈", "已痊愈", "治愈后")),
     *((w, HIST, "BIDIRECTIONAL") for w in ("年前", "月前", "年曾")),
     # hypothetical
     *(
@@ -104,8 +140,16 @@ _RULES: list[tuple[str, str, str]] = [
             "防止",
             "注意观察有无",
             "有无",
+            # Risk and prevention phrasing (data/dev_v4: "告知患者有发生糖尿病的风险" came out
+            # present).
+            "有发生",
+            "可能发生",
+            "以免",
+            "避免",
+            "谨防",
         )
     ),
+    *((w, HYPO, "BACKWARD") for w in ("的风险", "风险")),
     # family
     *(
         (w, FAMILY, "FORWARD")
@@ -138,6 +182,24 @@ _RULES: list[tuple[str, str, str]] = [
             "叔叔",
             "姑姑",
             "阿姨",
+            "其兄",
+            "其姐",
+            "其弟",
+            "其妹",
+            "其子",
+            "其女",
+            "外公",
+            "外婆",
+            "伯父",
+            "舅父",
+            "姨母",
+            "同胞",
+            "一级亲属",
+            # Longer than the pseudo "父母" (parents as company), so these win the overlap.
+            "父母均有",
+            "父母均患",
+            "父母有",
+            "父母患",
         )
     ),
     # scope terminators
@@ -192,7 +254,7 @@ def context_rules() -> list[ConTextRule]:
 
     rules = [
         ConTextRule(literal, category, direction=direction, max_scope=12)
-        for literal, category, direction in _RULES
+        for literal, category, direction in bidirectional(_RULES)
     ]
     rules.extend(ConTextRule(literal, "PSEUDO", direction="PSEUDO") for literal in _PSEUDO)
     return rules

@@ -23,7 +23,7 @@ from apps.privacy.gazetteer import get_gazetteer
 from apps.privacy.masking import Finding, analyze_results
 from apps.privacy.statistical import statistical_recognizers
 
-from . import lookalikes
+from . import lookalikes, zh_lookalikes
 from .deid_dates import DateMatch, find_dates, shift_date
 from .ontology import is_chinese
 from .recognizers import health_recognizers
@@ -76,7 +76,9 @@ _ZH_HEADER_NAME = regex.compile(
 _HEADER_MRN = regex.compile(
     r"(?i:\b(?:MRN|medical[ \t]+record[ \t]+(?:number|no\.?|#)|patient[ \t]+id))[ \t]*[:#]?"
     r"[ \t]*(?P<mrn>[A-Za-z0-9\-]{4,20})"
-    r"|(?:病历号|住院号|门诊号)[ \t]*[:：]?[ \t]*(?P<zh>[A-Za-z0-9\-]{4,20})"
+    r"|(?:病历号|病案号|住院号|门诊号|病案号码|病历编号|病案编号|住院编号|门诊编号)"
+    r"[ \t]*[:：]?[ \t]*"
+    r"(?P<zh>[A-Za-z0-9\-]{4,20})"
 )
 _NOT_NAMES = {"Unknown", "None", "N/A", "Self", "Patient", "Same"}
 _TRAILING = regex.compile(r"[ \t]+(?:MRN|DOB|Age|Sex|ID|M|F)$")
@@ -198,7 +200,21 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
                 # lowercase names stay (recall first: "marta (daughter)").
                 if kind != "NAME" and lang == "en" and text[start:end].islower():
                     continue
+                if (
+                    source in lookalikes.NAME_LIST_SOURCES or source not in lookalikes.CUE_SOURCES
+                ) and lookalikes.is_named_condition(text, start, end):
+                    rejected.add((start, end))
+                    continue
+                # The Chinese cues take a surname character and what follows: "患者高血压10年"
+                # gave "高血压", "患者黄疸3天" "黄疸" (found on the fourth development set).
+                if source == "ChineseNameRecognizer" and zh_lookalikes.is_chinese_lookalike(
+                    text, start, end
+                ):
+                    continue
                 if source not in lookalikes.CUE_SOURCES:
+                    start, end = lookalikes.whole_words(text, start, end)
+                    if zh_lookalikes.is_chinese_lookalike(text, start, end):
+                        continue
                     if lookalikes.is_lookalike(text, text[start:end], end):
                         continue
                     if lookalikes.is_ordinary_lowercase(text[start:end]):

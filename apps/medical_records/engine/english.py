@@ -8,6 +8,7 @@ of" of a present complaint, which the shipped "history of" reads as historical.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ _LITERALS: list[tuple[str, str, str]] = [
             "cannot be excluded",
             "not excluded",
             "differential includes",
+            "evaluate for",
+            "evaluation for",
+            "assess for",
             "differential diagnosis includes",
             "differential",
             "versus",
@@ -66,6 +70,21 @@ _LITERALS: list[tuple[str, str, str]] = [
             "is possible",
             "cannot be excluded",
             "cannot be ruled out",
+            "could not be excluded",
+            "could not be ruled out",
+            "can not be excluded",
+            "not be excluded",
+            "remains a possibility",
+            "remains possible",
+            "is a possibility",
+            "is considered",
+            "is not ruled out",
+            # Longer than the shipped negation "is not", which otherwise wins the overlap.
+            "is not excluded",
+            "was not excluded",
+            "are not excluded",
+            "has not been excluded",
+            "has not been ruled out",
         )
     ),
     # hypothetical
@@ -89,6 +108,7 @@ _LITERALS: list[tuple[str, str, str]] = [
             "prophylaxis against",
             "in the event of",
             "if any",
+            "risk factors for",
         )
     ),
     # history
@@ -126,7 +146,19 @@ _LITERALS: list[tuple[str, str, str]] = [
     # negation
     *(
         (w, NEG, "BACKWARD")
-        for w in ("was ruled out", "has been ruled out", "ruled out", "was excluded", "resolved")
+        for w in (
+            "was ruled out",
+            "has been ruled out",
+            "ruled out",
+            "was excluded",
+            "has been excluded",
+            "were excluded",
+            "is excluded",
+            "was negative",
+            "resolved",
+            # "Asthma: negative", "HIV negative": a result written after the condition.
+            "negative",
+        )
     ),
     *(
         (w, NEG, "FORWARD")
@@ -158,12 +190,47 @@ _PATTERNS: list[tuple[str, str, str, list]] = [
 ]
 
 
+# Shipped rules whose category is wrong for these notes: "evaluate for X" asks whether X is
+# there (pyConText's indication), it does not say X is absent. Re-added as uncertainty below.
+_RECATEGORISED = {"evaluate for"}
+
+
+def shipped_rules() -> list[ConTextRule]:
+    """medSpaCy's shipped English ConText rules, less the ones ``_RECATEGORISED``."""
+    import medspacy.context.context as shipped
+    from medspacy.context import ConTextRule
+
+    path = Path(shipped.__file__).resolve().parents[2]  # where medSpaCy itself looks
+    rules = ConTextRule.from_json(path / "resources" / "en" / "context_rules.json")
+    return [rule for rule in rules if rule.literal.lower() not in _RECATEGORISED]
+
+
+def bidirectional(literals: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """One rule per literal and category: a literal listed both FORWARD and BACKWARD becomes one
+    BIDIRECTIONAL rule. Two rules on the same words give two modifiers on one span, and
+    medSpaCy's overlap pruning kept only one of them, so "Appendicitis cannot be excluded" was
+    read forward only and came out present."""
+    directions: dict[tuple[str, str], set[str]] = {}
+    for literal, category, direction in literals:
+        directions.setdefault((literal.lower(), category), set()).add(direction)
+    out, seen = [], set()
+    for literal, category, direction in literals:
+        key = (literal.lower(), category)
+        if key in seen:
+            continue
+        seen.add(key)
+        if {"FORWARD", "BACKWARD"} <= directions[key]:
+            direction = "BIDIRECTIONAL"
+        out.append((literal, category, direction))
+    return out
+
+
 def context_rules() -> list[ConTextRule]:
     from medspacy.context import ConTextRule  # medspaCy loads with the pipeline, not at import
 
     rules = [
         ConTextRule(literal, category, direction=direction)
-        for literal, category, direction in _LITERALS
+        for literal, category, direction in bidirectional(_LITERALS)
     ]
     rules.extend(
         ConTextRule(literal, category, direction=direction, pattern=pattern)
@@ -191,6 +258,12 @@ _SECTION_HEADERS = {
     "Allergies": "allergies",
     "Medications": "medications",
     "Social History": "social_history",
+    # Family history headers in their short forms ("FH: gout" came out present).
+    "Family History": "family_history",
+    "Family history": "family_history",
+    "FH": "family_history",
+    "FHx": "family_history",
+    "Family Hx": "family_history",
     "Follow-up": "patient_instructions",
     "Follow up": "patient_instructions",
 }

@@ -19,7 +19,13 @@ import regex
 from apps.privacy.gazetteer import get_gazetteer
 from apps.privacy.statistical import spacy_ner
 
-from .vocabulary import drug_lexicon, english_condition_words
+from .vocabulary import (
+    drug_lexicon,
+    english_condition_words,
+    full_lexicon,
+    icd_eponyms,
+    surface_key,
+)
 
 # Eponyms of diseases, signs, tests and procedures that are also surnames. Kept short and
 # general; the look-alike precision set uses others too.
@@ -38,15 +44,53 @@ EPONYMS = frozenset(
     niemann pick fabry pompe hurler hunter legg calve perthes scheuermann sever kienbock
     """.split()
 )
+# Clinical nouns that are also verbs right after a subject ("Kwame signs the consent").
+_ALSO_VERBS = frozenset(
+    "signs tests spots drains reflexes scales repairs shunts stains filters pumps tubes".split()
+)
 # Words around an eponym that make it a disease, not a person.
 _CLINICAL_NEXT = regex.compile(
-    r"^['’]?s?[ \t]+(?:disease|syndrome|sign|test|lymphoma|sarcoma|palsy|phenomenon|"
+    r"^['’]?s?[ \t]+(disease|syndrome|sign|test|lymphoma|sarcoma|palsy|phenomenon|"
     r"disorder|triad|maneuver|manoeuvre|score|criteria|esophagus|oesophagus|fracture|"
     r"tumou?r|reflex|cyst|node|procedure|repair|operation|classification|scale|catheter|"
-    r"monitor|dementia|ulcer|tetralogy|encephalopathy|psychosis|thyroiditis|contracture)",
+    r"monitor|dementia|ulcer|tetralogy|encephalopathy|psychosis|thyroiditis|contracture|"
+    r"signs|tests|angina|nodes?|nodules?|lesions?|spots?|respirations?|breathing|drains?|line|"
+    r"cardiomyopathy|ring|bodies|body|cells?|stain|needle|tube|bag|pump|shunt|filter|stent|"
+    r"splint|collar|position|incision|anastomosis|fundoplication|pouch|fistula|hernia|"
+    r"diverticulum|staging|effect|reaction|bacillus|carcinoma|leukemia|anemia|paralysis|"
+    r"neuralgia|neuropathy|ataxia|chorea|dystrophy|myopathy|sclerosis|arteritis|aneurysm|"
+    r"malformation|anomaly|deformity|dislocation|reflexes|pentad|index|space|canal|duct|"
+    r"glands?|membrane|capsule|ligament|equation|formula|criterion|murmur|hypothesis)\b",
     regex.IGNORECASE,
 )
 _WORD = regex.compile(r"[\p{L}][\p{L}'’\-]*")
+# Clinical abbreviations spaCy calls organisations ("CT", "ECG", "UTI", "ER"), matched only as
+# written, in capitals (a first name "Ed" stays a name).
+CLINICAL_ABBREVIATIONS = frozenset(
+    """
+    CT CTA MRI MRA ECG EKG EEG EMG ECHO TTE TEE CXR KUB US PET UTI URI BNP TSH INR PTT CBC BMP
+    CMP ABG LFT LFTS ER ED ICU CCU MICU SICU PICU NICU PACU OR GI ENT COPD CHF CAD CKD AKI DVT PE
+    MI STEMI NSTEMI CVA TIA GERD BPH ARDS SOB DOE CABG PCI DNR DNI NPO PRN IV IM SC SQ PO BID TID
+    QID HbA1c LDL HDL NSAID NSAIDS ACE ARB SSRI PPI MRN DOB HPI ROS PMH PSH FH SH CC ICD
+    SNRI TCA DOAC NOAC LMWH CPAP BIPAP PEG PICC CVC ABX EF LVEF TB HIV HCV HBV SLE RA MS ALS
+    EGD ERCP EUS MRCP EBUS BAL LP TURP TAVR TAVI ICD CRT AICD VATS ECMO IABP LVAD RRT CRRT HD
+    PD NGT OGT JP BPPV DKA HHS ACS NSTE SVT VT VF AF AFIB PVC PAC LBBB RBBB
+    """.split()
+)
+_LATIN = regex.compile(r"[\p{Latin}\d]")
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A model span widened to whole words: Rampart's word pieces cut "amiodarone" into "ami"
+    and "rone", and "Huntington" into "Hunting" (found on the development sets), which no word
+    list then recognises."""
+    while start > 0 and _LATIN.match(text[start - 1]) and _LATIN.match(text[start]):
+        start -= 1
+    while end < len(text) and _LATIN.match(text[end]) and _LATIN.match(text[end - 1]):
+        end += 1
+    return start, end
+
+
 # Sources that saw a cue in the text (a title, a relation word, a header, "name is"): their
 # spans are names whatever the words are.
 CUE_SOURCES = frozenset(
@@ -58,6 +102,9 @@ CUE_SOURCES = frozenset(
         "propagated name",
     }
 )
+# A cue source whose "cue" is only that the words are census names: its spans are checked
+# against the vocabulary's named conditions ("Rocky Mountain spotted fever") all the same.
+NAME_LIST_SOURCES = frozenset({"GazetteerNameRecognizer"})
 # Short words no name part may be on its own, whatever a model says.
 _NOT_PARTS = frozenset(
     """
@@ -76,6 +123,13 @@ def medical_words() -> frozenset[str]:
         if " " not in variant and len(variant) > 3:
             words.add(variant)
     words |= english_condition_words()
+    # ICD-10-CM's eponyms less those that are also census first or last names ("James",
+    # "Smith", "Wilson"): a model span "George Brown" must stay a name. The hand list above keeps
+    # the eponyms that are surnames too (Parkinson, Crohn), where the disease is the usual sense.
+    gazetteer = get_gazetteer()
+    words |= {
+        w for w in icd_eponyms() if not (gazetteer.is_first_name(w) or gazetteer.is_last_name(w))
+    }
     return frozenset(words)
 
 
@@ -90,7 +144,37 @@ def is_lookalike(text: str, span_text: str, end: int) -> bool:
     lexicon = medical_words()
     if all(w in lexicon for w in words):
         return True
-    return words[-1] in EPONYMS and bool(_CLINICAL_NEXT.match(text[end : end + 40]))
+    if all(w.group() in CLINICAL_ABBREVIATIONS for w in _WORD.finditer(span_text)):
+        return True
+    following = _CLINICAL_NEXT.match(text[end : end + 40])
+    if not following:
+        return False
+    if words[-1] in EPONYMS:
+        return True
+    # Any single word (hyphenated ones included: "Cheyne-Stokes", "Jackson-Pratt") that a
+    # model alone tagged right before a clinical noun: "Janeway lesions", "Virchow node",
+    # "Ludwig angina" name signs, not people. Not before a noun that is also a verb after a
+    # subject ("Kwame signs the consent").
+    return len(words) == 1 and following.group(1).casefold() not in _ALSO_VERBS
+
+
+# How many words after a name span may complete a condition's name ("Rocky Mountain" + "spotted
+# fever", "West Nile" + "virus").
+_NAMED_CONDITION_WORDS = 4
+
+
+def is_named_condition(text: str, start: int, end: int) -> bool:
+    """True when the span and the words right after it are a condition of the vocabulary:
+    diseases named after places and people ("Rocky Mountain spotted fever", "Lyme disease",
+    "West Nile virus"), which the census gazetteer reads as a first and last name and the
+    models as a place (found on the fourth development set, ``data/dev_v4``)."""
+    lexicon = full_lexicon()
+    words = list(_WORD.finditer(text, end, min(len(text), end + 60)))
+    for word in words[:_NAMED_CONDITION_WORDS]:
+        entry = lexicon.get(surface_key(text[start : word.end()]))
+        if entry is not None and entry.entity_type == "condition":
+            return True
+    return False
 
 
 _SENTENCE_START = regex.compile(r"(?:^|[.;:!?\n])[ \t]*$")

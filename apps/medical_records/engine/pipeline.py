@@ -166,11 +166,10 @@ def build_nlp(concepts: Mapping[str, Concept], language: str, *, vocabulary: boo
         sectionizer.add(chinese_rules.section_rules())
     else:
         _register_sentences()
-        nlp = medspacy.load(
-            medspacy_enable=["medspacy_tokenizer", "medspacy_target_matcher", "medspacy_context"]
-        )
+        nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer", "medspacy_target_matcher"])
         nlp.add_pipe("medical_clinical_sentences", first=True)
-        nlp.get_pipe("medspacy_context").add(english_rules.context_rules())
+        context = nlp.add_pipe("medspacy_context", config={"rules": None})
+        context.add(english_rules.shipped_rules() + english_rules.context_rules())
         # Sections set no ConText flags themselves (span_attrs None): ``assertion_of`` decides
         # what a section means, the same way for both languages.
         sectionizer = nlp.add_pipe(
@@ -327,9 +326,16 @@ def _in_section(ent, bounds) -> list:
     """ConText modifiers of ``ent`` inside its own section: assertion scope never crosses a
     section header ("家族史：父亲有高血压 检查：血压 160/100": the family cue stays in 家族史)."""
     own = next((b for b in bounds if b[0] <= ent.start < b[1]), None)
+    # A cue inside the entity's own words is part of its name, not a modifier of it: "migraine
+    # without aura", "nausea and vomiting, not intractable" are not negated.
+    modifiers = [
+        m
+        for m in ent._.modifiers
+        if not (ent.start <= m.modifier_span[0] and m.modifier_span[1] <= ent.end)
+    ]
     if own is None:
-        return list(ent._.modifiers)
-    return [m for m in ent._.modifiers if own[0] <= m.modifier_span[0] < own[1]]
+        return modifiers
+    return [m for m in modifiers if own[0] <= m.modifier_span[0] < own[1]]
 
 
 def assertion_of(modifiers, section: str, doc) -> str:

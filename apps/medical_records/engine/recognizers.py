@@ -30,9 +30,22 @@ _ID_KEYWORDS = (
 )
 _ZH_ID_KEYWORDS = (
     r"身份证号码|身份证号|身份证|病历号|住院号|门诊号|医保卡号|医保号|社保卡号|社保号|就诊卡号|"
-    r"病案号|护照号|登记号|ID号"
+    r"病案号|护照号|登记号|ID号|病案号码|病历编号|病案编号|住院编号|门诊编号|住院病历号|档案号|"
+    r"就诊号|病人号|患者编号|"
+    # Found on the fourth development set (data/dev_v4): card, imaging, pathology, emergency and
+    # serial numbers, and "ID" written after a Chinese word for the patient (患者ID).
+    r"诊疗卡号|医疗卡号|健康卡号|居民健康卡号|卡号|影像号|放射号|病理号|检查号|检验号|标本号|"
+    r"急诊号|留观号|流水号|住院流水号|门诊流水号|申请单号|(?:患者|病人|病员|就诊)ID"
 )
-_ID_VALUE = r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[\-./ ](?=[A-Za-z0-9])){3,24})"
+# Any other Chinese word ending in 号/编号/号码 (床号, 门诊病历号, 影像检查号…) introduces an
+# identifier when a colon or 为/是 follows it; the listed keywords need no separator. Telephone
+# numbers (电话号码：…) are left to the phone recognizer.
+_ZH_ID_GENERIC = r"\p{Han}{1,6}(?:号码|编号|号)(?=[ \t\u3000]*(?:[:：]|为|是))"
+_PHONE_WORDS = regex.compile(r"电话|手机|传真")
+# Full-width digits and letters too: Chinese notes typed with a full-width input method write
+# "病案号：４５１２８８３０".
+_ALNUM = r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ]"
+_ID_VALUE = rf"(?P<value>{_ALNUM}(?:{_ALNUM}|[\-./ －](?={_ALNUM})){{3,24}})"
 
 
 class HealthIdentifierRecognizer(LocalRecognizer):
@@ -43,8 +56,10 @@ class HealthIdentifierRecognizer(LocalRecognizer):
     ENTITY = "MEDICAL_ID"
     SCORE = 0.9
     _PATTERN = regex.compile(
-        rf"(?:(?<![\p{{L}}])(?i:{_ID_KEYWORDS})(?![\p{{Ll}}])|{_ZH_ID_KEYWORDS})"
-        r"[ \t]*(?:is|was|为|是)?[ \t]*[:：#=]?[ \t]*" + _ID_VALUE
+        rf"(?:(?<![\p{{L}}])(?i:{_ID_KEYWORDS})(?![\p{{Ll}}])|(?:{_ZH_ID_KEYWORDS})码?"
+        rf"|{_ZH_ID_GENERIC})"
+        # "住院号码为…", "病历号码：…": 码 after any keyword.
+        r"[ \t\u3000]*(?:is|was|为|是)?[ \t\u3000]*[:：#=＃]?[ \t\u3000]*" + _ID_VALUE
     )
 
     def __init__(self, supported_language: str = "en") -> None:
@@ -60,6 +75,8 @@ class HealthIdentifierRecognizer(LocalRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None):
         results = []
         for match in self._PATTERN.finditer(text):
+            if _PHONE_WORDS.search(text, match.start(), match.start("value")):
+                continue
             value = match.group("value").rstrip(" .-/")
             if sum(c.isdigit() for c in value) < 3:
                 continue
@@ -210,6 +227,11 @@ _ZH_BEFORE = (
 )
 
 
+# 于 is a surname and the preposition "at/on" of "患者于今日入院", "于昨日", "于本院": before a
+# time or place word it is the preposition.
+_PREPOSITION_YU = regex.compile(r"于[今昨前近本当次我外上下该此]")
+
+
 class ChineseNameRecognizer(LocalRecognizer):
     """Chinese personal names by their cues: after 患者/姓名/家属/医师... or before
     医生/主任/护士/先生/女士..., a common surname and one or two given-name characters."""
@@ -254,6 +276,8 @@ class ChineseNameRecognizer(LocalRecognizer):
         ):
             for match in pattern.finditer(text):
                 start, end = match.span("name")
+                if _PREPOSITION_YU.match(text, start, end):
+                    continue
                 results.append(
                     recognizer_result(self, self.ENTITY, start, end, 0.8, "Chinese name cue")
                 )

@@ -63,6 +63,8 @@ def _candidates(doc, language: str):
             last = doc[end - 1]
             if last.is_punct:
                 continue
+            if language == "zh" and _ends_inside_a_word(surface, doc, end):
+                continue
             entry = lexicon.get(surface)
             if entry is None:
                 continue
@@ -70,6 +72,20 @@ def _candidates(doc, language: str):
                 continue
             yield start, end, entry
             break
+
+
+# "高血压病史" is 高血压 + 病史 (history of hypertension), not 高血压病 + 史: a term ending in 病
+# gives its 病 back when the next character makes a word with it (病史, 病程, 病情...).
+_BING_WORDS = frozenset("史程情因人房例历理灶区号")
+
+
+def _ends_inside_a_word(surface: str, doc, end: int) -> bool:
+    return (
+        surface.endswith("病")
+        and len(surface) > 2
+        and end < len(doc)
+        and doc[end].text in _BING_WORDS
+    )
 
 
 def _too_common(token) -> bool:

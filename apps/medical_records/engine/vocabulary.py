@@ -27,6 +27,8 @@ from pathlib import Path
 
 import regex
 
+from .zh_morphology import compounds
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "vocabulary"
 ICD_VERSION = "ICD-10-CM 2026 (simple-icd-10-cm 1.5.0)"
 DRUG_VERSION = "drug-named-entity-recognition 2.0.9"
@@ -46,10 +48,80 @@ _STRIP_SUFFIXES = (
     ", unspecified site",
     " nos",
 )
-_STRIP_PREFIXES = ("unspecified ", "other ", "other specified ", "nonrheumatic ", "abnormal ")
+_STRIP_PREFIXES = (
+    "unspecified ",
+    "other ",
+    "other specified ",
+    "nonrheumatic ",
+    "abnormal ",
+    "nontraumatic ",
+)
+# "Dissection of aorta" is written "aortic dissection": the anatomical adjective of the organ
+# (standard English anatomical terms), used only to add a surface, never to replace one.
+_ORGAN_ADJECTIVES = {
+    "aorta": "aortic",
+    "heart": "cardiac",
+    "kidney": "renal",
+    "liver": "hepatic",
+    "lung": "pulmonary",
+    "stomach": "gastric",
+    "brain": "cerebral",
+    "colon": "colonic",
+    "esophagus": "esophageal",
+    "pancreas": "pancreatic",
+    "spleen": "splenic",
+    "bladder": "bladder",
+    "gallbladder": "gallbladder",
+    "prostate": "prostatic",
+    "uterus": "uterine",
+    "ovary": "ovarian",
+    "rectum": "rectal",
+    "bone": "bone",
+    "skin": "skin",
+    "eye": "ocular",
+    "ear": "ear",
+    "nose": "nasal",
+    "larynx": "laryngeal",
+    "pharynx": "pharyngeal",
+    "trachea": "tracheal",
+    "thyroid": "thyroid",
+    "adrenal gland": "adrenal",
+    "pituitary gland": "pituitary",
+    "spinal cord": "spinal cord",
+    "duodenum": "duodenal",
+    "intestine": "intestinal",
+    "small intestine": "small bowel",
+    "large intestine": "large bowel",
+    "breast": "breast",
+    "testis": "testicular",
+    "retina": "retinal",
+    "cornea": "corneal",
+    "bile duct": "bile duct",
+    "pleura": "pleural",
+    "pericardium": "pericardial",
+    "mitral valve": "mitral valve",
+    "aortic valve": "aortic valve",
+    "vertebral artery": "vertebral artery",
+    "carotid artery": "carotid artery",
+}
+_NOUN_OF_ORGAN = regex.compile(r"^(?P<noun>[a-z]+) of (?:the )?(?P<organ>[a-z ]+?)$")
+# A single pathology word heading "X of Y" in an unspecified code ("diverticulitis of
+# intestine, part unspecified") is a surface of its own ("diverticulitis"), ranked after every
+# written form. Not for neoplasms: "carcinoma" alone names no site.
+_PATHOLOGY_HEAD = regex.compile(
+    r"^(?P<head>[a-z]+(?:itis|osis|emia|iasis|pathy|ectasis|megaly|plasia|trophy|algia|rrhea"
+    r"|rrhage|ism)) of "
+)
+_NEOPLASM_OF = regex.compile(r"^malignant neoplasm of (?:the )?(?P<site>[a-z]+(?: [a-z]+)?)$")
+_VIRAL_HEPATITIS = regex.compile(r"^(?:acute |chronic )?viral hepatitis (?P<letter>[a-e])$")
 # "Endocarditis, valve unspecified", "Otitis media, unspecified ear": a trailing clause that
 # only says what is not known.
 _UNSPECIFIED_CLAUSE = regex.compile(r",[^,]*\bunspecified\b[^,]*$")
+# "Family history of glaucoma" (Z83.511), "Personal history of ...": an assertion and a
+# condition in one description. As a surface it swallows the ConText cue, so the condition came
+# out "historical" with a Z code; without it the condition is matched by its own name and ConText
+# makes it family or historical.
+_HISTORY_DESCRIPTION = regex.compile(r"^(?:family |personal )?history of ", regex.IGNORECASE)
 # ICD chapters whose codes are not clinical findings a note names by their description.
 _SKIPPED_CHAPTER_LETTERS = ("V", "W", "X", "Y")
 
@@ -93,6 +165,29 @@ def _icd_variants(description: str) -> list[str]:
         # lacrimal passages" is not "stenosis").
         if " and " in form and not regex.search(r",| of | in | with | due to | without ", form):
             variants.extend(part.strip() for part in form.split(" and "))
+    # "Sickle-cell disorders" is written "sickle cell" as often as with the hyphen.
+    variants += [form.replace("-", " ") for form in variants if "-" in form]
+    for form in list(variants):
+        inverted = _NOUN_OF_ORGAN.match(form)
+        if inverted and inverted["organ"] in _ORGAN_ADJECTIVES:
+            variants.append(f"{_ORGAN_ADJECTIVES[inverted['organ']]} {inverted['noun']}")
+    # Notes say "colon cancer", "pancreatic cancer" and "hepatitis C" where ICD-10-CM writes
+    # "Malignant neoplasm of colon" and "Unspecified viral hepatitis C" (missed on the fourth
+    # development set: "colon cancer" came out as "cancer", C80.1).
+    for form in list(variants):
+        site = _NEOPLASM_OF.match(form)
+        if site:
+            variants.append(f"{site['site']} cancer")
+            if site["site"] in _ORGAN_ADJECTIVES:
+                variants.append(f"{_ORGAN_ADJECTIVES[site['site']]} cancer")
+        hepatitis = _VIRAL_HEPATITIS.match(form)
+        if hepatitis:
+            variants.append(f"hepatitis {hepatitis['letter']}")
+    if "unspecified" in base:
+        for form in list(variants):
+            head = _PATHOLOGY_HEAD.match(form)
+            if head:
+                variants.append(head["head"])
     return [v for v in dict.fromkeys(variants) if len(v) >= 3]
 
 
@@ -138,6 +233,8 @@ def icd_lexicon() -> dict[str, VocabularyEntry]:
             names += [(term, 1 + elsewhere) for term in cm.get_inclusion_term(code)]
             for name, own in names:
                 for rank, surface in enumerate(_icd_variants(name)):
+                    if _HISTORY_DESCRIPTION.match(surface):
+                        continue
                     key = (own, rank, len(code), code)
                     if surface not in ranked or key < ranked[surface][0]:
                         ranked[surface] = (key, entry)
@@ -148,6 +245,27 @@ def icd_lexicon() -> dict[str, VocabularyEntry]:
 def english_condition_words() -> frozenset[str]:
     """Single-word condition surfaces of ICD-10-CM ("pneumonia", "asthma")."""
     return frozenset(s for s in icd_lexicon() if " " not in s and s.isalpha())
+
+
+# ICD-10-CM writes descriptions in sentence case, so a capitalised word after the first is a
+# proper noun: an eponym ("Hodgkin lymphoma", "Guillain-Barre syndrome", "Meniere's disease").
+_CAPITALISED = regex.compile(r"(?<=\S[ \-(])(\p{Lu}\p{Ll}{2,})(?:['’]s)?\b")
+_FIRST_POSSESSIVE = regex.compile(r"^(\p{Lu}\p{Ll}{2,})['’]s\b")
+
+
+@lru_cache(maxsize=1)
+def icd_eponyms() -> frozenset[str]:
+    """Lower-case eponyms of ICD-10-CM 2026 (descriptions and inclusion terms): every capitalised
+    word after the first, and a first word in the possessive ("Parkinson's disease"). Used so
+    that the name models' spans on them are not masked (``lookalikes.medical_words``)."""
+    import simple_icd_10_cm as cm
+
+    words: set[str] = set()
+    for code, description in icd_codes().items():
+        for text in (description, *cm.get_inclusion_term(code)):
+            words.update(m.casefold() for m in _CAPITALISED.findall(text))
+            words.update(m.casefold() for m in _FIRST_POSSESSIVE.findall(text))
+    return frozenset(words)
 
 
 @lru_cache(maxsize=1)
@@ -206,11 +324,83 @@ def project_lexicon() -> dict[str, VocabularyEntry]:
 
 
 @lru_cache(maxsize=1)
+def chinese_lexicon() -> dict[str, VocabularyEntry]:
+    """Chinese clinical terms (``data/vocabulary/zh_terms.tsv``): a condition is coded with the
+    row's ICD-10-CM code or, without one, the code ICD-10-CM's lexicon gives its English name; a
+    medication carries its English generic name and the ATC code where the project data knows
+    it, else the DrugBank id. A row that resolves to nothing is an error (tested)."""
+    out = dict(composed_chinese_lexicon())
+    for surface, entity_type, english, code in chinese_rows():
+        entry = resolve_chinese_row(entity_type, english, code)
+        if entry is not None:
+            out[surface_key(surface)] = entry
+    return out
+
+
+@lru_cache(maxsize=1)
+def composed_chinese_lexicon() -> dict[str, VocabularyEntry]:
+    """Chinese disease compounds (body part + pathology morpheme, ``zh_morphology``) whose
+    English rendering is an ICD-10-CM surface: 输尿管结石 -> "calculus of ureter" -> N20.1."""
+    lexicon = icd_lexicon()
+    out: dict[str, VocabularyEntry] = {}
+    for surface, forms in compounds():
+        for form in forms:
+            entry = next(
+                (lexicon[v] for v in _icd_variants(form) if v in lexicon and lexicon[v]),
+                None,
+            )
+            if entry is not None and entry.entity_type == "condition":
+                out[surface] = VocabularyEntry(
+                    "condition", entry.system, entry.code, entry.label, "project-composed"
+                )
+                break
+    return out
+
+
+def chinese_rows() -> list[tuple[str, str, str, str]]:
+    """The rows of ``zh_terms.tsv``: surface, type, English name, ICD-10-CM code or ""."""
+    rows = []
+    with (DATA / "zh_terms.tsv").open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip() or line.startswith("#"):
+                continue
+            surface, entity_type, english, *rest = line.rstrip("\n").split("\t")
+            rows.append((surface, entity_type, english, rest[0] if rest else ""))
+    return rows
+
+
+def resolve_chinese_row(entity_type: str, english: str, code: str) -> VocabularyEntry | None:
+    """The entry of one ``zh_terms.tsv`` row, or None when its code or name is unknown."""
+    if entity_type == "medication":
+        generic = english.casefold()
+        atc = atc_codes().get(generic)
+        if atc:
+            return VocabularyEntry("medication", "ATC", atc, generic, "project")
+        # A generic the drug package lacks as written (estradiol, mannitol) keeps its name
+        # without a DrugBank id: the generic name is the normalised form.
+        drug = drug_lexicon().get(generic) or drug_lexicon().get(generic.split(" / ")[0])
+        drug_code = drug.code if drug else ""
+        return VocabularyEntry("medication", "DrugBank", drug_code, generic, "project")
+    if code:
+        description = icd_codes().get(code)
+        if description is None:
+            return None
+        kind = "allergy" if code.startswith("Z88") else "condition"
+        return VocabularyEntry(kind, "ICD-10-CM", code, description, "project")
+    lexicon = icd_lexicon()
+    for form in _icd_variants(english):
+        if form in lexicon:
+            return lexicon[form]
+    return None
+
+
+@lru_cache(maxsize=1)
 def full_lexicon() -> dict[str, VocabularyEntry]:
     """Every surface of every vocabulary: project data over drugs over ICD-10-CM (a word that
     is both a drug and a condition, "digoxin toxicity" aside, is a drug)."""
     merged = dict(icd_lexicon())
     merged.update(drug_lexicon())
+    merged.update(chinese_lexicon())
     merged.update(project_lexicon())
     return merged
 
@@ -225,6 +415,8 @@ def counts() -> dict[str, int]:
         "drug name variants": len(_drug_data()["drug_variant_to_canonical"]),
         "ATC (project data)": len(atc_codes()),
         "project terms": len(project_lexicon()),
+        "Chinese terms": len(chinese_lexicon()),
+        "Chinese compounds (composed)": len(composed_chinese_lexicon()),
     }
 
 

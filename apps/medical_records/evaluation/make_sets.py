@@ -1,9 +1,11 @@
-"""Writes the held-out evaluation sets of ``evaluate_medical`` (run once; the JSONL is committed).
+"""Writes the first held-out sets (run once; the JSONL is committed). They were scored before a
+development set existed, so since 2026-12-06 they are a development set, ``dev/v1_heldout/``;
+``evaluate_medical`` reports the second held-out sets (``make_heldout_v2``).
 
     python -m apps.medical_records.evaluation.make_sets
 
-Held-out sets (reported, never tuned on): ``heldout/entities_{en,zh}.jsonl``,
-``heldout/phi.jsonl``, ``heldout/lookalikes.jsonl``, ``heldout/assertions.jsonl``. Terms are
+Sets: ``v1_heldout/entities_{en,zh}.jsonl``, ``v1_heldout/phi.jsonl``,
+``v1_heldout/lookalikes.jsonl``, ``v1_heldout/assertions.jsonl``. Terms are
 clinical words outside the old demo ontology (checked below against the seed's labels and
 aliases); names come from lists checked to be disjoint from every list the detectors use (the
 census name files of ``names`` and the Chinese surname list of the recognizers). Sentences are
@@ -36,7 +38,7 @@ from apps.medical_records.evaluation.set_terms import (
 )
 
 HERE = Path(__file__).resolve().parents[1] / "data"
-OUT = HERE / "heldout"
+OUT = HERE / "dev" / "v1_heldout"
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -59,7 +61,7 @@ def main() -> None:
         raise SystemExit(f"terms in both the development and the held-out set: {overlap}")
     if inside:
         raise SystemExit(f"terms inside the old demo ontology: {inside}")
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     sets = {
         "entities_en.jsonl": entity_rows(EN_TERMS, EN_TEMPLATES, rng),
         "entities_zh.jsonl": entity_rows(ZH_TERMS, ZH_TEMPLATES, rng),
@@ -67,12 +69,10 @@ def main() -> None:
         "lookalikes.jsonl": lookalike_rows(),
         "assertions.jsonl": assertion_rows(rng),
     }
-    dev = HERE / "dev"
-    dev.mkdir(exist_ok=True)
-    sets["../dev/entities_en.jsonl"] = entity_rows(DEV_EN_TERMS, EN_TEMPLATES, rng)
-    sets["../dev/entities_zh.jsonl"] = entity_rows(DEV_ZH_TERMS, ZH_TEMPLATES, rng)
-    sets["../dev/assertions.jsonl"] = assertion_rows(rng, DEV_EN_TERMS, DEV_ZH_TERMS)
-    sets["../dev/lookalikes.jsonl"] = dev_lookalike_rows()
+    sets["../entities_en.jsonl"] = entity_rows(DEV_EN_TERMS, EN_TEMPLATES, rng)
+    sets["../entities_zh.jsonl"] = entity_rows(DEV_ZH_TERMS, ZH_TEMPLATES, rng)
+    sets["../assertions.jsonl"] = assertion_rows(rng, DEV_EN_TERMS, DEV_ZH_TERMS)
+    sets["../lookalikes.jsonl"] = dev_lookalike_rows()
     for filename, rows in sets.items():
         with (OUT / filename).open("w", encoding="utf-8") as handle:
             for row in rows:

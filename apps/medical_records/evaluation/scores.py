@@ -31,7 +31,9 @@ PHI_KINDS = (
     "LOCATION",
     "ORGANIZATION",
 )
-HELDOUT = DATA / "heldout"
+# The second held-out sets (made 2026-12-06, see ``make_heldout_v2``); the first ones are now the
+# development set ``dev/v1_heldout/``.
+HELDOUT = DATA / "heldout_v2"
 HELDOUT_PHI = HELDOUT / "phi.jsonl"
 HELDOUT_LOOKALIKES = HELDOUT / "lookalikes.jsonl"
 HELDOUT_ASSERTIONS = HELDOUT / "assertions.jsonl"

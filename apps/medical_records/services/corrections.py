@@ -17,7 +17,7 @@ from apps.audit.services import audited
 from apps.medical_records.engine.pipeline import ASSERTIONS
 from apps.medical_records.models import Correction, CorrectionKind, Extraction, Note
 
-from .identity import Pseudonymizer, decrypt, encrypt
+from .identity import Pseudonymizer
 from .notes import NoteInputError
 
 ENTITY_TYPES = ("condition", "medication", "procedure", "test", "allergy")
@@ -153,7 +153,7 @@ def _apply(correction: Correction, note: Note, extraction: Extraction, tenant) -
         pseudonymizer = Pseudonymizer(tenant)
         token = pseudonymizer(correction.phi_kind, value)
         pseudonymizer.save()
-        correction.encrypted_value = encrypt(value)
+        correction.encrypted_value = value  # stored under the tenant's data key
         note.text = note.text[: correction.start] + token + note.text[correction.end :]
         delta = len(token) - len(value)
         for other in entities:
@@ -172,7 +172,7 @@ def corrections_as_eval_rows(*, tenant_slug: str) -> dict[str, list[dict]]:
         note = correction.note
         if correction.kind == "missed_phi":
             token_end = note.text.find("]", correction.start) + 1
-            value = decrypt(correction.encrypted_value)
+            value = correction.encrypted_value
             text = note.text[: correction.start] + value + note.text[token_end:]
             phi.append({"text": text, "phi": [[value, correction.phi_kind]]})
             continue

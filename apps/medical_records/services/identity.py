@@ -3,8 +3,9 @@
 - A token is ``[KIND-<10 letters>]``: an HMAC-SHA256 of the kind and the normalised value under a
   per-tenant key, so the same name is the same token in every note of a tenant and different in
   another tenant's.
-- The mapping token -> value is stored encrypted with Fernet (AES-128-CBC + HMAC) under
-  ``MEDICAL_RECORDS_ENCRYPTION_KEY``, by default derived from the secret key.
+- The mapping token -> value is stored encrypted under the tenant's data key
+  (``PseudonymEntry.encrypted_value``, a ``PseudonymValueField``: rotated by
+  ``privacy_rotate_keys``, crypto-shredded at offboarding); the model reads it decrypted.
 - Dates move by the patient's offset (-365..-30 days, from the identity digest), so intervals
   between a patient's dates survive.
 - Only a clinician holding an active ``ReidentificationGrant`` re-identifies, and every attempt
@@ -13,13 +14,10 @@
 
 from __future__ import annotations
 
-import base64
-import functools
 import hashlib
 import hmac
 
 import regex
-from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -28,6 +26,9 @@ from apps.accounts.models import ApiKey, Membership
 from apps.accounts.roles import Role
 from apps.audit.services import audited
 from apps.medical_records.models import Note, Patient, PseudonymEntry, ReidentificationGrant
+from apps.medical_records.platform_key import decrypt, encrypt, fernet
+
+__all__ = ["decrypt", "encrypt", "fernet"]  # the platform key, for the pending note batches
 
 TOKEN = regex.compile(r"\[(?P<kind>NAME|ID|PHONE|EMAIL|ADDRESS|IP)-(?P<digest>[b-z]{10})\]")
 # Token digests are written in letters: a token must never contain digits that could read as
@@ -38,27 +39,6 @@ _SPACES = regex.compile(r"\s+")
 
 class ReidentificationDenied(Exception):
     """The credential may not re-identify (wrong role or no active grant)."""
-
-
-@functools.cache
-def _fernet_for(secret: str) -> Fernet:
-    key = getattr(settings, "MEDICAL_RECORDS_ENCRYPTION_KEY", "") or ""
-    if not key:
-        digest = hashlib.sha256(b"medical-records-fernet:" + secret.encode()).digest()
-        key = base64.urlsafe_b64encode(digest).decode()
-    return Fernet(key.encode() if isinstance(key, str) else key)
-
-
-def fernet() -> Fernet:
-    return _fernet_for(settings.SECRET_KEY)
-
-
-def encrypt(value: str) -> str:
-    return fernet().encrypt(value.encode("utf-8")).decode("ascii")
-
-
-def decrypt(token: str) -> str:
-    return fernet().decrypt(token.encode("ascii")).decode("utf-8")
 
 
 def tenant_key(tenant) -> bytes:
@@ -101,9 +81,7 @@ class Pseudonymizer:
         if not self.pending:
             return 0
         rows = [
-            PseudonymEntry(
-                tenant=self.tenant, kind=kind, token=token, encrypted_value=encrypt(value)
-            )
+            PseudonymEntry(tenant=self.tenant, kind=kind, token=token, encrypted_value=value)
             for token, (kind, value) in self.pending.items()
         ]
         PseudonymEntry.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
@@ -192,7 +170,7 @@ def note_reidentify(*, tenant, note: Note, credential, role: str) -> str:
         )
     tokens = {m.group() for m in TOKEN.finditer(note.text)}
     values = {
-        entry.token: decrypt(entry.encrypted_value)
+        entry.token: entry.encrypted_value  # decrypted by the field
         for entry in PseudonymEntry.objects.filter(tenant=tenant, token__in=tokens)
     }
     return TOKEN.sub(lambda m: values.get(m.group(), m.group()), note.text)

@@ -2,7 +2,7 @@
 labelled from the vocabularies, served by ``models_runtime`` (model ``medical-ner``, task
 ``token-classify``) on de-identified text, and batched there with other callers' texts.
 
-No clinical token-classification model ships offline on PyPI (TOOLCHAIN.md), so
+No clinical token-classification model ships offline on PyPI (docs/toolchain.md), so
 ``train_medical_ner`` trains one: a 2-layer BERT (hidden size 64) on Rampart's uncased WordPiece
 vocabulary (CC-BY-4.0), labels CONDITION and MEDICATION in BIO form, from sentences made of
 templates and vocabulary terms. Terms of the evaluation sets (held-out and development) are
@@ -104,7 +104,7 @@ def _chunks(text: str) -> list[tuple[int, int]]:
 def _evaluation_terms() -> set[str]:
     data = Path(__file__).resolve().parents[1] / "data"
     terms = set()
-    for path in [*data.glob("heldout/entities_*.jsonl"), *data.glob("dev/entities_*.jsonl")]:
+    for path in sorted(data.glob("**/entities_*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             for span, *_ in json.loads(line)["entities"]:
                 terms.add(span.casefold())

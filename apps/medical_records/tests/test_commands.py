@@ -4,10 +4,13 @@ real worker (its own database and Redis database)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
+from apps import medical_records as medical
 
 
 @pytest.mark.django_db
@@ -53,12 +56,22 @@ def test_evaluate_medical_rejects_bad_files(tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_project_evaluation_set_meets_its_targets(capsys):
-    call_command("evaluate_medical")
+def test_the_development_sets_meet_their_targets(capsys):
+    # The held-out sets (the command's default) are reported in the README, not asserted here:
+    # a test on them would be a target to tune against.
+    dev = Path(medical.__file__).parent / "data" / "dev" / "v1_heldout"
+    call_command(
+        "evaluate_medical",
+        assertions=str(dev / "assertions.jsonl"),
+        phi=str(dev / "phi.jsonl"),
+        lookalikes=str(dev / "lookalikes.jsonl"),
+        entities=[str(dev / "entities_en.jsonl"), str(dev / "entities_zh.jsonl")],
+    )
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["assertion_sentences"] >= 150
-    assert report["assertion_accuracy"] >= 0.9 and report["assertion_macro_f1"] >= 0.85
-    assert report["phi_recall_identifiers"] >= 0.95 and report["phi_recall_names"] >= 0.85
+    assert report["assertion_accuracy"] >= 0.95 and report["assertion_macro_f1"] >= 0.9
+    assert report["phi_recall_identifiers"] >= 0.99 and report["phi_recall_names"] >= 0.95
+    assert report["phi_precision"] >= 0.95
 
 
 @pytest.mark.postgres

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from apps.audit.models import AuditEvent
 from apps.medical_records.models import Correction, Extraction
+from tests.raw_sql import raw_text
 
 BASE = "/api/v1/medical"
 NOTE = "Admitted with pyelonephritis. Denies fever. Started ceftriaxone."
@@ -89,7 +90,9 @@ def test_missed_phi_is_masked_and_kept_only_encrypted(clinician, structured):
     masked = clinician.get(f"{BASE}/notes/{structured['id']}/").json()["text"]
     assert "ceftriaxone" not in masked and "[NAME-" in masked
     correction = Correction.objects.get()
-    assert "ceftriaxone" not in correction.encrypted_value
+    raw = raw_text(Correction, "encrypted_value", correction.pk)  # under the tenant's data key
+    assert "ceftriaxone" not in raw and raw.startswith("pv1:")
+    assert correction.encrypted_value == "ceftriaxone"
 
 
 def test_a_corrected_extraction_appears_in_the_next_evaluation(

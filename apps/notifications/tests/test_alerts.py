@@ -21,6 +21,7 @@ from apps.notifications.alerts import alert_raise
 from apps.notifications.models import Alert, Delivery
 from apps.notifications.services import destination_create
 from apps.notifications.tests.receiver import WebhookReceiver
+from tests.raw_sql import raw_key
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_a_failed_audit_verification_raises_a_critical_alert(
     tamper(
         (
             f"UPDATE {EVENTS} SET details = %s WHERE id = %s",
-            [json.dumps({"forged": True}), str(events[1].pk)],
+            [json.dumps({"forged": True}), raw_key(AuditEvent, events[1].pk)],
         )
     )
     destination_create(tenant=tenant, kind="email", emails=["security@example.com"])

@@ -237,3 +237,36 @@ def test_percentiles_come_from_bucket_bounds():
     assert recorder.percentile_ms([0] * 13 + [3], 0.5) == 120_000  # the open last bucket
     assert recorder.group_of("/api/v1/medical/notes/") == "medical records"
     assert recorder.group_of("/ops/data/") is None
+
+
+@pytest.mark.django_db
+def test_empty_charts_say_why_and_what_would_fill_them(
+    client, tenant, make_member, superuser, settings
+):
+    """Grafana's "no data yet because ...": a tenant's admin never sees latency (timings carry
+    no tenant); without Redis each web process counts only its own requests; a chart with data
+    has no note."""
+    settings.REDIS_URL = ""
+    client.force_login(superuser)
+    empty = client.get("/ops/data/").json()["throughput"]["empty"]
+    assert set(empty) == {
+        "chart-vertical-rate",
+        "chart-model-rate",
+        "chart-vertical-latency",
+        "chart-vertical-status",
+    }
+    assert "REDIS_URL" in empty["chart-vertical-rate"]
+    assert "REDIS_URL" in empty["chart-vertical-latency"]
+    assert "audit log" in empty["chart-model-rate"]
+
+    recorder.record("inference API", 200, 0.1)
+    audit_event_record(tenant=tenant, action="inference.chat", model_name="chat")
+    empty = client.get("/ops/data/").json()["throughput"]["empty"]
+    assert set(empty.values()) == {None}
+
+    client.force_login(make_member(tenant, Role.ADMIN))
+    empty = client.get("/ops/data/").json()["throughput"]["empty"]
+    assert "superusers only" in empty["chart-vertical-latency"]
+    assert empty["chart-vertical-rate"] is None and empty["chart-model-rate"] is None
+    html = client.get("/ops/").content.decode()
+    assert 'id="chart-vertical-latency-empty"' in html

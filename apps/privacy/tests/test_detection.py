@@ -120,10 +120,18 @@ def test_chinese_id_with_a_wrong_check_digit_is_not_reported():
         "Worker pid=12345 started at 2024-05-01T12:30:45Z",
         "request 550e8400-e29b-41d4-a716-446655440000 done",
         "Model MiniLM-L6-v2 revision 7dcd93b loaded in 0.31 s",
+        # Django's str(datetime) with microseconds and offset: "01.571234+00" is phone-shaped.
+        "Cleaned up 0 expired access attempts older than 2026-12-06 19:45:01.571234+00:00",
+        "GET /api/v1/risk/scores/ -> 200 in 15280 ms",
     ],
 )
 def test_ordinary_text_is_left_alone(text):
     assert mask_pii(text) == text
+
+
+def test_a_phone_number_beside_a_timestamp_is_still_masked():
+    text = "call 415-555-0132 before 2026-12-06 19:45:01.571234+00:00"
+    assert mask_pii(text) == "call <PHONE_NUMBER> before 2026-12-06 19:45:01.571234+00:00"
 
 
 def test_findings_carry_no_matched_text():

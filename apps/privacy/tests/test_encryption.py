@@ -7,7 +7,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from apps.customer_service.models import Turn
 from apps.customer_service.tests import factories as cs
@@ -15,15 +14,14 @@ from apps.medical_records.models import Note
 from apps.medical_records.tests import factories as medical
 from apps.privacy.migration_ops import encrypt_existing_rows
 from apps.privacy.models import TenantDataKey
+from tests.raw_sql import raw_bytes, raw_text, raw_update
 
 pytestmark = pytest.mark.django_db
 SECRET = "my card is 4111 1111 1111 1111, call 555-0199"
 
 
 def _raw(model, pk) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT text FROM {model._meta.db_table} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
+    return raw_text(model, "text", pk)
 
 
 def test_raw_columns_hold_no_plaintext(tenant):
@@ -40,10 +38,7 @@ def test_raw_columns_hold_no_plaintext(tenant):
 
 def test_rows_stored_in_clear_are_encrypted_in_place(tenant):
     turn = cs.turn(tenant)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Turn._meta.db_table} SET text = %s WHERE id = %s", [SECRET, turn.pk]
-        )
+    raw_update(Turn, "text", turn.pk, SECRET)
     assert _raw(Turn, turn.pk) == SECRET
     assert encrypt_existing_rows(Turn, "text") >= 1
     assert SECRET not in _raw(Turn, turn.pk) and Turn.objects.get(pk=turn.pk).text == SECRET
@@ -68,9 +63,7 @@ def test_uploaded_dataset_rows_are_encrypted_at_rest(tenant):
     from apps.financial_risk.tests.factories import tiny_dataset
 
     dataset = tiny_dataset(tenant, n=40)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT data FROM {Dataset._meta.db_table} WHERE id = %s", [dataset.pk])
-        raw = bytes(cursor.fetchone()[0])
+    raw = raw_bytes(Dataset, "data", dataset.pk)
     assert raw.startswith(f"pv1:{tenant.pk}:".encode())
     assert b"PAR1" not in raw and b"east" not in raw  # no Parquet, no column value
     assert len(dataset_table(Dataset.objects.get(pk=dataset.pk))["income"]) == 40

@@ -5,33 +5,31 @@ are encrypted in place (the migrations' helper) and key rotation keeps them read
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from apps.customer_service.models import Conversation, Rating, ReviewItem, Turn
 from apps.customer_service.services import rating_create, review_approve
 from apps.customer_service.tests import factories as cs
-from apps.financial_risk.models import Decision
+from apps.financial_risk.models import Decision, Transaction, TransactionImport
+from apps.financial_risk.services.fraud_imports import transaction_import_run
 from apps.financial_risk.services.monitoring import recent_inputs
 from apps.financial_risk.tests import factories as risk
 from apps.privacy.migration_ops import encrypt_existing_rows
+from tests.raw_sql import raw_bytes, raw_text, raw_update
 
 pytestmark = pytest.mark.django_db
 EMAIL = "field.owner@example.net"
 
 
 def _raw(model, column: str, pk) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {column}::text FROM {model._meta.db_table} WHERE id = %s", [str(pk)]
-        )
-        return cursor.fetchone()[0]
+    return raw_text(model, column, pk)
 
 
 def _customer_rows(tenant):
@@ -79,15 +77,8 @@ def test_raw_columns_hold_ciphertext_and_the_api_answers_as_before(tenant, admin
 def test_rows_stored_in_clear_are_encrypted_in_place_once(tenant):
     conversation = cs.conversation(tenant)
     decision = risk.decision(tenant)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Conversation._meta.db_table} SET slots = %s WHERE id = %s",
-            [json.dumps({"email": EMAIL}), str(conversation.pk)],
-        )
-        cursor.execute(
-            f"UPDATE {Decision._meta.db_table} SET inputs = %s WHERE id = %s",
-            ['{"income": 1.5}', str(decision.pk)],
-        )
+    raw_update(Conversation, "slots", conversation.pk, json.dumps({"email": EMAIL}))
+    raw_update(Decision, "inputs", decision.pk, '{"income": 1.5}')
     assert EMAIL in _raw(Conversation, "slots", conversation.pk)
     assert Conversation.objects.get(pk=conversation.pk).slots == {"email": EMAIL}  # clear reads
     assert encrypt_existing_rows(Conversation, "slots") >= 1
@@ -108,3 +99,36 @@ def test_key_rotation_reencrypts_the_json_fields(tenant):
     assert f"pv1:{tenant.pk}:2:" in _raw(Decision, "inputs", decision.pk)
     assert Conversation.objects.get(pk=conversation.pk).slots["email"] == EMAIL
     assert Decision.objects.get(pk=decision.pk).inputs == risk.tiny_applicant()
+
+
+def _raw_bytes(model, column: str, pk) -> bytes:
+    return raw_bytes(model, column, pk)
+
+
+def test_a_staged_transaction_import_is_ciphertext_and_survives_rotation(tenant):
+    imported = risk.transaction_import(tenant)  # staged for its job (not run yet)
+    raw = _raw_bytes(TransactionImport, "data", imported.pk)
+    assert raw.startswith(f"pv1:{tenant.pk}:1:".encode())
+    assert not raw.startswith(b"\x1f\x8b") and b"acct-imp-1" not in raw  # not a gzip file
+    call_command("privacy_rotate_keys", stdout=StringIO())
+    assert _raw_bytes(TransactionImport, "data", imported.pk).startswith(
+        f"pv1:{tenant.pk}:2:".encode()
+    )
+    # The job reads the staged rows back through the field, decrypted, and stores them.
+    staged = TransactionImport.objects.get(pk=imported.pk)
+    result = transaction_import_run(imported=staged, progress=lambda *args: None)
+    assert result["state"] == "stored"
+    assert Transaction.objects.filter(tenant=tenant, account__external_id="acct-imp-1").exists()
+    assert _raw_bytes(TransactionImport, "data", imported.pk) == b""  # emptied when done
+
+
+def test_imports_staged_in_clear_are_encrypted_and_empty_files_left_alone(tenant):
+    staged, finished = risk.transaction_import(tenant), risk.transaction_import(tenant)
+    clear = gzip.compress(b'["line","account"]\n[2,"acct-clear-9"]\n')
+    # As the rows were before the migration:
+    raw_update(TransactionImport, "data", staged.pk, clear)
+    raw_update(TransactionImport, "data", finished.pk, b"")
+    assert encrypt_existing_rows(TransactionImport, "data") == 1  # the empty one is untouched
+    assert _raw_bytes(TransactionImport, "data", staged.pk).startswith(b"pv1:")
+    assert _raw_bytes(TransactionImport, "data", finished.pk) == b""
+    assert bytes(TransactionImport.objects.get(pk=staged.pk).data) == clear

@@ -8,6 +8,7 @@ import zipfile
 from io import StringIO
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
@@ -27,6 +28,7 @@ from apps.medical_records.tests import factories as medical
 from apps.privacy.keys import KeyUnavailable, decrypt
 from apps.privacy.models import ErasureRequest, TenantDataKey
 from models_runtime.cache import cache_get, cache_key, cache_set
+from tests.raw_sql import raw_key
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/privacy/erasure-requests/"
@@ -145,13 +147,50 @@ def test_patient_and_applicant_erasure_keep_the_audit_chain_verifiable(
         call_command("audit_verify", stdout=StringIO(), stderr=StringIO())
 
 
+def _export(tenant) -> set:
+    """Export ``tenant`` under PRIVACY_EXPORT_ROOT; the archives there afterwards."""
+    call_command("privacy_export", "--tenant", tenant.slug, stdout=StringIO())
+    return _export_archives()
+
+
+def _export_archives() -> set:
+    return set(django_settings.PRIVACY_EXPORT_ROOT.glob("*.zip"))
+
+
+def test_a_subject_erasure_deletes_only_the_tenants_archives_that_quote_them(
+    anchors, tenant, other_tenant, make_member, django_capture_on_commit_callbacks
+):
+    before_contact = _export(tenant)  # made before the customer wrote: quotes nobody
+    _customer_conversation(tenant, "carol.customer@example.com")
+    _customer_conversation(other_tenant, "carol.customer@example.com")
+    quoting = _export(tenant) - before_contact
+    theirs = _export(other_tenant) - quoting - before_contact
+    assert len(before_contact) == len(quoting) == len(theirs) == 1
+    erasure = erasure_request_create(
+        tenant=tenant,
+        requested_by=make_member(tenant, Role.ADMIN),
+        scope="subject",
+        subject_kind="customer",
+        subject_id="Carol.Customer@example.com",  # as the person wrote it: any case
+        reason="request",
+    )
+    erasure = _approve(erasure, tenant, make_member, django_capture_on_commit_callbacks)
+    assert erasure.certificate["derived"]["export_archives"] == 1
+    # Another tenant's archive is that tenant's data (its own controller, its own request).
+    assert _export_archives() == before_contact | theirs
+
+
 def test_tenant_offboarding_exports_then_erases_and_shreds_keys(
     anchors, tenant, make_member, django_capture_on_commit_callbacks, settings
 ):
     conversation = _customer_conversation(tenant, "bob@example.com")
+    earlier = _export(tenant)  # an earlier export: a copy the offboarding removes
     raw = Turn.objects.filter(conversation=conversation).values_list("text", flat=True)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT text FROM {Turn._meta.db_table} WHERE tenant_id = %s", [tenant.pk])
+        cursor.execute(
+            f"SELECT text FROM {Turn._meta.db_table} WHERE tenant_id = %s",
+            [raw_key(Tenant, tenant.pk)],
+        )
         ciphertext = cursor.fetchone()[0]
     assert list(raw) == ["I am bob@example.com"]
     erasure = erasure_request_create(
@@ -162,6 +201,8 @@ def test_tenant_offboarding_exports_then_erases_and_shreds_keys(
     with zipfile.ZipFile(archive) as export:
         turns = export.read("customer_service_turn.jsonl").decode()
         assert "I am bob@example.com" in turns and "README.txt" in export.namelist()
+    assert set(settings.PRIVACY_EXPORT_ROOT.glob("*.zip")) == {archive}  # the hand-over only
+    assert len(earlier) == 1 and erasure.certificate["derived"]["export_archives"] == 1
     assert not Conversation.objects.filter(tenant=tenant).exists()
     assert Tenant.objects.get(pk=tenant.pk).is_active is False  # a tombstone stays
     assert erasure.certificate["derived"]["data_keys_destroyed"] == 1

@@ -31,7 +31,9 @@
       { selector: "edge", style: { width: 1.5, "line-color": "#aaa", "target-arrow-color": "#aaa", "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(label)", "font-size": 8, color: "#666", "text-rotation": "autorotate" } },
       { selector: ":selected", style: { "border-width": 3, "border-color": "#e15759" } }
     ],
-    layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 8000 }
+    layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 8000 },
+    // Fitting two or three nodes to the canvas would blow them up past its edges: at most 2x.
+    maxZoom: 2
   });
   window.kgCy = cy;
   function showCounts() {

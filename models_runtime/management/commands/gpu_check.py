@@ -33,7 +33,7 @@ def cuda_problem() -> str | None:
         return (
             f"no NVIDIA GPU here: torch {torch.__version__} is a CPU build. On a GPU host "
             "install torch's CUDA build and `make gpu-extras`, then run `make gpu-check` "
-            "(README, Serving on GPUs)"
+            "(docs/operations.md, Serving on GPUs)"
         )
     if not torch.cuda.is_available():
         return (

@@ -1,4 +1,5 @@
-"""``manage.py privacy_rotate_keys [--tenant SLUG]``: new data keys, every value re-encrypted."""
+"""``manage.py privacy_rotate_keys [--tenant SLUG]``: data keys re-wrapped under the current
+master key, new data keys, every value re-encrypted."""
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
@@ -6,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.accounts.models import Tenant
 from apps.audit.services import audited
 from apps.privacy.fields import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
-from apps.privacy.keys import tenant_key_rotate
+from apps.privacy.keys import tenant_key_rotate, tenant_keys_rewrap
 from apps.privacy.migration_ops import encrypt_existing_rows
 
 
@@ -20,7 +21,8 @@ def encrypted_fields():
 
 class Command(BaseCommand):
     help = (
-        "Give each tenant (or one) a new data-key version, then re-encrypt every encrypted "
+        "Re-wrap each tenant's (or one's) data keys under the current master key version, "
+        "give it a new data-key version, then re-encrypt every encrypted "
         "field in batches under it. Old versions stay until then, so every value stays "
         "readable throughout."
     )
@@ -38,7 +40,9 @@ class Command(BaseCommand):
             with audited(
                 tenant=tenant, action="privacy.key.rotate", resource_type="privacy.data_key"
             ) as event:
+                rewrapped = tenant_keys_rewrap(tenant=tenant)
                 event.resource_id = tenant_key_rotate(tenant=tenant)
+                event.details["rewrapped"] = rewrapped
         changed = 0
         for model, field in encrypted_fields():
             changed += encrypt_existing_rows(model, field)

@@ -57,12 +57,28 @@ class Command(BaseCommand):
         parser.add_argument("--target", help="the target column of --csv")
         parser.add_argument("--positive", help="the target value meaning default (positive class)")
         parser.add_argument("--protected", default="", help="comma-separated protected columns")
-        parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+        parser.add_argument("--seeds", type=int, default=5, help="how many seeds (default 5)")
+        parser.add_argument(
+            "--first-seed",
+            type=int,
+            default=0,
+            help="seeds first..first+N-1 (default 0; other seeds give other fold partitions)",
+        )
+        parser.add_argument(
+            "--blend",
+            choices=("scorecard", "none"),
+            default="scorecard",
+            help="the pipeline's training_config.blend (default scorecard; none: trees alone)",
+        )
         parser.add_argument("--folds", type=int, default=5, help="outer folds (default 5)")
 
-    def handle(self, *args, csv, target, positive, protected, seeds, folds, **options):
-        if seeds < 1 or folds < 2:
-            raise CommandError("--seeds must be at least 1 and --folds at least 2")
+    def handle(
+        self, *args, csv, target, positive, protected, seeds, first_seed, blend, folds, **options
+    ):
+        if seeds < 1 or folds < 2 or first_seed < 0:
+            raise CommandError(
+                "--seeds must be at least 1, --first-seed at least 0 and --folds at least 2"
+            )
         if csv:
             if not target or positive is None:
                 raise CommandError("--csv needs --target and --positive")
@@ -86,8 +102,8 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         per_seed = []
-        for seed in range(seeds):
-            config = TrainingConfig(seed=seed, cv_folds=folds)
+        for seed in range(first_seed, first_seed + seeds):
+            config = TrainingConfig(seed=seed, cv_folds=folds, blend=blend)
             cv = cross_validate(
                 table,
                 y,
@@ -117,6 +133,7 @@ class Command(BaseCommand):
             "scorecard_cv_auc": round(float(np.mean([s["scorecard_cv_auc"] for s in per_seed])), 4),
             "per_seed": per_seed,
             "folds": folds,
+            "blend": blend,
             "rows": int(len(y)),
             "features": list(features["columns"]),
             "excluded_protected": list(schema.protected),

@@ -1,8 +1,8 @@
 """``manage.py evaluate_medical [--assertions F] [--phi F] [--entities F ...] [--lookalikes F]``.
 
-With no arguments it runs the project's held-out sets (``apps/medical_records/data/heldout/``,
-never tuned on; how they were made: ``evaluation/make_sets.py`` and the README). Prints tables,
-then one JSON object as its last line: ``assertion_accuracy``, ``assertion_macro_f1``,
+With no arguments it runs the project's held-out sets (``apps/medical_records/data/heldout_v2/``,
+never tuned on; how they were made: ``evaluation/make_heldout_v2.py`` and the README). Prints
+tables, then one JSON object as its last line: ``assertion_accuracy``, ``assertion_macro_f1``,
 ``entity_recall``, ``entity_precision``, ``coding_accuracy``, ``phi_recall_names``,
 ``phi_recall_identifiers``, ``phi_precision`` (look-alike set), and the same per language under
 ``en`` and ``zh``.

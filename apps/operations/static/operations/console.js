@@ -129,6 +129,13 @@
     document.getElementById("ops-vertical-source").textContent = t.vertical_source;
     draw("chart-vertical-latency", "bar", latencyData(t.by_vertical));
     draw("chart-vertical-status", "bar", statusData(t.by_vertical));
+    // A chart with nothing to draw says why, and what would fill it (from the server).
+    Object.entries(t.empty || {}).forEach(([id, note]) => {
+      const p = document.getElementById(id + "-empty");
+      if (!p) return;
+      p.textContent = note || "";
+      p.hidden = !note;
+    });
     const rows = [];
     Object.entries(t.by_vertical).forEach(([n, g]) => rows.push(["vertical", n, g]));
     Object.entries(t.by_model).forEach(([n, g]) => rows.push(["model", n, g]));
