@@ -39,8 +39,12 @@ def is_platform_staff(principal) -> bool:
     )
 
 
-def role_in(principal, tenant: Tenant | None) -> str | None:
-    """The role ``principal`` holds in ``tenant`` (None: no role there, or tenant inactive)."""
+def role_in(principal, tenant: Tenant | None, memo: dict | None = None) -> str | None:
+    """The role ``principal`` holds in ``tenant`` (None: no role there, or tenant inactive).
+
+    ``memo``: a dict owned by one request (the admin's), so that the dozens of permission
+    questions one admin page asks (every model's module, view, add, change and delete for the
+    sidebar) cost one membership query, not one each."""
     if tenant is None or not tenant.is_active:
         return None
     if is_credential(principal):
@@ -49,11 +53,17 @@ def role_in(principal, tenant: Tenant | None) -> str | None:
         return None
     if not principal.is_active:
         return None
-    return (
+    key = (principal.pk, tenant.pk)
+    if memo is not None and key in memo:
+        return memo[key]
+    role = (
         Membership.objects.filter(user_id=principal.pk, tenant_id=tenant.pk)
         .values_list("role", flat=True)
         .first()
     )
+    if memo is not None:
+        memo[key] = role
+    return role
 
 
 def authorize(
@@ -63,17 +73,18 @@ def authorize(
     tenant: Tenant | None,
     roles: Iterable[str] | None = None,
     domain: str | None = None,
+    memo: dict | None = None,
 ) -> bool:
     """True when ``principal`` may ``verb`` in ``tenant``.
 
     ``roles``: the roles the surface admits (a view's ``allowed_roles``, an admin's write roles);
     ``domain``: the data's domain, whose table (``apps.accounts.domains``) must also allow the
-    role for the verb.
+    role for the verb; ``memo``: see ``role_in``.
     """
     kind = VERBS[verb]
     if is_platform_staff(principal):
         return True
-    role = role_in(principal, tenant)
+    role = role_in(principal, tenant, memo)
     if role is None:
         return False
     if roles is not None and role not in set(roles):

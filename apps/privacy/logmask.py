@@ -39,6 +39,22 @@ _NAME_SHAPED_WORD = re.compile(
 )
 # LAC finds Chinese names without cues, so any run of two Han characters may hold one.
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+# Canonical UUIDs (the platform's public ids, in nearly every request line's path: "GET
+# /api/v1/risk/decisions/<uuid>/ -> 200") are blanked for the pre-check only: their hex groups
+# look like the letters-and-digits tokens above and sent every such line through Presidio (about
+# 25 ms a line here). Only the pre-check's copy is blanked: a line that passes it for another
+# reason is analysed whole, as before.
+_UUID = re.compile(
+    r"(?<![0-9A-Za-z])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"(?![0-9A-Za-z])"
+)
+# Machine timestamps to the second ("2026-12-07 04:21:52.685418+00:00", django-axes logs one on
+# every sign-in) are blanked the same way: their digit runs look like a phone number, and the
+# time of day makes each line unique, so the cache never helped. A bare date (a birth date) is
+# not blanked.
+_TIMESTAMP = re.compile(
+    r"(?<!\d)\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?(?!\d)"
+)
 
 # Longer messages are cut before analysis: Presidio's cost grows with the text, and one huge
 # payload dumped into a log line must not stall the request that logs it.
@@ -49,6 +65,8 @@ _CACHEABLE_CHARS = 1_000
 
 def may_contain_pii(text: str) -> bool:
     """A fast, conservative test: False only when no recognizer could match in ``text``."""
+    if "-" in text:
+        text = _TIMESTAMP.sub(" ", _UUID.sub("-", text))
     if _MAY_CONTAIN_PII.search(text):
         return True
     if _HAN_RUN.search(text):

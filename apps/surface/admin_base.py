@@ -53,6 +53,13 @@ def admin_actor(request, tenant) -> Actor:
     )
 
 
+def request_role_memo(request) -> dict:
+    """The roles this request has looked up (``authz.role_in``'s memo): one admin page asks for
+    every registered model's permissions (the sidebar), each of which needs the user's role.
+    Request-scoped, so a role changed by this request's own write counts from the next one."""
+    return request.__dict__.setdefault("_tenant_role_memo", {})
+
+
 class TenantAuthorizedAdminMixin:
     """The permission methods of TenantScopedAdmin, also used by inlines (whose ``obj`` is the
     parent row)."""
@@ -88,14 +95,22 @@ class TenantAuthorizedAdminMixin:
         if verb != "view":
             roles &= set(self.write_roles)
         domain = object_tenant(obj, self.domain_field) if obj and self.domain_field else None
-        return authorize(user, verb, tenant=tenant, roles=roles, domain=domain)
+        return authorize(
+            user, verb, tenant=tenant, roles=roles, domain=domain, memo=request_role_memo(request)
+        )
 
     def _has_role(self, request, roles) -> bool:
         if not (request.user.is_active and request.user.is_staff):
             return False
         if is_platform_staff(request.user):
             return True
-        return authorize(request.user, "view", tenant=admin_tenant(request), roles=roles)
+        return authorize(
+            request.user,
+            "view",
+            tenant=admin_tenant(request),
+            roles=roles,
+            memo=request_role_memo(request),
+        )
 
     def has_module_permission(self, request):
         return self._allowed(request, "view")
