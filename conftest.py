@@ -174,6 +174,34 @@ def admin_client_for(tenant, make_api_client):
     return make_api_client(tenant, Role.ADMIN)
 
 
+@pytest.fixture
+def stub_models(monkeypatch):
+    """The models answer through the OpenAI-compatible stub (a real local HTTP server,
+    models_runtime.testing), for tests about the API around a model call rather than the model
+    (the fuzzer, the audit walk), which SmolLM2's generation on a CPU would take minutes to
+    answer. The models have their own tests with the real weights."""
+    from models_runtime import runtime as runtime_module
+    from models_runtime.runtime import InferenceRuntime
+    from models_runtime.testing import OpenAIStubServer
+
+    with OpenAIStubServer(slow_seconds=0) as stub:
+        remote = {"backend": "openai", "base_url": stub.base_url, "api_model": "stub"}
+        monkeypatch.setattr(
+            runtime_module,
+            "_default",
+            InferenceRuntime.from_settings(
+                {
+                    "models": {
+                        "chat": {"task": "chat", **remote},
+                        "embed": {"task": "embed", **remote},
+                    },
+                    "include_defaults": True,
+                }
+            ),
+        )
+        yield stub
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: the per-address budgets and the denial counters

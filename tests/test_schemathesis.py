@@ -29,9 +29,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from apps.accounts.roles import Role
-from models_runtime import runtime as runtime_module
-from models_runtime.runtime import InferenceRuntime
-from models_runtime.testing import OpenAIStubServer
 from tests.schema_cases import load_schema, nest, type_confusions
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -70,27 +67,6 @@ def _describe(exc: BaseException) -> str:
     for sub in getattr(exc, "exceptions", ()):
         parts.append(str(sub))
     return "\n".join(parts)[:3000]
-
-
-@pytest.fixture
-def stub_models(monkeypatch):
-    """The models answer through the OpenAI-compatible stub (a real local HTTP server)."""
-    with OpenAIStubServer(slow_seconds=0) as stub:
-        remote = {"backend": "openai", "base_url": stub.base_url, "api_model": "stub"}
-        monkeypatch.setattr(
-            runtime_module,
-            "_default",
-            InferenceRuntime.from_settings(
-                {
-                    "models": {
-                        "chat": {"task": "chat", **remote},
-                        "embed": {"task": "embed", **remote},
-                    },
-                    "include_defaults": True,
-                }
-            ),
-        )
-        yield stub
 
 
 def test_every_operation_survives_fuzzing(tenant, make_api_client, stub_models):
