@@ -1,5 +1,6 @@
 """Onboarding a tenant in one step (platform staff): the tenant, its first administrator invited
-to it, and its own quotas, each write audited in the new tenant's chain.
+to it, and its own quotas, each write audited in the new tenant's chain. The verticals' demo
+content, optional, is apps.accounts_surface.demo_content (it runs as a job).
 
 The first administrator is an existing user or a new staff user with a random first password,
 shown once to the operator who runs the onboarding; either way they join through an invitation

@@ -1,9 +1,12 @@
 from django.contrib import admin, messages
+from django.urls import path
 
 from apps.accounts.models import ApiKey, Invitation, Membership, Quota, Tenant, UsageCounter
 from apps.accounts.roles import Role
 from apps.accounts.services import api_key_revoke, quota_limits_forget, tenant_set_active
 from apps.surface.admin_base import ServiceWrittenAdmin, TenantScopedAdmin
+
+from .onboarding_admin import tenant_onboard_view
 
 
 @admin.register(Tenant)
@@ -13,6 +16,8 @@ class TenantAdmin(TenantScopedAdmin):
     ``four_eyes_promotions``."""
 
     tenant_field = "pk"  # the row is the tenant
+    # Its object tools offer "Onboard a tenant" to platform staff (onboarding_admin.py).
+    change_list_template = "admin/accounts/tenant/change_list.html"
     list_display = ["name", "slug", "is_active", "created_at"]
     search_fields = ["name", "slug"]
     exclude = ["digest_salt"]
@@ -30,6 +35,10 @@ class TenantAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def get_urls(self):
+        onboard = self.admin_site.admin_view(lambda request: tenant_onboard_view(self, request))
+        return [path("onboard/", onboard, name="accounts_tenant_onboard"), *super().get_urls()]
 
     def save_model(self, request, obj, form, change):
         if change and "is_active" in form.changed_data:

@@ -1,9 +1,12 @@
-"""``manage.py tenant_create NAME --admin USERNAME [--slug S] [--email E] [--quota metric=N]``:
-onboard a tenant (apps/accounts/onboarding.py). Prints the tenant, the invitation and, for an
-administrator account created now, its first password (once)."""
+"""``manage.py tenant_create NAME --admin USERNAME [--slug S] [--email E] [--quota metric=N]
+[--demo]``: onboard a tenant (apps/accounts/onboarding.py). Prints the tenant, the invitation and,
+for an administrator account created now, its first password (once). ``--demo`` then seeds the
+verticals' demo content into it (``tenant_demo_content``, called by name: it lives in a layer
+above accounts)."""
 
 from __future__ import annotations
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.onboarding import OnboardingError, tenant_onboard
@@ -32,8 +35,11 @@ class Command(BaseCommand):
             type=_quota,
             help="metric=limit, repeatable (default: the platform's DEFAULT_TENANT_QUOTAS)",
         )
+        parser.add_argument(
+            "--demo", action="store_true", help="also seed each vertical's demo content"
+        )
 
-    def handle(self, *args, name, admin, slug, email, quota, **options):
+    def handle(self, *args, name, admin, slug, email, quota, demo, **options):
         try:
             done = tenant_onboard(
                 name=name, slug=slug, admin_username=admin, admin_email=email, quotas=dict(quota)
@@ -49,4 +55,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"New account {done.admin_username}, first password (shown once): "
                 f"{done.first_password}"
+            )
+        if demo:
+            call_command(
+                "tenant_demo_content", done.tenant.slug, stdout=self.stdout, stderr=self.stderr
             )
