@@ -53,3 +53,16 @@ def test_nothing_in_the_repository_points_outside_it():
             if OUTSIDE.search(line):
                 offenders.append(f"{name}:{number}: {line.strip()[:100]}")
     assert offenders == []
+
+
+def test_the_api_carries_its_version_and_the_changelog_says_where():
+    """A REST client reads the API's version in the OpenAPI document (``info.version``), and the
+    CHANGELOG (Keep a Changelog style) lists what it must act on, newest first."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    version = SchemaGenerator().get_schema(request=None, public=True)["info"]["version"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), version
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert changelog.startswith("# Changelog")
+    assert "info.version" in changelog and "Keep a Changelog" in changelog
+    assert re.search(r"^## (Unreleased|\d+\.\d+\.\d+)", changelog, re.M)
