@@ -106,3 +106,10 @@ def test_demo_content_is_an_audited_job_that_seeds_every_vertical(staff_client):
 
     assert RiskModel.objects.filter(tenant=tenant).exists()
     assert Document.objects.filter(tenant=tenant).exists()
+
+
+def test_demo_content_for_an_unknown_tenant_names_the_slug():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="slug: no tenant 'nope'"):
+        call_command("tenant_demo_content", "nope")
