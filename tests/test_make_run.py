@@ -118,6 +118,8 @@ def test_make_run_banner_after_ready_and_warm_then_ctrl_c_exits_0_quietly(tmp_pa
         # The banner came after readiness and after the warm-up, not before.
         assert get(f"{base}/readyz")[0] == 200
         assert "models warm in" in run.output[:banner_at]
+        # Audit anchors go to a file:// store outside the database, under the run's var/.
+        assert (tmp_path / "var" / "audit-anchors").is_dir()
         key = (tmp_path / "var" / "demo_api_key").read_text().strip()
         models = {m["name"]: m for m in get(f"{base}/api/v1/models/", key)[1]["results"]}
         assert models["chat"]["loaded"] and models["embed"]["loaded"], models
