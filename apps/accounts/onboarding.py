@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from apps.audit.services import audited
@@ -22,6 +22,9 @@ from apps.audit.services import audited
 from .models import QuotaMetric, Tenant
 from .roles import Role
 from .services import invitation_create, quota_set, tenant_create, user_create
+
+SLUG_MAX_LENGTH = Tenant._meta.get_field("slug").max_length
+NAME_MAX_LENGTH = Tenant._meta.get_field("name").max_length
 
 
 class OnboardingError(ValueError):
@@ -56,6 +59,10 @@ def tenant_onboard(
         raise OnboardingError("name", "must not be empty")
     if not slug:
         raise OnboardingError("slug", "must contain letters or digits")
+    if len(slug) > SLUG_MAX_LENGTH or len(name) > NAME_MAX_LENGTH:
+        field = "slug" if len(slug) > SLUG_MAX_LENGTH else "name"
+        limit = SLUG_MAX_LENGTH if field == "slug" else NAME_MAX_LENGTH
+        raise OnboardingError(field, f"at most {limit} characters")
     if Tenant.objects.filter(slug=slug).exists():
         raise OnboardingError("slug", f"a tenant {slug!r} exists already")
     if not admin_username.strip():
@@ -71,6 +78,16 @@ def tenant_onboard(
     existing = users.filter(username=admin_username).first()
     if existing is not None and not existing.is_active:
         raise OnboardingError("admin", f"the user {admin_username!r} is deactivated")
+    try:
+        return _onboard(name, slug, admin_username, admin_email, quotas, invited_by, existing)
+    except IntegrityError as exc:
+        # The slug taken since the check above, by a concurrent request (else: not ours to name).
+        if Tenant.objects.filter(slug=slug).exists():
+            raise OnboardingError("slug", f"a tenant {slug!r} exists already") from exc
+        raise
+
+
+def _onboard(name, slug, admin_username, admin_email, quotas, invited_by, existing) -> Onboarded:
     with transaction.atomic():
         tenant = tenant_create(name=name, slug=slug)
         with audited(
@@ -78,7 +95,12 @@ def tenant_onboard(
             action="accounts.tenant.create",
             resource_type="accounts.tenant",
             resource_id=str(tenant.pk),
-            details={"tenant": slug, "quotas": dict(quotas or {})},
+            details={
+                "tenant": slug,
+                "quotas": dict(quotas or {}),
+                # Whether the first administrator's account was made by this onboarding.
+                "admin_account_created": existing is None,
+            },
         ):
             for metric, limit in (quotas or {}).items():
                 quota_set(tenant=tenant, metric=metric, limit=limit)

@@ -39,14 +39,15 @@ _NAME_SHAPED_WORD = re.compile(
 )
 # LAC finds Chinese names without cues, so any run of two Han characters may hold one.
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
-# Canonical UUIDs (the platform's public ids, in nearly every request line's path: "GET
+# Canonical UUIDs in a URL path (the platform's public ids, in nearly every request line: "GET
 # /api/v1/risk/decisions/<uuid>/ -> 200") are blanked for the pre-check only: their hex groups
 # look like the letters-and-digits tokens above and sent every such line through Presidio (about
-# 25 ms a line here). Only the pre-check's copy is blanked: a line that passes it for another
-# reason is analysed whole, as before.
+# 25 ms a line here). Only between slashes (or before ?, # or the end): a UUID after a cue
+# ("Patient ID: <uuid>", "account no: <uuid>") may be a record number the recognizers mask, and
+# still reaches them. A line that passes the pre-check for another reason is analysed whole.
 _UUID = re.compile(
-    r"(?<![0-9A-Za-z])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    r"(?![0-9A-Za-z])"
+    r"(?<=/)[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"(?=[/?#\s]|$)"
 )
 # Machine timestamps to the second ("2026-12-07 04:21:52.685418+00:00", django-axes logs one on
 # every sign-in) are blanked the same way: their digit runs look like a phone number, and the

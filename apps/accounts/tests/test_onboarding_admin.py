@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from apps.accounts.models import Invitation, Quota, Tenant
 from apps.accounts.roles import Role
 from apps.accounts.tests.factories import admin_signed_in
+from apps.accounts_surface import onboarding_admin
 from apps.accounts_surface.demo_content import (
     DEMO_JOB_KIND,
     demo_seed_commands,
@@ -55,8 +56,13 @@ def test_platform_staff_onboard_a_tenant_from_the_tenant_list(staff_client):
     # The first password is on the answer page, once, and it works.
     password = page.split('id="first-password"')[1].split("<code>")[1].split("</code>")[0]
     assert user.check_password(password)
-    actions = set(AuditEvent.objects.filter(tenant=tenant).values_list("action", flat=True))
+    events = AuditEvent.objects.filter(tenant=tenant)
+    actions = set(events.values_list("action", flat=True))
     assert {"accounts.tenant.create", "accounts.invitation.create"} <= actions
+    # Audited under the signed-in operator, not as an anonymous caller.
+    assert set(events.values_list("actor_kind", flat=True)) == {"user"}
+    created = events.get(action="accounts.tenant.create")
+    assert created.details["admin_account_created"] is True
     assert not Job.objects.filter(tenant=tenant).exists()  # no demo content asked for
 
 
@@ -75,6 +81,10 @@ def test_a_tenant_admin_can_neither_see_nor_use_onboarding(client, make_member, 
         ({"quota_requests_per_day": "-1"}, "quota_requests_per_day"),
         ({"admin_username": ""}, "admin_username"),
         ({"name": ""}, "name"),
+        ({"name": "B" * 70}, "slug"),  # the slug made from it would not fit
+        ({"slug": "x" * 65}, "slug"),
+        ({"quota_requests_per_day": str(2**63)}, "quota_requests_per_day"),
+        ({"admin_username": "bo admin!"}, "admin_username"),
     ],
 )
 def test_bad_input_is_named_and_nothing_is_kept(staff_client, tenant, change, field):
@@ -87,7 +97,20 @@ def test_bad_input_is_named_and_nothing_is_kept(staff_client, tenant, change, fi
     assert not Invitation.objects.exists()
 
 
-def test_demo_content_is_an_audited_job_that_seeds_every_vertical(staff_client):
+def test_without_a_broker_the_page_names_the_command_instead_of_seeding_inline(
+    staff_client, monkeypatch
+):
+    # make run's zero-setup mode: a queued job would run inside the request for minutes.
+    monkeypatch.setattr(onboarding_admin, "tasks_run_in_process", lambda: True)
+    answer = staff_client.post(URL, {**FORM, "demo_content": "on"})
+    page = answer.content.decode()
+    assert "manage.py tenant_demo_content borealis-books" in page
+    assert 'id="first-password"' in page  # the one copy of the password is not lost
+    assert not Job.objects.filter(kind=DEMO_JOB_KIND).exists()
+
+
+def test_demo_content_is_an_audited_job_that_seeds_every_vertical(staff_client, monkeypatch):
+    monkeypatch.setattr(onboarding_admin, "tasks_run_in_process", lambda: False)  # a broker
     answer = staff_client.post(URL, {**FORM, "demo_content": "on"})
     tenant = Tenant.objects.get(slug="borealis-books")
     job = Job.objects.get(tenant=tenant, kind=DEMO_JOB_KIND)

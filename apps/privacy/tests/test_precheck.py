@@ -48,8 +48,7 @@ def test_plain_log_lines_skip_analysis(text, monkeypatch):
         # Personal data beside a UUID still reaches the analysis, and is masked.
         "GET /api/v1/customers/0b9d5c7e-4a1f-4c3e-9d2a-7f6e5d4c3b2a/?email=ann.lee@example.com",
         "Note 5f0c2d1e-9b8a-4c7d-a6e5-1234567890ab: call +44 20 7946 0958 back",
-        # Not a canonical UUID (a digit run glued on): analysed, like any such token.
-        "ref 5f0c2d1e-9b8a-4c7d-a6e5-1234567890ab77 and 4111111111111111",
+        "ref 5f0c2d1e-9b8a-4c7d-a6e5-1234567890ab and 4111111111111111",
         "at 2026-12-07T04:21:52Z the caller left +44 20 7946 0958",
     ],
 )
@@ -60,6 +59,20 @@ def test_uuids_do_not_hide_what_is_beside_them(text):
     assert "ann.lee@example.com" not in masked
     assert "7946 0958" not in masked
     assert "4111111111111111" not in masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A UUID after a cue may be a record or account number: the recognizers decide.
+        "Patient ID: 0b9d5c7e-4a1f-4c3e-9d2a-7f6e5d4c3b2a",
+        "account no: 5f0c2d1e-9b8a-4c7d-a6e5-1234567890ab",
+        # Not a canonical UUID in a path (a digit run glued on): analysed like any such token.
+        "GET /notes/5f0c2d1e-9b8a-4c7d-a6e5-1234567890ab77/",
+    ],
+)
+def test_a_uuid_outside_a_url_path_still_reaches_the_analysis(text):
+    assert may_contain_pii(text)
 
 
 def test_a_bare_date_still_reaches_the_analysis():
