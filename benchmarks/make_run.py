@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.error
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -56,6 +57,15 @@ def _environment(mode: str, workdir: Path, port: int, order_port: int) -> dict:
     return env
 
 
+def _readyz(base: str) -> tuple[bool, list[str]]:
+    """Whether /readyz answers 200, and else which of its checks failed."""
+    try:
+        return get(f"{base}/readyz")[0] == 200, []
+    except urllib.error.HTTPError as exc:
+        checks = json.loads(exc.read() or b"{}").get("checks", {})
+        return False, sorted(name for name, check in checks.items() if not check.get("ok", True))
+
+
 def one_start(mode: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="make-run-bench-") as tmp:
         workdir = Path(tmp)
@@ -69,7 +79,7 @@ def one_start(mode: str) -> dict:
             run.wait_for(BANNER, timeout=900)
             banner_s = time.monotonic() - started
             base = f"http://127.0.0.1:{port}"
-            ready = get(f"{base}/readyz")[0] == 200
+            ready, not_ready = _readyz(base)
             key = (workdir / "var" / "demo_api_key").read_text().strip()
             timings = []
             for _ in range(2):  # the first request after the start, then a warm one
@@ -93,6 +103,7 @@ def one_start(mode: str) -> dict:
             return {
                 "banner_s": round(banner_s, 1),
                 "readyz_200_at_banner": ready,
+                "readyz_failed_checks": not_ready,
                 "first_s": round(timings[0], 3),
                 "warm_s": round(timings[1], 3),
                 "ctrl_c_s": round(ctrl_c_s, 2),

@@ -61,7 +61,10 @@ def _migrated_template(conn, url: str, digest: str) -> str:
     try:
         if not _database_exists(conn, template):
             building = f"{template}_building"
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(building)))
+            # WITH (FORCE): a migrate interrupted earlier may still hold a connection to it.
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(building))
+            )
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(building)))
             env = dict(os.environ)
             env.update(
@@ -69,14 +72,16 @@ def _migrated_template(conn, url: str, digest: str) -> str:
                 DJANGO_SETTINGS_MODULE="config.settings.local",
                 HF_HUB_OFFLINE="1",
             )
-            subprocess.run(
+            migrated = subprocess.run(
                 [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
                 cwd=REPO,
                 env=env,
-                check=True,
                 capture_output=True,
+                text=True,
                 timeout=600,
             )
+            if migrated.returncode != 0:
+                raise RuntimeError(f"migrating {building} failed:\n{migrated.stderr[-3000:]}")
             conn.execute(
                 sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
                     sql.Identifier(building), sql.Identifier(template)
@@ -96,11 +101,14 @@ def ensure_database(url: str, name: str) -> str:
     with psycopg.connect(with_path(url, "/postgres"), autocommit=True) as conn:
         if not _database_exists(conn, name):
             template = _migrated_template(conn, url, digest)
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                    sql.Identifier(name), sql.Identifier(template)
+            try:
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(name), sql.Identifier(template)
+                    )
                 )
-            )
+            except psycopg.errors.DuplicateDatabase:
+                pass  # another run with the same history made it a moment ago
     return with_path(url, f"/{name}")
 
 

@@ -33,7 +33,8 @@ def test_a_new_smoke_database_is_a_migrated_copy():
             assert tenants == 0
         with psycopg.connect(with_path(url, "/postgres")) as conn:
             building = conn.execute(
-                "SELECT count(*) FROM pg_database WHERE datname LIKE 'smoke_template_%%_building'"
+                "SELECT count(*) FROM pg_database WHERE datname = %s",
+                [f"smoke_template_{migrations_digest()}_building"],
             ).fetchone()[0]
         assert building == 0
     finally:
