@@ -66,14 +66,20 @@ _last_run: dict = {}
 
 
 def run_checks_cached() -> tuple[bool, dict]:
-    """``run_checks()`` at most once per READINESS_CACHE_SECONDS in this process: a probe
-    storm must not turn into a storm of worker broadcasts."""
+    """``run_checks()`` at most once per READINESS_CACHE_SECONDS in this process while it
+    passes: a probe storm must not turn into a storm of worker broadcasts. A failure is not
+    kept: each web process caches on its own, and a 503 kept from before the inference worker
+    answered made another process say "not ready" for seconds after one had said "ready" (seen
+    right after `make run`'s banner, in Redis mode)."""
     ttl = settings.READINESS_CACHE_SECONDS
     now = time.monotonic()
     if ttl and _last_run and now - _last_run["at"] < ttl:
         return _last_run["healthy"], _last_run["checks"]
     healthy, checks = run_checks()
-    _last_run.update(at=now, healthy=healthy, checks=checks)
+    if healthy:
+        _last_run.update(at=now, healthy=healthy, checks=checks)
+    else:
+        _last_run.clear()
     return healthy, checks
 
 
