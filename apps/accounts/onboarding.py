@@ -59,10 +59,10 @@ def tenant_onboard(
         raise OnboardingError("name", "must not be empty")
     if not slug:
         raise OnboardingError("slug", "must contain letters or digits")
-    if len(slug) > SLUG_MAX_LENGTH or len(name) > NAME_MAX_LENGTH:
-        field = "slug" if len(slug) > SLUG_MAX_LENGTH else "name"
-        limit = SLUG_MAX_LENGTH if field == "slug" else NAME_MAX_LENGTH
-        raise OnboardingError(field, f"at most {limit} characters")
+    if len(slug) > SLUG_MAX_LENGTH:
+        raise OnboardingError("slug", f"at most {SLUG_MAX_LENGTH} characters")
+    if len(name) > NAME_MAX_LENGTH:
+        raise OnboardingError("name", f"at most {NAME_MAX_LENGTH} characters")
     if Tenant.objects.filter(slug=slug).exists():
         raise OnboardingError("slug", f"a tenant {slug!r} exists already")
     if not admin_username.strip():

@@ -15,9 +15,14 @@ from django.template.response import TemplateResponse
 
 from apps.accounts.authz import is_platform_staff
 from apps.accounts.models import QuotaMetric
-from apps.accounts.onboarding import OnboardingError, tenant_onboard
-from apps.core.context import Actor, actor_scope
-from apps.core.public_ids import user_public_id
+from apps.accounts.onboarding import (
+    NAME_MAX_LENGTH,
+    SLUG_MAX_LENGTH,
+    OnboardingError,
+    tenant_onboard,
+)
+from apps.core.context import actor_scope
+from apps.surface.admin_base import admin_actor
 
 from .demo_content import demo_seed_commands, tenant_demo_content_start
 
@@ -28,10 +33,10 @@ FORM_FIELDS = {"name": "name", "slug": "slug", "admin": "admin_username", "quota
 
 
 class TenantOnboardForm(forms.Form):
-    name = forms.CharField(max_length=200, help_text="The tenant's display name.")
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, help_text="The tenant's display name.")
     slug = forms.SlugField(
         required=False,
-        max_length=64,
+        max_length=SLUG_MAX_LENGTH,
         help_text="Its short name in URLs and X-Tenant (default: from the name).",
     )
     admin_username = forms.CharField(
@@ -98,10 +103,8 @@ def tenant_onboard_view(model_admin, request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = request.user
-        operator = Actor(
-            "user", id=user_public_id(user.pk), label=user.get_username(), role="superuser"
-        )
-        with actor_scope(operator):
+        # The new tenant does not exist yet: the operator acts for none.
+        with actor_scope(admin_actor(request, None)):
             try:
                 done = tenant_onboard(
                     name=data["name"],
