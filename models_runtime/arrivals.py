@@ -57,6 +57,11 @@ class AdaptiveWait:
         self.previous_batch_size = size
         self.concurrent_since_take = 0
 
+    def expect(self, size: int) -> None:
+        """A cohort of ``size`` callers is known to be coming (as if the previous batch held
+        that many)."""
+        self.previous_batch_size = max(self.previous_batch_size, size)
+
     @property
     def companions_expected(self) -> bool:
         return self.concurrent_since_take > 0 or self.previous_batch_size > 1

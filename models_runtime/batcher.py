@@ -174,6 +174,13 @@ class DynamicBatcher:
             self._cond.notify()
         return item.future
 
+    def expect_cohort(self, size: int) -> None:
+        """Callers will come back ``size`` at a time (the chat scheduler's saturated regime):
+        until a batch holds that many, a pause in arrivals does not start it; the window still
+        does."""
+        with self._cond:
+            self.wait_policy.expect(size)
+
     def submit_many(self, payloads: Sequence[Any], timeouts_s: Sequence[float | None]) -> list:
         """Queue several requests at once (validated first), so that a batch taken meanwhile
         holds all of them or none (the chat scheduler's full-queue batches)."""

@@ -15,6 +15,15 @@
     (``max_batch_size``), the oldest full batch runs as one static batch. A static batch of equal
     rows costs less per token than the paged, variable-length steps on a CPU, so at saturation
     the backlog goes through at static speed; below it nothing waits for companions.
+  * the saturated regime: once every slot has been taken (``max_batch_size`` requests decoding
+    together), later requests no longer join the running batch one by one; they wait until the
+    slots have drained and then go to the static lane, whose adaptive wait gathers the rest of
+    the cohort (closed-loop callers come back together after their batch). Without this, a
+    closed loop of ``max_batch_size`` callers never queues for a slot, so the full-queue regime
+    never starts and the model runs at the paged steps' speed (0.80 of a static batch here).
+    The regime ends when a static batch gathers fewer than half the slots, or when a request
+    arrives with nothing decoding, nothing queued and the last static batch ended more than the
+    batching window ago (a lone caller starts at once again).
 
 Queue time is from ``submit`` to admission (or to the static batch's start); ``batch_size`` is
 the most requests the request shared a decoding step with (the static batch's size there).
@@ -88,6 +97,11 @@ class ChatScheduler:
         self._admitted = 0  # requests inside the engine (ours; the engine counts its own too)
         self._closed = False
         self.static_batches = 0  # full-queue batches sent to the static lane
+        # The saturated regime (module docstring): every slot was taken; arrivals go static.
+        self.saturated = False
+        self.saturated_spells = 0
+        self._static_running = 0  # non-adapter static batches computing now
+        self._quiet_since = 0.0  # when the slots last drained or a static batch ended
 
     @property
     def queue_depth(self) -> int:
@@ -134,6 +148,8 @@ class ChatScheduler:
             mine[key] += static[key]
         mine["static_lane"] = static
         mine["static_full_queue_batches"] = self.static_batches
+        mine["saturated"] = self.saturated
+        mine["saturated_spells"] = self.saturated_spells
         mine["decoding"] = self._admitted
         return {"model": self.name, "queue_depth": self.queue_depth, "mode": "continuous", **mine}
 
@@ -141,13 +157,22 @@ class ChatScheduler:
 
     def _admit(self) -> None:
         """Called with the lock held: admit waiting requests while slots are free; a full
-        batch of them waiting goes to the static lane."""
+        batch of them waiting goes to the static lane, and so does everything waiting once a
+        saturated model's slots have drained."""
+        if self.saturated and self._idle_since_static():
+            self.saturated = False  # a caller after a quiet spell: continuous again
         while self._waiting:
             if self.static_when_queue_full and len(self._waiting) >= self.max_batch_size:
                 batch = [self._waiting.popleft() for _ in range(self.max_batch_size)]
                 self.static_batches += 1
                 self._to_static(batch)
                 continue
+            if self.saturated:
+                if self._admitted > 0:
+                    return  # the cohort waits for the slots to drain, then runs static
+                batch, self._waiting = list(self._waiting), collections.deque()
+                self._to_static(batch)
+                return
             if self._admitted >= self.max_batch_size:
                 return
             item = self._waiting.popleft()
@@ -173,6 +198,12 @@ class ChatScheduler:
             self._done(item, admitted, result, shared)
 
         self._admitted += 1
+        if self.static_when_queue_full and self._admitted >= self.max_batch_size:
+            if not self.saturated:
+                self.saturated_spells += 1
+                # The static lane gathers a whole cohort before a pause in arrivals may start it.
+                self.static.expect_cohort(self.max_batch_size)
+            self.saturated = True
         try:
             self.engine.add(item.payload, item.prompt, item.ids, done)
         except Exception as exc:
@@ -216,6 +247,8 @@ class ChatScheduler:
         finished = time.monotonic()
         with self._lock:
             self._admitted -= 1
+            if self._admitted == 0:
+                self._quiet_since = finished
             if not self._closed:
                 self._admit()
         if isinstance(result, BaseException):
@@ -236,7 +269,32 @@ class ChatScheduler:
 
     # ------------------------------------------------------------------------------ static lane
 
+    def _idle_since_static(self) -> bool:
+        """Nothing decodes, runs or waits in the static lane, and the slots drained or the last
+        static batch ended more than the batching window ago: closed-loop callers would have come
+        back by now."""
+        return (
+            self._admitted == 0
+            and self._static_running == 0
+            and self.static.queue_depth == 0
+            and time.monotonic() - self._quiet_since > self.static.max_batch_wait_s
+        )
+
     def _run_static(self, payloads):
         """A static batch (one adapter, or none) with the continuous loop held between steps."""
-        with self.engine.paused():
-            return self.backend.run_batch(payloads)
+        plain = payloads[0].adapter is None  # a batch holds one adapter, or none
+        if plain:
+            with self._lock:
+                self._static_running += 1
+                if len(payloads) * 2 < self.max_batch_size:
+                    self.saturated = False  # the cohort has thinned out: continuous again
+        try:
+            with self.engine.paused():
+                return self.backend.run_batch(payloads)
+        finally:
+            if plain:
+                with self._lock:
+                    self._static_running -= 1
+                    self._quiet_since = time.monotonic()
+                    if not self._closed:
+                        self._admit()

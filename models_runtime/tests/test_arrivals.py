@@ -1,5 +1,7 @@
 """The adaptive batching wait (arrivals.AdaptiveWait), on a fake clock: no timing decides here."""
 
+import pytest
+
 from models_runtime.arrivals import AdaptiveWait
 
 
@@ -53,3 +55,13 @@ def test_after_a_busy_spell_a_lone_caller_waits_once():
     wait.taken(1)
     wait.arrived(11.0, concurrent=False)
     assert wait.flush_at(11.0) == 11.0
+
+
+def test_an_expected_cohort_is_gathered_whole_until_the_window():
+    wait = AdaptiveWait(max_wait_s=0.4)
+    wait.arrived(1.0, concurrent=True)
+    wait.arrived(1.01, concurrent=True)  # companions 10 ms apart: a pause of 20 ms ends a wait
+    assert wait.flush_at(1.0, queued=2) == pytest.approx(1.03)
+    wait.expect(4)  # four callers are known to be coming back together
+    assert wait.flush_at(1.0, queued=2) == pytest.approx(1.4)  # a pause does not end it
+    assert wait.flush_at(1.0, queued=4) == pytest.approx(1.03)

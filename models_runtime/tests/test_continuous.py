@@ -280,6 +280,66 @@ def test_a_full_queue_runs_as_a_static_batch(tiny_runtime):
     assert snapshot["completed"] == 6
 
 
+@pytest.fixture
+def cohort_runtime(tiny_llama, tmp_path, monkeypatch):
+    """Four slots and a batching window long enough for closed-loop callers to come back."""
+    monkeypatch.setenv("MODELS_CACHE_DIR", str(tmp_path / "cache"))
+    spec = {
+        "task": "chat",
+        "source": str(tiny_llama),
+        "max_new_tokens": 64,
+        "max_batch_size": 4,
+        "max_queue_depth": 16,
+        "max_batch_wait_ms": 1000,
+    }
+    runtime = InferenceRuntime(ModelRegistry(specs_from_settings({"models": {"tiny": spec}})))
+    yield runtime
+    runtime.close()
+
+
+def test_closed_loop_callers_that_fill_every_slot_run_as_static_batches(cohort_runtime):
+    """Four callers in a closed loop on four slots never queue for a slot, so the full-queue
+    regime alone never starts; once every slot has been taken, their later rounds run as whole
+    static batches. A lone caller after a quiet spell starts at once, continuously, again."""
+    scheduler = cohort_runtime.batcher("tiny")
+    start = threading.Barrier(4)
+    outcomes: list = []
+    errors: list = []
+
+    def caller(n: int) -> None:
+        try:
+            start.wait(WAIT)
+            for round_ in range(3):
+                request = ChatRequest.from_prompt(
+                    f"Caller {n}, round {round_}?", max_new_tokens=24, ignore_eos=True
+                )
+                outcomes.append(scheduler.submit(request, WAIT).result(WAIT))
+        except Exception as exc:  # reported below, with the scheduler's state
+            errors.append(exc)
+
+    threads = [threading.Thread(target=caller, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT)
+    snapshot = scheduler.snapshot()
+    assert not errors, (errors, snapshot)
+    assert len(outcomes) == 12 and all(o.output.tokens_out == 24 for o in outcomes)
+    # Round one decodes continuously and fills the slots; rounds two and three are static
+    # batches of the whole cohort.
+    assert snapshot["static_lane"]["batch_size_histogram"] == {4: 2}, snapshot
+    assert snapshot["saturated_spells"] == 1, snapshot
+    assert snapshot["static_full_queue_batches"] == 0, snapshot
+
+    time.sleep(1.2)  # longer than the batching window: the cohort has gone
+    lone = scheduler.submit(ChatRequest.from_prompt("Hi!", max_new_tokens=3), WAIT).result(WAIT)
+    assert lone.queue_ms < 200, lone
+    assert lone.batch_size == 1
+    after = scheduler.snapshot()
+    assert after["saturated"] is False
+    assert after["static_lane"]["completed"] == snapshot["static_lane"]["completed"]
+
+
 EXITS = """
 from models_runtime.backends import ChatRequest
 from models_runtime.registry import ModelRegistry
