@@ -34,9 +34,11 @@ INFERENCE_QUEUE_DEPTH_MAX_AGE_S = env.float("INFERENCE_QUEUE_DEPTH_MAX_AGE_S", d
 # Concurrent embedding calls of one process share a worker task once this many are on the way
 # (models_runtime/coalesce.py); 0 sends every call on its own. A group holds at most
 # INFERENCE_COALESCE_TEXTS texts.
-# bench_inference, 32 clients on a 2-core CPU: embed platform/raw 0.51 with 2, 0.63 with 3,
-# 0.67 with 4 (deeper pipelining, batches of 13-16 texts).
-INFERENCE_COALESCE_IN_FLIGHT = env.int("INFERENCE_COALESCE_IN_FLIGHT", default=4)
+# bench_inference, 32 clients on a 2-core CPU: with a fixed batching window (2026-11-25) embed
+# platform/raw was 0.51 with 2, 0.63 with 3, 0.67 with 4. With the adaptive wait (2026-12-07,
+# quiet machine) 2 gives 0.75 and 0.76, 4 gives 0.65-0.73 and 8 gives 0.70: the worker's batcher
+# now gathers across tasks itself, and fewer, larger groups cost the web tier less.
+INFERENCE_COALESCE_IN_FLIGHT = env.int("INFERENCE_COALESCE_IN_FLIGHT", default=2)
 INFERENCE_COALESCE_TEXTS = env.int("INFERENCE_COALESCE_TEXTS", default=64)
 # Deterministic results (embeddings, greedy chat) are cached in Redis this long.
 INFERENCE_CACHE_TTL_S = env.int("INFERENCE_CACHE_TTL_S", default=24 * 3600)
