@@ -21,9 +21,12 @@
     the cohort (closed-loop callers come back together after their batch). Without this, a
     closed loop of ``max_batch_size`` callers never queues for a slot, so the full-queue regime
     never starts and the model runs at the paged steps' speed (0.80 of a static batch here).
-    The regime ends when a static batch gathers fewer than half the slots, or when a request
-    arrives with nothing decoding, nothing queued and the last static batch ended more than the
-    batching window ago (a lone caller starts at once again).
+    A held request waits at most the batching window (``max_batch_wait_ms``, at least
+    ``HOLD_MIN_S``) for the drain: a long generation still decoding alone does not hold the
+    others back; they then run static while it pauses, as in the full-queue regime. The regime ends when a static batch gathers
+    fewer than half the slots, or when a request arrives with nothing decoding, nothing queued
+    and the last static batch ended more than the batching window ago (a lone caller starts at
+    once again).
 
 Queue time is from ``submit`` to admission (or to the static batch's start); ``batch_size`` is
 the most requests the request shared a decoding step with (the static batch's size there).
@@ -54,6 +57,11 @@ class _Waiting:
         self.future: Future = Future()
         self.enqueued = enqueued
         self.deadline = deadline
+
+
+# A held request's bound is the batching window, but at least this: requests that arrive together
+# (a burst handed over by the web tier) are not split one by one by a window of 0.
+HOLD_MIN_S = 0.05
 
 
 class ChatScheduler:
@@ -102,6 +110,8 @@ class ChatScheduler:
         self.saturated_spells = 0
         self._static_running = 0  # non-adapter static batches computing now
         self._quiet_since = 0.0  # when the slots last drained or a static batch ended
+        self._hold_timer: threading.Timer | None = None  # bounds a held request's wait
+        self.held_flushes = 0  # held requests sent static before the slots drained
 
     @property
     def queue_depth(self) -> int:
@@ -134,6 +144,8 @@ class ChatScheduler:
     def close(self, timeout_s: float | None = 10.0) -> None:
         with self._lock:
             self._closed = True
+            if self._hold_timer is not None:
+                self._hold_timer.cancel()
         self.static.close(timeout_s)
         self.engine.close()
         with self._lock:
@@ -150,6 +162,7 @@ class ChatScheduler:
         mine["static_full_queue_batches"] = self.static_batches
         mine["saturated"] = self.saturated
         mine["saturated_spells"] = self.saturated_spells
+        mine["held_flushes"] = self.held_flushes
         mine["decoding"] = self._admitted
         return {"model": self.name, "queue_depth": self.queue_depth, "mode": "continuous", **mine}
 
@@ -169,7 +182,8 @@ class ChatScheduler:
                 continue
             if self.saturated:
                 if self._admitted > 0:
-                    return  # the cohort waits for the slots to drain, then runs static
+                    self._hold()  # the cohort waits for the slots to drain, then runs static
+                    return
                 batch, self._waiting = list(self._waiting), collections.deque()
                 self._to_static(batch)
                 return
@@ -179,6 +193,36 @@ class ChatScheduler:
             if not self._runnable(item):
                 continue
             self._start(item)
+
+    @property
+    def _hold_bound_s(self) -> float:
+        return max(self.static.max_batch_wait_s, HOLD_MIN_S)
+
+    def _hold(self) -> None:
+        """With the lock held: make sure the oldest held request is sent static once it has
+        waited the batching window, drained or not."""
+        if self._hold_timer is not None or self._closed:
+            return
+        due = self._waiting[0].enqueued + self._hold_bound_s - time.monotonic()
+        self._hold_timer = threading.Timer(max(0.0, due), self._release_held)
+        self._hold_timer.daemon = True
+        self._hold_timer.start()
+
+    def _release_held(self) -> None:
+        with self._lock:
+            self._hold_timer = None
+            if self._closed or not self._waiting:
+                return
+            if not self.saturated or self._admitted == 0:
+                self._admit()
+                return
+            waited = time.monotonic() - self._waiting[0].enqueued
+            if waited < self._hold_bound_s:
+                self._hold()
+                return
+            batch, self._waiting = list(self._waiting), collections.deque()
+            self.held_flushes += 1
+            self._to_static(batch)
 
     def _runnable(self, item: _Waiting) -> bool:
         if not item.future.set_running_or_notify_cancel():

@@ -340,6 +340,45 @@ def test_closed_loop_callers_that_fill_every_slot_run_as_static_batches(cohort_r
     assert after["static_lane"]["completed"] == snapshot["static_lane"]["completed"]
 
 
+def test_a_held_request_waits_at_most_the_window_for_a_long_generation(tiny_llama, tmp_path):
+    """Saturated, a request waits for the slots to drain, but no longer than the batching window:
+    a long generation decoding alone is paused for its static batch, not waited for."""
+    spec = {
+        "task": "chat",
+        "source": str(tiny_llama),
+        "max_new_tokens": 480,
+        "max_batch_size": 2,
+        "max_queue_depth": 16,
+        "max_batch_wait_ms": 200,
+    }
+    runtime = InferenceRuntime(ModelRegistry(specs_from_settings({"models": {"tiny": spec}})))
+    try:
+        scheduler = runtime.batcher("tiny")
+        stream = Recorder()
+        long = scheduler.submit(
+            ChatRequest.from_prompt(
+                "Tell a long story.", max_new_tokens=480, ignore_eos=True, on_text=stream
+            ),
+            WAIT,
+        )
+        assert stream.event.wait(WAIT)
+        short = ChatRequest.from_prompt("Hi?", max_new_tokens=2, ignore_eos=True)
+        scheduler.submit(short, WAIT).result(WAIT)  # both slots were taken: saturated
+        assert scheduler.snapshot()["saturated"], scheduler.snapshot()
+        finished: dict[str, float] = {}
+        long.add_done_callback(lambda _: finished.setdefault("long", time.monotonic()))
+        held = scheduler.submit(short, WAIT)
+        held.add_done_callback(lambda _: finished.setdefault("held", time.monotonic()))
+        outcome = held.result(WAIT)
+        assert long.result(WAIT).output.tokens_out == 480
+        snapshot = scheduler.snapshot()
+        assert finished["held"] < finished["long"], (outcome, snapshot)
+        assert snapshot["held_flushes"] == 1, snapshot
+        assert 150 <= outcome.queue_ms, outcome  # it was held for the window first
+    finally:
+        runtime.close()
+
+
 EXITS = """
 from models_runtime.backends import ChatRequest
 from models_runtime.registry import ModelRegistry
