@@ -23,10 +23,10 @@
     never starts and the model runs at the paged steps' speed (0.80 of a static batch here).
     A held request waits at most the batching window (``max_batch_wait_ms``, at least
     ``HOLD_MIN_S``) for the drain: a long generation still decoding alone does not hold the
-    others back; they then run static while it pauses, as in the full-queue regime. The regime ends when a static batch gathers
-    fewer than half the slots, or when a request arrives with nothing decoding, nothing queued
-    and the last static batch ended more than the batching window ago (a lone caller starts at
-    once again).
+    others back; they then run static while it pauses, as in the full-queue regime. The regime
+    ends when a static batch gathers fewer than half the slots, or when a request arrives with
+    nothing decoding, nothing queued and the last static batch ended more than the batching
+    window ago (a lone caller starts at once again).
 
 Queue time is from ``submit`` to admission (or to the static batch's start); ``batch_size`` is
 the most requests the request shared a decoding step with (the static batch's size there).
