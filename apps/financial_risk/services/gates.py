@@ -10,6 +10,15 @@ promotion unless the approval carries a written justification (an override, reco
 - ``brier``: at most ``brier_margin`` above the champion's, on the same data as ``auc``;
 - ``score_psi``: the PSI of the candidate's score between its training data and the family's
   recent decisions under ``psi_max`` (skipped with too few recent decisions).
+
+Transaction-fraud models (issue 24) have gates of their own, on their time-split figures:
+
+- ``baseline``: the behavioural model's PR-AUC on its measured (latest) weeks at least the
+  baseline's, the same booster trained on the payment's own fields only (a model whose
+  behavioural features add nothing is not promoted silently);
+- ``pr_auc``: its PR-AUC at most ``auc_margin`` below the champion's, both scored on the
+  candidate's measured weeks of the tenant's stored transactions (features recomputed as of
+  each transaction's time).
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from apps.notifications.alerts import Severity, alert_raise
 from apps.registry.gates import PromotionRequest
 from apps.registry.promotions import MEMBER_ACTORS
 
+from .fraud_gates import fraud_gate_results
 from .governance_settings import governance_settings
 from .monitoring import recent_inputs
 
@@ -156,9 +166,8 @@ def _psi_gate(model: RiskModel, config: dict) -> dict:
 def gate_results(*, tenant, model: RiskModel) -> dict:
     """Every gate's result for ``model`` under the tenant's thresholds."""
     config = governance_settings(tenant)
-    if model.purpose != ModelPurpose.CREDIT:
-        skipped = _result(SKIPPED, "a transaction-fraud model: the credit gates do not apply")
-        return dict.fromkeys(("auc", "brier", "disparate_impact", "score_psi"), skipped)
+    if model.purpose == ModelPurpose.FRAUD:
+        return fraud_gate_results(tenant=tenant, model=model, config=config)
     return {
         **_comparison_gates(model, config),
         "disparate_impact": _fairness_gate(model, config),

@@ -202,9 +202,11 @@ def test_decisions_are_audited_in_batches(tenant, champion, make_api_client):
 
 def test_a_promoted_champion_is_used_by_the_next_request(tenant, champion, make_api_client):
     client = make_api_client(tenant, Role.ANALYST)
+    # Trained on the labelled history alone: a scored payment weeks after it would stretch the
+    # time split until the measured weeks hold no fraud, and the gates would refuse it.
+    newer = fraud_model_train(tenant=tenant, name="fraud")
     first = client.post(SCORE, payment(), format="json").json()
     assert first["model_label"] == "fraud:v1"
-    newer = fraud_model_train(tenant=tenant, name="fraud")
     risk_model_promote(tenant=tenant, model=newer, state=ModelState.CHAMPION)
     second = client.post(SCORE, payment(occurred_at="2026-01-28T03:30:00Z"), format="json").json()
     assert second["model_label"] == "fraud:v2"
