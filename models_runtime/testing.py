@@ -132,7 +132,9 @@ class OpenAIStubServer:
 
     Chat answers ``"echo: <last user message>"``; a message containing ``think`` gets a
     ``<think>…</think>`` answer, one containing ``reason`` a separate ``reasoning_content`` (as
-    DeepSeek's API sends it); one containing ``fail`` gets HTTP 500; one containing ``slow``
+    DeepSeek's API sends it); one containing ``fail`` gets HTTP 500; one containing ``busy``
+    gets 429 (with ``Retry-After: 0``) the first two times that exact message is sent, one
+    containing ``flaky`` 503 the first time (retries); one containing ``slow``
     is answered after ``slow_seconds``. ``"stream": true`` is answered as server-sent events,
     one chunk per word, with ``usage`` on a last chunk when ``stream_options.include_usage``.
     Embeddings are ``[len(text), text.count("a"), 1.0]``. ``requests`` records every
@@ -142,6 +144,7 @@ class OpenAIStubServer:
     def __init__(self, slow_seconds: float = 2.0):
         self.slow_seconds = slow_seconds
         self.requests: list[tuple[str, dict, dict]] = []
+        self._seen: dict[str, int] = {}  # times each chat message was sent (busy, flaky)
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -165,6 +168,8 @@ class OpenAIStubServer:
                 data = json.dumps(answer).encode()
                 try:
                     self.send_response(status)
+                    if status == 429:
+                        self.send_header("Retry-After", "0")
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
@@ -206,8 +211,13 @@ class OpenAIStubServer:
 
     def chat(self, body: dict) -> tuple[int, dict]:
         prompt = body["messages"][-1]["content"]
+        seen = self._seen[prompt] = self._seen.get(prompt, 0) + 1
         if "fail" in prompt:
             return 500, {"error": {"message": "stub failure", "type": "server_error"}}
+        if "busy" in prompt and seen <= 2:
+            return 429, {"error": {"message": "rate limited", "type": "rate_limit_error"}}
+        if "flaky" in prompt and seen == 1:
+            return 503, {"error": {"message": "overloaded", "type": "server_error"}}
         if "slow" in prompt:
             time.sleep(self.slow_seconds)
         content = f"<think>about {prompt}</think>answer" if "think" in prompt else f"echo: {prompt}"

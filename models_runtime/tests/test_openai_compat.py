@@ -144,6 +144,51 @@ def test_streaming_pieces_add_up_and_reasoning_content_is_kept(runtime):
     assert result.text == "echo: reason it out"
 
 
+def _sent(stub, message: str) -> int:
+    return sum(
+        1
+        for path, _, body in stub.requests
+        if path == "/v1/chat/completions" and body["messages"][-1]["content"] == message
+    )
+
+
+def test_rate_limits_and_server_errors_are_retried_with_back_off(runtime, stub):
+    # 429 twice (Retry-After: 0), then answered: two retries, the spec's default.
+    assert runtime.chat("remote-chat", "busy now").output.text == "echo: busy now"
+    assert _sent(stub, "busy now") == 3
+    assert runtime.chat("remote-chat", "flaky once").output.text == "echo: flaky once"
+    assert _sent(stub, "flaky once") == 2  # a 503, then answered
+
+
+def test_retries_end_with_a_clear_error(stub):
+    spec = ModelSpec(
+        name="impatient",
+        task="chat",
+        backend="openai",
+        base_url=stub.base_url,
+        api_model="deepseek-chat",
+        http_max_retries=1,
+        max_batch_wait_ms=0,
+    )
+    runtime = InferenceRuntime(ModelRegistry([spec]))
+    try:
+        with pytest.raises(BackendError) as caught:
+            runtime.chat("impatient", "busy again")
+    finally:
+        runtime.close()
+    assert caught.value.status_code == 429
+    assert "rate limited" in str(caught.value)
+    assert _sent(stub, "busy again") == 2  # the request and one retry
+
+
+def test_streamed_reasoning_content_is_kept_apart_from_the_text(runtime):
+    pieces = []
+    request = ChatRequest.build("reason while streaming", on_text=pieces.append)
+    result = runtime.batcher("remote-chat").submit(request).result(WAIT).output
+    assert "".join(pieces) == result.text == "echo: reason while streaming"
+    assert result.reasoning == "reasoning about reason while streaming"
+
+
 @pytest.mark.django_db
 def test_lora_adapters_are_the_servers_model_names_per_tenant(
     stub, settings, monkeypatch, tenant, other_tenant, make_api_client
