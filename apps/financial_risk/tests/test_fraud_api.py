@@ -283,3 +283,37 @@ def test_no_clear_card_number_in_the_database_logs_or_redis(
         assert identifier_token(field, clear) in stored
         prefix = identifier_token(field, clear)[:3]
         assert all(value.startswith(prefix) for value in stored if value)
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_decisions_are_written_with_asynchronous_commit_unless_configured(
+    tenant, champion, make_api_client, settings
+):
+    """The test runs inside one transaction, so the setting the scoring statement made for its
+    own transaction (``set_config(..., true)``) can be read back after it."""
+    client = make_api_client(tenant, Role.ANALYST)
+    assert _synchronous_commit() == "on"
+    assert client.post(SCORE, payment(), format="json").status_code == 201
+    assert _synchronous_commit() == "off"
+    settings.FRAUD_DECISION_SYNCHRONOUS_COMMIT = True
+    later = payment(reference="order-2", occurred_at="2026-01-28T03:20:00Z")
+    assert client.post(SCORE, later, format="json").status_code == 201
+    assert _synchronous_commit() == "on"
+
+
+def test_the_model_stays_in_memory_between_requests(tenant, champion, make_api_client):
+    from django.test.utils import CaptureQueriesContext
+
+    client = make_api_client(tenant, Role.ANALYST)
+    assert client.post(SCORE, payment(), format="json").status_code == 201
+    later = payment(reference="order-2", occurred_at="2026-01-28T03:20:00Z")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(SCORE, later, format="json").status_code == 201
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert statements, "the request ran no SQL at all: the capture is broken"
+    assert not [sql for sql in statements if '"booster"' in sql], statements

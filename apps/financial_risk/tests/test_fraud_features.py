@@ -48,6 +48,36 @@ def test_no_feature_uses_a_later_event(stream):
         )
 
 
+def _rings(stream, cut_ms=None):
+    """A ring score for a fifth of the accounts, each detected at a time inside the stream; with
+    ``cut_ms``, only the rings detected by then (what a snapshot taken at the cut would hold)."""
+    rng = np.random.default_rng(1)
+    accounts = np.unique(stream.account)
+    members = rng.choice(accounts, max(1, len(accounts) // 5), replace=False)
+    lo, hi = int(stream.ts_ms.min()), int(stream.ts_ms.max())
+    detected = dict(zip(members, rng.integers(lo, hi, len(members)), strict=True))
+    score = np.array([0.8 if a in detected else 0.0 for a in stream.account])
+    when = np.array([detected.get(a, np.iinfo(np.int64).max) for a in stream.account])
+    if cut_ms is not None:
+        unknown = when > cut_ms
+        score[unknown], when[unknown] = 0.0, np.iinfo(np.int64).max
+    return score, when
+
+
+def test_ring_features_use_only_rings_detected_by_the_transaction_s_time(stream):
+    """The prefix check with rings: rows up to a cut get the same ring features whether the
+    rings detected after the cut are known or not."""
+    full = offline_features(stream.history(*_rings(stream)))
+    ring_columns = [NAMES.index("ring_member"), NAMES.index("ring_score")]
+    assert full[:, ring_columns].any() and not full[:, ring_columns].all()
+    for cut in np.sort(np.random.default_rng(2).choice(stream.ts_ms, 10, replace=False)):
+        keep = stream.ts_ms <= cut
+        part = stream.take(keep)
+        score, when = _rings(stream, cut)
+        partial = offline_features(part.history(score[keep], when[keep]))
+        assert np.array_equal(partial, full[keep]), f"a ring feature saw a ring found after {cut}"
+
+
 def test_the_point_in_time_check_catches_a_leaking_feature(stream):
     """The check above has teeth: a window that also counts the next hour fails it."""
 
