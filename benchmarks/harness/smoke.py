@@ -112,10 +112,10 @@ def ensure_database(url: str, name: str) -> str:
     return with_path(url, f"/{name}")
 
 
-def run_smoke(command: str, *, database: str, redis_db: str, timeout: int):
-    """``manage.py <command> --smoke`` in a subprocess against ``database`` and Redis database
-    ``redis_db``; asserts it exited 0 and returns its non-empty output lines and the JSON
-    report on the last one."""
+def run_smoke(command: str, *, database: str, redis_db: str, timeout: int, args=()):
+    """``manage.py <command> --smoke [args]`` in a subprocess against ``database`` and Redis
+    database ``redis_db``; asserts it exited 0 and returns its non-empty output lines and the
+    JSON report on the last one."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=ensure_database(os.environ["DATABASE_URL"], database),
@@ -126,7 +126,7 @@ def run_smoke(command: str, *, database: str, redis_db: str, timeout: int):
     )
     env.pop("TEST_REAL_BROKER", None)
     run = subprocess.run(
-        [sys.executable, "manage.py", command, "--smoke"],
+        [sys.executable, "manage.py", command, "--smoke", *args],
         cwd=Path(__file__).resolve().parents[2],
         env=env,
         capture_output=True,

@@ -56,3 +56,23 @@ def test_bench_inference_smoke_prints_ratios_as_its_last_line():
     arrivals = report["chat_arrivals"]
     assert set(arrivals["paths"]) == {"raw", "platform", "static"}
     assert all(p["requests"] == arrivals["requests"] for p in arrivals["paths"].values())
+
+
+@pytest.mark.worker
+def test_single_user_smoke_reports_the_queue_time_of_a_lone_caller():
+    """``--single-user``: one caller through the whole platform; its requests run alone and
+    start without waiting for companions (the chat model's batching window is 400 ms)."""
+    from models_runtime.specs import DEFAULT_MODELS
+
+    lines, report = run_smoke(
+        "bench_inference",
+        database=SMOKE_DATABASE,
+        redis_db=SMOKE_REDIS_DB,
+        timeout=600,
+        args=["--single-user"],
+    )
+    assert report["requests"] == 4
+    assert report["single_user_batch_sizes"] == [1]
+    window_ms = DEFAULT_MODELS["chat"].max_batch_wait_ms
+    assert 0 <= report["single_user_queue_ms_p50"] < window_ms / 2, report
+    assert lines[-2].startswith("single user, chat")
