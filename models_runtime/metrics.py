@@ -25,7 +25,7 @@ REQUESTS = Counter(
 )
 QUEUE_SECONDS = Histogram(
     "models_runtime_queue_seconds",
-    "Time a request waited for its batch",
+    "Time a request waited for its batch (vLLM: request_queue_time_seconds)",
     ["model"],
     buckets=LATENCY_BUCKETS,
 )
@@ -42,10 +42,14 @@ BATCH_SIZE = Histogram(
     buckets=(1, 2, 4, 8, 16, 32, 64, 128),
 )
 QUEUE_DEPTH = Gauge(
-    "models_runtime_queue_depth", "Requests waiting in a model's batcher", ["model"]
+    "models_runtime_queue_depth",
+    "Requests waiting in a model's batcher (vLLM: num_requests_waiting)",
+    ["model"],
 )
 TOKENS = Counter(
-    "models_runtime_tokens_total", "Tokens processed", ["model", "direction"]
+    "models_runtime_tokens_total",
+    "Tokens processed (vLLM: prompt_tokens_total for in, generation_tokens_total for out)",
+    ["model", "direction"],
 )  # direction: in | out
 CACHE = Counter("models_runtime_cache_total", "Result cache lookups", ["model", "result"])
 REFUSED = Counter(
