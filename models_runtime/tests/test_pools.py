@@ -44,6 +44,30 @@ def test_compose_pools_consume_the_queues_their_hardware_serves():
     assert "worker-inference" not in services
 
 
+def test_the_vllm_profile_serves_the_spec_the_compose_file_documents():
+    """The recommended GPU chat backend: vLLM's OpenAI server with a DeepSeek-R1 distill, its
+    reasoning parser and LoRA modules, on a GPU, only under its profile; the spec documented
+    beside it is a valid openai-backend spec whose model name is the one vLLM serves."""
+    import json
+    import re
+
+    text = (ROOT / "docker-compose.yml").read_text()
+    vllm = yaml.safe_load(text)["services"]["vllm"]
+    assert vllm["profiles"] == ["vllm"]  # never started by a plain `docker-compose up`
+    command = vllm["command"]
+    served = command[command.index("--served-model-name") + 1]
+    assert "DeepSeek-R1-Distill" in command[command.index("--model") + 1]
+    assert command[command.index("--reasoning-parser") + 1] == "deepseek_r1"
+    assert "--enable-lora" in command
+    assert vllm["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
+    documented = re.search(r"MODELS_RUNTIME_MODELS='(.+?)'", text, re.S).group(1)
+    documented = json.loads(re.sub(r"\n\s*#\s*", " ", documented))
+    ((name, raw),) = documented.items()
+    spec = spec_from_dict(name, raw)
+    assert (spec.backend, spec.task, spec.api_model) == ("openai", "chat", served)
+    assert spec.base_url == "http://vllm:8000/v1"
+
+
 def test_models_are_routed_by_group_and_a_model_may_have_its_own_queue(settings):
     assert routing.queue_for("chat") == "inference.chat"
     assert routing.queue_for("embed") == "inference.embed"
