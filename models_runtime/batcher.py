@@ -181,16 +181,24 @@ class DynamicBatcher:
         with self._cond:
             self.wait_policy.expect(size)
 
-    def submit_many(self, payloads: Sequence[Any], timeouts_s: Sequence[float | None]) -> list:
+    def submit_many(
+        self,
+        payloads: Sequence[Any],
+        timeouts_s: Sequence[float | None],
+        enqueued: Sequence[float] | None = None,
+    ) -> list:
         """Queue several requests at once (validated first), so that a batch taken meanwhile
-        holds all of them or none (the chat scheduler's full-queue batches)."""
+        holds all of them or none (the chat scheduler's full-queue batches). ``enqueued``: when
+        each arrived, if earlier than now (requests handed over after waiting elsewhere): the
+        batching window and the reported queue time count from then."""
         if self._validate is not None:
             for payload in payloads:
                 self._validate(payload)
         now = time.monotonic()
+        arrived = list(enqueued) if enqueued is not None else [now] * len(payloads)
         items = [
-            _Item(p, now, now + t if t is not None else None)
-            for p, t in zip(payloads, timeouts_s, strict=True)
+            _Item(p, min(a, now), now + t if t is not None else None)
+            for p, t, a in zip(payloads, timeouts_s, arrived, strict=True)
         ]
         with self._cond:
             if self._closed:

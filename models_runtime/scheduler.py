@@ -21,12 +21,13 @@
     the cohort (closed-loop callers come back together after their batch). Without this, a
     closed loop of ``max_batch_size`` callers never queues for a slot, so the full-queue regime
     never starts and the model runs at the paged steps' speed (0.80 of a static batch here).
-    A held request waits at most the batching window (``max_batch_wait_ms``, at least
-    ``HOLD_MIN_S``) for the drain: a long generation still decoding alone does not hold the
-    others back; they then run static while it pauses, as in the full-queue regime. The regime
-    ends when a static batch gathers fewer than half the slots, or when a request arrives with
-    nothing decoding, nothing queued and the last static batch ended more than the batching
-    window ago (a lone caller starts at once again).
+    A held request waits at most the batching window (``max_batch_wait_ms``, counted from its
+    arrival, in the static lane too) for the drain: a long generation still decoding alone does
+    not hold the others back; they then run static while it pauses, as in the full-queue
+    regime. The regime ends when a static batch gathers fewer than half the slots, or when a
+    request arrives with nothing decoding, nothing in the static lane and the last of it ended
+    more than the batching window ago (a lone caller starts at once again). A window of 0 (never
+    wait for companions) turns the regime off: it cannot gather a cohort.
 
 Queue time is from ``submit`` to admission (or to the static batch's start); ``batch_size`` is
 the most requests the request shared a decoding step with (the static batch's size there).
@@ -57,11 +58,6 @@ class _Waiting:
         self.future: Future = Future()
         self.enqueued = enqueued
         self.deadline = deadline
-
-
-# A held request's bound is the batching window, but at least this: requests that arrive together
-# (a burst handed over by the web tier) are not split one by one by a window of 0.
-HOLD_MIN_S = 0.05
 
 
 class ChatScheduler:
@@ -100,7 +96,9 @@ class ChatScheduler:
             group_key=backend.group_key,
         )
         self.stats = BatcherStats()
-        self._lock = threading.Lock()
+        # Reentrant: a static batch that ends before _to_static has attached its callbacks runs
+        # _relay at once, in the thread that holds the lock.
+        self._lock = threading.RLock()
         self._waiting: collections.deque[_Waiting] = collections.deque()
         self._admitted = 0  # requests inside the engine (ours; the engine counts its own too)
         self._closed = False
@@ -108,8 +106,8 @@ class ChatScheduler:
         # The saturated regime (module docstring): every slot was taken; arrivals go static.
         self.saturated = False
         self.saturated_spells = 0
-        self._static_running = 0  # non-adapter static batches computing now
-        self._quiet_since = 0.0  # when the slots last drained or a static batch ended
+        self._static_pending = 0  # requests handed to the static lane here, not yet answered
+        self._quiet_since = 0.0  # when the slots last drained or the static lane emptied
         self._hold_timer: threading.Timer | None = None  # bounds a held request's wait
         self.held_flushes = 0  # held requests sent static before the slots drained
 
@@ -195,15 +193,15 @@ class ChatScheduler:
             self._start(item)
 
     @property
-    def _hold_bound_s(self) -> float:
-        return max(self.static.max_batch_wait_s, HOLD_MIN_S)
+    def _saturation_possible(self) -> bool:
+        return self.static_when_queue_full and self.static.max_batch_wait_s > 0
 
     def _hold(self) -> None:
         """With the lock held: make sure the oldest held request is sent static once it has
         waited the batching window, drained or not."""
         if self._hold_timer is not None or self._closed:
             return
-        due = self._waiting[0].enqueued + self._hold_bound_s - time.monotonic()
+        due = self._waiting[0].enqueued + self.static.max_batch_wait_s - time.monotonic()
         self._hold_timer = threading.Timer(max(0.0, due), self._release_held)
         self._hold_timer.daemon = True
         self._hold_timer.start()
@@ -217,7 +215,7 @@ class ChatScheduler:
                 self._admit()
                 return
             waited = time.monotonic() - self._waiting[0].enqueued
-            if waited < self._hold_bound_s:
+            if waited < self.static.max_batch_wait_s:
                 self._hold()
                 return
             batch, self._waiting = list(self._waiting), collections.deque()
@@ -242,7 +240,7 @@ class ChatScheduler:
             self._done(item, admitted, result, shared)
 
         self._admitted += 1
-        if self.static_when_queue_full and self._admitted >= self.max_batch_size:
+        if self._saturation_possible and self._admitted >= self.max_batch_size:
             if not self.saturated:
                 self.saturated_spells += 1
                 # The static lane gathers a whole cohort before a pause in arrivals may start it.
@@ -267,23 +265,32 @@ class ChatScheduler:
             None if item.deadline is None else max(0.001, item.deadline - now) for item in batch
         ]
         try:
-            inner = self.static.submit_many([item.payload for item in batch], timeouts)
+            # Each keeps its arrival time: the static lane's window and queue time count from it.
+            inner = self.static.submit_many(
+                [item.payload for item in batch], timeouts, [item.enqueued for item in batch]
+            )
         except Exception as exc:
             for item in batch:
                 item.future.set_exception(exc)
             return
+        self._static_pending += len(batch)
         for item, future in zip(batch, inner, strict=True):
-            future.add_done_callback(lambda f, item=item: self._relay(item, f, now))
+            future.add_done_callback(lambda f, item=item: self._relay(item, f))
 
-    def _relay(self, item: _Waiting, inner: Future, submitted: float) -> None:
+    def _relay(self, item: _Waiting, inner: Future) -> None:
+        with self._lock:
+            self._static_pending -= 1
+            if self._static_pending == 0:
+                self._quiet_since = time.monotonic()
         error = inner.exception()
         if error is not None:
             item.future.set_exception(error)
             return
-        outcome = inner.result()
-        queue_ms = outcome.queue_ms + (submitted - item.enqueued) * 1000
+        outcome = inner.result()  # its queue time already counts from the item's arrival
         item.future.set_result(
-            Outcome(outcome.output, self.name, queue_ms, outcome.compute_ms, outcome.batch_size)
+            Outcome(
+                outcome.output, self.name, outcome.queue_ms, outcome.compute_ms, outcome.batch_size
+            )
         )
 
     def _done(self, item: _Waiting, admitted: float, result, shared: int) -> None:
@@ -319,26 +326,21 @@ class ChatScheduler:
         back by now."""
         return (
             self._admitted == 0
-            and self._static_running == 0
-            and self.static.queue_depth == 0
+            and self._static_pending == 0
             and time.monotonic() - self._quiet_since > self.static.max_batch_wait_s
         )
 
     def _run_static(self, payloads):
         """A static batch (one adapter, or none) with the continuous loop held between steps."""
         plain = payloads[0].adapter is None  # a batch holds one adapter, or none
-        if plain:
+        if plain and len(payloads) * 2 < self.max_batch_size:
             with self._lock:
-                self._static_running += 1
-                if len(payloads) * 2 < self.max_batch_size:
-                    self.saturated = False  # the cohort has thinned out: continuous again
+                self.saturated = False  # the cohort has thinned out: continuous again
         try:
             with self.engine.paused():
                 return self.backend.run_batch(payloads)
         finally:
             if plain:
                 with self._lock:
-                    self._static_running -= 1
-                    self._quiet_since = time.monotonic()
                     if not self._closed:
                         self._admit()

@@ -306,3 +306,18 @@ def test_is_out_of_memory():
     assert is_out_of_memory(OutOfMemoryError("whatever"))
     assert not is_out_of_memory(RuntimeError("shape mismatch"))
     assert not is_out_of_memory(ValueError("out of memory"))
+
+
+def test_requests_handed_over_after_waiting_elsewhere_keep_their_arrival_time():
+    """The chat scheduler hands held requests to its static lane with their arrival times: the
+    window, which they have already waited out, does not start again, and their queue time
+    counts from arrival."""
+    backend = RecordingBackend()
+    batcher = make(backend, max_batch_size=8, max_batch_wait_ms=10 * WAIT * 1000)
+    batcher.expect_cohort(8)  # otherwise a pause in arrivals would start the batch anyway
+    arrived = time.monotonic() - 10 * WAIT  # longer ago than the window
+    (future,) = batcher.submit_many([3], [None], [arrived])
+    outcome = future.result(WAIT)  # the window far beyond WAIT did not start again
+    assert outcome.output == 6 and outcome.batch_size == 1
+    assert outcome.queue_ms >= 10 * WAIT * 1000
+    batcher.close()

@@ -349,7 +349,7 @@ def test_a_held_request_waits_at_most_the_window_for_a_long_generation(tiny_llam
         "max_new_tokens": 480,
         "max_batch_size": 2,
         "max_queue_depth": 16,
-        "max_batch_wait_ms": 200,
+        "max_batch_wait_ms": 150,
     }
     runtime = InferenceRuntime(ModelRegistry(specs_from_settings({"models": {"tiny": spec}})))
     try:
@@ -374,7 +374,7 @@ def test_a_held_request_waits_at_most_the_window_for_a_long_generation(tiny_llam
         snapshot = scheduler.snapshot()
         assert finished["held"] < finished["long"], (outcome, snapshot)
         assert snapshot["held_flushes"] == 1, snapshot
-        assert 150 <= outcome.queue_ms, outcome  # it was held for the window first
+        assert 150 <= outcome.queue_ms, outcome  # held for the window, counted from arrival
     finally:
         runtime.close()
 

@@ -9,7 +9,7 @@ import xgboost as xgb
 from sklearn.metrics import average_precision_score
 
 from apps.financial_risk.engine.fraud_features import NAMES, offline_features
-from apps.financial_risk.models import ModelState, RiskModel, Transaction
+from apps.financial_risk.models import ModelPurpose, ModelState, RiskModel, Transaction
 
 from .fraud_state import history
 
@@ -25,7 +25,8 @@ def _baseline_gate(model: RiskModel) -> dict:
     own = metrics.get("model", {}).get("pr_auc")
     baseline = metrics.get("baseline", {}).get("pr_auc")
     if own is None or baseline is None:
-        return _result(SKIPPED, "the measured weeks hold no fraud (or only fraud): no PR-AUC")
+        # A model that cannot be measured is not promoted silently (an override may).
+        return _result(FAILED, "the measured weeks hold no fraud (or only fraud): no PR-AUC")
     return _result(
         PASSED if own >= baseline else FAILED,
         f"PR-AUC {own} against {baseline} for the same model on the payment's own fields, "
@@ -46,24 +47,44 @@ def _pr_auc(version: RiskModel, X_all: np.ndarray, y: np.ndarray) -> float | Non
     return round(float(average_precision_score(y, p)), 4)
 
 
+def _unseen_weeks(model: RiskModel, champion: RiskModel) -> tuple[int, int] | None:
+    """The candidate's measured weeks that neither version trained or stopped on: from the
+    later of the two versions' second cut-offs to the end of the candidate's training data
+    (its split's last slice is as long as its middle one), so transactions scored since then,
+    not yet labelled, never count as honest."""
+    cutoffs = model.card.get("cutoffs_ms") or []
+    if len(cutoffs) != 2:
+        return None
+    first, second = int(cutoffs[0]), int(cutoffs[1])
+    theirs = champion.card.get("cutoffs_ms") or []
+    start = max(second, int(theirs[1])) if len(theirs) == 2 else second
+    end = second + (second - first)
+    return (start, end) if start < end else None
+
+
 def _champion_gate(tenant, model: RiskModel, config: dict) -> dict:
     champion = (
-        RiskModel.objects.filter(state=ModelState.CHAMPION, **model.family())
+        RiskModel.objects.filter(
+            state=ModelState.CHAMPION, purpose=ModelPurpose.FRAUD, **model.family()
+        )
         .exclude(pk=model.pk)
         .first()
     )
     if champion is None:
         return _result(PASSED, "no champion to compare with")
-    cutoffs = model.card.get("cutoffs_ms") or []
+    window = _unseen_weeks(model, champion)
     h, y, _ = history(Transaction.objects.filter(tenant=tenant))
-    measured = h.ts_ms >= cutoffs[1] if len(cutoffs) == 2 and len(y) else np.zeros(0, bool)
+    if window is None or not len(y):
+        return _result(FAILED, f"no weeks that neither this version nor {champion.label} saw")
+    measured = (h.ts_ms >= window[0]) & (h.ts_ms <= window[1])
     if not measured.any() or y[measured].all() or not y[measured].any():
         refused = "no measured weeks with fraud and honest transactions to compare on"
         return _result(FAILED, refused)
     X = offline_features(h)[measured]
     candidate, theirs = _pr_auc(model, X, y[measured]), _pr_auc(champion, X, y[measured])
-    if candidate is None or theirs is None:
-        return _result(FAILED, f"the champion {champion.label} uses features no longer declared")
+    for version, figure in ((model, candidate), (champion, theirs)):
+        if figure is None:
+            return _result(FAILED, f"{version.label} uses features this code no longer declares")
     floor = round(theirs - config["auc_margin"], 4)
     return _result(
         PASSED if candidate >= floor else FAILED,

@@ -73,3 +73,19 @@ def test_a_model_no_better_than_its_baseline_is_refused(tenant, champion):
     with pytest.raises(PromotionRefused) as refused:
         risk_model_promote(tenant=tenant, model=challenger, state=ModelState.CHALLENGER)
     assert "gate baseline failed" in str(refused.value)
+
+
+def test_payments_scored_after_training_do_not_count_as_honest(tenant, champion, make_api_client):
+    """Transactions scored since the candidate trained carry no label yet: the comparison ends
+    where the candidate's training data ended."""
+    from apps.accounts.roles import Role
+
+    from .test_fraud_api import SCORE, payment
+
+    challenger = fraud_model_train(tenant=tenant, name="fraud")
+    before = gate_results(tenant=tenant, model=challenger)["pr_auc"]
+    client = make_api_client(tenant, Role.ANALYST)
+    for minute in range(3):
+        later = payment(reference=f"late-{minute}", occurred_at=f"2026-01-28T03:1{minute}:00Z")
+        assert client.post(SCORE, later, format="json").status_code == 201
+    assert gate_results(tenant=tenant, model=challenger)["pr_auc"] == before
