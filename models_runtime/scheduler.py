@@ -182,8 +182,7 @@ class ChatScheduler:
                 if self._admitted > 0:
                     self._hold()  # the cohort waits for the slots to drain, then runs static
                     return
-                batch, self._waiting = list(self._waiting), collections.deque()
-                self._to_static(batch)
+                self._waiting_to_static()
                 return
             if self._admitted >= self.max_batch_size:
                 return
@@ -218,9 +217,13 @@ class ChatScheduler:
             if waited < self.static.max_batch_wait_s:
                 self._hold()
                 return
-            batch, self._waiting = list(self._waiting), collections.deque()
             self.held_flushes += 1
-            self._to_static(batch)
+            self._waiting_to_static()
+
+    def _waiting_to_static(self) -> None:
+        """With the lock held: every waiting request to the static lane, as one cohort."""
+        batch, self._waiting = list(self._waiting), collections.deque()
+        self._to_static(batch)
 
     def _runnable(self, item: _Waiting) -> bool:
         if not item.future.set_running_or_notify_cancel():

@@ -9,15 +9,11 @@ import xgboost as xgb
 from sklearn.metrics import average_precision_score
 
 from apps.financial_risk.engine.fraud_features import NAMES, offline_features
-from apps.financial_risk.models import ModelPurpose, ModelState, RiskModel, Transaction
+from apps.financial_risk.models import RiskModel, Transaction
 
+from .fraud_scoring import fraud_scorer
 from .fraud_state import history
-
-PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-
-
-def _result(status: str, detail: str, value=None, threshold=None) -> dict:
-    return {"status": status, "value": value, "threshold": threshold, "detail": detail}
+from .gate_outcomes import FAILED, PASSED, family_champion, gate_result
 
 
 def _baseline_gate(model: RiskModel) -> dict:
@@ -26,8 +22,8 @@ def _baseline_gate(model: RiskModel) -> dict:
     baseline = metrics.get("baseline", {}).get("pr_auc")
     if own is None or baseline is None:
         # A model that cannot be measured is not promoted silently (an override may).
-        return _result(FAILED, "the measured weeks hold no fraud (or only fraud): no PR-AUC")
-    return _result(
+        return gate_result(FAILED, "the measured weeks hold no fraud (or only fraud): no PR-AUC")
+    return gate_result(
         PASSED if own >= baseline else FAILED,
         f"PR-AUC {own} against {baseline} for the same model on the payment's own fields, "
         "on the measured weeks",
@@ -37,13 +33,11 @@ def _baseline_gate(model: RiskModel) -> dict:
 
 
 def _pr_auc(version: RiskModel, X_all: np.ndarray, y: np.ndarray) -> float | None:
-    names = list(version.feature_config.get("features") or [])
-    if not names or any(name not in NAMES for name in names):
+    scorer = fraud_scorer(version)  # the booster as scoring loads and keeps it
+    if any(name not in NAMES for name in scorer.names):
         return None  # features this code no longer declares
-    booster = xgb.Booster()
-    booster.load_model(bytearray(version.booster))
-    columns = [NAMES.index(name) for name in names]
-    p = booster.predict(xgb.DMatrix(X_all[:, columns], feature_names=names))
+    columns = [NAMES.index(name) for name in scorer.names]
+    p = scorer.booster.predict(xgb.DMatrix(X_all[:, columns], feature_names=scorer.names))
     return round(float(average_precision_score(y, p)), 4)
 
 
@@ -63,30 +57,26 @@ def _unseen_weeks(model: RiskModel, champion: RiskModel) -> tuple[int, int] | No
 
 
 def _champion_gate(tenant, model: RiskModel, config: dict) -> dict:
-    champion = (
-        RiskModel.objects.filter(
-            state=ModelState.CHAMPION, purpose=ModelPurpose.FRAUD, **model.family()
-        )
-        .exclude(pk=model.pk)
-        .first()
-    )
+    champion = family_champion(model)
     if champion is None:
-        return _result(PASSED, "no champion to compare with")
+        return gate_result(PASSED, "no champion to compare with")
     window = _unseen_weeks(model, champion)
     h, y, _ = history(Transaction.objects.filter(tenant=tenant))
     if window is None or not len(y):
-        return _result(FAILED, f"no weeks that neither this version nor {champion.label} saw")
+        return gate_result(FAILED, f"no weeks that neither this version nor {champion.label} saw")
     measured = (h.ts_ms >= window[0]) & (h.ts_ms <= window[1])
     if not measured.any() or y[measured].all() or not y[measured].any():
         refused = "no measured weeks with fraud and honest transactions to compare on"
-        return _result(FAILED, refused)
+        return gate_result(FAILED, refused)
     X = offline_features(h)[measured]
     candidate, theirs = _pr_auc(model, X, y[measured]), _pr_auc(champion, X, y[measured])
     for version, figure in ((model, candidate), (champion, theirs)):
         if figure is None:
-            return _result(FAILED, f"{version.label} uses features this code no longer declares")
+            return gate_result(
+                FAILED, f"{version.label} uses features this code no longer declares"
+            )
     floor = round(theirs - config["auc_margin"], 4)
-    return _result(
+    return gate_result(
         PASSED if candidate >= floor else FAILED,
         f"PR-AUC {candidate} against the champion {champion.label}'s {theirs}, both on the "
         f"candidate's measured weeks ({int(measured.sum())} transactions, "

@@ -32,7 +32,7 @@ from apps.audit.services import current_audit_draft
 from apps.core.public_ids import user_public_id
 from apps.financial_risk.engine import monitoring as drift
 from apps.financial_risk.engine.data import table_from_records, target_vector
-from apps.financial_risk.models import ModelPurpose, ModelState, RiskModel
+from apps.financial_risk.models import ModelPurpose, RiskModel
 from apps.financial_risk.selectors import (
     dataset_schema,
     dataset_table,
@@ -44,22 +44,9 @@ from apps.registry.gates import PromotionRequest
 from apps.registry.promotions import MEMBER_ACTORS
 
 from .fraud_gates import fraud_gate_results
+from .gate_outcomes import FAILED, PASSED, SKIPPED, family_champion, gate_result
 from .governance_settings import governance_settings
 from .monitoring import recent_inputs
-
-PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-
-
-def _result(status: str, detail: str, value=None, threshold=None) -> dict:
-    return {"status": status, "value": value, "threshold": threshold, "detail": detail}
-
-
-def _champion(model: RiskModel) -> RiskModel | None:
-    return (
-        RiskModel.objects.filter(state=ModelState.CHAMPION, **model.family())
-        .exclude(pk=model.pk)
-        .first()
-    )
 
 
 def _validation_figures(model: RiskModel, champion: RiskModel) -> dict | None:
@@ -90,26 +77,26 @@ def _validation_figures(model: RiskModel, champion: RiskModel) -> dict | None:
 
 
 def _comparison_gates(model: RiskModel, config: dict) -> dict:
-    champion = _champion(model)
+    champion = family_champion(model)
     if champion is None:
         nothing = "no champion to compare with"
-        return {"auc": _result(PASSED, nothing), "brier": _result(PASSED, nothing)}
+        return {"auc": gate_result(PASSED, nothing), "brier": gate_result(PASSED, nothing)}
     figures = _validation_figures(model, champion)
     if figures is None:
         refused = f"no validation data shared with the champion {champion.label}"
-        return {"auc": _result(FAILED, refused), "brier": _result(FAILED, refused)}
+        return {"auc": gate_result(FAILED, refused), "brier": gate_result(FAILED, refused)}
     (auc, brier), (champion_auc, champion_brier) = figures["candidate"], figures["champion"]
     auc_floor = round(champion_auc - config["auc_margin"], 4)
     brier_ceiling = round(champion_brier + config["brier_margin"], 4)
     return {
-        "auc": _result(
+        "auc": gate_result(
             PASSED if auc >= auc_floor else FAILED,
             f"AUC {auc} against the champion {champion.label}'s {champion_auc} on "
             f"{figures['data']}",
             value=auc,
             threshold=auc_floor,
         ),
-        "brier": _result(
+        "brier": gate_result(
             PASSED if brier <= brier_ceiling else FAILED,
             f"Brier {brier} against the champion {champion.label}'s {champion_brier}",
             value=brier,
@@ -122,7 +109,7 @@ def _fairness_gate(model: RiskModel, config: dict) -> dict:
     floor = config["disparate_impact_floor"]
     attributes = model.card.get("fairness", {}).get("attributes", {})
     if not attributes:
-        return _result(SKIPPED, "no protected attribute on the model card", threshold=floor)
+        return gate_result(SKIPPED, "no protected attribute on the model card", threshold=floor)
     ratios = {name: report.get("disparate_impact") for name, report in attributes.items()}
     below = {name: r for name, r in ratios.items() if r is None or r < floor}
     detail = (
@@ -130,20 +117,20 @@ def _fairness_gate(model: RiskModel, config: dict) -> dict:
         if not below
         else "below the floor: " + ", ".join(f"{n} {r}" for n, r in sorted(below.items()))
     )
-    return _result(FAILED if below else PASSED, detail, value=ratios, threshold=floor)
+    return gate_result(FAILED if below else PASSED, detail, value=ratios, threshold=floor)
 
 
 def _psi_gate(model: RiskModel, config: dict) -> dict:
     threshold = config["psi_max"]
     reference = model.card.get("reference", {}).get("__score__")
-    champion = _champion(model)
+    champion = family_champion(model)
     since = timezone.now() - timedelta(days=config["psi_window_days"])
     records = []
     for live in [champion, model]:
         if live is not None:
             records.extend(recent_inputs(live, since))
     if reference is None or len(records) < config["psi_min_decisions"]:
-        return _result(
+        return gate_result(
             SKIPPED,
             f"not enough recent decisions ({len(records)} in {config['psi_window_days']} days, "
             f"{config['psi_min_decisions']} needed)",
@@ -152,10 +139,12 @@ def _psi_gate(model: RiskModel, config: dict) -> dict:
     loaded = scoring_model(model)
     recent = table_from_records(records, model_schema(model))
     if any(column not in recent for column in loaded.pipeline.sources):
-        return _result(SKIPPED, "recent decisions lack this version's inputs", threshold=threshold)
+        return gate_result(
+            SKIPPED, "recent decisions lack this version's inputs", threshold=threshold
+        )
     shares = drift.bucket_shares(loaded.score(recent, explain=False).probability, reference)
     value = round(drift.psi(reference["expected"], shares), 4)
-    return _result(
+    return gate_result(
         PASSED if value < threshold else FAILED,
         f"score PSI over {len(records)} recent decisions",
         value=value,
