@@ -200,25 +200,35 @@ def _adapter(tiny_llama, tmp_path, seed: int):
 
 
 @pytest.fixture
-def tiny_runtime(tiny_llama, tmp_path, monkeypatch):
+def make_tiny_runtime(tiny_llama, tmp_path, monkeypatch):
+    """A runtime serving the tiny Llama as ``tiny`` (two slots, no batching window, unless
+    ``settings`` say otherwise); closed after the test."""
     monkeypatch.setenv("MODELS_CACHE_DIR", str(tmp_path / "cache"))
-    specs = specs_from_settings(
-        {
-            "models": {
-                "tiny": {
-                    "task": "chat",
-                    "source": str(tiny_llama),
-                    "max_new_tokens": 64,
-                    "max_batch_size": 2,
-                    "max_queue_depth": 16,
-                    "max_batch_wait_ms": 0,
-                }
-            }
+    made = []
+
+    def make(**settings):
+        spec = {
+            "task": "chat",
+            "source": str(tiny_llama),
+            "max_new_tokens": 64,
+            "max_batch_size": 2,
+            "max_queue_depth": 16,
+            "max_batch_wait_ms": 0,
+            **settings,
         }
-    )
-    runtime = InferenceRuntime(ModelRegistry(specs))
-    yield runtime
-    runtime.close()
+        made.append(
+            InferenceRuntime(ModelRegistry(specs_from_settings({"models": {"tiny": spec}})))
+        )
+        return made[-1]
+
+    yield make
+    for runtime in made:
+        runtime.close()
+
+
+@pytest.fixture
+def tiny_runtime(make_tiny_runtime):
+    return make_tiny_runtime()
 
 
 def test_adapter_requests_run_static_and_never_mix_with_the_continuous_batch(
@@ -280,28 +290,12 @@ def test_a_full_queue_runs_as_a_static_batch(tiny_runtime):
     assert snapshot["completed"] == 6
 
 
-@pytest.fixture
-def cohort_runtime(tiny_llama, tmp_path, monkeypatch):
-    """Four slots and a batching window long enough for closed-loop callers to come back."""
-    monkeypatch.setenv("MODELS_CACHE_DIR", str(tmp_path / "cache"))
-    spec = {
-        "task": "chat",
-        "source": str(tiny_llama),
-        "max_new_tokens": 64,
-        "max_batch_size": 4,
-        "max_queue_depth": 16,
-        "max_batch_wait_ms": 1000,
-    }
-    runtime = InferenceRuntime(ModelRegistry(specs_from_settings({"models": {"tiny": spec}})))
-    yield runtime
-    runtime.close()
-
-
-def test_closed_loop_callers_that_fill_every_slot_run_as_static_batches(cohort_runtime):
+def test_closed_loop_callers_that_fill_every_slot_run_as_static_batches(make_tiny_runtime):
     """Four callers in a closed loop on four slots never queue for a slot, so the full-queue
     regime alone never starts; once every slot has been taken, their later rounds run as whole
     static batches. A lone caller after a quiet spell starts at once, continuously, again."""
-    scheduler = cohort_runtime.batcher("tiny")
+    # A batching window long enough for closed-loop callers to come back.
+    scheduler = make_tiny_runtime(max_batch_size=4, max_batch_wait_ms=1000).batcher("tiny")
     start = threading.Barrier(4)
     outcomes: list = []
     errors: list = []
@@ -340,43 +334,32 @@ def test_closed_loop_callers_that_fill_every_slot_run_as_static_batches(cohort_r
     assert after["static_lane"]["completed"] == snapshot["static_lane"]["completed"]
 
 
-def test_a_held_request_waits_at_most_the_window_for_a_long_generation(tiny_llama, tmp_path):
+def test_a_held_request_waits_at_most_the_window_for_a_long_generation(make_tiny_runtime):
     """Saturated, a request waits for the slots to drain, but no longer than the batching window:
     a long generation decoding alone is paused for its static batch, not waited for."""
-    spec = {
-        "task": "chat",
-        "source": str(tiny_llama),
-        "max_new_tokens": 480,
-        "max_batch_size": 2,
-        "max_queue_depth": 16,
-        "max_batch_wait_ms": 150,
-    }
-    runtime = InferenceRuntime(ModelRegistry(specs_from_settings({"models": {"tiny": spec}})))
-    try:
-        scheduler = runtime.batcher("tiny")
-        stream = Recorder()
-        long = scheduler.submit(
-            ChatRequest.from_prompt(
-                "Tell a long story.", max_new_tokens=480, ignore_eos=True, on_text=stream
-            ),
-            WAIT,
-        )
-        assert stream.event.wait(WAIT)
-        short = ChatRequest.from_prompt("Hi?", max_new_tokens=2, ignore_eos=True)
-        scheduler.submit(short, WAIT).result(WAIT)  # both slots were taken: saturated
-        assert scheduler.snapshot()["saturated"], scheduler.snapshot()
-        finished: dict[str, float] = {}
-        long.add_done_callback(lambda _: finished.setdefault("long", time.monotonic()))
-        held = scheduler.submit(short, WAIT)
-        held.add_done_callback(lambda _: finished.setdefault("held", time.monotonic()))
-        outcome = held.result(WAIT)
-        assert long.result(WAIT).output.tokens_out == 480
-        snapshot = scheduler.snapshot()
-        assert finished["held"] < finished["long"], (outcome, snapshot)
-        assert snapshot["held_flushes"] == 1, snapshot
-        assert 150 <= outcome.queue_ms, outcome  # held for the window, counted from arrival
-    finally:
-        runtime.close()
+    runtime = make_tiny_runtime(max_new_tokens=480, max_batch_wait_ms=150)
+    scheduler = runtime.batcher("tiny")
+    stream = Recorder()
+    long = scheduler.submit(
+        ChatRequest.from_prompt(
+            "Tell a long story.", max_new_tokens=480, ignore_eos=True, on_text=stream
+        ),
+        WAIT,
+    )
+    assert stream.event.wait(WAIT)
+    short = ChatRequest.from_prompt("Hi?", max_new_tokens=2, ignore_eos=True)
+    scheduler.submit(short, WAIT).result(WAIT)  # both slots were taken: saturated
+    assert scheduler.snapshot()["saturated"], scheduler.snapshot()
+    finished: dict[str, float] = {}
+    long.add_done_callback(lambda _: finished.setdefault("long", time.monotonic()))
+    held = scheduler.submit(short, WAIT)
+    held.add_done_callback(lambda _: finished.setdefault("held", time.monotonic()))
+    outcome = held.result(WAIT)
+    assert long.result(WAIT).output.tokens_out == 480
+    snapshot = scheduler.snapshot()
+    assert finished["held"] < finished["long"], (outcome, snapshot)
+    assert snapshot["held_flushes"] == 1, snapshot
+    assert 150 <= outcome.queue_ms, outcome  # held for the window, counted from arrival
 
 
 EXITS = """
