@@ -120,6 +120,7 @@ class DynamicBatcher:
         validate: Callable[[Any], None] | None = None,
         retry_after_s: float = 1.0,
         group_key: Callable[[Any], Any] | None = None,
+        backlog_starts_at_once: bool = False,
     ):
         if max_batch_size < 1 or max_queue_depth < 1 or max_batch_wait_ms < 0:
             raise ValueError(
@@ -138,6 +139,13 @@ class DynamicBatcher:
         self._cond = threading.Condition()
         self._closed = False
         self._running = False  # a batch is computing (arrivals meanwhile are concurrent)
+        # For models whose batch costs about its size (encoders): requests that queued up while a
+        # batch computed start at once when it ends. The model is the bottleneck then, and
+        # waiting for more companions would only idle it (bench_inference's embed workload lost
+        # a third of its throughput to that wait). Generation (the chat static lane) keeps the
+        # wait: a batch there costs about the same whatever its size.
+        self.backlog_starts_at_once = backlog_starts_at_once
+        self._backlog = False
         self.wait_policy = AdaptiveWait(self.max_batch_wait_s)
         self.stats = BatcherStats()
         self._thread = threading.Thread(target=self._loop, name=f"batcher-{name}", daemon=True)
@@ -156,23 +164,36 @@ class DynamicBatcher:
         """
         if self._validate is not None:
             self._validate(payload)
-        timeout_s = self.default_timeout_s if timeout_s is None else timeout_s
-        now = time.monotonic()
-        item = _Item(payload, now, now + timeout_s if timeout_s is not None else None)
-        with self._cond:
-            if self._closed:
-                raise BackendError(f"model {self.name!r}: the batcher is shut down")
-            depth = len(self._queue)
-            if depth >= self.max_queue_depth:
-                self.stats.add(rejected_queue_full=1)
-                raise QueueFull(self.name, depth, self.retry_after_s)
-            self.wait_policy.arrived(now, concurrent=depth > 0 or self._running)
-            self._queue.append(item)
-            self.stats.add(submitted=1)
-            if depth + 1 > self.stats.max_queue_depth_seen:
-                self.stats.max_queue_depth_seen = depth + 1
-            self._cond.notify()
+        (item,) = self._enqueue([payload], [self._timeout(timeout_s)], together=True)
         return item.future
+
+    def submit_requests(
+        self, requests: Sequence[Sequence[Any]], timeout_s: float | None = None
+    ) -> list[list[Future] | ModelsRuntimeError]:
+        """Several callers' requests (each a sequence of payloads: one caller's texts), queued
+        under one lock as one arrival, so a batch the model thread takes meanwhile never splits
+        off the first text alone (it used to: a group's first text ran as a batch of one while
+        the others were still being queued). A request with a payload the validator refuses gets
+        that error in its place and queues nothing; the others go on. Raises ``QueueFull`` (for
+        all of them) at once."""
+        checked: list[list | ModelsRuntimeError] = []
+        for payloads in requests:
+            try:
+                if self._validate is not None:
+                    for payload in payloads:
+                        self._validate(payload)
+                checked.append(list(payloads))
+            except ModelsRuntimeError as exc:
+                checked.append(exc)
+        flat = [p for request in checked if isinstance(request, list) for p in request]
+        timeout = self._timeout(timeout_s)
+        queued = iter(self._enqueue(flat, [timeout] * len(flat), together=True) if flat else ())
+        return [
+            request
+            if isinstance(request, ModelsRuntimeError)
+            else [next(queued).future for _ in request]
+            for request in checked
+        ]
 
     def expect_cohort(self, size: int) -> None:
         """Callers will come back ``size`` at a time (the chat scheduler's saturated regime):
@@ -190,10 +211,28 @@ class DynamicBatcher:
         """Queue several requests at once (validated first), so that a batch taken meanwhile
         holds all of them or none (the chat scheduler's full-queue batches). ``enqueued``: when
         each arrived, if earlier than now (requests handed over after waiting elsewhere): the
-        batching window and the reported queue time count from then."""
+        batching window and the reported queue time count from then. A timeout of None: no
+        deadline. Each counts as a concurrent arrival (they come from callers already waiting)."""
         if self._validate is not None:
             for payload in payloads:
                 self._validate(payload)
+        items = self._enqueue(payloads, timeouts_s, together=False, enqueued=enqueued)
+        return [item.future for item in items]
+
+    def _timeout(self, timeout_s: float | None) -> float | None:
+        return self.default_timeout_s if timeout_s is None else timeout_s
+
+    def _enqueue(
+        self,
+        payloads: Sequence[Any],
+        timeouts_s: Sequence[float | None],
+        *,
+        together: bool,
+        enqueued: Sequence[float] | None = None,
+    ) -> list[_Item]:
+        """Queue ``payloads`` under one lock. ``together``: they are one arrival for the wait
+        policy (concurrent only if something was queued or running), else each is a concurrent
+        arrival."""
         now = time.monotonic()
         arrived = list(enqueued) if enqueued is not None else [now] * len(payloads)
         items = [
@@ -207,12 +246,18 @@ class DynamicBatcher:
             if depth + len(items) > self.max_queue_depth:
                 self.stats.add(rejected_queue_full=len(items))
                 raise QueueFull(self.name, depth, self.retry_after_s)
-            for _ in items:
-                self.wait_policy.arrived(now, concurrent=True)
+            self._backlog = self._backlog or self._running
+            if together:
+                self.wait_policy.arrived(now, concurrent=depth > 0 or self._running)
+            else:
+                for _ in items:
+                    self.wait_policy.arrived(now, concurrent=True)
             self._queue.extend(items)
             self.stats.add(submitted=len(items))
+            if depth + len(items) > self.stats.max_queue_depth_seen:
+                self.stats.max_queue_depth_seen = depth + len(items)
             self._cond.notify()
-        return [item.future for item in items]
+        return items
 
     def close(self, timeout_s: float | None = 10.0) -> None:
         """Stop taking requests, finish the queued ones, stop the thread."""
@@ -248,7 +293,8 @@ class DynamicBatcher:
                 if self._closed:
                     return None
                 self._cond.wait()
-            while len(self._queue) < self.max_batch_size and not self._closed:
+            waits = not (self.backlog_starts_at_once and self._backlog)
+            while waits and len(self._queue) < self.max_batch_size and not self._closed:
                 # Re-read each time: a new arrival moves the flush time (arrivals continue).
                 flush_at = self.wait_policy.flush_at(self._queue[0].enqueued, len(self._queue))
                 remaining = flush_at - time.monotonic()
@@ -261,6 +307,7 @@ class DynamicBatcher:
             else:
                 batch = self._take_group()
             self.wait_policy.taken(len(batch))
+            self._backlog = False
             self._running = True
             return batch
 

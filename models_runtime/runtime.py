@@ -14,7 +14,7 @@ from typing import Any
 
 from models_runtime.backends.base import ChatRequest
 from models_runtime.batcher import DynamicBatcher, Outcome
-from models_runtime.errors import InvalidInput, InvalidSpec
+from models_runtime.errors import InvalidInput, InvalidSpec, ModelsRuntimeError
 from models_runtime.registry import ModelRegistry
 from models_runtime.scheduler import ChatScheduler
 from models_runtime.specs import ModelSpec, specs_from_settings
@@ -70,6 +70,7 @@ class InferenceRuntime:
                     default_timeout_s=spec.request_timeout_s,
                     validate=backend.validate,
                     group_key=backend.group_key if spec.task == "chat" else None,
+                    backlog_starts_at_once=spec.task != "chat",
                 )
             self._batchers[name] = batcher
         return batcher
@@ -105,15 +106,11 @@ class InferenceRuntime:
         """Each text is its own request, so it batches with other callers' texts."""
         if isinstance(texts, str):
             raise InvalidInput("texts must be a list of strings, not one string")
-        batcher = self.batcher(model)
-        futures: list[Future] = []
-        try:
-            for text in texts:
-                futures.append(batcher.submit(text, timeout_s))
-        except Exception:
-            for future in futures:  # all or nothing: a bad text withdraws the queued ones
-                future.cancel()
-            raise
+        # All or nothing: a bad text queues none of them. Queued together, so the first text
+        # never runs alone in a batch the model thread takes while the others are queued.
+        (futures,) = self.batcher(model).submit_requests([list(texts)], timeout_s)
+        if isinstance(futures, ModelsRuntimeError):
+            raise futures
         return [future.result() for future in futures]
 
     def classify(self, model: str, text: str, timeout_s: float | None = None) -> Outcome:

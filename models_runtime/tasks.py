@@ -143,21 +143,19 @@ def _embed_group(rt, model: str, payload: dict) -> list[dict]:
     """Every request of a group into the batcher first (so they batch together), then each
     request's answer; a request's bad text or failed batch fails that request only."""
     batcher = rt.batcher(model)  # an unknown model fails the whole group: it is everyone's
-    timeout_s = payload.get("timeout_s")
-    submitted: list[list | ModelsRuntimeError] = []
-    for item in payload["items"]:
-        futures = []
-        try:
-            texts = item.get("texts")
-            if not isinstance(texts, list) or not texts:
-                raise InvalidInput("texts must be a non-empty list of strings")
-            for text in texts:
-                futures.append(batcher.submit(text, timeout_s))
-            submitted.append(futures)
-        except ModelsRuntimeError as exc:
-            for future in futures:  # all or nothing per request, as in InferenceRuntime.embed
-                future.cancel()
-            submitted.append(exc)
+    checked = [
+        item.get("texts")
+        if isinstance(item.get("texts"), list) and item.get("texts")
+        else InvalidInput("texts must be a non-empty list of strings")
+        for item in payload["items"]
+    ]
+    valid = [texts for texts in checked if not isinstance(texts, ModelsRuntimeError)]
+    try:
+        # One arrival for the batcher: a batch never takes the group's first text alone.
+        queued = iter(batcher.submit_requests(valid, payload.get("timeout_s")))
+        submitted = [c if isinstance(c, ModelsRuntimeError) else next(queued) for c in checked]
+    except ModelsRuntimeError as exc:  # a full queue refuses the whole group
+        submitted = [exc] * len(checked)
     answers = []
     for item, futures in zip(payload["items"], submitted, strict=True):
         try:

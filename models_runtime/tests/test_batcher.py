@@ -321,3 +321,68 @@ def test_requests_handed_over_after_waiting_elsewhere_keep_their_arrival_time():
     assert outcome.output == 6 and outcome.batch_size == 1
     assert outcome.queue_ms >= 10 * WAIT * 1000
     batcher.close()
+
+
+def test_a_group_of_requests_is_queued_together_and_a_bad_one_fails_alone():
+    def slow_validate(payload):
+        # Validation takes long enough for a model thread that watched the queue per text to
+        # have taken the first text alone (the old per-text submit did, under load).
+        time.sleep(0.05)
+        if payload < 0:
+            raise InvalidInput("negative numbers are not accepted")
+
+    backend = RecordingBackend()
+    batcher = DynamicBatcher(
+        "fake",
+        backend.run_batch,
+        max_batch_size=16,
+        max_batch_wait_ms=0,
+        max_queue_depth=100,
+        validate=slow_validate,
+    )
+    answers = batcher.submit_requests([[1, 2, 3], [4, -1], [5]])
+    assert isinstance(answers[1], InvalidInput)
+    assert [[f.result(WAIT).output for f in answers[i]] for i in (0, 2)] == [[2, 4, 6], [10]]
+    assert backend.batches == [[1, 2, 3, 5]]  # one batch, the refused request not in it
+    assert batcher.snapshot()["submitted"] == 4
+    batcher.close()
+
+
+def test_a_full_queue_refuses_the_whole_group():
+    backend = RecordingBackend()
+    batcher = make(backend, max_queue_depth=3)
+    first = occupy(batcher, backend)
+    with pytest.raises(QueueFull):
+        batcher.submit_requests([[1, 2], [3, 4]])
+    assert batcher.queue_depth == 0
+    backend.release()
+    assert first.result(WAIT).output == -2
+    batcher.close()
+
+
+@pytest.mark.parametrize("backlog_starts_at_once", [True, False])
+def test_requests_queued_during_a_batch_start_at_once_for_encoders(backlog_starts_at_once):
+    backend = RecordingBackend()
+    batcher = make(
+        backend,
+        max_batch_size=8,
+        max_batch_wait_ms=10 * WAIT * 1000,
+        backlog_starts_at_once=backlog_starts_at_once,
+    )
+    # A closed loop of eight callers has run: the wait policy expects eight companions.
+    assert all(f.result(WAIT) for (f,) in batcher.submit_requests([[i] for i in range(8)]))
+    backend.hold()
+    backend.entered.clear()
+    running = batcher.submit_requests([[i] for i in range(8)])  # full: starts at once
+    assert backend.entered.wait(WAIT)
+    later = batcher.submit_requests([[1], [2], [3]])  # three arrive while the model computes
+    backend.release()
+    assert all(f.result(WAIT) for (f,) in running)
+    if backlog_starts_at_once:  # the model is the bottleneck: its backlog starts now
+        assert [f.result(WAIT).output for (f,) in later] == [2, 4, 6]
+        assert [len(b) for b in backend.batches] == [8, 8, 3]
+    else:  # generation keeps waiting for the cohort (up to the window)
+        time.sleep(PACE)
+        assert not any(f.done() for (f,) in later)
+        assert [len(b) for b in backend.batches] == [8, 8]
+    batcher.close()

@@ -71,7 +71,7 @@ def test_a_group_answers_each_request_on_its_own(tenant, other_tenant):
     fails alone, and each request is metered to its own tenant."""
     from models_runtime.models import ModelUsage
     from models_runtime.packing import unpack_vectors
-    from models_runtime.tasks import infer_task
+    from models_runtime.tasks import infer_task, runtime
 
     items = [
         {"texts": ["cancel my order"], "tenant_id": str(tenant.pk)},
@@ -85,6 +85,10 @@ def test_a_group_answers_each_request_on_its_own(tenant, other_tenant):
     assert len(unpack_vectors(first["outputs"])) == 1 and first["ok"]
     assert bad == {"ok": False, "error": {"type": "InvalidInput", "message": "text is empty"}}
     assert len(unpack_vectors(third["outputs"])) == 2 and third["tokens_in"] > first["tokens_in"]
+    # The group's texts were queued as one arrival: one batch of the three valid texts.
+    assert first["batch_size"] == third["batch_size"] == 3
+    # An encoder's batcher starts what queued up during a batch at once (batcher tests).
+    assert runtime().batcher("embed").backlog_starts_at_once is True
     # In-process (no worker meter running), the caller meters: nothing written here.
     assert not ModelUsage.objects.exists()
     assert first["metered"] is False
