@@ -53,6 +53,9 @@ PRIORITY = {
     "NAME": 3,
     "LOCATION": 2,
     "ORGANIZATION": 2,
+    # A number recognised by its shape alone (recognizers.CodeShapedIdentifierRecognizer) yields
+    # to anything else found there: "(617) 555-0142" stays a telephone number.
+    "CODE_SHAPED_ID": 1,
 }
 PSEUDONYM_KINDS = ("NAME", "ID", "PHONE", "EMAIL", "ADDRESS", "IP", "LOCATION", "ORGANIZATION")
 # HIPAA Safe Harbor aggregates ages over 89 into one category; written without digits so that
@@ -226,7 +229,11 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
                         rejected.add((start, end))
                         continue
                     start, end = trimmed
-            priority = PRIORITY.get(finding.entity_type, PRIORITY[kind])
+            priority = (
+                PRIORITY["CODE_SHAPED_ID"]
+                if source == "CodeShapedIdentifierRecognizer"
+                else PRIORITY.get(finding.entity_type, PRIORITY[kind])
+            )
             candidates.append(Span(kind, start, end, source, priority))
     candidates = [
         c

@@ -44,6 +44,31 @@ EPONYMS = frozenset(
     niemann pick fabry pompe hurler hunter legg calve perthes scheuermann sever kienbock
     """.split()
 )
+# Laboratory analytes and blood counts, which notes capitalise at the start of a line or a
+# sentence ("Chloride 98-107 mmol/L", "Platelets 250"); the recall-first models call some of
+# them organisations (found on the fifth development set, ``data/dev_v5``).
+ANALYTES = frozenset(
+    """
+    sodium potassium chloride bicarbonate bicarb co2 calcium magnesium phosphate phosphorus
+    glucose creatinine urea bun albumin globulin protein bilirubin alt ast alp ggt ldh amylase
+    lipase troponin lactate ferritin iron transferrin folate cobalamin hemoglobin haemoglobin
+    hematocrit haematocrit platelets platelet neutrophils lymphocytes monocytes eosinophils
+    basophils leukocytes erythrocytes reticulocytes wbc rbc mcv mch mchc rdw esr crp procalcitonin
+    fibrinogen d-dimer inr pt aptt ptt cholesterol triglycerides ldl hdl hba1c a1c tsh t3 t4
+    cortisol insulin c-peptide urate uric ammonia osmolality ketones anion gap spo2 sao2 pao2
+    paco2 ph fio2 psa cea ca-125 afp bnp nt-probnp ck ck-mb myoglobin vitamin
+    """.split()
+)
+# Salts, esters and forms that follow a drug's name ("penicillin G benzathine", "metoprolol
+# succinate"): the vocabulary writes them only inside multi-word names.
+SALTS = frozenset(
+    """
+    benzathine procaine hydrochloride hcl sulfate sulphate acetate citrate maleate mesylate
+    besylate tartrate bitartrate succinate fumarate bromide decanoate propionate dipropionate
+    valerate furoate tromethamine trihydrate monohydrate hyclate xinafoate gluconate carbonate
+    oxide hydroxide lactate disodium dihydrate palmitate enanthate cypionate pamoate nitrate
+    """.split()
+)
 # Clinical nouns that are also verbs right after a subject ("Kwame signs the consent").
 _ALSO_VERBS = frozenset(
     "signs tests spots drains reflexes scales repairs shunts stains filters pumps tubes".split()
@@ -118,7 +143,7 @@ _NOT_PARTS = frozenset(
 def medical_words() -> frozenset[str]:
     """Lowercase single words of the drug vocabulary (generic and brand names) and the
     condition vocabulary, plus the eponyms."""
-    words = set(EPONYMS)
+    words = set(EPONYMS) | ANALYTES | SALTS
     for variant in drug_lexicon():
         if " " not in variant and len(variant) > 3:
             words.add(variant)
@@ -142,7 +167,10 @@ def is_lookalike(text: str, span_text: str, end: int) -> bool:
     if not words:
         return False
     lexicon = medical_words()
-    if all(w in lexicon for w in words):
+    # A salt or form letter beside a drug ("penicillin G benzathine", "vitamin K") is part of
+    # the drug's name.
+    meaningful = [w for w in words if len(w) > 1] or words
+    if all(w in lexicon for w in meaningful):
         return True
     if all(w.group() in CLINICAL_ABBREVIATIONS for w in _WORD.finditer(span_text)):
         return True

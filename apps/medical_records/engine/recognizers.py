@@ -115,6 +115,81 @@ class MrnPatternRecognizer(PatternRecognizer):
         )
 
 
+# ------------------------------------------------------------------ code-shaped identifiers
+_FW = str.maketrans(  # full-width digits and capitals to ASCII
+    "".join(map(chr, [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B)])),
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+)
+# A run of letters and digits joined by hyphens ("BJ-2024-00123"), or groups of three or more
+# digits joined by single spaces ("6222 0212 3456 7890"), not touching other letters or digits.
+_DIGIT = "[0-9０-９]"
+_CODE = regex.compile(
+    rf"(?<![\p{{Latin}}0-9０-９\-*.,/])"
+    rf"(?P<code>{_DIGIT}{{3,}}(?:[ \t]{_DIGIT}{{3,}})+|{_ALNUM}+(?:-{_ALNUM}+)*)"
+    rf"(?![\p{{Latin}}0-9０-９*]|[.,/][0-9０-９])"
+)
+_DATE_SHAPES = regex.compile(
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|(?:19|20)\d{2}-(?:19|20)\d{2}"
+    r"|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+)
+# Telephone numbers: a Chinese mobile number, NANP groups, a Chinese landline (the phone
+# recognizers report them as PHONE).
+_PHONE_SHAPES = regex.compile(r"1[3-9]\d{9}|\(?\d{3}\)?[ \-]?\d{3}-\d{4}|0\d{2,3}-\d{7,8}")
+# A quantity: a unit or a counter right after the number.
+_UNIT_AFTER = regex.compile(
+    r"[ \t]*(?:%|‰|℃|°|×|x10|(?i:mg|mcg|μg|ug|g|kg|ml|l|dl|mmol|μmol|umol|nmol|iu|u|units?|"
+    r"mmhg|cm|mm|m|kcal|cells?|copies|per)(?![\p{Latin}])|/|次|岁|元|个|片|粒|支|袋|瓶|克|毫|升|千|万|倍|天|年|月|周|小时|分)"
+)
+
+
+class CodeShapedIdentifierRecognizer(LocalRecognizer):
+    """Recall first: a code of seven or more digits, or of five or more digits and a letter,
+    is an identifier wherever it stands, with or without a keyword before it ("患者（3780-3081）",
+    "Specimen SP4412098", a national ID number, a card number in groups). Quantities (a unit or
+    counter after the number), dates, year ranges, decimals and telephone numbers are not
+    (the date and telephone recognizers report those as their own kinds). Philter masks
+    numbers the same way; a keyword recognizer alone misses every layout it does not list.
+    Built on the fifth development set (``data/dev_v5``)."""
+
+    ENTITY = "MEDICAL_ID"
+    SCORE = 0.6
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            name="CodeShapedIdentifierRecognizer",
+            supported_language=supported_language,
+        )
+
+    def load(self) -> None:
+        """Compiled at import."""
+
+    @staticmethod
+    def is_identifier(code: str) -> bool:
+        plain = code.translate(_FW)
+        digits = sum(c.isdigit() for c in plain)
+        letters = sum(c.isalpha() for c in plain)
+        if digits < 7 and not (letters and digits >= 5):
+            return False
+        if _DATE_SHAPES.fullmatch(plain):
+            return False
+        return not regex.fullmatch(
+            r"1[3-9]\d{9}|\(?\d{3}\)?[ \-]?\d{3}-\d{4}|0\d{2,3}-\d{7,8}", plain
+        )
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        results = []
+        for match in _CODE.finditer(text):
+            code = match.group("code").rstrip(" -")
+            start, end = match.start("code"), match.start("code") + len(code)
+            if not self.is_identifier(code) or _UNIT_AFTER.match(text, end):
+                continue
+            results.append(
+                recognizer_result(self, self.ENTITY, start, end, self.SCORE, "code-shaped number")
+            )
+        return results
+
+
 class FaxPhoneRecognizer(PatternRecognizer):
     """Telephone and fax numbers in North American and Chinese written forms, whether or not
     ``phonenumbers`` thinks the exchange is in service (555 numbers, new area codes)."""
@@ -328,6 +403,7 @@ def health_recognizers(language: str) -> list:
     recognizers = [
         HealthIdentifierRecognizer(supported_language=language),
         MrnPatternRecognizer(supported_language=language),
+        CodeShapedIdentifierRecognizer(supported_language=language),
         FaxPhoneRecognizer(supported_language=language),
         CityStateZipRecognizer(supported_language=language),
         AgeOver89Recognizer(supported_language=language),

@@ -38,13 +38,18 @@ def test_evaluate_medical_on_given_files(tmp_path, capsys):
             }
         )
     )
-    call_command("evaluate_medical", assertions=str(assertions), phi=str(phi))
+    call_command("evaluate_medical", assertions=str(assertions), phi=str(phi), show_errors=True)
     lines = capsys.readouterr().out.strip().splitlines()
     report = json.loads(lines[-1])
     assert report["assertion_accuracy"] == 0.75
     assert report["phi_recall_identifiers"] == 1.0 and report["phi_recall_names"] == 1.0
     assert report["per_language_accuracy"] == {"en": 0.6667, "zh": 1.0}
     assert any(line.startswith("negated") for line in lines)
+    # The errors of the named file are shown; the entity sets were left out, so the held-out
+    # ones ran, and their errors are never printed (aggregates only).
+    assert any("✗" in line and "xyzzy" in line for line in lines)
+    assert "  (entities: held-out set, errors not shown; name a development file)" in lines
+    assert not any(line.startswith("  ✗ entity") for line in lines)
 
 
 @pytest.mark.django_db

@@ -39,6 +39,12 @@ from apps.medical_records.services.corrections import corrections_as_eval_rows
 LANGUAGES = ("en", "zh")
 
 
+def _is_held_out(paths, held_out) -> bool:
+    """Whether any of ``paths`` is one of the ``held_out`` files."""
+    held = {Path(h).resolve() for h in held_out}
+    return any(Path(p).resolve() in held for p in paths)
+
+
 class Command(BaseCommand):
     help = "Evaluate de-identification, entity recognition, coding and assertions."
 
@@ -96,7 +102,18 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         precision_report = phi_precision(lookalike_rows, pseudonymizer)
-        self._tables(report, entity_report, phi_report, precision_report, version, show_errors)
+        self._tables(report, entity_report, phi_report, precision_report, version)
+        if show_errors:
+            self._errors(
+                report,
+                entity_report,
+                phi_report,
+                held_out={
+                    "assertions": _is_held_out([assertions], [HELDOUT_ASSERTIONS]),
+                    "entities": _is_held_out(entities, HELDOUT_ENTITIES),
+                    "phi": _is_held_out([phi], [HELDOUT_PHI]),
+                },
+            )
         summary = {
             "assertion_accuracy": report["assertion_accuracy"],
             "assertion_macro_f1": report["assertion_macro_f1"],
@@ -127,7 +144,7 @@ class Command(BaseCommand):
             summary[language] = block
         self.stdout.write(json.dumps(summary, ensure_ascii=False, separators=(",", ":")))
 
-    def _tables(self, report, entity_report, phi_report, precision_report, version, show_errors):
+    def _tables(self, report, entity_report, phi_report, precision_report, version):
         out = self.stdout.write
         out(f"assertions: {report['n']} sentences, graph version {version}")
         out(f"{'assertion':<14}{'n':>5}{'precision':>11}{'recall':>9}{'f1':>8}")
@@ -154,13 +171,24 @@ class Command(BaseCommand):
             f"{precision_report['phi_precision']:.3f}, look-alikes kept "
             f"{precision_report['lookalikes_kept']:.3f}"
         )
-        if show_errors:
+
+    def _errors(self, report, entity_report, phi_report, *, held_out: dict[str, bool]) -> None:
+        """Each error of the sets named on the command line. A held-out set's errors are never
+        printed (reading them would make it a development set): a run that leaves a set's
+        option out scores the held-out one, aggregates only."""
+        out = self.stdout.write
+        for name, hidden in held_out.items():
+            if hidden:
+                out(f"  ({name}: held-out set, errors not shown; name a development file)")
+        if not held_out["assertions"]:
             for error in report["errors"]:
                 out(
                     f"  ✗ {error['gold']:>12} → {error['predicted']:<12} {error['concept']}: "
                     f"{error['text']}"
                 )
+        if not held_out["entities"]:
             for miss in entity_report.get("misses", []):
                 out(f"  ✗ entity {miss['span']} → {miss['got']}: {miss['text']}")
+        if not held_out["phi"]:
             for miss in phi_report["phi_missed"]:
                 out(f"  ✗ PHI note {miss['note']} {miss['kind']} ({miss['value_length']} chars)")
