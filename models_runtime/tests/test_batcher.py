@@ -332,14 +332,7 @@ def test_a_group_of_requests_is_queued_together_and_a_bad_one_fails_alone():
             raise InvalidInput("negative numbers are not accepted")
 
     backend = RecordingBackend()
-    batcher = DynamicBatcher(
-        "fake",
-        backend.run_batch,
-        max_batch_size=16,
-        max_batch_wait_ms=0,
-        max_queue_depth=100,
-        validate=slow_validate,
-    )
+    batcher = make(backend, max_batch_size=16, validate=slow_validate)
     answers = batcher.submit_requests([[1, 2, 3], [4, -1], [5]])
     assert isinstance(answers[1], InvalidInput)
     assert [[f.result(WAIT).output for f in answers[i]] for i in (0, 2)] == [[2, 4, 6], [10]]

@@ -18,9 +18,10 @@ dates and telephone numbers, be replaced as their own kind).
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
+
+from apps.medical_records.evaluation.scores import write_jsonl_sets
 
 OUT = Path(__file__).resolve().parent.parent / "data" / "dev_v5"
 SEED = 5505
@@ -110,12 +111,7 @@ def build(rng: random.Random) -> dict[str, list[dict]]:
 
 
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    for name, rows in build(random.Random(SEED)).items():
-        with (OUT / name).open("w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        print(name, len(rows))
+    write_jsonl_sets(OUT, build(random.Random(SEED)))
 
 
 if __name__ == "__main__":

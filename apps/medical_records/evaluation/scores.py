@@ -51,6 +51,16 @@ def read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
+def write_jsonl_sets(out: Path, sets: dict[str, list[dict]]) -> None:
+    """Write each set (file name -> rows) as JSONL under ``out``; print each file's size."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, rows in sets.items():
+        with (out / name).open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(name, len(rows))
+
+
 def _f1(p: float, r: float) -> float:
     return 0.0 if p + r == 0 else 2 * p * r / (p + r)
 
