@@ -36,7 +36,10 @@ PHI_KINDS = (
 HELDOUT = DATA / "heldout_v2"
 HELDOUT_PHI = HELDOUT / "phi.jsonl"
 HELDOUT_LOOKALIKES = HELDOUT / "lookalikes.jsonl"
-HELDOUT_ASSERTIONS = HELDOUT / "assertions.jsonl"
+# The second held-out assertion set's errors were printed by accident on 2026-12-07; the third
+# (``make_heldout_v3``) replaced it as the default.
+HELDOUT_ASSERTIONS = DATA / "heldout_v3" / "assertions.jsonl"
+SEEN_HELDOUT_ASSERTIONS = HELDOUT / "assertions.jsonl"
 HELDOUT_ENTITIES = (HELDOUT / "entities_en.jsonl", HELDOUT / "entities_zh.jsonl")
 
 

@@ -1,7 +1,8 @@
 """``manage.py evaluate_medical [--assertions F] [--phi F] [--entities F ...] [--lookalikes F]``.
 
 With no arguments it runs the project's held-out sets (``apps/medical_records/data/heldout_v2/``,
-never tuned on; how they were made: ``evaluation/make_heldout_v2.py`` and the README). Prints
+and ``heldout_v3/`` for assertions since 2026-12-07; never tuned on; how they were made:
+``evaluation/make_heldout_v2.py``, ``make_heldout_v3.py`` and the README). Prints
 tables, then one JSON object as its last line: ``assertion_accuracy``, ``assertion_macro_f1``,
 ``entity_recall``, ``entity_precision``, ``coding_accuracy``, ``phi_recall_names``,
 ``phi_recall_identifiers``, ``phi_precision`` (look-alike set), and the same per language under
@@ -29,6 +30,7 @@ from apps.medical_records.evaluation.scores import (
     HELDOUT_ENTITIES,
     HELDOUT_LOOKALIKES,
     HELDOUT_PHI,
+    SEEN_HELDOUT_ASSERTIONS,
     assertion_scores,
     phi_scores,
     read_jsonl,
@@ -109,7 +111,9 @@ class Command(BaseCommand):
                 entity_report,
                 phi_report,
                 held_out={
-                    "assertions": _is_held_out([assertions], [HELDOUT_ASSERTIONS]),
+                    "assertions": _is_held_out(
+                        [assertions], [HELDOUT_ASSERTIONS, SEEN_HELDOUT_ASSERTIONS]
+                    ),
                     "entities": _is_held_out(entities, HELDOUT_ENTITIES),
                     "phi": _is_held_out([phi], [HELDOUT_PHI]),
                 },
