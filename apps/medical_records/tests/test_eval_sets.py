@@ -1,10 +1,12 @@
-"""The second held-out sets: where ``evaluate_medical`` reads them, how large they are, that the
-generator reproduces them, and that they share no term or name with earlier material."""
+"""The held-out sets (the second ones, and the third assertion set): where ``evaluate_medical``
+reads them, how large they are, that the generators reproduce them, and that they share no term
+or name with earlier material."""
 
 import json
+import random
 from collections import Counter
 
-from apps.medical_records.evaluation import make_heldout_v2, set_names, set_terms
+from apps.medical_records.evaluation import make_heldout_v2, make_heldout_v3, set_names, set_terms
 from apps.medical_records.evaluation.scores import (
     HELDOUT_ASSERTIONS,
     HELDOUT_ENTITIES,
@@ -15,9 +17,18 @@ from apps.medical_records.evaluation.set_names import _census_words
 from apps.medical_records.services.ner import _evaluation_terms
 
 
-def test_evaluate_medical_reads_the_second_held_out_sets():
-    for path in (HELDOUT_PHI, HELDOUT_ASSERTIONS, *HELDOUT_ENTITIES):
+def test_evaluate_medical_reads_the_held_out_sets():
+    for path in (HELDOUT_PHI, *HELDOUT_ENTITIES):
         assert path.parent.name == "heldout_v2" and path.exists()
+    # The second assertion set's errors were seen (2026-12-07): the third replaced it.
+    assert HELDOUT_ASSERTIONS.parent.name == "heldout_v3" and HELDOUT_ASSERTIONS.exists()
+
+
+def test_the_third_assertion_set_is_what_its_generator_writes_and_reuses_no_term():
+    rows = make_heldout_v3.build(random.Random(make_heldout_v3.SEED))["assertions.jsonl"]
+    assert read_jsonl(HELDOUT_ASSERTIONS) == json.loads(json.dumps(rows, ensure_ascii=False))
+    others = make_heldout_v3._texts_of_every_set()  # every other set file, lowercased
+    assert not {row["concept"].lower() for row in rows if row["concept"].lower() in others}
 
 
 def test_the_files_are_what_the_generator_writes():
