@@ -60,13 +60,20 @@ def _release_cuda_memory() -> None:
 
 
 class _Item:
-    __slots__ = ("payload", "future", "enqueued", "deadline")
+    __slots__ = ("payload", "future", "enqueued", "deadline", "arrival")
 
-    def __init__(self, payload: Any, enqueued: float, deadline: float | None):
+    def __init__(self, payload: Any, enqueued: float, deadline: float | None, arrival: int = 0):
         self.payload = payload
         self.future: Future = Future()
         self.enqueued = enqueued
         self.deadline = deadline
+        # Items queued together (one request's texts, one coalesced group) share an arrival:
+        # the wait policy counts arrivals, not texts, so a lone caller's three texts are one.
+        self.arrival = arrival
+
+
+def _arrivals(items) -> int:
+    return len({item.arrival for item in items})
 
 
 class BatcherStats:
@@ -146,6 +153,7 @@ class DynamicBatcher:
         # wait: a batch there costs about the same whatever its size.
         self.backlog_starts_at_once = backlog_starts_at_once
         self._backlog = False
+        self._arrival_count = 0
         self.wait_policy = AdaptiveWait(self.max_batch_wait_s)
         self.stats = BatcherStats()
         self._thread = threading.Thread(target=self._loop, name=f"batcher-{name}", daemon=True)
@@ -235,17 +243,20 @@ class DynamicBatcher:
         arrival."""
         now = time.monotonic()
         arrived = list(enqueued) if enqueued is not None else [now] * len(payloads)
-        items = [
-            _Item(p, min(a, now), now + t if t is not None else None)
-            for p, t, a in zip(payloads, timeouts_s, arrived, strict=True)
-        ]
+        deadlines = [now + t if t is not None else None for t in timeouts_s]
         with self._cond:
             if self._closed:
                 raise BackendError(f"model {self.name!r}: the batcher is shut down")
             depth = len(self._queue)
-            if depth + len(items) > self.max_queue_depth:
-                self.stats.add(rejected_queue_full=len(items))
+            if depth + len(payloads) > self.max_queue_depth:
+                self.stats.add(rejected_queue_full=len(payloads))
                 raise QueueFull(self.name, depth, self.retry_after_s)
+            first = self._arrival_count + 1
+            self._arrival_count += 1 if together else len(payloads)
+            items = [
+                _Item(p, min(a, now), d, first if together else first + i)
+                for i, (p, d, a) in enumerate(zip(payloads, deadlines, arrived, strict=True))
+            ]
             self._backlog = self._backlog or self._running
             if together:
                 self.wait_policy.arrived(now, concurrent=depth > 0 or self._running)
@@ -296,7 +307,9 @@ class DynamicBatcher:
             waits = not (self.backlog_starts_at_once and self._backlog)
             while waits and len(self._queue) < self.max_batch_size and not self._closed:
                 # Re-read each time: a new arrival moves the flush time (arrivals continue).
-                flush_at = self.wait_policy.flush_at(self._queue[0].enqueued, len(self._queue))
+                flush_at = self.wait_policy.flush_at(
+                    self._queue[0].enqueued, _arrivals(self._queue)
+                )
                 remaining = flush_at - time.monotonic()
                 if remaining <= 0:
                     break
@@ -306,8 +319,9 @@ class DynamicBatcher:
                 batch = [self._queue.popleft() for _ in range(count)]
             else:
                 batch = self._take_group()
-            self.wait_policy.taken(len(batch))
-            self._backlog = False
+            self.wait_policy.taken(_arrivals(batch))
+            # Leftovers of a backlog (more than a batch queued up) start at once too.
+            self._backlog = self._backlog and bool(self._queue)
             self._running = True
             return batch
 

@@ -363,14 +363,14 @@ def test_requests_queued_during_a_batch_start_at_once_for_encoders(backlog_start
         backlog_starts_at_once=backlog_starts_at_once,
     )
     # A closed loop of eight callers has run: the wait policy expects eight companions.
-    assert all(f.result(WAIT) for (f,) in batcher.submit_requests([[i] for i in range(8)]))
+    assert all(f.result(WAIT) for f in batcher.submit_many(list(range(8)), [None] * 8))
     backend.hold()
     backend.entered.clear()
-    running = batcher.submit_requests([[i] for i in range(8)])  # full: starts at once
+    running = batcher.submit_many(list(range(8)), [None] * 8)  # full: starts at once
     assert backend.entered.wait(WAIT)
     later = batcher.submit_requests([[1], [2], [3]])  # three arrive while the model computes
     backend.release()
-    assert all(f.result(WAIT) for (f,) in running)
+    assert all(f.result(WAIT) for f in running)
     if backlog_starts_at_once:  # the model is the bottleneck: its backlog starts now
         assert [f.result(WAIT).output for (f,) in later] == [2, 4, 6]
         assert [len(b) for b in backend.batches] == [8, 8, 3]
@@ -378,4 +378,29 @@ def test_requests_queued_during_a_batch_start_at_once_for_encoders(backlog_start
         time.sleep(PACE)
         assert not any(f.done() for (f,) in later)
         assert [len(b) for b in backend.batches] == [8, 8]
+    batcher.close()
+
+
+def test_a_lone_caller_with_several_texts_waits_for_nobody():
+    backend = RecordingBackend()
+    # A window far beyond WAIT: a request that waited for it would fail the test by time-out.
+    batcher = make(backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000)
+    for i in range(4):  # one caller, three texts a request: one arrival each time
+        (futures,) = batcher.submit_requests([[i, i, i]])
+        assert [f.result(WAIT).batch_size for f in futures] == [3, 3, 3]
+    assert [len(b) for b in backend.batches] == [3] * 4
+    batcher.close()
+
+
+def test_what_is_left_of_a_backlog_after_a_full_batch_starts_at_once_too():
+    backend = RecordingBackend()
+    batcher = make(
+        backend, max_batch_size=4, max_batch_wait_ms=10 * WAIT * 1000, backlog_starts_at_once=True
+    )
+    first = occupy(batcher, backend)
+    later = [batcher.submit(i) for i in range(6)]  # six arrive while the model computes
+    backend.release()
+    first.result(WAIT)
+    assert [f.result(WAIT).output for f in later] == [i * 2 for i in range(6)]
+    assert [len(b) for b in backend.batches] == [1, 4, 2]
     batcher.close()

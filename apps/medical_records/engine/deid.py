@@ -26,7 +26,9 @@ from apps.privacy.statistical import statistical_recognizers
 from . import lookalikes, zh_lookalikes
 from .deid_dates import DateMatch, find_dates, shift_date
 from .ontology import is_chinese
-from .recognizers import health_recognizers
+from .recognizers import CodeShapedIdentifierRecognizer, health_recognizers
+
+CODE_SHAPED = CodeShapedIdentifierRecognizer.__name__
 
 # Presidio entity type -> de-identification kind
 KINDS = {
@@ -194,6 +196,10 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
             kind = KINDS.get(finding.entity_type, "ID")
             if kind == "ID" and finding.entity_type in ("URL", "DATE_TIME"):
                 continue
+            if source == CODE_SHAPED and not CodeShapedIdentifierRecognizer.stands_as_identifier(
+                text, finding.start, finding.end
+            ):
+                continue
             start, end = finding.start, finding.end
             if kind in ("NAME", "LOCATION", "ORGANIZATION"):
                 start, end = _trim(text, start, end)
@@ -231,7 +237,7 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
                     start, end = trimmed
             priority = (
                 PRIORITY["CODE_SHAPED_ID"]
-                if source == "CodeShapedIdentifierRecognizer"
+                if source == CODE_SHAPED
                 else PRIORITY.get(finding.entity_type, PRIORITY[kind])
             )
             candidates.append(Span(kind, start, end, source, priority))

@@ -143,7 +143,7 @@ _NOT_PARTS = frozenset(
 def medical_words() -> frozenset[str]:
     """Lowercase single words of the drug vocabulary (generic and brand names) and the
     condition vocabulary, plus the eponyms."""
-    words = set(EPONYMS) | ANALYTES | SALTS
+    words = set(EPONYMS)
     for variant in drug_lexicon():
         if " " not in variant and len(variant) > 3:
             words.add(variant)
@@ -151,9 +151,13 @@ def medical_words() -> frozenset[str]:
     # ICD-10-CM's eponyms less those that are also census first or last names ("James",
     # "Smith", "Wilson"): a model span "George Brown" must stay a name. The hand list above keeps
     # the eponyms that are surnames too (Parkinson, Crohn), where the disease is the usual sense.
+    # Analytes and salts likewise: "Alt", "Bun", "Iron" are census names, and a name span
+    # "Franz Alt" must keep its surname.
     gazetteer = get_gazetteer()
     words |= {
-        w for w in icd_eponyms() if not (gazetteer.is_first_name(w) or gazetteer.is_last_name(w))
+        w
+        for w in (*icd_eponyms(), *ANALYTES, *SALTS)
+        if not (gazetteer.is_first_name(w) or gazetteer.is_last_name(w))
     }
     return frozenset(words)
 
@@ -162,14 +166,25 @@ def is_lookalike(text: str, span_text: str, end: int) -> bool:
     """True when a model's name or place span is a medical word, not a person or a place:
     every word is a drug, condition word or eponym, or an eponym is followed by "disease",
     "syndrome", "sign"..."""
-    words = [w.group().casefold().strip("'’") for w in _WORD.finditer(span_text)]
+    matches = list(_WORD.finditer(span_text))
+    words = [w.group().casefold().strip("'’") for w in matches]
     words = [w[:-2] if w.endswith("'s") else w for w in words]
     if not words:
         return False
     lexicon = medical_words()
-    # A salt or form letter beside a drug ("penicillin G benzathine", "vitamin K") is part of
-    # the drug's name.
-    meaningful = [w for w in words if len(w) > 1] or words
+    # A salt or form letter right after a drug's word ("penicillin G benzathine", "vitamin K")
+    # is part of the drug's name; an initial ("K. Johnson", "A Jones") is not.
+    before = _WORD.findall(text[max(0, end - len(span_text) - 40) : end - len(span_text)])
+    previous = [before[-1].casefold() if before else "", *words[:-1]]
+    meaningful = [
+        w
+        for i, w in enumerate(words)
+        if not (
+            len(w) == 1
+            and previous[i] in lexicon
+            and span_text[matches[i].end() : matches[i].end() + 1] != "."
+        )
+    ]
     if all(w in lexicon for w in meaningful):
         return True
     if all(w.group() in CLINICAL_ABBREVIATIONS for w in _WORD.finditer(span_text)):

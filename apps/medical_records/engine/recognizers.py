@@ -120,12 +120,15 @@ _FW = str.maketrans(  # full-width digits and capitals to ASCII
     "".join(map(chr, [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B)])),
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 )
-# A run of letters and digits joined by hyphens ("BJ-2024-00123"), or groups of three or more
-# digits joined by single spaces ("6222 0212 3456 7890"), not touching other letters or digits.
+# A run of letters and digits joined by hyphens ("BJ-2024-00123"), or the spaced groups of a card
+# number ("6222 0212 3456 7890") or a national ID number ("440301 19780212 331X"), not touching
+# other letters or digits (a "." or "," only after a digit: "Case No.1234567" is a code).
 _DIGIT = "[0-9０-９]"
 _CODE = regex.compile(
-    rf"(?<![\p{{Latin}}0-9０-９\-*.,/])"
-    rf"(?P<code>{_DIGIT}{{3,}}(?:[ \t]{_DIGIT}{{3,}})+|{_ALNUM}+(?:-{_ALNUM}+)*)"
+    rf"(?<![\p{{Latin}}0-9０-９\-*/])(?<![0-9０-９][.,])"
+    rf"(?P<code>{_DIGIT}{{4}}(?:[ \t]{_DIGIT}{{4}}){{3}}"
+    rf"|{_DIGIT}{{6}}[ \t]{_DIGIT}{{8}}[ \t]{_DIGIT}{{3}}[0-9Xx]"
+    rf"|{_ALNUM}+(?:-{_ALNUM}+)*)"
     rf"(?![\p{{Latin}}0-9０-９*]|[.,/][0-9０-９])"
 )
 _DATE_SHAPES = regex.compile(
@@ -134,6 +137,18 @@ _DATE_SHAPES = regex.compile(
 )
 # Telephone numbers: a Chinese mobile number, NANP groups, a Chinese landline (the phone
 # recognizers report them as PHONE).
+# A number with its unit or power of ten written against it: "2400000U", "50000IU", "250x10".
+_GLUED_UNIT = regex.compile(
+    r"\d+(?:x10|(?i:u|iu|mg|mcg|ug|g|kg|ml|l|dl|mmol|umol|nmol|pmol|meq|mosm|nm|mm|cm|m|km|pa|kpa"
+    r"|hz|khz|mhz|kcal|cal|w|kw|v|mv|s|ms|h|hr|hrs|min|d|wk|y|yr|yrs|pg|ng|fl|cells|copies))"
+)
+# A code-system or measurement word right before the number: the number is a concept code or a
+# value ("SNOMED 22298006", "NDC 0002-3227-30", "HIV RNA 1250000", "病毒载量 25000000").
+_NOT_AN_IDENTIFIER_BEFORE = regex.compile(
+    r"(?:(?i:snomed(?:[ \t]ct)?|sctid|ndc|omim|loinc|rxnorm|rxcui|cui|icd(?:-?10|-?9)?(?:-cm)?|atc"
+    r"|dna|rna|load|count|counts|level|levels|titer|titre|value|values|result|results|copies)"
+    r"|载量|计数|滴度|水平|数值|结果|含量|浓度)[ \t]*[:：=为]?[ \t]*$"
+)
 _PHONE_SHAPES = regex.compile(r"1[3-9]\d{9}|\(?\d{3}\)?[ \-]?\d{3}-\d{4}|0\d{2,3}-\d{7,8}")
 # A quantity: a unit or a counter right after the number.
 _UNIT_AFTER = regex.compile(
@@ -171,18 +186,29 @@ class CodeShapedIdentifierRecognizer(LocalRecognizer):
         letters = sum(c.isalpha() for c in plain)
         if digits < 7 and not (letters and digits >= 5):
             return False
-        if _DATE_SHAPES.fullmatch(plain):
+        if _DATE_SHAPES.fullmatch(plain) or _GLUED_UNIT.fullmatch(plain):
+            return False
+        if regex.fullmatch(r"(?i:rs)\d+", plain):  # a dbSNP variant (rs4244285)
             return False
         return not regex.fullmatch(
             r"1[3-9]\d{9}|\(?\d{3}\)?[ \-]?\d{3}-\d{4}|0\d{2,3}-\d{7,8}", plain
         )
+
+    @staticmethod
+    def stands_as_identifier(text: str, start: int, end: int) -> bool:
+        """No unit or counter after the code and no code-system or measurement word before it.
+        De-identification asks again on the original text: ``apps.privacy`` also analyses a
+        copy with the Chinese characters blanked, where 计数 and 次 are not to be seen."""
+        if _UNIT_AFTER.match(text, end):
+            return False
+        return not _NOT_AN_IDENTIFIER_BEFORE.search(text[max(0, start - 24) : start])
 
     def analyze(self, text, entities, nlp_artifacts=None):
         results = []
         for match in _CODE.finditer(text):
             code = match.group("code").rstrip(" -")
             start, end = match.start("code"), match.start("code") + len(code)
-            if not self.is_identifier(code) or _UNIT_AFTER.match(text, end):
+            if not self.is_identifier(code) or not self.stands_as_identifier(text, start, end):
                 continue
             results.append(
                 recognizer_result(self, self.ENTITY, start, end, self.SCORE, "code-shaped number")

@@ -30,6 +30,7 @@ def _deid(text: str):
         ("Paid with card 4111 1111 1111 1111 at the desk.", "4111 1111 1111 1111"),
         ("档案 ６６１２３４５８９ 已调阅。", "６６１２３４５８９"),
         ("Prior study 17-334521 compared.", "17-334521"),
+        ("Case No.1234567 closed.", "1234567"),
     ],
 )
 def test_a_code_shaped_number_is_masked_without_any_keyword(text, value):
@@ -47,12 +48,34 @@ def test_a_code_shaped_number_is_masked_without_any_keyword(text, value):
         ("予头孢曲松 2 g 静滴，每日 1 次。", ["2"]),
         ("Chloride 98-107 mmol/L, sodium 141.", ["Chloride", "98-107"]),
         ("Benzathine penicillin G 2.4 million units IM once.", ["Benzathine", "penicillin G"]),
+        # Found by review: units against the number, spaced values, viral loads, concept codes.
+        ("Penicillin 2400000U IM once; vitamin D 50000IU weekly.", ["2400000U", "50000IU"]),
+        ("青霉素 2400000U 肌注。PLT 250x10^9/L。", ["2400000U", "250x10^9/L"]),
+        ("Glucose readings 110 145 180 210 today.", ["110 145 180 210"]),
+        ("尿量 3200，白细胞计数 11500000，每日 1500000 次。", ["3200", "11500000", "1500000"]),
+        ("HIV RNA 1250000, HBV DNA 25000000.", ["1250000", "25000000"]),
+        (
+            "SNOMED 22298006; NDC 0002-3227-30; CYP2C19 rs4244285.",
+            ["22298006", "0002-3227-30", "rs4244285"],
+        ),
     ],
 )
 def test_quantities_ranges_and_years_stay(text, kept):
     result = _deid(text)
     for value in kept:
         assert value in result.text
+
+
+def test_a_surname_that_is_also_an_analyte_or_an_initial_before_an_eponym_stays_a_name():
+    from apps.medical_records.engine.lookalikes import is_lookalike
+
+    result = _deid("Seen with her husband Franz Alt. Alt will call tomorrow.")
+    assert "Alt" not in result.text
+    text = "Discussed with K. Johnson today."
+    end = text.index("Johnson") + len("Johnson")
+    assert not is_lookalike(text, "K. Johnson", end)
+    drug = "Given penicillin G benzathine today."
+    assert is_lookalike(drug, "G benzathine", drug.index("benzathine") + len("benzathine"))
 
 
 def test_dates_and_telephone_numbers_keep_their_own_kind():
