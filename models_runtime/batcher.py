@@ -176,16 +176,22 @@ class DynamicBatcher:
         return item.future
 
     def submit_requests(
-        self, requests: Sequence[Sequence[Any]], timeout_s: float | None = None
+        self,
+        requests: Sequence[Sequence[Any] | ModelsRuntimeError],
+        timeout_s: float | None = None,
     ) -> list[list[Future] | ModelsRuntimeError]:
         """Several callers' requests (each a sequence of payloads: one caller's texts), queued
         under one lock as one arrival, so a batch the model thread takes meanwhile never splits
         off the first text alone (it used to: a group's first text ran as a batch of one while
         the others were still being queued). A request with a payload the validator refuses gets
-        that error in its place and queues nothing; the others go on. Raises ``QueueFull`` (for
-        all of them) at once."""
+        that error in its place and queues nothing; the others go on. A request that is already
+        an error (the caller's own checks) keeps its place. Raises ``QueueFull`` (for all of
+        them) at once."""
         checked: list[list | ModelsRuntimeError] = []
         for payloads in requests:
+            if isinstance(payloads, ModelsRuntimeError):
+                checked.append(payloads)
+                continue
             try:
                 if self._validate is not None:
                     for payload in payloads:

@@ -149,11 +149,9 @@ def _embed_group(rt, model: str, payload: dict) -> list[dict]:
         else InvalidInput("texts must be a non-empty list of strings")
         for item in payload["items"]
     ]
-    valid = [texts for texts in checked if not isinstance(texts, ModelsRuntimeError)]
     try:
         # One arrival for the batcher: a batch never takes the group's first text alone.
-        queued = iter(batcher.submit_requests(valid, payload.get("timeout_s")))
-        submitted = [c if isinstance(c, ModelsRuntimeError) else next(queued) for c in checked]
+        submitted = batcher.submit_requests(checked, payload.get("timeout_s"))
     except ModelsRuntimeError as exc:  # a full queue refuses the whole group
         submitted = [exc] * len(checked)
     answers = []

@@ -333,8 +333,10 @@ def test_a_group_of_requests_is_queued_together_and_a_bad_one_fails_alone():
 
     backend = RecordingBackend()
     batcher = make(backend, max_batch_size=16, validate=slow_validate)
-    answers = batcher.submit_requests([[1, 2, 3], [4, -1], [5]])
+    refused_by_caller = InvalidInput("texts must be a non-empty list of strings")
+    answers = batcher.submit_requests([[1, 2, 3], [4, -1], [5], refused_by_caller])
     assert isinstance(answers[1], InvalidInput)
+    assert answers[3] is refused_by_caller  # an error the caller found keeps its place
     assert [[f.result(WAIT).output for f in answers[i]] for i in (0, 2)] == [[2, 4, 6], [10]]
     assert backend.batches == [[1, 2, 3, 5]]  # one batch, the refused request not in it
     assert batcher.snapshot()["submitted"] == 4

@@ -174,7 +174,8 @@ def is_lookalike(text: str, span_text: str, end: int) -> bool:
     lexicon = medical_words()
     # A salt or form letter right after a drug's word ("penicillin G benzathine", "vitamin K")
     # is part of the drug's name; an initial ("K. Johnson", "A Jones") is not.
-    before = _WORD.findall(text[max(0, end - len(span_text) - 40) : end - len(span_text)])
+    start = end - len(span_text)
+    before = _WORD.findall(text[max(0, start - 40) : start])
     previous = [before[-1].casefold() if before else "", *words[:-1]]
     meaningful = [
         w

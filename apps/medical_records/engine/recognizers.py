@@ -135,8 +135,6 @@ _DATE_SHAPES = regex.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|(?:19|20)\d{2}-(?:19|20)\d{2}"
     r"|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 )
-# Telephone numbers: a Chinese mobile number, NANP groups, a Chinese landline (the phone
-# recognizers report them as PHONE).
 # A number with its unit or power of ten written against it: "2400000U", "50000IU", "250x10".
 _GLUED_UNIT = regex.compile(
     r"\d+(?:x10|(?i:u|iu|mg|mcg|ug|g|kg|ml|l|dl|mmol|umol|nmol|pmol|meq|mosm|nm|mm|cm|m|km|pa|kpa"
@@ -149,7 +147,12 @@ _NOT_AN_IDENTIFIER_BEFORE = regex.compile(
     r"|dna|rna|load|count|counts|level|levels|titer|titre|value|values|result|results|copies)"
     r"|载量|计数|滴度|水平|数值|结果|含量|浓度)[ \t]*[:：=为]?[ \t]*$"
 )
+# Telephone numbers: a Chinese mobile number, NANP groups, a Chinese landline (the phone
+# recognizers report them as PHONE).
 _PHONE_SHAPES = regex.compile(r"1[3-9]\d{9}|\(?\d{3}\)?[ \-]?\d{3}-\d{4}|0\d{2,3}-\d{7,8}")
+_VARIANT = regex.compile(r"(?i:rs)\d+")  # a dbSNP variant (rs4244285)
+# Whole codes that are something else: a date, a quantity, a variant, a telephone number.
+_NOT_IDENTIFIER_SHAPES = (_DATE_SHAPES, _GLUED_UNIT, _VARIANT, _PHONE_SHAPES)
 # A quantity: a unit or a counter right after the number.
 _UNIT_AFTER = regex.compile(
     r"[ \t]*(?:%|‰|℃|°|×|x10|(?i:mg|mcg|μg|ug|g|kg|ml|l|dl|mmol|μmol|umol|nmol|iu|u|units?|"
@@ -186,13 +189,7 @@ class CodeShapedIdentifierRecognizer(LocalRecognizer):
         letters = sum(c.isalpha() for c in plain)
         if digits < 7 and not (letters and digits >= 5):
             return False
-        if _DATE_SHAPES.fullmatch(plain) or _GLUED_UNIT.fullmatch(plain):
-            return False
-        if regex.fullmatch(r"(?i:rs)\d+", plain):  # a dbSNP variant (rs4244285)
-            return False
-        return not regex.fullmatch(
-            r"1[3-9]\d{9}|\(?\d{3}\)?[ \-]?\d{3}-\d{4}|0\d{2,3}-\d{7,8}", plain
-        )
+        return not any(shape.fullmatch(plain) for shape in _NOT_IDENTIFIER_SHAPES)
 
     @staticmethod
     def stands_as_identifier(text: str, start: int, end: int) -> bool:

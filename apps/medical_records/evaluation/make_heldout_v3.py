@@ -21,7 +21,7 @@ import json
 import random
 from pathlib import Path
 
-from apps.medical_records.evaluation.scores import write_jsonl_sets
+from apps.medical_records.evaluation.scores import read_jsonl, write_jsonl_sets
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 OUT = DATA / "heldout_v3"
@@ -136,8 +136,7 @@ def _texts_of_every_set() -> str:
     for path in sorted(DATA.rglob("*.jsonl")):
         if OUT in path.parents:
             continue
-        for line in path.open(encoding="utf-8"):
-            texts.append(json.dumps(json.loads(line), ensure_ascii=False).lower())
+        texts += [json.dumps(row, ensure_ascii=False).lower() for row in read_jsonl(path)]
     return "\n".join(texts)
 
 
