@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
@@ -31,22 +33,48 @@ class QuotaExceeded(APIException):
 
 # The sliding-window check and count in one round trip to Redis (four with the cache API:
 # MGET, SET NX, EXISTS and INCRBY): KEYS = this window's and the previous window's counters,
-# ARGV = the previous window's overlap, the limit, the counters' lifetime. 1 = allowed and
-# counted, 0 = refused (not counted). The counters stay plain integers under the cache's own
-# keys, so the cache API reads the same values.
+# ARGV = the previous window's overlap, the limit, the counters' lifetime. {1} = allowed and
+# counted; {0, current, previous} = refused (not counted), with the two counts the caller needs
+# for Retry-After. The counters stay plain integers under the cache's own keys, so the cache API
+# reads the same values. The previous window's share is rounded up (see _estimate).
 _WINDOW_SCRIPT = """
 local counts = redis.call('MGET', KEYS[1], KEYS[2])
 local current = tonumber(counts[1]) or 0
 local previous = tonumber(counts[2]) or 0
-if previous * tonumber(ARGV[1]) + current >= tonumber(ARGV[2]) then return 0 end
+if math.ceil(previous * tonumber(ARGV[1]) - 1e-9) + current >= tonumber(ARGV[2]) then
+  return {0, current, previous}
+end
 if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
-return 1
+return {1}
 """
 _scripts: dict[int, object] = {}
 
 
-def _count_in_redis(cache, current, previous, overlap, limit, ttl) -> bool | None:
-    """The window script on the cache's Redis; None where the cache is not Redis."""
+def _estimate(current: int, previous: int, overlap: float) -> int:
+    """Requests in the last ``duration`` seconds, estimated from the two windows' counters.
+
+    The previous window's share is rounded up: its requests may all have come at its very end,
+    so rounding down (or keeping the fraction) let a key with 3/min that spent its three at
+    0:59.9 send a fourth at 1:00.1, where 3 x 0.998 < 3. The epsilon keeps an exact share
+    (4 x 0.25) from rounding up on float noise.
+    """
+    return math.ceil(previous * overlap - 1e-9) + current
+
+
+def _seconds_until_allowed(now, window, duration, limit, current, previous) -> float:
+    """When the estimate first drops below the limit, if nobody else sends meanwhile."""
+    if limit <= 0:
+        return duration
+    if current >= limit:
+        # Not before the next window, where this window's count is the previous one and must
+        # weigh (rounded up) at most limit - 1.
+        return (window + 1) * duration + duration * (1 - (limit - 1) / current) - now
+    # This window has room; the previous window's share must shrink to what is left.
+    return window * duration + duration * (1 - (limit - 1 - current) / previous) - now
+
+
+def _count_in_redis(cache, current, previous, overlap, limit, ttl) -> list[int] | None:
+    """The window script's answer on the cache's Redis; None where the cache is not Redis."""
     if isinstance(cache, ConnectionProxy):  # DRF's default, django.core.cache.cache
         cache = caches[cache._alias]
     if not isinstance(cache, RedisCache):
@@ -56,7 +84,8 @@ def _count_in_redis(cache, current, previous, overlap, limit, ttl) -> bool | Non
     if script is None:
         script = _scripts.setdefault(id(client), client.register_script(_WINDOW_SCRIPT))
     keys = [cache.make_and_validate_key(current), cache.make_and_validate_key(previous)]
-    return bool(script(keys=keys, args=[repr(float(overlap)), limit, int(ttl)], client=client))
+    answer = script(keys=keys, args=[repr(float(overlap)), limit, int(ttl)], client=client)
+    return [int(value) for value in answer]
 
 
 class CredentialRateThrottle(SimpleRateThrottle):
@@ -64,9 +93,9 @@ class CredentialRateThrottle(SimpleRateThrottle):
 
     A key's own ``rate_limit`` overrides the platform rate. Counted as a sliding window estimated
     from two fixed-window counters (this window's count plus the previous window's, weighted by
-    how much of it still overlaps the last ``duration`` seconds): a few small cache operations per
-    request, where DRF's default keeps, reads and rewrites a list of every request's timestamp
-    (thousands of them for a busy key).
+    how much of it still overlaps the last ``duration`` seconds, rounded up): a few small cache
+    operations per request, where DRF's default keeps, reads and rewrites a list of every
+    request's timestamp (thousands of them for a busy key).
     """
 
     scope = "credential"
@@ -83,16 +112,17 @@ class CredentialRateThrottle(SimpleRateThrottle):
         window = int(now // self.duration)
         current, previous = f"{base}:{window}", f"{base}:{window - 1}"
         overlap = 1 - (now - window * self.duration) / self.duration
-        counted = _count_in_redis(self.cache, current, previous, overlap, self.num_requests,
-                                  2 * self.duration)  # fmt: skip
-        if counted is not None:
-            if not counted:
-                self._wait_s = (window + 1) * self.duration - now
-            return counted
+        answer = _count_in_redis(self.cache, current, previous, overlap, self.num_requests,
+                                 2 * self.duration)  # fmt: skip
+        if answer is not None:
+            if answer[0]:
+                return True
+            self._refused(now, window, *answer[1:])
+            return False
         counts = self.cache.get_many([current, previous])
-        estimate = counts.get(previous, 0) * overlap + counts.get(current, 0)
-        if estimate >= self.num_requests:
-            self._wait_s = (window + 1) * self.duration - now
+        this_window, last_window = counts.get(current, 0), counts.get(previous, 0)
+        if _estimate(this_window, last_window, overlap) >= self.num_requests:
+            self._refused(now, window, this_window, last_window)
             return False
         # Two windows' lifetime: the next window still weighs this one's count.
         if not self.cache.add(current, 1, 2 * self.duration):
@@ -101,6 +131,11 @@ class CredentialRateThrottle(SimpleRateThrottle):
             except ValueError:  # expired between the two calls
                 self.cache.add(current, 1, 2 * self.duration)
         return True
+
+    def _refused(self, now, window, current, previous):
+        self._wait_s = _seconds_until_allowed(
+            now, window, self.duration, self.num_requests, current, previous
+        )
 
     def wait(self):
         return max(1.0, getattr(self, "_wait_s", self.duration))
