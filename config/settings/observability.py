@@ -67,3 +67,6 @@ OPERATIONS_METRIC_SOURCES = {
 }
 # Redis key prefix of the console's per-minute request counts (apps/operations/recorder.py).
 OPERATIONS_METRICS_PREFIX = env("OPERATIONS_METRICS_PREFIX", default="ops:requests")
+# A web process sends its request counts to Redis at most this often (seconds); the console reads
+# other processes' counts this much later. 0 sends every request's at once.
+OPERATIONS_METRICS_FLUSH_S = env.float("OPERATIONS_METRICS_FLUSH_S", default=1.0)
