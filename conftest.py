@@ -129,6 +129,20 @@ def make_member(db):
 
 
 @pytest.fixture
+def rate_limit_clock_stopped(monkeypatch):
+    """The per-key rate limit's clock stopped half-way through a minute: a test that counts
+    requests against "3/min" must not straddle two minute windows, where the sliding-window
+    estimate lets one more request through (apps.accounts.throttling)."""
+    import time
+
+    from apps.accounts.throttling import CredentialRateThrottle
+
+    stopped = (int(time.time()) // 60) * 60 + 30.0
+    monkeypatch.setattr(CredentialRateThrottle, "timer", lambda self: stopped)
+    return stopped
+
+
+@pytest.fixture
 def make_api_client(db):
     """make_api_client(tenant, role) -> a DRF APIClient authenticated with a fresh API key."""
     from rest_framework.test import APIClient

@@ -17,8 +17,25 @@ def worker_int(worker):
     """SIGINT or SIGQUIT (Ctrl-C, gunicorn's quick shutdown): leave at once. gunicorn's own
     ``sys.exit(0)`` would wait for the model threads that are not daemons (a batcher,
     transformers' decoding loop) until the master kills the worker after ``graceful_timeout``
-    (30 s, "Worker was sent SIGKILL! Perhaps out of memory?"). SIGTERM stays graceful."""
+    (30 s, "Worker was sent SIGKILL! Perhaps out of memory?"). SIGTERM stays graceful. The
+    request counts this worker holds for the operator console are sent first."""
+    _send_request_metrics()
     os._exit(0)
+
+
+def worker_exit(server, worker):
+    """A worker that stops gracefully sends the request counts it holds (atexit does too, once
+    every other thread has ended; this runs before that wait)."""
+    _send_request_metrics()
+
+
+def _send_request_metrics() -> None:
+    try:
+        from apps.operations import recorder
+
+        recorder.flush()
+    except Exception:  # noqa: BLE001 - a worker must stop whatever the metrics do
+        pass
 
 
 def post_worker_init(worker):

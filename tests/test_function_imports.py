@@ -25,6 +25,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     # gunicorn reads its settings file in the master, before Django is set up; a worker warms its
     # models once the application (and so Django) is loaded in it.
     ("config/gunicorn_conf.py", "_warm"): "gunicorn's settings file loads before Django",
+    ("config/gunicorn_conf.py", "_send_request_metrics"): "the same, at a worker's exit",
 }
 MAX_ALLOWED = 10
 

@@ -28,6 +28,7 @@ def test_every_api_view_checks_throttles_before_permissions():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("rate_limit_clock_stopped")
 def test_a_flood_from_a_role_without_access_gets_429_once_over_budget(tenant, make_api_client):
     auditor = make_api_client(tenant, Role.AUDITOR, rate_limit="5/min")
     first_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
@@ -36,12 +34,12 @@ class QuotaExceeded(APIException):
 # ARGV = the previous window's overlap, the limit, the counters' lifetime. {1} = allowed and
 # counted; {0, current, previous} = refused (not counted), with the two counts the caller needs
 # for Retry-After. The counters stay plain integers under the cache's own keys, so the cache API
-# reads the same values. The previous window's share is rounded up (see _estimate).
+# reads the same values.
 _WINDOW_SCRIPT = """
 local counts = redis.call('MGET', KEYS[1], KEYS[2])
 local current = tonumber(counts[1]) or 0
 local previous = tonumber(counts[2]) or 0
-if math.ceil(previous * tonumber(ARGV[1]) - 1e-9) + current >= tonumber(ARGV[2]) then
+if previous * tonumber(ARGV[1]) + current >= tonumber(ARGV[2]) then
   return {0, current, previous}
 end
 if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
@@ -50,27 +48,17 @@ return {1}
 _scripts: dict[int, object] = {}
 
 
-def _estimate(current: int, previous: int, overlap: float) -> int:
-    """Requests in the last ``duration`` seconds, estimated from the two windows' counters.
-
-    The previous window's share is rounded up: its requests may all have come at its very end,
-    so rounding down (or keeping the fraction) let a key with 3/min that spent its three at
-    0:59.9 send a fourth at 1:00.1, where 3 x 0.998 < 3. The epsilon keeps an exact share
-    (4 x 0.25) from rounding up on float noise.
-    """
-    return math.ceil(previous * overlap - 1e-9) + current
-
-
 def _seconds_until_allowed(now, window, duration, limit, current, previous) -> float:
-    """When the estimate first drops below the limit, if nobody else sends meanwhile."""
+    """When the estimate (the previous window's count weighted by its overlap, plus this
+    window's) first drops below the limit, if nobody else sends meanwhile."""
     if limit <= 0:
         return duration
     if current >= limit:
         # Not before the next window, where this window's count is the previous one and must
-        # weigh (rounded up) at most limit - 1.
-        return (window + 1) * duration + duration * (1 - (limit - 1) / current) - now
+        # weigh less than the limit.
+        return (window + 1) * duration + duration * (1 - limit / current) - now
     # This window has room; the previous window's share must shrink to what is left.
-    return window * duration + duration * (1 - (limit - 1 - current) / previous) - now
+    return window * duration + duration * (1 - (limit - current) / previous) - now
 
 
 def _count_in_redis(cache, current, previous, overlap, limit, ttl) -> list[int] | None:
@@ -93,9 +81,13 @@ class CredentialRateThrottle(SimpleRateThrottle):
 
     A key's own ``rate_limit`` overrides the platform rate. Counted as a sliding window estimated
     from two fixed-window counters (this window's count plus the previous window's, weighted by
-    how much of it still overlaps the last ``duration`` seconds, rounded up): a few small cache
-    operations per request, where DRF's default keeps, reads and rewrites a list of every
-    request's timestamp (thousands of them for a busy key).
+    how much of it still overlaps the last ``duration`` seconds): a few small cache operations
+    per request, where DRF's default keeps, reads and rewrites a list of every request's
+    timestamp (thousands of them for a busy key). The estimate takes the previous window's
+    requests as spread over it, so a key that spent its whole rate at the very end of a window
+    may send one more at the start of the next; rounding that share up would close the gap but
+    cost every key one request of its rate per window for good (a 1/min key one request every
+    two minutes). Retry-After is when the next request fits under the estimate.
     """
 
     scope = "credential"
@@ -121,7 +113,7 @@ class CredentialRateThrottle(SimpleRateThrottle):
             return False
         counts = self.cache.get_many([current, previous])
         this_window, last_window = counts.get(current, 0), counts.get(previous, 0)
-        if _estimate(this_window, last_window, overlap) >= self.num_requests:
+        if last_window * overlap + this_window >= self.num_requests:
             self._refused(now, window, this_window, last_window)
             return False
         # Two windows' lifetime: the next window still weighs this one's count.

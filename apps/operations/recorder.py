@@ -4,17 +4,20 @@ The audit log knows what was done but not how long a request took (an audited bl
 its own work, not the model calls before it nor the queueing in front of it), and each process's
 Prometheus counters see only that process. So each API request adds itself here: per minute and
 group, its count, status class, summed milliseconds and a latency histogram with fixed bounds,
-kept two hours in Redis. A process adds up its requests in memory and sends the sums at most
-every OPERATIONS_METRICS_FLUSH_S (one script call per minute row, where one call per request cost
-a busy web process about 5 % of its CPU); reading the rows (``minutes``) sends this process's
-sums first, and a process that exits sends what it holds. Without Redis (in-process mode, one
-process) a dict in memory stands in. Recording never fails a request.
+kept two hours in Redis. A process adds up its requests in memory and sends the sums every
+OPERATIONS_METRICS_FLUSH_S (one script call per minute row, where one call per request cost a
+busy web process about 5 % of its CPU): the request that finds the interval over sends them, or a
+background thread once the process goes quiet. Reading the rows (``minutes``) sends this
+process's sums first, and a process that exits sends what it holds (gunicorn's quick shutdown
+too: config/gunicorn_conf.py). Without Redis (in-process mode, one process) a dict in memory
+stands in. Recording never fails a request.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 import time
 from bisect import bisect_left
@@ -45,6 +48,8 @@ _client_lock = threading.Lock()
 _pending: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 _pending_lock = threading.Lock()
 _last_flush = time.monotonic()
+# The process whose background sender runs (a forked gunicorn worker starts its own).
+_sender_pid: int | None = None
 
 
 def group_of(path: str) -> str | None:
@@ -62,9 +67,16 @@ def _redis():
     with _client_lock:
         if _client is None:
             import redis
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
 
+            # No retries: a timed-out script may have run, and running it again would count a
+            # whole interval's requests twice; a lost interval is the lesser harm for metrics.
             _client = redis.Redis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+                settings.REDIS_URL,
+                socket_connect_timeout=1,
+                socket_timeout=1,
+                retry=Retry(NoBackoff(), 0),
             )
         return _client
 
@@ -112,6 +124,8 @@ def record(group: str, status: int, seconds: float, *, now: float | None = None)
             return
         due = None
         with _pending_lock:
+            if _sender_pid != os.getpid() and settings.OPERATIONS_METRICS_FLUSH_S > 0:
+                _start_sender()
             row = _pending[_key(minute)]
             for field in fields:
                 row[field] += 1
@@ -123,6 +137,22 @@ def record(group: str, status: int, seconds: float, *, now: float | None = None)
             _send(client, due)
     except Exception:  # metrics are never worth a failed request
         logger.debug("request metrics not recorded", exc_info=True)
+
+
+def _start_sender() -> None:
+    """A daemon thread that sends what this process holds every interval, so the counts of a
+    process that goes quiet after a burst still arrive. Called with the pending lock held."""
+    global _sender_pid
+    _sender_pid = os.getpid()
+
+    def send_every_interval() -> None:
+        while True:
+            interval = settings.OPERATIONS_METRICS_FLUSH_S
+            time.sleep(max(interval, 0.05))
+            if time.monotonic() - _last_flush >= settings.OPERATIONS_METRICS_FLUSH_S:
+                flush()
+
+    threading.Thread(target=send_every_interval, name="request-metrics", daemon=True).start()
 
 
 def _new_pending() -> dict[str, dict[str, int]]:

@@ -72,6 +72,7 @@ def test_malformed_and_unknown_keys_are_401(client, tenant):
         assert response.json()["detail"] == "Invalid API key."
 
 
+@pytest.mark.usefixtures("rate_limit_clock_stopped")
 def test_throttling_is_per_key(tenant, make_api_client):
     limited = make_api_client(tenant, Role.ADMIN, rate_limit="3/min")
     other = make_api_client(tenant, Role.ADMIN)

@@ -147,9 +147,7 @@ def test_rate_limit_counts_a_sliding_window(tenant, make_api_client):
     assert [allowed() for _ in range(5)] == [True, True, True, True, False]
     throttle = _throttle(timer)
     assert not throttle.allow_request(request, None)
-    # Retry-After: 15 s into the next window, where the four weigh three (the old answer, the
-    # end of this fixed window at 30 s, sent clients back to be refused again).
-    assert throttle.wait() == pytest.approx(45.0)
+    assert throttle.wait() == pytest.approx(30.0)  # the next window, where the four weigh less
     # 45 s into the next window a quarter of the previous one still overlaps the last minute,
     # so its 4 requests weigh 1 and three more fit...
     timer.now += 75
@@ -220,12 +218,11 @@ def test_the_sliding_window_is_one_round_trip_to_redis(
 
 
 @pytest.mark.usefixtures("any_cache")
-def test_a_burst_at_the_end_of_a_window_is_not_let_through_at_the_start_of_the_next(
-    tenant, make_api_client
-):
-    """3/min spent at 0:59.9 leaves no room at 1:00.1: the previous window's three requests may
-    all lie in the last minute, so their share is rounded up (3 x 0.998 let a fourth through,
-    which made CI's test_throttling_is_per_key fail when its requests straddled a minute)."""
+def test_retry_after_is_when_the_next_request_fits(tenant, make_api_client):
+    """Retry-After follows the estimate, not the end of the fixed minute: 3/min spent at 0:59.9
+    weighs 2.995 at 1:00.1, so one more fits there (the estimate takes the previous minute's
+    requests as spread over it) and the next only once their share has shrunk to two, a third
+    of the way into the minute."""
     request = _Request(make_api_client(tenant, rate_limit="3/min").api_key)
     timer = _FakeTimer(60.0 * 50_000 + 59.9)
 
@@ -234,10 +231,9 @@ def test_a_burst_at_the_end_of_a_window_is_not_let_through_at_the_start_of_the_n
 
     assert [allowed() for _ in range(4)] == [True, True, True, False]
     timer.now += 0.2  # 0.1 s into the next window
+    assert allowed()
     throttle = _throttle(timer)
     assert not throttle.allow_request(request, None)
-    # Retry-After is when the three weigh (rounded up) two: a third of the way into the window,
-    # not the end of the old fixed window (0.1 s before).
     assert throttle.wait() == pytest.approx(20.0 - 0.1, abs=0.01)
     timer.now += throttle.wait() - 0.5
     assert not allowed()
@@ -245,10 +241,12 @@ def test_a_burst_at_the_end_of_a_window_is_not_let_through_at_the_start_of_the_n
     assert allowed()
 
 
-def test_retry_after_when_this_window_is_full_reaches_into_the_next():
-    # 4/min, four sent in this window: the next window must pass the point where those four
-    # weigh at most three, a quarter of the way in.
+def test_retry_after_when_this_window_is_full_is_the_next_window():
+    # 4/min, four sent in this window: in the next one they weigh less than four at once.
     assert _seconds_until_allowed(now=130.0, window=2, duration=60, limit=4, current=4,
-                                  previous=0) == pytest.approx(50.0 + 15.0)  # fmt: skip
+                                  previous=0) == pytest.approx(50.0)  # fmt: skip
+    # Five counted (a second process counted one meanwhile): a fifth of the way into the next.
+    assert _seconds_until_allowed(now=130.0, window=2, duration=60, limit=4, current=5,
+                                  previous=0) == pytest.approx(50.0 + 12.0)  # fmt: skip
     assert _seconds_until_allowed(now=130.0, window=2, duration=60, limit=0, current=0,
                                   previous=0) == 60  # fmt: skip

@@ -1,5 +1,5 @@
 """An API request's metrics are recorded once the server closes the response, after the
-answer is sent: the recorder's Redis round trip is not part of the client's wait."""
+answer is sent, and a process sends its counts to Redis once per interval, not per request."""
 
 from __future__ import annotations
 
@@ -72,3 +72,70 @@ def test_reading_the_rows_sends_this_process_counts_first(settings):
     recorder.record("knowledge", 200, 0.012, now=minute * 60 + 1)
     assert recorder._redis().hgetall(recorder._key(minute)) == {}
     assert recorder.minutes(minute, 1)[0]["knowledge|n"] == 1
+
+
+@pytest.mark.redis
+def test_a_process_that_goes_quiet_still_sends_its_counts(settings):
+    """The background sender: no later request and no reader is needed."""
+    settings.OPERATIONS_METRICS_PREFIX = f"ops:test:{uuid.uuid4().hex}"
+    settings.OPERATIONS_METRICS_FLUSH_S = 0.2
+    recorder.flush()
+    minute = int(time.time() // 60)
+    recorder.record("knowledge", 200, 0.012, now=minute * 60 + 1)
+    client = recorder._redis()
+    deadline = time.monotonic() + 20
+    while not client.hgetall(recorder._key(minute)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.hget(recorder._key(minute), "knowledge|n") == b"1"
+
+
+@pytest.mark.redis
+def test_gunicorn_quick_shutdown_sends_the_counts_a_worker_holds(tmp_path, settings):
+    """SIGINT (Ctrl-C, gunicorn's quick shutdown) ends a worker with os._exit, which skips
+    atexit: config/gunicorn_conf.py's worker_int sends the counts first."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    from tests.test_trust_findings import _free_port
+
+    prefix = f"ops:test:{uuid.uuid4().hex}"
+    port = _free_port()
+    root = Path(__file__).resolve().parents[3]
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        OPERATIONS_METRICS_PREFIX=prefix,
+        OPERATIONS_METRICS_FLUSH_S="3600",  # nothing is sent before the shutdown
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c",
+         "config/gunicorn_conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        answered = 0
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/models/", timeout=5)
+            except urllib.error.HTTPError:  # 401 without a key: counted all the same
+                answered += 1
+                if answered == 3:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert answered == 3
+        client = recorder._redis()
+        assert not any(client.scan_iter(f"{prefix}:*")), "sent before the shutdown"
+        server.send_signal(signal.SIGINT)
+        server.wait(60)
+        rows = [client.hgetall(key) for key in client.scan_iter(f"{prefix}:*")]
+        assert sum(int(row.get(b"inference API|n", 0)) for row in rows) == 3
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(10)
