@@ -77,13 +77,18 @@ class AdaptiveWait:
                 self._idle_gap = min(self.max_wait_s, max(self.min_idle_s, 2 * p95))
         return self._idle_gap
 
-    def flush_at(self, oldest_enqueued: float, queued: int = 1) -> float:
+    def flush_at(
+        self, oldest_enqueued: float, queued: int = 1, expected: int | None = None
+    ) -> float:
         """When the batch being formed (``queued`` requests so far) should start (monotonic
-        seconds). A time at or before the oldest request's arrival means at once."""
-        if not self.companions_expected or self.max_wait_s <= 0:
+        seconds). A time at or before the oldest request's arrival means at once. ``expected``:
+        the cohort this batch's callers come in, where the caller keeps one per group of
+        requests (a batcher with LoRA adapters); by default the previous batch's size."""
+        cohort = self.previous_batch_size if expected is None else expected
+        if not (self.concurrent_since_take > 0 or cohort > 1) or self.max_wait_s <= 0:
             return oldest_enqueued
         ceiling = oldest_enqueued + self.max_wait_s
-        if queued < self.previous_batch_size:
+        if queued < cohort:
             return ceiling
         last = self.last_arrival if self.last_arrival is not None else oldest_enqueued
         return min(ceiling, last + self.idle_gap)

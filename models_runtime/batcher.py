@@ -13,7 +13,10 @@ out of memory splits the batch in halves and retries each, down to single reques
 error fails only the callers of that batch. The thread itself never dies of a batch's error.
 
 With a ``group_key`` (the chat backend's: the request's LoRA adapter), a batch holds only requests
-with the key of the oldest waiting one; the others wait, in order, for a later batch.
+with the key of the oldest waiting one; the others wait, in order, for a later batch. Each group
+keeps its own cohort for the wait: a tenant's lone request with its adapter starts at once even
+right after a batch of sixteen base-model requests, which would otherwise have it wait the whole
+window for fifteen companions that are not its own.
 """
 
 from __future__ import annotations
@@ -142,6 +145,9 @@ class DynamicBatcher:
         self._run_batch = run_batch
         self._validate = validate
         self._group_key = group_key
+        # With a group key: the cohort each group's callers come in (its last batch's arrivals,
+        # or what expect_cohort announced); groups without one (0 or 1) are not kept.
+        self._cohorts: dict[Any, int] = {}
         self._queue: collections.deque[_Item] = collections.deque()
         self._cond = threading.Condition()
         self._closed = False
@@ -209,12 +215,15 @@ class DynamicBatcher:
             for request in checked
         ]
 
-    def expect_cohort(self, size: int) -> None:
+    def expect_cohort(self, size: int, group: Any = None) -> None:
         """Callers will come back ``size`` at a time (the chat scheduler's saturated regime):
         until a batch holds that many, a pause in arrivals does not start it; the window still
-        does."""
+        does. ``group``: whose callers, with a group key (None: the base model's)."""
         with self._cond:
-            self.wait_policy.expect(size)
+            if self._group_key is None:
+                self.wait_policy.expect(size)
+            elif size > 1:
+                self._cohorts[group] = max(self._cohorts.get(group, 0), size)
 
     def submit_many(
         self,
@@ -311,11 +320,10 @@ class DynamicBatcher:
                     return None
                 self._cond.wait()
             waits = not (self.backlog_starts_at_once and self._backlog)
+            key = None if self._group_key is None else self._group_key(self._queue[0].payload)
             while waits and len(self._queue) < self.max_batch_size and not self._closed:
                 # Re-read each time: a new arrival moves the flush time (arrivals continue).
-                flush_at = self.wait_policy.flush_at(
-                    self._queue[0].enqueued, _arrivals(self._queue)
-                )
+                flush_at = self._flush_at(key)
                 remaining = flush_at - time.monotonic()
                 if remaining <= 0:
                     break
@@ -325,11 +333,25 @@ class DynamicBatcher:
                 batch = [self._queue.popleft() for _ in range(count)]
             else:
                 batch = self._take_group()
+                if _arrivals(batch) > 1:
+                    self._cohorts[key] = _arrivals(batch)
+                else:
+                    self._cohorts.pop(key, None)
             self.wait_policy.taken(_arrivals(batch))
             # Leftovers of a backlog (more than a batch queued up) start at once too.
             self._backlog = self._backlog and bool(self._queue)
             self._running = True
             return batch
+
+    def _flush_at(self, key) -> float:
+        """When the batch that the queue's oldest request heads should start. With a group key,
+        only that request's group counts: its own queued arrivals against its own cohort."""
+        if self._group_key is None:
+            return self.wait_policy.flush_at(self._queue[0].enqueued, _arrivals(self._queue))
+        mine = [item for item in self._queue if self._group_key(item.payload) == key]
+        return self.wait_policy.flush_at(
+            self._queue[0].enqueued, _arrivals(mine), expected=self._cohorts.get(key, 0)
+        )
 
     def _take_group(self) -> list[_Item]:
         """The oldest request and the queued ones with its group key (its LoRA adapter), in

@@ -406,3 +406,38 @@ def test_what_is_left_of_a_backlog_after_a_full_batch_starts_at_once_too():
     assert [f.result(WAIT).output for f in later] == [i * 2 for i in range(6)]
     assert [len(b) for b in backend.batches] == [1, 4, 2]
     batcher.close()
+
+
+def test_each_group_waits_for_its_own_cohort_only():
+    """With a group key (a LoRA adapter per tenant), a lone request of one group does not wait
+    for the cohort another group's callers came in; that group's callers still do."""
+    backend = RecordingBackend()
+    # A window far beyond WAIT: a request that waited for it would fail the test by time-out.
+    batcher = make(
+        backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000, group_key=lambda p: p // 100
+    )
+    first = occupy(batcher, backend)
+    cohort = [batcher.submit(100 + i) for i in range(4)]  # group 1 comes four at a time
+    backend.release()
+    first.result(WAIT)
+    assert [f.result(WAIT).batch_size for f in cohort] == [4] * 4
+    # Group 2's lone caller starts at once (before: it waited the window for group 1's four).
+    assert batcher.submit(200).result(WAIT).batch_size == 1
+    # Group 1's next caller still waits for its companions, and they share its batch.
+    lone = batcher.submit(100)
+    time.sleep(PACE)
+    assert not lone.done()
+    companions = [batcher.submit(101 + i) for i in range(3)]
+    assert lone.result(WAIT).batch_size == 4
+    assert [f.result(WAIT).batch_size for f in companions] == [4] * 3
+    batcher.close()
+
+
+def test_an_announced_cohort_belongs_to_its_group():
+    backend = RecordingBackend()
+    batcher = make(
+        backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000, group_key=lambda p: p // 100
+    )
+    batcher.expect_cohort(4, group=None)  # the chat scheduler's saturated base model
+    assert batcher.submit(300).result(WAIT).batch_size == 1  # another group: at once
+    batcher.close()
