@@ -18,6 +18,8 @@ together lately, and then only until arrivals pause. Every batcher uses this pol
   would split into two static batches); the window still does.
 - The window (``max_batch_wait_ms``) still bounds the wait from the oldest request, and a full
   batch starts at once.
+- A batcher whose batches hold one group each (LoRA adapters) passes each group's own cohort
+  (``flush_at(expected=...)``) instead of the previous batch's size.
 
 The object is not thread-safe: the batcher calls it with its lock held. ``now`` is passed in,
 so tests drive it with a fake clock.

@@ -14,9 +14,11 @@ error fails only the callers of that batch. The thread itself never dies of a ba
 
 With a ``group_key`` (the chat backend's: the request's LoRA adapter), a batch holds only requests
 with the key of the oldest waiting one; the others wait, in order, for a later batch. Each group
-keeps its own cohort for the wait: a tenant's lone request with its adapter starts at once even
-right after a batch of sixteen base-model requests, which would otherwise have it wait the whole
-window for fifteen companions that are not its own.
+keeps its own cohort for the wait: a tenant's lone request with its adapter, arriving after a
+batch of sixteen base-model requests, starts at once instead of waiting the whole window for
+fifteen companions that are not its own (one that arrives while a batch runs still waits for
+arrivals to pause, as any concurrent arrival does); and a group waits for its cohort only while
+no other group queues behind it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from models_runtime.arrivals import AdaptiveWait
 from models_runtime.errors import BackendError, ModelsRuntimeError, QueueFull, RequestTimeout
 
 logger = logging.getLogger(__name__)
+
+# How long a group's cohort is remembered after its last batch (batchers with a group key).
+COHORT_MEMORY_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,7 @@ class DynamicBatcher:
         self._group_key = group_key
         # With a group key: the cohort each group's callers come in (its last batch's arrivals,
         # or what expect_cohort announced); groups without one (0 or 1) are not kept.
-        self._cohorts: dict[Any, int] = {}
+        self._cohorts: dict[Any, tuple[int, float]] = {}  # key -> (size, when it was set)
         self._queue: collections.deque[_Item] = collections.deque()
         self._cond = threading.Condition()
         self._closed = False
@@ -223,7 +228,7 @@ class DynamicBatcher:
             if self._group_key is None:
                 self.wait_policy.expect(size)
             elif size > 1:
-                self._cohorts[group] = max(self._cohorts.get(group, 0), size)
+                self._cohorts[group] = (max(self._cohort(group), size), time.monotonic())
 
     def submit_many(
         self,
@@ -333,10 +338,7 @@ class DynamicBatcher:
                 batch = [self._queue.popleft() for _ in range(count)]
             else:
                 batch = self._take_group()
-                if _arrivals(batch) > 1:
-                    self._cohorts[key] = _arrivals(batch)
-                else:
-                    self._cohorts.pop(key, None)
+                self._remember_cohort(key, _arrivals(batch))
             self.wait_policy.taken(_arrivals(batch))
             # Leftovers of a backlog (more than a batch queued up) start at once too.
             self._backlog = self._backlog and bool(self._queue)
@@ -345,13 +347,30 @@ class DynamicBatcher:
 
     def _flush_at(self, key) -> float:
         """When the batch that the queue's oldest request heads should start. With a group key,
-        only that request's group counts: its own queued arrivals against its own cohort."""
+        only that request's group counts: its own queued arrivals against its own cohort; and
+        while other groups queue behind it, it waits for no cohort (only for arrivals to pause),
+        so that one group's expected companions never hold up the others."""
         if self._group_key is None:
             return self.wait_policy.flush_at(self._queue[0].enqueued, _arrivals(self._queue))
         mine = [item for item in self._queue if self._group_key(item.payload) == key]
-        return self.wait_policy.flush_at(
-            self._queue[0].enqueued, _arrivals(mine), expected=self._cohorts.get(key, 0)
-        )
+        cohort = self._cohort(key) if len(mine) == len(self._queue) else 0
+        return self.wait_policy.flush_at(self._queue[0].enqueued, _arrivals(mine), expected=cohort)
+
+    def _cohort(self, key) -> int:
+        remembered = self._cohorts.get(key)
+        return remembered[0] if remembered is not None else 0
+
+    def _remember_cohort(self, key, size: int) -> None:
+        """A group's last batch (with the lock held). Groups not seen for COHORT_MEMORY_S are
+        forgotten: adapter keys carry a version digest, so every promotion makes a new one."""
+        now = time.monotonic()
+        if size > 1:
+            self._cohorts[key] = (size, now)
+        else:
+            self._cohorts.pop(key, None)
+        stale = [k for k, (_, at) in self._cohorts.items() if now - at > COHORT_MEMORY_S]
+        for k in stale:
+            del self._cohorts[k]
 
     def _take_group(self) -> list[_Item]:
         """The oldest request and the queued ones with its group key (its LoRA adapter), in

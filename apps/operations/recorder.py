@@ -147,8 +147,8 @@ def _start_sender() -> None:
 
     def send_every_interval() -> None:
         while True:
-            interval = settings.OPERATIONS_METRICS_FLUSH_S
-            time.sleep(max(interval, 0.05))
+            # At least once a second: the interval is read again each time (tests change it).
+            time.sleep(min(max(settings.OPERATIONS_METRICS_FLUSH_S, 0.05), 1.0))
             if time.monotonic() - _last_flush >= settings.OPERATIONS_METRICS_FLUSH_S:
                 flush()
 

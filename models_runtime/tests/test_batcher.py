@@ -441,3 +441,44 @@ def test_an_announced_cohort_belongs_to_its_group():
     batcher.expect_cohort(4, group=None)  # the chat scheduler's saturated base model
     assert batcher.submit(300).result(WAIT).batch_size == 1  # another group: at once
     batcher.close()
+
+
+def test_a_group_waiting_for_its_cohort_does_not_hold_up_another():
+    backend = RecordingBackend()
+    batcher = make(
+        backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000, group_key=lambda p: p // 100
+    )
+    first = occupy(batcher, backend)
+    cohort = [batcher.submit(100 + i) for i in range(4)]
+    backend.release()
+    first.result(WAIT)
+    [f.result(WAIT) for f in cohort]
+    lone = batcher.submit(100)
+    time.sleep(PACE)
+    assert not lone.done()  # group 1 waits for its cohort of four...
+    other = batcher.submit(200)
+    # ...until another group queues behind it: then only a pause in arrivals starts it.
+    assert lone.result(WAIT).batch_size == 1
+    assert other.result(WAIT).batch_size == 1
+    batcher.close()
+
+
+def test_a_group_not_seen_for_a_while_is_forgotten(monkeypatch):
+    """Adapter keys carry a version digest, so a promotion makes a new group: old ones must not
+    stay remembered for ever (nor keep their cohort)."""
+    import models_runtime.batcher as batcher_module
+
+    monkeypatch.setattr(batcher_module, "COHORT_MEMORY_S", 0.0)
+    backend = RecordingBackend()
+    batcher = make(
+        backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000, group_key=lambda p: p // 100
+    )
+    first = occupy(batcher, backend)
+    cohort = [batcher.submit(100 + i) for i in range(4)]
+    backend.release()
+    first.result(WAIT)
+    [f.result(WAIT) for f in cohort]
+    assert batcher.submit(200).result(WAIT).batch_size == 1  # group 2's batch prunes group 1
+    assert batcher._cohorts == {}
+    assert batcher.submit(100).result(WAIT).batch_size == 1  # no cohort left to wait for
+    batcher.close()

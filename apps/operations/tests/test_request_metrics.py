@@ -33,20 +33,26 @@ def test_the_request_is_recorded_when_the_response_is_closed():
     assert counted(group) == before + 1
 
 
-@pytest.mark.redis
-def test_a_process_sends_its_counts_at_most_once_per_flush_interval(settings, monkeypatch):
-    """Requests are added up in memory and sent in one script call per interval (one call per
-    request cost a busy web process about 5 % of its CPU); reading the rows sends them first."""
+@pytest.fixture
+def minute(settings):
+    """This minute, with rows of this test's own and nothing of an earlier test held back; the
+    process sends its counts once an hour unless the test says otherwise."""
     settings.OPERATIONS_METRICS_PREFIX = f"ops:test:{uuid.uuid4().hex}"
     settings.OPERATIONS_METRICS_FLUSH_S = 3600
-    recorder.flush()  # nothing of an earlier test left in this process
+    recorder.flush()
+    return int(time.time() // 60)
+
+
+@pytest.mark.redis
+def test_a_process_sends_its_counts_at_most_once_per_flush_interval(settings, monkeypatch, minute):
+    """Requests are added up in memory and sent in one script call per interval (one call per
+    request cost a busy web process about 5 % of its CPU); reading the rows sends them first."""
     sent = []
     real_send = recorder._send
     monkeypatch.setattr(
         recorder, "_send", lambda client, rows: sent.append(rows) or real_send(client, rows)
     )
     client = recorder._redis()
-    minute = int(time.time() // 60)
     for ms in (5, 30, 700):
         recorder.record("inference API", 200, ms / 1000, now=minute * 60 + 1)
     recorder.record("inference API", 503, 0.002, now=minute * 60 + 2)
@@ -64,23 +70,16 @@ def test_a_process_sends_its_counts_at_most_once_per_flush_interval(settings, mo
 
 
 @pytest.mark.redis
-def test_reading_the_rows_sends_this_process_counts_first(settings):
-    settings.OPERATIONS_METRICS_PREFIX = f"ops:test:{uuid.uuid4().hex}"
-    settings.OPERATIONS_METRICS_FLUSH_S = 3600
-    recorder.flush()
-    minute = int(time.time() // 60)
+def test_reading_the_rows_sends_this_process_counts_first(minute):
     recorder.record("knowledge", 200, 0.012, now=minute * 60 + 1)
     assert recorder._redis().hgetall(recorder._key(minute)) == {}
     assert recorder.minutes(minute, 1)[0]["knowledge|n"] == 1
 
 
 @pytest.mark.redis
-def test_a_process_that_goes_quiet_still_sends_its_counts(settings):
+def test_a_process_that_goes_quiet_still_sends_its_counts(settings, minute):
     """The background sender: no later request and no reader is needed."""
-    settings.OPERATIONS_METRICS_PREFIX = f"ops:test:{uuid.uuid4().hex}"
     settings.OPERATIONS_METRICS_FLUSH_S = 0.2
-    recorder.flush()
-    minute = int(time.time() // 60)
     recorder.record("knowledge", 200, 0.012, now=minute * 60 + 1)
     client = recorder._redis()
     deadline = time.monotonic() + 20
@@ -121,12 +120,14 @@ def test_gunicorn_quick_shutdown_sends_the_counts_a_worker_holds(tmp_path, setti
         answered = 0
         for _ in range(240):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/models/", timeout=5)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/models/", timeout=120)
             except urllib.error.HTTPError:  # 401 without a key: counted all the same
                 answered += 1
                 if answered == 3:
                     break
-            except OSError:
+            except urllib.error.URLError as exc:  # not listening yet; anything else fails
+                if not isinstance(exc.reason, ConnectionRefusedError):
+                    raise
                 time.sleep(0.5)
         assert answered == 3
         client = recorder._redis()
