@@ -408,19 +408,29 @@ def test_what_is_left_of_a_backlog_after_a_full_batch_starts_at_once_too():
     batcher.close()
 
 
+def grouped(backend):
+    """Batches of one group each (payload // 100, as a LoRA adapter per tenant), with a window
+    far beyond WAIT: a request that waited for it fails the test by time-out."""
+    return make(
+        backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000, group_key=lambda p: p // 100
+    )
+
+
+def after_a_cohort_of_four(batcher, backend):
+    """Group 1 (payloads 100-103) has just come four at a time; their outcomes."""
+    first = occupy(batcher, backend)
+    cohort = [batcher.submit(100 + i) for i in range(4)]
+    backend.release()
+    first.result(WAIT)
+    return [f.result(WAIT) for f in cohort]
+
+
 def test_each_group_waits_for_its_own_cohort_only():
     """With a group key (a LoRA adapter per tenant), a lone request of one group does not wait
     for the cohort another group's callers came in; that group's callers still do."""
     backend = RecordingBackend()
-    # A window far beyond WAIT: a request that waited for it would fail the test by time-out.
-    batcher = make(
-        backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000, group_key=lambda p: p // 100
-    )
-    first = occupy(batcher, backend)
-    cohort = [batcher.submit(100 + i) for i in range(4)]  # group 1 comes four at a time
-    backend.release()
-    first.result(WAIT)
-    assert [f.result(WAIT).batch_size for f in cohort] == [4] * 4
+    batcher = grouped(backend)
+    assert [outcome.batch_size for outcome in after_a_cohort_of_four(batcher, backend)] == [4] * 4
     # Group 2's lone caller starts at once (before: it waited the window for group 1's four).
     assert batcher.submit(200).result(WAIT).batch_size == 1
     # Group 1's next caller still waits for its companions, and they share its batch.
@@ -434,10 +444,7 @@ def test_each_group_waits_for_its_own_cohort_only():
 
 
 def test_an_announced_cohort_belongs_to_its_group():
-    backend = RecordingBackend()
-    batcher = make(
-        backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000, group_key=lambda p: p // 100
-    )
+    batcher = grouped(RecordingBackend())
     batcher.expect_cohort(4, group=None)  # the chat scheduler's saturated base model
     assert batcher.submit(300).result(WAIT).batch_size == 1  # another group: at once
     batcher.close()
@@ -445,14 +452,8 @@ def test_an_announced_cohort_belongs_to_its_group():
 
 def test_a_group_waiting_for_its_cohort_does_not_hold_up_another():
     backend = RecordingBackend()
-    batcher = make(
-        backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000, group_key=lambda p: p // 100
-    )
-    first = occupy(batcher, backend)
-    cohort = [batcher.submit(100 + i) for i in range(4)]
-    backend.release()
-    first.result(WAIT)
-    [f.result(WAIT) for f in cohort]
+    batcher = grouped(backend)
+    after_a_cohort_of_four(batcher, backend)
     lone = batcher.submit(100)
     time.sleep(PACE)
     assert not lone.done()  # group 1 waits for its cohort of four...
@@ -470,14 +471,8 @@ def test_a_group_not_seen_for_a_while_is_forgotten(monkeypatch):
 
     monkeypatch.setattr(batcher_module, "COHORT_MEMORY_S", 0.0)
     backend = RecordingBackend()
-    batcher = make(
-        backend, max_batch_size=16, max_batch_wait_ms=10 * WAIT * 1000, group_key=lambda p: p // 100
-    )
-    first = occupy(batcher, backend)
-    cohort = [batcher.submit(100 + i) for i in range(4)]
-    backend.release()
-    first.result(WAIT)
-    [f.result(WAIT) for f in cohort]
+    batcher = grouped(backend)
+    after_a_cohort_of_four(batcher, backend)
     assert batcher.submit(200).result(WAIT).batch_size == 1  # group 2's batch prunes group 1
     assert batcher._cohorts == {}
     assert batcher.submit(100).result(WAIT).batch_size == 1  # no cohort left to wait for
