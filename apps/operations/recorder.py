@@ -44,8 +44,14 @@ _memory: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 _memory_lock = threading.Lock()
 _client = None
 _client_lock = threading.Lock()
+
+
+def _new_pending() -> dict[str, dict[str, int]]:
+    return defaultdict(lambda: defaultdict(int))
+
+
 # Counts not yet sent to Redis: minute row -> field -> amount, and when they were last sent.
-_pending: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+_pending = _new_pending()
 _pending_lock = threading.Lock()
 _last_flush = time.monotonic()
 # The process whose background sender runs (a forked gunicorn worker starts its own).
@@ -109,7 +115,6 @@ def _script(client):
 
 def record(group: str, status: int, seconds: float, *, now: float | None = None) -> None:
     """Count one request of ``group`` that answered ``status`` after ``seconds``."""
-    global _pending, _last_flush
     ms = seconds * 1000
     minute = int((now or time.time()) // 60)
     fields = _fields(group, status, ms)
@@ -122,7 +127,6 @@ def record(group: str, status: int, seconds: float, *, now: float | None = None)
                     row[field] += 1
                 row[f"{group}|ms"] += round(ms)
             return
-        due = None
         with _pending_lock:
             if _sender_pid != os.getpid() and settings.OPERATIONS_METRICS_FLUSH_S > 0:
                 _start_sender()
@@ -130,11 +134,8 @@ def record(group: str, status: int, seconds: float, *, now: float | None = None)
             for field in fields:
                 row[field] += 1
             row[f"{group}|ms"] += round(ms)
-            clock = time.monotonic()
-            if clock - _last_flush >= settings.OPERATIONS_METRICS_FLUSH_S:
-                due, _pending, _last_flush = _pending, _new_pending(), clock
-        if due:
-            _send(client, due)
+        if _due():
+            flush()
     except Exception:  # metrics are never worth a failed request
         logger.debug("request metrics not recorded", exc_info=True)
 
@@ -149,14 +150,15 @@ def _start_sender() -> None:
         while True:
             # At least once a second: the interval is read again each time (tests change it).
             time.sleep(min(max(settings.OPERATIONS_METRICS_FLUSH_S, 0.05), 1.0))
-            if time.monotonic() - _last_flush >= settings.OPERATIONS_METRICS_FLUSH_S:
+            if _due():
                 flush()
 
     threading.Thread(target=send_every_interval, name="request-metrics", daemon=True).start()
 
 
-def _new_pending() -> dict[str, dict[str, int]]:
-    return defaultdict(lambda: defaultdict(int))
+def _due() -> bool:
+    """The interval since this process last sent its counts is over."""
+    return time.monotonic() - _last_flush >= settings.OPERATIONS_METRICS_FLUSH_S
 
 
 def _send(client, rows: dict[str, dict[str, int]]) -> None:
