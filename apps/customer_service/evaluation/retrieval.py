@@ -30,7 +30,9 @@ class QuestionFileError(ValueError):
     """A line of a question file that cannot be used (names the file, line and field)."""
 
 
-def load_questions(path: Path | str) -> list[dict]:
+def load_questions(path: Path | str, *, required: tuple[str, ...] = REQUIRED) -> list[dict]:
+    """The rows of a question file; each must have a non-empty string for every ``required``
+    field (an out-of-scope file needs only ``question``)."""
     path = Path(path)
     rows = []
     with open(path, encoding="utf-8") as fh:
@@ -43,7 +45,7 @@ def load_questions(path: Path | str) -> list[dict]:
                 raise QuestionFileError(f"{path.name}:{number}: not JSON ({exc.msg})") from exc
             if not isinstance(row, dict):
                 raise QuestionFileError(f"{path.name}:{number}: not a JSON object")
-            for name in REQUIRED:
+            for name in required:
                 if not isinstance(row.get(name), str) or not row[name].strip():
                     raise QuestionFileError(f"{path.name}:{number}:{name}: missing")
             rows.append(row)

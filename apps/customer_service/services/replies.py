@@ -7,6 +7,8 @@ reply is generated."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 
 from apps.customer_service.services.assistant_texts import say
@@ -145,10 +147,15 @@ def retrieve(
     product: str = "",
     language: str = "",
     min_semantic: float | None = None,
+    accept: Callable[[dict], bool] | None = None,
 ) -> list[dict]:
-    """Facts for the reply: ``{"key", "type", "score", "text", "citation"}``, best first, above
-    the threshold; an empty list when nothing relevant is known. Document chunks in another
-    language than the message's are left out (the other language's copy answers)."""
+    """Facts for the reply: ``{"key", "type", "score", "semantic", "semantic_margin", "text",
+    "citation"}``, best first, above the threshold; an empty list when nothing relevant is
+    known. Document chunks in another language than the message's are left out (the other
+    language's copy answers). ``semantic_margin`` is how much closer in meaning the fact is than
+    the closest other candidate. ``accept`` (a test on each fact) is applied before the list is
+    cut to ``CUSTOMER_SERVICE_FACTS``, so that a fact the caller wants is not lost behind
+    better-ranked ones it refuses."""
     if graph is None or intent not in NODE_TYPES:
         return []
     top_k = cs_setting("FACTS", 3)
@@ -169,25 +176,38 @@ def retrieve(
         found = (g.nodes[key].get("properties") or {}).get("language")
         return not language or not found or found == language
 
-    hits = [
+    candidates = [
         h
         for h in answer["hits"]
         # Document chunks are not linked to products in the graph: they stay in scope.
-        if (not scope or h["key"] in scope or h["type"] == "chunk")
-        and same_language(h["key"])
-        and relevant(h, cjk=cjk, min_semantic=min_semantic)
-    ][:top_k]
-    return [
-        {
-            "key": hit["key"],
-            "type": hit["type"],
-            "score": hit["score"],
-            "text": _node_fact(g.nodes[hit["key"]], hit["key"]),
-            **_body(g.nodes[hit["key"]], hit["key"]),
-            "citation": citation(g.nodes[hit["key"]], hit["key"]),
-        }
-        for hit in hits
+        if (not scope or h["key"] in scope or h["type"] == "chunk") and same_language(h["key"])
     ]
+    facts = [
+        _fact(g, hit, _semantic_margin(hit, candidates))
+        for hit in candidates
+        if relevant(hit, cjk=cjk, min_semantic=min_semantic)
+    ]
+    return [f for f in facts if accept is None or accept(f)][:top_k]
+
+
+def _semantic_margin(hit: dict, candidates: list[dict]) -> float:
+    """How much closer in meaning ``hit`` is than the closest other candidate."""
+    others = [h["semantic"] for h in candidates if h is not hit]
+    return hit["semantic"] - max(others, default=0.0)
+
+
+def _fact(g, hit: dict, margin: float) -> dict:
+    attrs = g.nodes[hit["key"]]
+    return {
+        "key": hit["key"],
+        "type": hit["type"],
+        "score": hit["score"],
+        "semantic": hit["semantic"],
+        "semantic_margin": round(margin, 6),
+        "text": _node_fact(attrs, hit["key"]),
+        **_body(attrs, hit["key"]),
+        "citation": citation(attrs, hit["key"]),
+    }
 
 
 def _quoted(text: str) -> str:

@@ -80,3 +80,47 @@ def test_seed_sets_up_a_working_assistant_and_is_idempotent(tenant):
     assert IntentModel.objects.filter(tenant=tenant).count() == 1
     assert DemoOrder.objects.filter(tenant=tenant).count() == 6
     assert TrainingExample.objects.filter(tenant=tenant, split="test").count() == 158
+
+
+def test_evaluate_grounding_reports_what_the_help_centre_answers_out_of_scope(tmp_path):
+    """``--negatives``: each question asked in a new conversation; one the book club's page
+    answers counts as answered, a sum does not (the figure can move both ways)."""
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "tenant": "books",
+                "language": "en",
+                "question": "How long is a gift voucher valid?",
+                "document": "vouchers.csv",
+                "facts": ["2 years"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    negatives = tmp_path / "n.jsonl"
+    negatives.write_text(
+        "\n".join(
+            json.dumps({"tenant": "books", "language": lang, "question": q}, ensure_ascii=False)
+            for lang, q in [
+                ("en", "what is 17 times 23"),
+                ("en", "What time does the book club get together?"),
+                ("zh", "帮我订一张今晚两人的餐桌"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    lines, report = run(
+        "evaluate_grounding", "--file", str(questions), "--negatives", str(negatives)
+    )
+    assert report["questions"] == 1
+    outside = report["negatives"]
+    assert outside["questions"] == 3 and outside["answered_fraction"] == round(1 / 3, 4)
+    assert outside["per_language"]["en"]["answered_fraction"] == 0.5
+    assert outside["per_language"]["zh"]["answered_fraction"] == 0.0
+    assert any("answered out of scope" in line and "book club" in line for line in lines)
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"tenant": "books", "language": "en"}\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="bad.jsonl:1:question"):
+        run("evaluate_grounding", "--file", str(questions), "--negatives", str(bad))

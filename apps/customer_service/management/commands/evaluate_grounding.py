@@ -7,6 +7,12 @@ the final text; a fixed text such as "I do not know" counts as not supported),
 ``extractive_fallback_fraction`` (replies that fell back to an extractive answer), overall and
 per language, and ``grounding_ms_p50``.
 
+With ``--negatives F`` (JSONL rows ``{"tenant", "language", "question"}`` that no document
+answers, such as ``demo/eval/negatives_heldout.jsonl``) it also asks those, each in a new
+conversation, and reports under ``negatives`` the share answered from the shop's facts instead
+of an out-of-scope or "I did not understand" text (``answered_fraction``, overall and per
+language): how often the help centre speaks where it should not.
+
 Without ``--file`` it runs the shipped set (116 questions over both demo shops, half Chinese).
 Model calls (MiniLM, SmolLM2 by default) run in this process; replies are not cached."""
 
@@ -52,10 +58,14 @@ class Command(BaseCommand):
         parser.add_argument("--file", default=None, help="JSONL questions (default: shipped)")
         parser.add_argument("--tenant", default=None, help="an existing tenant's slug")
         parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+        parser.add_argument(
+            "--negatives", default=None, help="JSONL out-of-scope questions (none by default)"
+        )
 
-    def handle(self, *args, file, tenant, limit, **options):
+    def handle(self, *args, file, tenant, limit, negatives, **options):
         try:
             questions = load_questions(file or SHIPPED)
+            outside = load_questions(negatives, required=("question",)) if negatives else []
         except (OSError, QuestionFileError) as exc:
             raise CommandError(str(exc)) from exc
         if limit:
@@ -69,7 +79,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         rows, grounding_ms = [], []
         with actor_scope(Actor("system", label="evaluate_grounding")), models_in_process():
-            tenants = evaluation_tenants(questions, tenant=found, train=True)
+            tenants = evaluation_tenants(questions + outside, tenant=found, train=True)
             for row in questions:
                 conversation = conversation_start(tenant=tenants[row.get("tenant", "")])
                 outcome = message_reply(conversation=conversation, text=row["question"])
@@ -87,10 +97,41 @@ class Command(BaseCommand):
                         f"{'wrong ' if not correct else ''}{row['question']!r} -> "
                         f"{(reply or '')[:160]!r} (want {row.get('facts')})"
                     )
+            answered = self._negatives(outside, tenants)
         report = _summary(rows)
+        if outside:
+            report["negatives"] = _answered(answered)
         report["grounding_ms_p50"] = round(percentile(grounding_ms, 50), 2)
         report["seconds"] = round(time.perf_counter() - started, 2)
         self.stdout.write(json.dumps(report, separators=(",", ":"), ensure_ascii=False))
+
+    def _negatives(self, rows: list[dict], tenants: dict) -> list[tuple[str, bool]]:
+        """(language, answered from the shop's facts) for each out-of-scope question."""
+        answered = []
+        for row in rows:
+            conversation = conversation_start(tenant=tenants[row.get("tenant", "")])
+            outcome = message_reply(conversation=conversation, text=row["question"])
+            spoke = outcome.plan.messages is not None
+            answered.append((row.get("language", "-"), spoke))
+            if spoke:
+                self.stdout.write(
+                    f"  answered out of scope {row['question']!r} -> {outcome.reply[:160]!r}"
+                )
+        return answered
+
+
+def _answered(rows: list[tuple[str, bool]]) -> dict:
+    def share(subset):
+        return {
+            "answered_fraction": round(sum(a for _, a in subset) / len(subset), 4),
+            "questions": len(subset),
+        }
+
+    languages = sorted({lang for lang, _ in rows})
+    return {
+        **share(rows),
+        "per_language": {lang: share([r for r in rows if r[0] == lang]) for lang in languages},
+    }
 
 
 def _figures(rows) -> dict:
