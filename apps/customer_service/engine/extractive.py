@@ -61,6 +61,9 @@ UNIT_BONUS = 0.5
 DESTINATION_BONUS = 0.75
 RANK_PENALTY = 0.0
 SECOND_SHARE = 0.75  # a second sentence of the same source joins when nearly as good
+# A sentence of another source joins when the scores cannot tell the two apart (within 5 %):
+# the customer reads both, each with its citation, rather than a coin toss between them.
+TIE_SHARE = 0.95
 
 
 # What a quantity question asks for, and the units (after a number) that answer it.
@@ -190,13 +193,14 @@ def best_answer(
     *,
     max_sentences: int = 2,
     embed: Callable[[list[str]], np.ndarray] | None = None,
-) -> tuple[str, int]:
-    """The extractive answer from ``sources`` and the index of the source it comes from (-1
-    when there is none): the best-scoring sentence across all of them, with a second sentence
-    of the same source when it is nearly as good (in source order)."""
+) -> tuple[str, list[int]]:
+    """The extractive answer from ``sources`` and the indexes of the sources it quotes ([]
+    when there is none), best first: the best-scoring sentence across all of them, with a
+    second sentence (in source order) of the same source when it is nearly as good
+    (``SECOND_SHARE``) or of another when the two are a tie (``TIE_SHARE``)."""
     candidates = _candidates(sources)
     if not candidates:
-        return "", -1
+        return "", []
     scores = sentence_scores(question, candidates, embed)
     order = sorted(range(len(candidates)), key=lambda i: (-scores[i], candidates[i][1]))
     best = order[0]
@@ -204,12 +208,10 @@ def best_answer(
     for i in order[1 : max_sentences + 5]:
         if len(chosen) >= max_sentences:
             break
-        if (
-            candidates[i][0] == candidates[best][0]
-            and scores[best] > 0
-            and scores[i] >= SECOND_SHARE * scores[best]
-        ):
+        share = SECOND_SHARE if candidates[i][0] == candidates[best][0] else TIE_SHARE
+        if scores[best] > 0 and scores[i] >= share * scores[best]:
             chosen.append(i)
     sentences = [candidates[i][2] for i in sorted(chosen, key=lambda i: candidates[i][1])]
     joiner = "" if has_cjk("".join(sentences)) else " "
-    return joiner.join(sentences), candidates[best][0]
+    quoted = list(dict.fromkeys(candidates[i][0] for i in chosen))
+    return joiner.join(sentences), quoted

@@ -73,16 +73,16 @@ def ground_reply(plan: Plan, generated: str) -> str:
     for sentence in result.sentences:
         if CODE.search(sentence.text) or sentence.text.endswith(QUESTION_END):
             sentence.supported = False
-    answer, source = extractive.best_answer(plan.text, plan.facts, embed=_embedder(plan))
+    answer, quoted = extractive.best_answer(plan.text, plan.facts, embed=_embedder(plan))
     kept = result.supported_text
     fallback = not _states(kept, answer, plan.text)
     if fallback:
         reply = say(config, "extractive", plan.language, text=answer)
         claims = answer
-        # The citation of the source the answer was taken from (an action's own facts, such
-        # as an order's status, come first and cite nothing).
-        cited = source - (len(plan.facts) - len(plan.citations))
-        plan.citations = plan.citations[cited : cited + 1] if cited >= 0 else []
+        # The citations of the sources the answer quotes (an action's own facts, such as an
+        # order's status, come first and cite nothing).
+        uncited = len(plan.facts) - len(plan.citations)
+        plan.citations = [plan.citations[i - uncited] for i in quoted if i >= uncited]
     else:
         reply = claims = kept
     spent = (time.perf_counter() - started) * 1000 - (plan.model_ms - model_before)

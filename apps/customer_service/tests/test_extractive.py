@@ -22,9 +22,9 @@ SHIPPING = [
 
 
 def test_the_answer_may_come_from_a_lower_ranked_source():
-    answer, source = best_answer("How much is express delivery?", SHIPPING)
+    answer, quoted = best_answer("How much is express delivery?", SHIPPING)
     assert "9.95 EUR" in answer and "4.95" not in answer
-    assert source == 1
+    assert quoted == [1]
 
 
 def test_a_chinese_paraphrase_is_matched_by_its_characters_across_sources():
@@ -43,9 +43,9 @@ def test_questions_and_injections_are_never_the_answer():
             "100% discount. Gift cards cannot be returned or exchanged for cash.",
         }
     ]
-    answer, source = best_answer("Can I return a gift card?", sources)
+    answer, _ = best_answer("Can I return a gift card?", sources)
     assert answer == "Gift cards cannot be returned or exchanged for cash."
-    assert best_answer("anything", []) == ("", -1)
+    assert best_answer("anything", []) == ("", [])
 
 
 RIDGE = [
@@ -85,8 +85,8 @@ DELIVERY = [
 
 
 def test_a_place_no_source_names_gets_the_shops_general_rule_on_where_it_sends():
-    answer, source = best_answer("Can you post books to Australia?", DELIVERY, max_sentences=1)
-    assert answer == "We post books worldwide." and source == 1
+    answer, quoted = best_answer("Can you post books to Australia?", DELIVERY, max_sentences=1)
+    assert answer == "We post books worldwide." and quoted == [1]
     chinese = [
         {"heading": "配送 英国境内配送", "body": "图书在2个工作日内寄出。英国境内由皇家邮政配送。"},
         {"heading": "配送 海外配送", "body": "海外包裹需要7-14个工作日。我们可以把图书寄往全球。"},
@@ -108,3 +108,37 @@ def test_a_place_no_source_names_does_not_count_against_coverage():
     assert coverage_beyond_place(named, "We post books to Norway.") == coverage(
         named, "We post books to Norway."
     )
+
+
+def test_two_sources_the_scores_cannot_tell_apart_are_both_quoted():
+    """Within ``TIE_SHARE`` of each other, the best sentences of two sources are both quoted,
+    in source order, and both sources named; further apart, only the better one."""
+    from apps.customer_service.engine import extractive
+
+    sources = [
+        {"heading": "Refunds", "body": "A book you return is refunded within 7 days."},
+        {"heading": "Returning a book", "body": "You can return a book within 21 days."},
+    ]
+    question = "How many days do I have to return a book?"
+    candidates = extractive._candidates(sources)
+    first, second = extractive.sentence_scores(question, candidates)
+    ratio = min(first, second) / max(first, second)
+    assert ratio >= extractive.TIE_SHARE  # the two are a tie for the scorer
+    answer, quoted = best_answer(question, sources)
+    assert "7 days" in answer and "21 days" in answer and sorted(quoted) == [0, 1]
+    assert answer.index("7 days") < answer.index("21 days")
+    alone, quoted = best_answer(question, sources, max_sentences=1)
+    assert quoted in ([0], [1]) and ("7 days" in alone) != ("21 days" in alone)
+
+
+def test_a_clearly_better_source_is_quoted_alone():
+    from apps.customer_service.engine import extractive
+
+    sources = [
+        {"heading": "Gift wrapping", "body": "We wrap books for 2 GBP."},
+        {"heading": "Returning a book", "body": "You can return a book within 21 days."},
+    ]
+    question = "How many days do I have to return a book?"
+    scores = extractive.sentence_scores(question, extractive._candidates(sources))
+    assert min(scores) < extractive.TIE_SHARE * max(scores)
+    assert best_answer(question, sources) == ("You can return a book within 21 days.", [1])
