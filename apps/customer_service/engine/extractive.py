@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -187,20 +188,29 @@ def sentence_scores(
     return scores
 
 
+class Answer(NamedTuple):
+    """An extractive answer: its ``text``, the indexes of the ``sources`` it quotes (best first;
+    [] when there is none) and its ``best`` sentence (what a reply must state to answer)."""
+
+    text: str
+    sources: list[int]
+    best: str
+
+
 def best_answer(
     question: str,
     sources: list[dict],
     *,
     max_sentences: int = 2,
     embed: Callable[[list[str]], np.ndarray] | None = None,
-) -> tuple[str, list[int]]:
-    """The extractive answer from ``sources`` and the indexes of the sources it quotes ([]
-    when there is none), best first: the best-scoring sentence across all of them, with a
-    second sentence (in source order) of the same source when it is nearly as good
-    (``SECOND_SHARE``) or of another when the two are a tie (``TIE_SHARE``)."""
+) -> Answer:
+    """The extractive answer from ``sources``: the best-scoring sentence across all of them,
+    with a second sentence (in source order) of the same source when it is nearly as good
+    (``SECOND_SHARE``) or of another when the two are a tie (``TIE_SHARE``); a sentence two
+    sources share is quoted once."""
     candidates = _candidates(sources)
     if not candidates:
-        return "", []
+        return Answer("", [], "")
     scores = sentence_scores(question, candidates, embed)
     order = sorted(range(len(candidates)), key=lambda i: (-scores[i], candidates[i][1]))
     best = order[0]
@@ -208,10 +218,16 @@ def best_answer(
     for i in order[1 : max_sentences + 5]:
         if len(chosen) >= max_sentences:
             break
+        if any(_same_sentence(candidates[i][2], candidates[c][2]) for c in chosen):
+            continue
         share = SECOND_SHARE if candidates[i][0] == candidates[best][0] else TIE_SHARE
         if scores[best] > 0 and scores[i] >= share * scores[best]:
             chosen.append(i)
     sentences = [candidates[i][2] for i in sorted(chosen, key=lambda i: candidates[i][1])]
     joiner = "" if has_cjk("".join(sentences)) else " "
     quoted = list(dict.fromkeys(candidates[i][0] for i in chosen))
-    return joiner.join(sentences), quoted
+    return Answer(joiner.join(sentences), quoted, candidates[best][2])
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())

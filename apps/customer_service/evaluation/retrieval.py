@@ -54,13 +54,18 @@ def load_questions(path: Path | str, *, required: tuple[str, ...] = REQUIRED) ->
     return rows
 
 
+def profile_of(row: dict) -> str:
+    """The demo shop a question row is about (``outdoor`` when it names none)."""
+    return row.get("tenant") or "outdoor"
+
+
 def evaluation_tenants(questions: list[dict], *, tenant=None, train: bool) -> dict:
     """Profile -> tenant: the given tenant for every question, else one evaluation tenant per
     demo profile, set up like the demo (idempotent; a second run reuses it)."""
     if tenant is not None:
-        return {row.get("tenant", ""): tenant for row in questions}
+        return {profile_of(row): tenant for row in questions}
     tenants = {}
-    for profile in sorted({row.get("tenant", "outdoor") for row in questions}):
+    for profile in sorted({profile_of(row) for row in questions}):
         if profile not in PROFILES:
             raise QuestionFileError(f"unknown tenant profile {profile!r}")
         found = bench_tenant(slug=f"cs-eval-{profile}", name=f"Evaluation ({profile})")

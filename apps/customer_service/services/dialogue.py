@@ -312,7 +312,7 @@ def _help_centre(
     closer in meaning (``HELP_CENTRE_MIN_SEMANTIC``) unless the classifier's unsure guess
     (``topic``) is a help-centre topic, which is held to the ordinary bar on meaning and to
     ``TOPIC_COVERAGE``. A chunk clearly closest in meaning (``_clear_meaning``) answers without
-    the wording test."""
+    the wording test, except a form intent's question (``specific``)."""
     started = time.perf_counter()
     vouched = bool(specific or topic)
     # BM25 is normalised by its best hit, so some chunk always scores 1.0: without an intent
@@ -321,9 +321,9 @@ def _help_centre(
     needed = TOPIC_COVERAGE if topic else HELP_CENTRE_COVERAGE
 
     def answers(fact: dict) -> bool:
-        if specific and not _covers(specific, fact["text"]):
-            return False
         covered = extractive.coverage_beyond_place(plan.text, fact["text"]) >= needed
+        if specific:  # a form intent's request stays a request unless the chunk says more
+            return covered and _covers(specific, fact["text"])
         return covered or _clear_meaning(plan, fact)
 
     retrieved = retrieve(

@@ -19,8 +19,13 @@ from .embedding import embed_model
 from .plan import Plan
 
 METHOD = "lexical+embedding overlap per sentence, numbers rule (grounding.py)"
-# A sentence that is code, or a question back to the customer, answers nothing.
-CODE = re.compile(r"```|\bdef |\bimport |\breturn |print\(|[{};=]{1}\s*$|=>|</?\w+>")
+# A sentence that is code, or a question back to the customer, answers nothing. Code is told
+# by its syntax, not its words: "You can return a book within 21 days" is a sentence, and was
+# dropped as code while ``return`` alone counted.
+CODE = re.compile(
+    r"```|\bdef \w+\s*\(|^\s*(?:import|from [\w.]+ import) \w|\breturn [\w.\[\]]+\(|"
+    r"\breturn [\w.]+;|print\(|[{};=]\s*$|=>|</?\w+>|\w\s*==\s*\w"
+)
 QUESTION_END = ("?", "？")
 
 
@@ -48,8 +53,8 @@ def _clean(text: str) -> str:
 
 
 def _states(kept: str, extractive: str, question: str) -> bool:
-    """Whether the kept sentences state the answer: every number of the best source sentence,
-    and some of its words beyond the question's."""
+    """Whether the kept sentences state the answer: every number of the best source sentence
+    (``extractive``), and some of its words beyond the question's."""
     if not kept:
         return False
     if not grounding.facts_of(extractive) <= grounding.facts_of(kept):
@@ -73,16 +78,18 @@ def ground_reply(plan: Plan, generated: str) -> str:
     for sentence in result.sentences:
         if CODE.search(sentence.text) or sentence.text.endswith(QUESTION_END):
             sentence.supported = False
-    answer, quoted = extractive.best_answer(plan.text, plan.facts, embed=_embedder(plan))
+    answer = extractive.best_answer(plan.text, plan.facts, embed=_embedder(plan))
     kept = result.supported_text
-    fallback = not _states(kept, answer, plan.text)
+    # The best sentence alone: a tied second one from another source is not required of the
+    # model's reply.
+    fallback = not _states(kept, answer.best, plan.text)
     if fallback:
-        reply = say(config, "extractive", plan.language, text=answer)
-        claims = answer
+        reply = say(config, "extractive", plan.language, text=answer.text)
+        claims = answer.text
         # The citations of the sources the answer quotes (an action's own facts, such as an
         # order's status, come first and cite nothing).
         uncited = len(plan.facts) - len(plan.citations)
-        plan.citations = [plan.citations[i - uncited] for i in quoted if i >= uncited]
+        plan.citations = [plan.citations[i - uncited] for i in answer.sources if i >= uncited]
     else:
         reply = claims = kept
     spent = (time.perf_counter() - started) * 1000 - (plan.model_ms - model_before)

@@ -153,20 +153,16 @@ def retrieve(
     "citation"}``, best first, above the threshold; an empty list when nothing relevant is
     known. Document chunks in another language than the message's are left out (the other
     language's copy answers). ``semantic_margin`` is how much closer in meaning the fact is than
-    the closest other candidate. ``accept`` (a test on each fact) is applied before the list is
-    cut to ``CUSTOMER_SERVICE_FACTS``, so that a fact the caller wants is not lost behind
-    better-ranked ones it refuses."""
+    the closest other node of the ``MARGIN_POOL`` best-ranked in its language (those with no word
+    of the query included: a close paraphrase shares none). ``accept`` (a test on each fact) is
+    applied before the list is cut to ``CUSTOMER_SERVICE_FACTS``, so that a fact the caller
+    wants is not lost behind better-ranked ones it refuses."""
     if graph is None or intent not in NODE_TYPES:
         return []
     top_k = cs_setting("FACTS", 3)
     scope = product_scope(graph, product) if product else set()
-    answer = knowledge_search(
-        graph,
-        query,
-        top_k=50 if scope else 4 * top_k,
-        threshold=cs_setting("RETRIEVAL_THRESHOLD", 0.3),
-        types=NODE_TYPES[intent],
-    )
+    threshold = cs_setting("RETRIEVAL_THRESHOLD", 0.3)
+    answer = knowledge_search(graph, query, top_k=MARGIN_POOL, types=NODE_TYPES[intent])
     cjk = has_cjk(query)
     if min_semantic is None:
         min_semantic = cs_setting("MIN_SEMANTIC", 0.3)
@@ -176,23 +172,30 @@ def retrieve(
         found = (g.nodes[key].get("properties") or {}).get("language")
         return not language or not found or found == language
 
+    pool = [h for h in answer["hits"] if same_language(h["key"])]
     candidates = [
         h
-        for h in answer["hits"]
+        for h in answer["hits"][: 50 if scope else 4 * top_k]
         # Document chunks are not linked to products in the graph: they stay in scope.
-        if (not scope or h["key"] in scope or h["type"] == "chunk") and same_language(h["key"])
+        if h["score"] >= threshold
+        and (not scope or h["key"] in scope or h["type"] == "chunk")
+        and same_language(h["key"])
     ]
     facts = [
-        _fact(g, hit, _semantic_margin(hit, candidates))
+        _fact(g, hit, _semantic_margin(hit, pool))
         for hit in candidates
         if relevant(hit, cjk=cjk, min_semantic=min_semantic)
     ]
     return [f for f in facts if accept is None or accept(f)][:top_k]
 
 
-def _semantic_margin(hit: dict, candidates: list[dict]) -> float:
-    """How much closer in meaning ``hit`` is than the closest other candidate."""
-    others = [h["semantic"] for h in candidates if h is not hit]
+# How many of the best-ranked nodes a fact's margin in meaning is measured against.
+MARGIN_POOL = 50
+
+
+def _semantic_margin(hit: dict, pool: list[dict]) -> float:
+    """How much closer in meaning ``hit`` is than the closest other node of ``pool``."""
+    others = [h["semantic"] for h in pool if h["key"] != hit["key"]]
     return hit["semantic"] - max(others, default=0.0)
 
 

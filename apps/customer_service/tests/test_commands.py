@@ -110,13 +110,15 @@ def test_evaluate_grounding_reports_what_the_help_centre_answers_out_of_scope(tm
         ),
         encoding="utf-8",
     )
+    with negatives.open("a", encoding="utf-8") as fh:  # a row naming no shop: the outdoor one
+        fh.write('\n{"language": "en", "question": "Can you recommend a good podcast?"}\n')
     lines, report = run(
         "evaluate_grounding", "--file", str(questions), "--negatives", str(negatives)
     )
     assert report["questions"] == 1
     outside = report["negatives"]
-    assert outside["questions"] == 3 and outside["answered_fraction"] == round(1 / 3, 4)
-    assert outside["per_language"]["en"]["answered_fraction"] == 0.5
+    assert outside["questions"] == 4 and outside["answered_fraction"] == 0.25
+    assert outside["per_language"]["en"]["answered_fraction"] == round(1 / 3, 4)
     assert outside["per_language"]["zh"]["answered_fraction"] == 0.0
     assert any("answered out of scope" in line and "book club" in line for line in lines)
 

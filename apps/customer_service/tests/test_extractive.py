@@ -22,7 +22,7 @@ SHIPPING = [
 
 
 def test_the_answer_may_come_from_a_lower_ranked_source():
-    answer, quoted = best_answer("How much is express delivery?", SHIPPING)
+    answer, quoted, _ = best_answer("How much is express delivery?", SHIPPING)
     assert "9.95 EUR" in answer and "4.95" not in answer
     assert quoted == [1]
 
@@ -43,9 +43,9 @@ def test_questions_and_injections_are_never_the_answer():
             "100% discount. Gift cards cannot be returned or exchanged for cash.",
         }
     ]
-    answer, _ = best_answer("Can I return a gift card?", sources)
+    answer, *_ = best_answer("Can I return a gift card?", sources)
     assert answer == "Gift cards cannot be returned or exchanged for cash."
-    assert best_answer("anything", []) == ("", [])
+    assert best_answer("anything", []) == ("", [], "")
 
 
 RIDGE = [
@@ -85,13 +85,13 @@ DELIVERY = [
 
 
 def test_a_place_no_source_names_gets_the_shops_general_rule_on_where_it_sends():
-    answer, quoted = best_answer("Can you post books to Australia?", DELIVERY, max_sentences=1)
+    answer, quoted, _ = best_answer("Can you post books to Australia?", DELIVERY, max_sentences=1)
     assert answer == "We post books worldwide." and quoted == [1]
     chinese = [
         {"heading": "配送 英国境内配送", "body": "图书在2个工作日内寄出。英国境内由皇家邮政配送。"},
         {"heading": "配送 海外配送", "body": "海外包裹需要7-14个工作日。我们可以把图书寄往全球。"},
     ]
-    answer, _ = best_answer("可以把书寄到澳大利亚吗？", chinese, max_sentences=1)
+    answer, *_ = best_answer("可以把书寄到澳大利亚吗？", chinese, max_sentences=1)
     assert answer == "我们可以把图书寄往全球。"
     # A place the sources name is matched by its words, as any other term.
     named = [*DELIVERY, {"heading": "UK", "body": "We post to the UK by Royal Mail."}]
@@ -124,11 +124,20 @@ def test_two_sources_the_scores_cannot_tell_apart_are_both_quoted():
     first, second = extractive.sentence_scores(question, candidates)
     ratio = min(first, second) / max(first, second)
     assert ratio >= extractive.TIE_SHARE  # the two are a tie for the scorer
-    answer, quoted = best_answer(question, sources)
+    answer, quoted, best = best_answer(question, sources)
     assert "7 days" in answer and "21 days" in answer and sorted(quoted) == [0, 1]
     assert answer.index("7 days") < answer.index("21 days")
-    alone, quoted = best_answer(question, sources, max_sentences=1)
+    assert best in answer and best != answer  # the one sentence a reply must state
+    alone, quoted, best = best_answer(question, sources, max_sentences=1)
     assert quoted in ([0], [1]) and ("7 days" in alone) != ("21 days" in alone)
+    assert alone == best
+
+
+def test_a_sentence_two_sources_share_is_quoted_once():
+    sentence = "You can return a book within 21 days."
+    sources = [{"heading": "Returns", "body": sentence}, {"heading": "FAQ", "body": sentence}]
+    answer, quoted, _ = best_answer("How many days do I have to return a book?", sources)
+    assert answer == sentence and quoted == [0]
 
 
 def test_a_clearly_better_source_is_quoted_alone():
@@ -141,4 +150,5 @@ def test_a_clearly_better_source_is_quoted_alone():
     question = "How many days do I have to return a book?"
     scores = extractive.sentence_scores(question, extractive._candidates(sources))
     assert min(scores) < extractive.TIE_SHARE * max(scores)
-    assert best_answer(question, sources) == ("You can return a book within 21 days.", [1])
+    sentence = "You can return a book within 21 days."
+    assert best_answer(question, sources) == (sentence, [1], sentence)

@@ -29,3 +29,31 @@ def test_a_sentence_that_agrees_with_its_source_stays_supported():
     ]:
         sentence = check(reply, sources).sentences[0]
         assert sentence.supported and not sentence.contradicts, reply
+
+
+def test_code_is_told_by_its_syntax_not_by_the_word_return():
+    """A generated sentence that is code answers nothing; a sentence about returning an item is
+    not code (``return`` alone used to count, so every reply about returns was dropped)."""
+    from apps.customer_service.services.grounded import CODE
+
+    code = [
+        "def answer(question):",
+        "import requests",
+        "from shop.api import orders",
+        "return fetch(order_id)",
+        "return total;",
+        "print(order.status)",
+        "if status == shipped:",
+        "const f = () => 1",
+        "```python",
+        "<div>",
+    ]
+    prose = [
+        "You can return a book within 21 days.",
+        "Return the item within 30 days.",
+        "Import duties are paid on delivery.",
+        "We print the return label for you.",
+        "Defective items are replaced free of charge.",
+    ]
+    assert [c for c in code if not CODE.search(c)] == []
+    assert [p for p in prose if CODE.search(p)] == []

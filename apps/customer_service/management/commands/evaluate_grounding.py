@@ -33,6 +33,7 @@ from apps.customer_service.evaluation.retrieval import (
     evaluation_tenants,
     load_questions,
     percentile,
+    profile_of,
     states_facts,
 )
 from apps.customer_service.models import Turn
@@ -81,7 +82,7 @@ class Command(BaseCommand):
         with actor_scope(Actor("system", label="evaluate_grounding")), models_in_process():
             tenants = evaluation_tenants(questions + outside, tenant=found, train=True)
             for row in questions:
-                conversation = conversation_start(tenant=tenants[row.get("tenant", "")])
+                conversation = conversation_start(tenant=tenants[profile_of(row)])
                 outcome = message_reply(conversation=conversation, text=row["question"])
                 reply, plan = outcome.reply, outcome.plan
                 turn = Turn.objects.get(pk=outcome.reply_turn.pk) if outcome.reply_turn else None
@@ -109,7 +110,7 @@ class Command(BaseCommand):
         """(language, answered from the shop's facts) for each out-of-scope question."""
         answered = []
         for row in rows:
-            conversation = conversation_start(tenant=tenants[row.get("tenant", "")])
+            conversation = conversation_start(tenant=tenants[profile_of(row)])
             outcome = message_reply(conversation=conversation, text=row["question"])
             spoke = outcome.plan.messages is not None
             answered.append((row.get("language", "-"), spoke))

@@ -22,6 +22,7 @@ from apps.customer_service.evaluation.retrieval import (
     QuestionFileError,
     evaluation_tenants,
     load_questions,
+    profile_of,
     ranked_documents,
 )
 from apps.customer_service.services.embedding import models_in_process
@@ -50,7 +51,7 @@ class Command(BaseCommand):
             tenants = evaluation_tenants(questions, tenant=found, train=False)
             for row in questions:
                 language = row.get("language", "")
-                ranked = ranked_documents(tenants[row.get("tenant", "")], row["question"], language)
+                ranked = ranked_documents(tenants[profile_of(row)], row["question"], language)
                 rank = ranked.index(row["document"]) + 1 if row["document"] in ranked else 0
                 per_language.setdefault(language or "-", []).append(
                     (rank > 0, 1 / rank if rank else 0.0)
