@@ -211,10 +211,7 @@ def detect(text: str, *, language: str | None = None, names: Iterable[str] = ())
                     continue
                 if (
                     source in lookalikes.NAME_LIST_SOURCES or source not in lookalikes.CUE_SOURCES
-                ) and (
-                    lookalikes.is_named_condition(text, start, end)
-                    or lookalikes.is_eponym_phrase(text, start, end)
-                ):
+                ) and lookalikes.is_named_condition(text, start, end):
                     rejected.add((start, end))
                     continue
                 # The Chinese cues take a surname character and what follows: "患者高血压10年"

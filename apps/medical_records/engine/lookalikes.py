@@ -19,7 +19,6 @@ import regex
 from apps.privacy.gazetteer import get_gazetteer
 from apps.privacy.statistical import spacy_ner
 
-from .recognizers import _RELATIONS
 from .vocabulary import (
     drug_lexicon,
     english_condition_words,
@@ -222,80 +221,21 @@ def is_named_condition(text: str, start: int, end: int) -> bool:
     return False
 
 
-# A title or relation word right before a span makes it a person whatever follows ("Dr. Graves
-# test results", "Mrs. Turner syndrome screen declined").
-_PERSON_CUE = regex.compile(
-    rf"(?i:\b(?:dr|drs|mr|mrs|ms|miss|mx|prof|professor|nurse|rn|pt|patient|{_RELATIONS}"
-    r"|named|called|name is))\.?,?[ \t]+$"
-)
-# Nouns that take an eponym in front besides those of ``_CLINICAL_NEXT`` ("Epstein-Barr virus",
-# "Marcus Gunn pupil", "Bence Jones protein", "Mallory-Weiss tear", "McBurney point"); too
-# common after an ordinary word to count for a single word in ``is_lookalike``.
-_EPONYM_NEXT = regex.compile(
-    r"^['’]?s?[ \t]+(virus|pupils?|protein|tear|web|polyps?|point)\b", regex.IGNORECASE
-)
-# One more capitalised word of a multi-name eponym: "Austin Flint", "Epstein-Barr",
-# "Guillain-Barré", "Stevens and Johnson", "Wolff, Parkinson, White".
-_EPONYM_LINK = regex.compile(
-    r"^(?:[ \t]*-[ \t]*|[ \t]+(?:(?:and|or)[ \t]+)?|,[ \t]*)\p{Lu}[\p{L}'’]*"
-)
-_EPONYM_LINKS = 3
-# After a noun that is also a verb, a determiner or pronoun shows the verb ("Amaka Obi tests her
-# glucose"); "Chvostek signs present" stays an eponym.
-_DETERMINER_NEXT = regex.compile(
-    r"^[ \t]+(?i:the|a|an|his|her|their|its|this|that|it|him|them|my|our)\b"
-)
-
-
-def is_eponym_phrase(text: str, start: int, end: int) -> bool:
-    """True when the capitalised span opens an eponym's phrase: it and up to three capitalised
-    words after it lead to a clinical noun ("Austin Flint murmur", "Argyll Robertson pupils",
-    "Bence Jones protein", "Roth spots"). The census gazetteer and the models read these names
-    as people (found on the sixth development set, ``data/dev_v6``)."""
-    start, end = whole_words(text, start, end)
-    if _PERSON_CUE.search(text[max(0, start - 30) : start]):
-        return False
-    parts = [part for part in regex.split(r"[ \t\-]+", text[start:end]) if part]
-    # Han characters have no case: a Chinese span never passes.
-    if not parts or not all(part[0].isupper() for part in parts):
-        return False
-    rest = text[end : end + 80]
-    position = 0
-    for _ in range(_EPONYM_LINKS + 1):
-        noun = _CLINICAL_NEXT.match(rest[position:]) or _EPONYM_NEXT.match(rest[position:])
-        if noun is not None:
-            after = rest[position + noun.end() :]
-            return not (noun.group(1).casefold() in _ALSO_VERBS and _DETERMINER_NEXT.match(after))
-        link = _EPONYM_LINK.match(rest[position:])
-        if link is None:
-            return False
-        position += link.end()
-    return False
-
-
 _SENTENCE_START = regex.compile(r"(?:^|[.;:!?\n])[ \t]*$")
-# Joining words a model's span takes in around a medical word ("Entresto and", "with Keppra"):
-# stripped with the medical words, so what is left is the name, if any.
-_EDGE_JOINERS = frozenset({"and", "or", "with"})
 
 
 def trim_medical(text: str, start: int, end: int) -> tuple[int, int]:
-    """A model span with medical words at its edges, without them ("Takes Crestor" -> "Takes"),
-    and without the "and", "or", "with" beside them when the span holds a medical word;
+    """A model span with medical words at its edges, without them ("Takes Crestor" -> "Takes");
     empty (start == end) when what is left is one ordinary English word that only opens a
     sentence."""
     words = list(_WORD.finditer(text, start, end))
     lexicon = medical_words()
-    keys = [w.group().casefold().strip("'’") for w in words]
-    joiners = _EDGE_JOINERS if any(k in lexicon for k in keys) else frozenset()
     trimmed = False
-    while words and (keys[-1] in lexicon or keys[-1] in joiners):
+    while words and words[-1].group().casefold().strip("'’") in lexicon:
         words.pop()
-        keys.pop()
         trimmed = True
-    while words and (keys[0] in lexicon or keys[0] in joiners):
+    while words and words[0].group().casefold().strip("'’") in lexicon:
         words.pop(0)
-        keys.pop(0)
         trimmed = True
     if not words:
         return start, start

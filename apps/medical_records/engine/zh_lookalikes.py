@@ -6,8 +6,7 @@ model-only Chinese span is dropped when it overlaps a Chinese term of the vocabu
 terms and the demo ontology's Chinese labels), when it reaches into an INN stem written in
 Chinese (the stems of the development sets' drugs: -olol 洛尔, -oxetine 西汀, -gliflozin 列净,
 -gliptin 列汀, -xaban 沙班, -setron 司琼, -statin 他汀, -prazole 拉唑, -lukast 司特, -racetam
-西坦, -dilol 地洛), or when an eponym's disease word follows it (库欣综合征, 帕金森病, 贝尔麻痹,
-麦氏点).
+西坦, -dilol 地洛), or when an eponym's disease word follows it (库欣综合征, 帕金森病).
 """
 
 from __future__ import annotations
@@ -45,16 +44,6 @@ _EPONYM_NEXT = regex.compile(
     # 新疆出血热, 香港脚 (tinea pedis), 亚洲流感, 西尼罗病毒.
     r"|脑炎|脑膜炎|出血热|病毒|流感|贫血|斑疹伤寒|脚(?=[气癣]|反复|[，。、；,.;]))"
 )
-
-
-# Disease nouns that take a person's name in front (贝尔麻痹, 贝克囊肿, 巴雷特食管, 亨廷顿舞蹈病),
-# found on the sixth development set (``data/dev_v6``; 肉瘤 and 淋巴瘤 are in ``_EPONYM_NEXT``).
-# Only these: generic symptoms and disease endings (肺炎, 血压, 发热) follow real names too
-# ("刘洋肺炎好转", "王建国血压平稳").
-_NAMED_DISEASE_NEXT = regex.compile(r"^(?:麻痹|囊肿|息肉|溃疡|结节|痴呆|食管|舞蹈病)")
-# "某氏" + a point, sign or syndrome inside the span (麦氏点, 墨菲氏征, 库欣氏症); not 氏 + 征求 or
-# 症状, which follow a person ("王氏症状缓解").
-_SHI_EPONYM = regex.compile(r"氏(?:点|征(?![求得集询服兵用收])|症(?!状))")
 
 
 @lru_cache(maxsize=1)
@@ -116,7 +105,4 @@ def is_chinese_lookalike(text: str, start: int, end: int) -> bool:
         position = window.find(stem)
         if 0 <= position <= end - start:
             return True
-    if _EPONYM_NEXT.match(text[end : end + 3]) or _NAMED_DISEASE_NEXT.match(text[end : end + 3]):
-        return True
-    shi = text.find("氏", start, end)
-    return shi >= 0 and bool(_SHI_EPONYM.match(text, shi))
+    return bool(_EPONYM_NEXT.match(text[end : end + 3]))
