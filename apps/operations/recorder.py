@@ -40,16 +40,15 @@ PLATFORM_GROUPS = {
     "knowledge": "knowledge",
 }
 
-_memory: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-_memory_lock = threading.Lock()
-_client = None
-_client_lock = threading.Lock()
-
 
 def _new_pending() -> dict[str, dict[str, int]]:
     return defaultdict(lambda: defaultdict(int))
 
 
+_memory = _new_pending()
+_memory_lock = threading.Lock()
+_client = None
+_client_lock = threading.Lock()
 # Counts not yet sent to Redis: minute row -> field -> amount, and when they were last sent.
 _pending = _new_pending()
 _pending_lock = threading.Lock()

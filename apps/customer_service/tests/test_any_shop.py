@@ -243,21 +243,12 @@ def test_an_unsure_guess_of_a_help_centre_topic_is_answered_from_the_help_centre
     (without the guess, a message must share half of its content and be closer in meaning).
     An unsure guess of "out of scope", or a confident intent, vouches for nothing."""
     from apps.customer_service.services import dialogue
-    from apps.customer_service.services.plan import Plan
 
     conversation = services.conversation_start(tenant=outdoor)
     text = "Within how many days may an unopened gadget go back?"
 
-    def plan(top: str, fallback: bool = True) -> Plan:
-        return Plan(
-            conversation=conversation,
-            text=text,
-            started=0.0,
-            config=assistant_settings(outdoor),
-            language="en",
-            fallback=fallback,
-            ranking=[{"name": top, "confidence": 0.3}, {"name": "warranty", "confidence": 0.2}],
-        )
+    def plan(top: str, fallback: bool = True):
+        return _help_centre_plan(outdoor, text, top=top, fallback=fallback)
 
     assert dialogue._unsure_topic(plan("return")) == "return"
     assert dialogue._unsure_topic(plan("out_of_scope")) == ""
@@ -272,8 +263,8 @@ def test_an_unsure_guess_of_a_help_centre_topic_is_answered_from_the_help_centre
 
 
 def _help_centre_plan(tenant, text: str, *, top: str = "out_of_scope", fallback: bool = False):
-    """A message the classifier called ``top`` (sure unless ``fallback``), as ``_help_centre``
-    sees it."""
+    """A message the classifier called ``top`` (sure unless ``fallback``) in a new
+    conversation, as ``_help_centre`` sees it."""
     from apps.customer_service.services.assistant_texts import detect_language
     from apps.customer_service.services.plan import Plan
 
@@ -394,7 +385,8 @@ def test_a_reply_stating_the_best_source_is_kept_when_a_tied_second_is_quoted(te
     """Two sources tie for the extractive answer, which quotes both; a generated reply that
     states the best one is kept, not replaced by the quote for want of the other one's number
     (21 or 30 days)."""
-    from apps.customer_service.services.grounded import ground_reply
+    from apps.customer_service.engine import extractive
+    from apps.customer_service.services.grounded import _embedder, ground_reply
     from apps.customer_service.services.plan import Plan
 
     facts = [
@@ -413,9 +405,6 @@ def test_a_reply_stating_the_best_source_is_kept_when_a_tied_second_is_quoted(te
         facts=facts,
         citations=[f["citation"] for f in facts],
     )
-    from apps.customer_service.engine import extractive
-    from apps.customer_service.services.grounded import _embedder
-
     tied = extractive.best_answer(plan.text, facts, embed=_embedder(plan))
     assert "30 days" in tied.text and "21 days" in tied.text and tied.best != tied.text
     reply = ground_reply(plan, tied.best)

@@ -101,7 +101,7 @@ class Command(BaseCommand):
             answered = self._negatives(outside, tenants)
         report = _summary(rows)
         if outside:
-            report["negatives"] = _answered(answered)
+            report["negatives"] = _summary(answered, _answered)
         report["grounding_ms_p50"] = round(percentile(grounding_ms, 50), 2)
         report["seconds"] = round(time.perf_counter() - started, 2)
         self.stdout.write(json.dumps(report, separators=(",", ":"), ensure_ascii=False))
@@ -122,17 +122,8 @@ class Command(BaseCommand):
 
 
 def _answered(rows: list[tuple[str, bool]]) -> dict:
-    def share(subset):
-        return {
-            "answered_fraction": round(sum(a for _, a in subset) / len(subset), 4),
-            "questions": len(subset),
-        }
-
-    languages = sorted({lang for lang, _ in rows})
-    return {
-        **share(rows),
-        "per_language": {lang: share([r for r in rows if r[0] == lang]) for lang in languages},
-    }
+    n = len(rows)
+    return {"answered_fraction": round(sum(r[1] for r in rows) / n, 4), "questions": n}
 
 
 def _figures(rows) -> dict:
@@ -145,9 +136,10 @@ def _figures(rows) -> dict:
     }
 
 
-def _summary(rows) -> dict:
+def _summary(rows, figures=_figures) -> dict:
+    """``figures`` of all rows and of each language's (a row's first item is its language)."""
     languages = sorted({r[0] for r in rows})
     return {
-        **_figures(rows),
-        "per_language": {lang: _figures([r for r in rows if r[0] == lang]) for lang in languages},
+        **figures(rows),
+        "per_language": {lang: figures([r for r in rows if r[0] == lang]) for lang in languages},
     }
