@@ -243,6 +243,7 @@ def _answer(plan: Plan, tenant, conversation, graph, extracted) -> Plan:
         intent=plan.intent,
         product=extracted.get("product", ""),
         language=plan.language,
+        top_k=_quote_pool(),
     )
     plan.timings["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 2)
     if not retrieved:
@@ -272,6 +273,17 @@ def _covers(terms: set[str], text: str) -> bool:
     found = grounding.content_terms(text)
     hits = sum(t in found or (grounding.has_cjk(t) and t in text) for t in terms)
     return 2 * hits >= len(terms)
+
+
+def _without_unnamed_place(terms: set[str], question: str, text: str) -> set[str]:
+    """``terms`` less the words of a destination that ``text`` does not name: "加急配送可以寄到
+    奥地利吗？" is answered by the express rule ("仅限德国境内") although it never names Austria,
+    as ``extractive.coverage_beyond_place`` already counts it. Nothing left means the message
+    said nothing beyond the intent but a place: it stays the intent's request."""
+    place = extractive.destination(question).casefold()
+    if not place or place in text.casefold():
+        return terms
+    return {t for t in terms if t.casefold() not in place}
 
 
 # Intents whose questions the help centre answers (not a greeting, a hand-off or out of scope).
@@ -323,7 +335,8 @@ def _help_centre(
     def answers(fact: dict) -> bool:
         covered = extractive.coverage_beyond_place(plan.text, fact["text"]) >= needed
         if specific:  # a form intent's request stays a request unless the chunk says more
-            return covered and _covers(specific, fact["text"])
+            beyond = _without_unnamed_place(specific, plan.text, fact["text"])
+            return covered and bool(beyond) and _covers(beyond, fact["text"])
         return covered or _clear_meaning(plan, fact)
 
     retrieved = retrieve(
@@ -335,6 +348,7 @@ def _help_centre(
         if vouched
         else cs_setting("HELP_CENTRE_MIN_SEMANTIC", 0.4),
         accept=answers,
+        top_k=_quote_pool(),
     )
     plan.timings["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 2)
     if not retrieved:
@@ -344,7 +358,19 @@ def _help_centre(
     return True
 
 
+def _quote_pool() -> int:
+    """How many retrieved facts the extractive answer chooses from: the prompt's
+    (``CUSTOMER_SERVICE_FACTS``) and the next ones (``CUSTOMER_SERVICE_QUOTE_FACTS``, 5 by
+    default). Retrieval ranks whole chunks, and the chunk that answers is sometimes fourth
+    behind three that share more words ("Can I send back an engraved item?" ranks two FAQ
+    entries and the 30-day rule above the chunk on what cannot be returned); quoting from five
+    costs one sentence score each, while five in the prompt lengthen every generation."""
+    return max(cs_setting("FACTS", 3), cs_setting("QUOTE_FACTS", 5))
+
+
 def _prompt(plan: Plan, conversation, facts: list, retrieved: list) -> None:
+    shown = cs_setting("FACTS", 3)
+    retrieved, plan.more_facts = retrieved[:shown], retrieved[shown:]
     plan.facts = facts + retrieved
     plan.sources = list(dict.fromkeys([*plan.sources, *(f["key"] for f in retrieved)]))
     plan.citations = [f["citation"] for f in retrieved]
@@ -365,7 +391,9 @@ def _with_resume(plan: Plan) -> Plan:
 
 
 def _finish(plan: Plan, generated: str, result) -> MessageOutcome:
-    reply = ground_reply(plan, generated)
+    output = result.output if getattr(result, "outputs", None) else {}
+    cut = isinstance(output, dict) and output.get("finish_reason") == "length"
+    reply = ground_reply(plan, generated, cut=cut)
     if plan.paused_form:
         reply += say(plan.config, "resume_form", plan.language, form=plan.paused_form)
     return message_record(plan, reply, result)

@@ -27,6 +27,8 @@ class Plan:
     reply: str | None = None  # a fixed reply; None with ``messages``: generated
     messages: list | None = None
     facts: list = field(default_factory=list)
+    # Retrieved facts ranked below the prompt's: the extractive answer may quote them.
+    more_facts: list = field(default_factory=list)
     sources: list = field(default_factory=list)
     citations: list = field(default_factory=list)
     handoff_reason: str = ""

@@ -148,6 +148,7 @@ def retrieve(
     language: str = "",
     min_semantic: float | None = None,
     accept: Callable[[dict], bool] | None = None,
+    top_k: int | None = None,
 ) -> list[dict]:
     """Facts for the reply: ``{"key", "type", "score", "semantic", "semantic_margin", "text",
     "citation"}``, best first, above the threshold; an empty list when nothing relevant is
@@ -156,10 +157,11 @@ def retrieve(
     the closest other node of the ``MARGIN_POOL`` best-ranked in its language (those with no word
     of the query included: a close paraphrase shares none). ``accept`` (a test on each fact) is
     applied before the list is cut to ``CUSTOMER_SERVICE_FACTS``, so that a fact the caller
-    wants is not lost behind better-ranked ones it refuses."""
+    wants is not lost behind better-ranked ones it refuses. ``top_k`` (default
+    ``CUSTOMER_SERVICE_FACTS``) is how many are returned."""
     if graph is None or intent not in NODE_TYPES:
         return []
-    top_k = cs_setting("FACTS", 3)
+    top_k = top_k or cs_setting("FACTS", 3)
     scope = product_scope(graph, product) if product else set()
     threshold = cs_setting("RETRIEVAL_THRESHOLD", 0.3)
     answer = knowledge_search(graph, query, top_k=MARGIN_POOL, types=NODE_TYPES[intent])

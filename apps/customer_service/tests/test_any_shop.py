@@ -412,3 +412,103 @@ def test_a_reply_stating_the_best_source_is_kept_when_a_tied_second_is_quoted(te
     quoted = ground_reply(plan, "Sorry, I cannot say.")
     assert "30 days" in quoted and "21 days" in quoted  # the fallback quotes both, cites both
     assert plan.grounding["extractive_fallback"] and len(plan.citations) == 2
+
+
+def test_a_form_intents_question_naming_a_place_no_chunk_names_gets_the_rule(outdoor):
+    """The question "加急配送可以寄到奥地利吗？" is filed under a form intent; no chunk
+    names Austria, so the place does not count against the chunk that states the express rule
+    (Germany only), as it does not count in the coverage test. A message that says nothing
+    beyond the intent but a place stays the intent's request."""
+    from apps.customer_service.services import dialogue
+
+    text = "加急配送可以寄到奥地利吗？"
+    plan = _help_centre_plan(outdoor, text, top="change_address")
+    specific = dialogue._beyond_intent(outdoor, "change_address", text)
+    assert "奥地利" in specific
+    graph = replies.shop_graph(outdoor)
+    assert dialogue._help_centre(plan, plan.conversation, graph, specific=specific)
+    assert any("仅限德国境内" in fact["text"] for fact in plan.facts)
+    only_place = {"奥地利"}
+    assert dialogue._without_unnamed_place(only_place, "寄到奥地利吗？", "仅限德国境内") == set()
+    assert dialogue._without_unnamed_place(only_place, "寄到奥地利吗？", "奥地利境内") == only_place
+
+
+@pytest.mark.parametrize(
+    "generated, finished",
+    [
+        ("You can return a book within 21 days. You can also ret", "within 21 days"),
+        ("您可以在门店免费自取订单。备好后我们会发邮件通\ufffd", "免费自取订单"),
+    ],
+    ids=["en", "zh"],
+)
+def test_a_reply_cut_off_at_the_token_limit_loses_its_unfinished_sentence(
+    tenant, generated, finished
+):
+    """A model stopped by its token limit leaves half a sentence (mid-word, even mid-character):
+    it is dropped before the check; a reply that ended on its own keeps every sentence."""
+    from apps.customer_service.services.grounded import ground_reply
+    from apps.customer_service.services.plan import Plan
+
+    fact = {
+        "heading": "Returns",
+        "body": "You can return a book within 21 days. 您可以在门店免费自取订单。",
+    }
+    fact["text"] = f"{fact['heading']}: {fact['body']}"
+    fact["citation"] = {"key": "chunk-0", "type": "chunk", "label": "Returns"}
+    plan = Plan(
+        conversation=services.conversation_start(tenant=tenant),
+        text="How many days do I have to return a book?",
+        started=0.0,
+        config=assistant_settings(tenant),
+        language="en",
+        facts=[fact],
+        citations=[fact["citation"]],
+    )
+    ground_reply(plan, generated, cut=True)
+    checked = [s["text"] for s in plan.grounding["sentences"]]
+    assert len(checked) == 1 and finished in checked[0]
+    ground_reply(plan, generated, cut=False)
+    assert len(plan.grounding["sentences"]) == 2
+
+
+def test_a_reply_that_drops_part_of_the_answer_is_replaced_by_the_quote(tenant):
+    """A paraphrase that keeps the number but loses a condition ("unread") is supported
+    sentence by sentence, yet does not state the answer: the quote replaces it. A reply that
+    restates every word of the answer is kept."""
+    from apps.customer_service.services.grounded import ground_reply
+    from apps.customer_service.services.plan import Plan
+
+    body = "You can return a book in unread condition within 21 days of receiving it."
+    fact = {"heading": "Returns", "body": body, "text": f"Returns: {body}"}
+    fact["citation"] = {"key": "chunk-0", "type": "chunk", "label": "Returns"}
+    plan = Plan(
+        conversation=services.conversation_start(tenant=tenant),
+        text="What condition must a book be in to return it?",
+        started=0.0,
+        config=assistant_settings(tenant),
+        language="en",
+        facts=[fact],
+        citations=[fact["citation"]],
+    )
+    partial = ground_reply(plan, "You can return a book within 21 days of receiving it.")
+    assert plan.grounding["sentences"][0]["supported"]  # each sentence alone is supported
+    assert plan.grounding["extractive_fallback"] and "unread" in partial
+    whole = "A book in unread condition can be returned within 21 days of receiving it."
+    assert ground_reply(plan, whole) == whole and not plan.grounding["extractive_fallback"]
+
+
+def test_the_quote_may_come_from_a_fact_ranked_below_the_prompts(outdoor, settings, prompts):
+    """The question "Can I send back an engraved item?" ranks the chunk on what cannot be
+    returned below three facts on the 30-day rule: the prompt shows the best three, the
+    extractive answer chooses among five and quotes it, cited and supported. Choosing among the
+    prompt's three only, the answer is the 30-day rule."""
+    text = "Can I send back an engraved item?"
+    answered, _ = ask(outdoor, text)
+    assert "cannot be returned" in answered["reply"], answered["reply"]
+    assert any(c.get("document") == "returns.md" for c in answered["citations"])
+    assert supported_by_sources(answered)
+    shown = prompts[-1][0]["content"]
+    assert "engraving" not in shown  # the model never saw it: the quote found it
+    settings.CUSTOMER_SERVICE_QUOTE_FACTS = 3
+    narrow, _ = ask(outdoor, text)
+    assert "cannot be returned" not in narrow["reply"]
