@@ -381,30 +381,37 @@ def bookshop_too(other_tenant):
     return other_tenant
 
 
-def test_a_reply_stating_the_best_source_is_kept_when_a_tied_second_is_quoted(tenant):
-    """Two sources tie for the extractive answer, which quotes both; a generated reply that
-    states the best one is kept, not replaced by the quote for want of the other one's number
-    (21 or 30 days)."""
-    from apps.customer_service.engine import extractive
-    from apps.customer_service.services.grounded import _embedder, ground_reply
+def _plan_with_facts(tenant, text: str, facts: list[dict]):
+    """An English message in a new conversation, the reply to be generated from ``facts``
+    (``{"heading", "body"}``; their text and citation are filled in)."""
     from apps.customer_service.services.plan import Plan
 
-    facts = [
-        {"heading": "Returns for members", "body": "You can return a book within 30 days."},
-        {"heading": "Returns", "body": "You can return a book within 21 days."},
-    ]
     for i, fact in enumerate(facts):
         fact["text"] = f"{fact['heading']}: {fact['body']}"
         fact["citation"] = {"key": f"chunk-{i}", "type": "chunk", "label": fact["heading"]}
-    plan = Plan(
+    return Plan(
         conversation=services.conversation_start(tenant=tenant),
-        text="How many days do I have to return a book?",
+        text=text,
         started=0.0,
         config=assistant_settings(tenant),
         language="en",
         facts=facts,
         citations=[f["citation"] for f in facts],
     )
+
+
+def test_a_reply_stating_the_best_source_is_kept_when_a_tied_second_is_quoted(tenant):
+    """Two sources tie for the extractive answer, which quotes both; a generated reply that
+    states the best one is kept, not replaced by the quote for want of the other one's number
+    (21 or 30 days)."""
+    from apps.customer_service.engine import extractive
+    from apps.customer_service.services.grounded import _embedder, ground_reply
+
+    facts = [
+        {"heading": "Returns for members", "body": "You can return a book within 30 days."},
+        {"heading": "Returns", "body": "You can return a book within 21 days."},
+    ]
+    plan = _plan_with_facts(tenant, "How many days do I have to return a book?", facts)
     tied = extractive.best_answer(plan.text, facts, embed=_embedder(plan))
     assert "30 days" in tied.text and "21 days" in tied.text and tied.best != tied.text
     reply = ground_reply(plan, tied.best)
@@ -447,23 +454,10 @@ def test_a_reply_cut_off_at_the_token_limit_loses_its_unfinished_sentence(
     """A model stopped by its token limit leaves half a sentence (mid-word, even mid-character):
     it is dropped before the check; a reply that ended on its own keeps every sentence."""
     from apps.customer_service.services.grounded import ground_reply
-    from apps.customer_service.services.plan import Plan
 
-    fact = {
-        "heading": "Returns",
-        "body": "You can return a book within 21 days. 您可以在门店免费自取订单。",
-    }
-    fact["text"] = f"{fact['heading']}: {fact['body']}"
-    fact["citation"] = {"key": "chunk-0", "type": "chunk", "label": "Returns"}
-    plan = Plan(
-        conversation=services.conversation_start(tenant=tenant),
-        text="How many days do I have to return a book?",
-        started=0.0,
-        config=assistant_settings(tenant),
-        language="en",
-        facts=[fact],
-        citations=[fact["citation"]],
-    )
+    body = "You can return a book within 21 days. 您可以在门店免费自取订单。"
+    facts = [{"heading": "Returns", "body": body}]
+    plan = _plan_with_facts(tenant, "How many days do I have to return a book?", facts)
     ground_reply(plan, generated, cut=True)
     checked = [s["text"] for s in plan.grounding["sentences"]]
     assert len(checked) == 1 and finished in checked[0]
@@ -476,20 +470,10 @@ def test_a_reply_that_drops_part_of_the_answer_is_replaced_by_the_quote(tenant):
     sentence by sentence, yet does not state the answer: the quote replaces it. A reply that
     restates every word of the answer is kept."""
     from apps.customer_service.services.grounded import ground_reply
-    from apps.customer_service.services.plan import Plan
 
     body = "You can return a book in unread condition within 21 days of receiving it."
-    fact = {"heading": "Returns", "body": body, "text": f"Returns: {body}"}
-    fact["citation"] = {"key": "chunk-0", "type": "chunk", "label": "Returns"}
-    plan = Plan(
-        conversation=services.conversation_start(tenant=tenant),
-        text="What condition must a book be in to return it?",
-        started=0.0,
-        config=assistant_settings(tenant),
-        language="en",
-        facts=[fact],
-        citations=[fact["citation"]],
-    )
+    facts = [{"heading": "Returns", "body": body}]
+    plan = _plan_with_facts(tenant, "What condition must a book be in to return it?", facts)
     partial = ground_reply(plan, "You can return a book within 21 days of receiving it.")
     assert plan.grounding["sentences"][0]["supported"]  # each sentence alone is supported
     assert plan.grounding["extractive_fallback"] and "unread" in partial
