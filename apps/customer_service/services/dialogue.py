@@ -276,14 +276,15 @@ def _covers(terms: set[str], text: str) -> bool:
 
 
 def _without_unnamed_place(terms: set[str], question: str, text: str) -> set[str]:
-    """``terms`` less the words of a destination that ``text`` does not name: "加急配送可以寄到
-    奥地利吗？" is answered by the express rule ("仅限德国境内") although it never names Austria,
-    as ``extractive.coverage_beyond_place`` already counts it. Nothing left means the message
-    said nothing beyond the intent but a place: it stays the intent's request."""
-    place = extractive.destination(question).casefold()
-    if not place or place in text.casefold():
+    """``terms`` less the words of a destination that the chunk ``text`` does not name, as
+    ``extractive.coverage_beyond_place`` already counts it: "加急配送可以寄到奥地利吗？" may be
+    answered by the chunk on express delivery ("仅限德国境内"), which never names Austria.
+    Nothing left means the message said nothing beyond the intent but a place: it stays the
+    intent's request."""
+    place = extractive.destination(question)
+    if not place or place.casefold() in text.casefold():
         return terms
-    return {t for t in terms if t.casefold() not in place}
+    return terms - grounding.content_terms(place)
 
 
 # Intents whose questions the help centre answers (not a greeting, a hand-off or out of scope).

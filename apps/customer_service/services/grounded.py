@@ -40,7 +40,8 @@ def _embedder(plan: Plan):
 
 
 # How a finished sentence ends (a closing quote or bracket may follow the mark).
-SENTENCE_CLOSED = re.compile(r"[.!?。！？；…][\"'”’)）]*$")
+SENTENCE_CLOSED = re.compile(r"[.!?。！？；…][\"'”’)）」』》]*$")
+WORDS = re.compile(r"[^\W_]")
 
 
 def _clean(text: str, *, cut: bool = False) -> str:
@@ -50,7 +51,15 @@ def _clean(text: str, *, cut: bool = False) -> str:
     seen, kept = set(), []
     # A small model may echo the sources' "heading: text" layout and begin with the colon.
     sentences = grounding.split_sentences(text.lstrip(":：;； "))
-    if cut and sentences and not SENTENCE_CLOSED.search(sentences[-1]):
+    # Only a fragment with words in it is unfinished (a lone closing quote split off after
+    # "。" is not), and a reply of one unfinished sentence stays whole: dropping it would leave
+    # nothing, and the check decides about it as before.
+    if (
+        cut
+        and len(sentences) > 1
+        and WORDS.search(sentences[-1])
+        and not SENTENCE_CLOSED.search(sentences[-1])
+    ):
         sentences.pop()
     for sentence in sentences:
         key = sentence.casefold()

@@ -158,9 +158,12 @@ def retrieve(
     of the query included: a close paraphrase shares none). ``accept`` (a test on each fact) is
     applied before the list is cut to ``CUSTOMER_SERVICE_FACTS``, so that a fact the caller
     wants is not lost behind better-ranked ones it refuses. ``top_k`` (default
-    ``CUSTOMER_SERVICE_FACTS``) is how many are returned."""
+    ``CUSTOMER_SERVICE_FACTS``) is how many are returned; the candidates are the best
+    ``4 × CUSTOMER_SERVICE_FACTS`` hits (all 50 under a product's scope) whatever ``top_k`` is,
+    so that asking for more facts to quote from never reaches further down the ranking."""
     if graph is None or intent not in NODE_TYPES:
         return []
+    window = 4 * cs_setting("FACTS", 3)
     top_k = top_k or cs_setting("FACTS", 3)
     scope = product_scope(graph, product) if product else set()
     threshold = cs_setting("RETRIEVAL_THRESHOLD", 0.3)
@@ -177,7 +180,7 @@ def retrieve(
     pool = [h for h in answer["hits"] if same_language(h["key"])]
     candidates = [
         h
-        for h in answer["hits"][: 50 if scope else 4 * top_k]
+        for h in answer["hits"][: 50 if scope else window]
         # Document chunks are not linked to products in the graph: they stay in scope.
         if h["score"] >= threshold
         and (not scope or h["key"] in scope or h["type"] == "chunk")

@@ -489,10 +489,60 @@ def test_the_quote_may_come_from_a_fact_ranked_below_the_prompts(outdoor, settin
     text = "Can I send back an engraved item?"
     answered, _ = ask(outdoor, text)
     assert "cannot be returned" in answered["reply"], answered["reply"]
-    assert any(c.get("document") == "returns.md" for c in answered["citations"])
+    assert any(
+        c.get("document") == "returns.md" and "Items that cannot be returned" in c["heading_path"]
+        for c in answered["citations"]
+    )
     assert supported_by_sources(answered)
     shown = prompts[-1][0]["content"]
     assert "engraving" not in shown  # the model never saw it: the quote found it
     settings.CUSTOMER_SERVICE_QUOTE_FACTS = 3
     narrow, _ = ask(outdoor, text)
     assert "cannot be returned" not in narrow["reply"]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["reply", "stream"])
+def test_the_models_finish_reason_decides_whether_the_last_sentence_is_unfinished(
+    outdoor, monkeypatch, stream
+):
+    """The reply and the stream both pass the model's ``finish_reason`` to the check: "length"
+    drops the unfinished last sentence before it is checked, "stop" keeps it. (The chat model's
+    answer is replaced by a fixed one here, the rest of the path is real.)"""
+    from apps.customer_service.services import dialogue
+    from models_runtime.results import InferenceResult
+
+    text = "Express delivery costs 9.95 EUR. It arrives the next busi"
+
+    def answering(finish):
+        result = InferenceResult(
+            model="chat",
+            revision="fixed",
+            outputs=[{"text": text, "reasoning": "", "finish_reason": finish}],
+            queue_ms=0.0,
+            compute_ms=0.0,
+            batch_size=1,
+            tokens_in=1,
+            tokens_out=1,
+        )
+
+        def generate(messages, *, tenant, stream=False):
+            if stream:
+                return iter([{"delta": text}, {"done": result}])
+            return result
+
+        return generate
+
+    checked = {}
+    for finish in ("length", "stop"):
+        monkeypatch.setattr(dialogue, "generate", answering(finish))
+        conversation = services.conversation_start(tenant=outdoor)
+        question = "How much is express delivery?"
+        if stream:
+            events = list(services.message_stream(conversation=conversation, text=question))
+            outcome = events[-1]["done"]
+        else:
+            outcome = services.message_reply(conversation=conversation, text=question)
+        assert outcome.plan.messages is not None  # the reply was generated
+        checked[finish] = [s["text"] for s in outcome.plan.grounding["sentences"]]
+    assert checked["length"] == ["Express delivery costs 9.95 EUR."]
+    assert len(checked["stop"]) == 2
