@@ -112,14 +112,20 @@ def destination(question: str) -> str:
     return (match.group(1) or match.group(2) or "").strip() if match else ""
 
 
+def unnamed_place(question: str, text: str) -> str:
+    """The destination ``question`` asks about when ``text`` does not name it ("" otherwise):
+    what a text may leave out and still answer, with its general rule on where the shop
+    sends."""
+    place = destination(question)
+    return place if place and place.casefold() not in text.casefold() else ""
+
+
 def coverage_beyond_place(question: str, text: str) -> float:
     """``grounding.coverage`` of ``question`` by ``text``, leaving out a destination that
     ``text`` does not name: "能寄到澳大利亚吗？" is covered by "我们可以把图书寄往全球" (the
     help centre's general rule) although no document names Australia."""
-    place = destination(question)
-    if place and place.casefold() not in text.casefold():
-        question = question.replace(place, " ")
-    return coverage(question, text)
+    place = unnamed_place(question, text)
+    return coverage(question.replace(place, " ") if place else question, text)
 
 
 def _new_number(sentence: str, question: str) -> bool:

@@ -281,10 +281,8 @@ def _without_unnamed_place(terms: set[str], question: str, text: str) -> set[str
     answered by the chunk on express delivery ("仅限德国境内"), which never names Austria.
     Nothing left means the message said nothing beyond the intent but a place: it stays the
     intent's request."""
-    place = extractive.destination(question)
-    if not place or place.casefold() in text.casefold():
-        return terms
-    return terms - grounding.content_terms(place)
+    place = extractive.unnamed_place(question, text)
+    return terms - grounding.content_terms(place) if place else terms
 
 
 # Intents whose questions the help centre answers (not a greeting, a hand-off or out of scope).
@@ -392,8 +390,7 @@ def _with_resume(plan: Plan) -> Plan:
 
 
 def _finish(plan: Plan, generated: str, result) -> MessageOutcome:
-    output = result.output if getattr(result, "outputs", None) else {}
-    cut = isinstance(output, dict) and output.get("finish_reason") == "length"
+    cut = result.output.get("finish_reason") == "length"
     reply = ground_reply(plan, generated, cut=cut)
     if plan.paused_form:
         reply += say(plan.config, "resume_form", plan.language, form=plan.paused_form)

@@ -163,8 +163,8 @@ def retrieve(
     so that asking for more facts to quote from never reaches further down the ranking."""
     if graph is None or intent not in NODE_TYPES:
         return []
-    window = 4 * cs_setting("FACTS", 3)
-    top_k = top_k or cs_setting("FACTS", 3)
+    shown = cs_setting("FACTS", 3)
+    window, top_k = 4 * shown, top_k or shown
     scope = product_scope(graph, product) if product else set()
     threshold = cs_setting("RETRIEVAL_THRESHOLD", 0.3)
     answer = knowledge_search(graph, query, top_k=MARGIN_POOL, types=NODE_TYPES[intent])
